@@ -1,0 +1,12 @@
+"""The local SQLite store (schema, migrations, connections, settings, audit log)."""
+
+from learnalytics_desktop.core.store.db import (
+    DatabaseError,
+    audit,
+    get_setting,
+    open_db,
+    set_setting,
+    transaction,
+)
+
+__all__ = ["DatabaseError", "audit", "get_setting", "open_db", "set_setting", "transaction"]

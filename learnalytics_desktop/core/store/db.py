@@ -1,0 +1,221 @@
+"""Opening the SQLite database: pragmas, migrations with a backup first, settings, audit log.
+
+One connection per thread: every worker calls :func:`open_db` itself. Connections are in
+autocommit mode (``isolation_level=None``); writers wrap their work in :func:`transaction`
+so a crash leaves either the whole chunk or none of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from learnalytics_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says why in plain words."""
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on some locked-down systems
+        return "unknown"
+
+
+def is_network_path(path: Path) -> bool:
+    """True when ``path`` lives on a network filesystem (WAL needs shared memory, which
+    network shares do not give reliably). Linux: /proc/self/mounts; Windows: UNC paths."""
+    text = str(path)
+    if text.startswith("\\\\") or text.startswith("//"):
+        return True
+    mounts = Path("/proc/self/mounts")
+    if not mounts.exists():
+        return False
+    try:
+        real = os.path.realpath(path.parent if not path.is_dir() else path)
+        best, best_type = "", ""
+        for line in mounts.read_text().splitlines():
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            mnt, fstype = parts[1].replace("\\040", " "), parts[2]
+            if (real == mnt or real.startswith(mnt.rstrip("/") + "/")) and len(mnt) > len(best):
+                best, best_type = mnt, fstype
+        return best_type in {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs"}
+    except OSError:
+        return False
+
+
+def _configure(conn: sqlite3.Connection, path: Path | None) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA secure_delete = ON")
+    if path is None:
+        return
+    if is_network_path(path):
+        # WAL's shared-memory index does not work over network filesystems: use a rollback
+        # journal, which is slower but safe there.
+        conn.execute("PRAGMA journal_mode = DELETE")
+    else:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def backup_file(path: Path, suffix: str) -> Path:
+    """Copy a database (and a pending WAL, through the backup API) to ``path.suffix``."""
+    target = path.with_name(f"{path.name}.{suffix}.bak")
+    src = sqlite3.connect(str(path))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"This database was written by a newer Learnalytics (schema {version}, this "
+            f"version knows up to {SCHEMA_VERSION}). Update the app to open it."
+        )
+    if version == SCHEMA_VERSION:
+        return
+    if version > 0 and path is not None:
+        backup_file(path, f"schema{version}")
+    for target in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _split_sql(MIGRATIONS[target]):
+                conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {target + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a schema script into statements (executescript would commit on its own)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        candidate = "\n".join(buf)
+        if sqlite3.complete_statement(candidate):
+            out.append(candidate.strip())
+            buf = []
+    rest = "\n".join(buf).strip()
+    if rest:
+        out.append(rest)
+    return [s for s in out if s and not s.startswith("--")]
+
+
+def open_db(path: str | os.PathLike[str] | None, *, create: bool = True) -> sqlite3.Connection:
+    """Open (and create or migrate) a database. ``None`` opens a private in-memory one."""
+    if path is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        _configure(conn, None)
+        migrate(conn, None)
+        return conn
+    p = Path(path)
+    if not p.exists() and not create:
+        raise DatabaseError(f"There is no database at {p}.")
+    if not p.parent.exists():
+        raise DatabaseError(f"The folder {p.parent} does not exist.")
+    try:
+        conn = sqlite3.connect(str(p), isolation_level=None, timeout=10.0)
+        _configure(conn, p)
+        migrate(conn, p)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{p} is not a Learnalytics database or is damaged: {exc}") from exc
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    """``BEGIN`` … ``COMMIT``, rolled back on any exception (including disk full)."""
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+# --- settings (per database: weights, thresholds, mapping, privacy) ------------------------
+
+
+def get_setting(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return default if row is None else json.loads(row[0])
+
+
+def set_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, json.dumps(value, sort_keys=True)),
+    )
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+
+def audit(conn: sqlite3.Connection, action: str, **detail: Any) -> None:
+    """Append to the audit log. Callers never put a learner identifier in ``detail``."""
+    conn.execute(
+        "INSERT INTO audit_log(at, user, action, detail) VALUES (?, ?, ?, ?)",
+        (utc_now_iso(), current_user(), action, json.dumps(detail, sort_keys=True, default=str)),
+    )
+
+
+def copy_database(src: Path, dst: Path) -> None:
+    """Online backup of ``src`` to ``dst`` (safe while the app has it open)."""
+    tmp = dst.with_name(dst.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    s = sqlite3.connect(str(src))
+    try:
+        d = sqlite3.connect(str(tmp))
+        try:
+            s.backup(d)
+        finally:
+            d.close()
+    finally:
+        s.close()
+    os.replace(tmp, dst)
+
+
+__all__ = [
+    "DatabaseError",
+    "audit",
+    "backup_file",
+    "copy_database",
+    "current_user",
+    "get_setting",
+    "open_db",
+    "set_setting",
+    "transaction",
+    "utc_now_iso",
+]
