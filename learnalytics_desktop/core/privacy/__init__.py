@@ -1,0 +1,1 @@
+"""Privacy and reliability: erasure, subject access, small cells, locks, backup and restore."""

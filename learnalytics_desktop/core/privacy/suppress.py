@@ -1,0 +1,67 @@
+"""Small-cell suppression for aggregate numbers shown or exported.
+
+A count of people below the threshold (default 5, editable in Settings) could single out a
+learner, so aggregates show ``"<5"`` instead of the number, and derived rates for such a
+group are hidden. A count of zero is shown: it reveals no one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+DEFAULT_THRESHOLD = 5
+SETTING_KEY = "small_cell_threshold"
+
+
+def small_cell_threshold(conn: sqlite3.Connection | None) -> int:
+    """The database's threshold (settings key ``small_cell_threshold``), default 5."""
+    if conn is None:
+        return DEFAULT_THRESHOLD
+    from learnalytics_desktop.core.store.db import get_setting
+
+    value = get_setting(conn, SETTING_KEY, DEFAULT_THRESHOLD)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+    return max(1, value)
+
+
+def set_small_cell_threshold(conn: sqlite3.Connection, value: int) -> None:
+    from learnalytics_desktop.core.store.db import set_setting
+
+    if not isinstance(value, int) or value < 1 or value > 100:
+        raise ValueError("The small-cell threshold must be a whole number from 1 to 100.")
+    set_setting(conn, SETTING_KEY, value)
+
+
+def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    return 0 < int(count) < threshold
+
+
+def suppress_count(count: int, threshold: int = DEFAULT_THRESHOLD) -> int | str:
+    """The count itself, or ``"<threshold"`` when it is a small cell."""
+    return f"<{threshold}" if is_small(count, threshold) else int(count)
+
+
+def format_count(count: int, threshold: int = DEFAULT_THRESHOLD) -> str:
+    value = suppress_count(count, threshold)
+    return value if isinstance(value, str) else f"{value:,}"
+
+
+def suppress_frame(frame, count_columns, threshold: int = DEFAULT_THRESHOLD, rate_columns=()):
+    """A copy of a DataFrame with small counts replaced by ``"<t"`` and rates of those rows blanked.
+
+    ``count_columns`` are people counts; ``rate_columns`` are numbers derived from the same rows
+    (means, rates) that must not be shown when any count in the row is small.
+    """
+    out = frame.copy().astype(object)
+    small_row = None
+    for col in count_columns:
+        mask = frame[col].fillna(0).astype(int).map(lambda n: is_small(n, threshold))
+        small_row = mask if small_row is None else (small_row | mask)
+        out.loc[mask, col] = f"<{threshold}"
+    if small_row is not None:
+        for col in rate_columns:
+            out.loc[small_row, col] = None
+    return out
