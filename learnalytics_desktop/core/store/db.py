@@ -35,28 +35,46 @@ def current_user() -> str:
         return "unknown"
 
 
-def is_network_path(path: Path) -> bool:
-    """True when ``path`` lives on a network filesystem (WAL needs shared memory, which
-    network shares do not give reliably). Linux: /proc/self/mounts; Windows: UNC paths."""
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs", "ncpfs", "davfs"}
+
+
+def is_network_path(path: Path, mounts_text: str | None = None) -> bool:
+    """True when ``path`` lives on a network filesystem.
+
+    WAL needs a shared-memory index that network filesystems do not provide reliably, so such
+    databases use a rollback journal instead (see :func:`_configure`). Windows: UNC paths;
+    Linux: the longest matching mount point in ``/proc/self/mounts`` (``mounts_text`` lets
+    tests supply their own table).
+    """
     text = str(path)
     if text.startswith("\\\\") or text.startswith("//"):
         return True
-    mounts = Path("/proc/self/mounts")
-    if not mounts.exists():
-        return False
-    try:
-        real = os.path.realpath(path.parent if not path.is_dir() else path)
-        best, best_type = "", ""
-        for line in mounts.read_text().splitlines():
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            mnt, fstype = parts[1].replace("\\040", " "), parts[2]
-            if (real == mnt or real.startswith(mnt.rstrip("/") + "/")) and len(mnt) > len(best):
-                best, best_type = mnt, fstype
-        return best_type in {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs"}
-    except OSError:
-        return False
+    if mounts_text is None:
+        mounts = Path("/proc/self/mounts")
+        try:
+            mounts_text = mounts.read_text()
+        except OSError:
+            return False
+    real = os.path.realpath(path if path.is_dir() else path.parent)
+    best, best_type = "", ""
+    for line in mounts_text.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mnt, fstype = parts[1].replace("\\040", " "), parts[2]
+        if (real == mnt or real.startswith(mnt.rstrip("/") + "/")) and len(mnt) > len(best):
+            best, best_type = mnt, fstype
+    return best_type in NETWORK_FILESYSTEMS
+
+
+def storage_warning(path: str | os.PathLike[str]) -> str | None:
+    """A sentence for the user when the database's location needs care, else None."""
+    if is_network_path(Path(path)):
+        return (
+            "This database is on a network share. Learnalytics uses a slower, safe journal mode "
+            "there; for speed and reliability keep databases on this computer's own disk."
+        )
+    return None
 
 
 def _configure(conn: sqlite3.Connection, path: Path | None) -> None:
@@ -100,8 +118,9 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
         )
     if version == SCHEMA_VERSION:
         return
+    backup = None
     if version > 0 and path is not None:
-        backup_file(path, f"schema{version}")
+        backup = backup_file(path, f"schema{version}")
     for target in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -109,9 +128,14 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
                 conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {target + 1}")
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            where = f"; a copy from before the upgrade is at {backup}" if backup else ""
+            raise DatabaseError(
+                f"Upgrading the database from schema {target} to {target + 1} failed ({exc}). "
+                f"The database was left as it was{where}."
+            ) from exc
 
 
 def _split_sql(script: str) -> list[str]:
@@ -157,7 +181,10 @@ def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sq
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite rolls back on its own after some errors (SQLITE_FULL, SQLITE_IOERR): only
+        # roll back what is still open, and keep the original error.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     else:
         conn.execute("COMMIT")
