@@ -53,6 +53,8 @@ def _fill(conn, n_other: int = 30) -> int:
         conn.execute("INSERT INTO interventions(actor, course, created_at, date, rule, channel, arm, subject, body, "
                      "status, user) VALUES (1, 1, '2026-10-01', '2026-10-01', 'inactive', 'email', 'treated', "
                      "'Checking in', ?, 'draft', 'advisor')", (f"Dear {SECRET_NAME}, we miss you",))
+        conn.execute("INSERT INTO audit_log(at, user, action, detail) VALUES ('2026-10-02', 'advisor', "
+                     "'intervention', ?)", (json.dumps({"ids": [1], "reason": f"{SECRET_NAME} asked us to stop"}),))
         conn.execute("INSERT INTO score_runs(id, model_id, course, week, as_of, created_at) "
                      "VALUES (1, 'm1', 1, 5, '2026-10-01', '2026-10-01')")
         conn.execute("INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (1, 1, 0.8, 'high', '[]')")
@@ -77,6 +79,7 @@ def test_erasure_leaves_no_trace_in_database_files(tmp_path):
     assert result.rows_deleted["statements"] == 20
     assert result.rows_deleted["rejects"] == 1
     assert result.rows_deleted["interventions"] == 1
+    assert result.rows_deleted["audit_log (redacted)"] == 1
     assert conn.execute("SELECT count(*) FROM statements").fetchone()[0] == 30 * 20
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()

@@ -111,6 +111,15 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
             cur = conn.execute("DELETE FROM rejects WHERE instr(excerpt, ?) > 0", (ident,))
             if cur.rowcount:
                 result.rows_deleted["rejects"] = result.rows_deleted.get("rejects", 0) + cur.rowcount
+        # free text elsewhere (e.g. a dismissal reason in the audit log) that names the learner
+        for ident in idents:
+            cur = conn.execute(
+                "UPDATE audit_log SET detail = '{\"redacted\": \"learner erased\"}' "
+                "WHERE instr(lower(detail), lower(?)) > 0",
+                (ident,),
+            )
+            if cur.rowcount:
+                result.rows_deleted["audit_log (redacted)"] = result.rows_deleted.get("audit_log (redacted)", 0) + cur.rowcount
         for table in _actor_tables(conn):
             cur = conn.execute(f'DELETE FROM "{table}" WHERE actor = ?', (actor_id,))
             if cur.rowcount:
