@@ -1,0 +1,1 @@
+"""Dialogs: the error dialog and the file choosers (tests monkeypatch the latter)."""

@@ -1,0 +1,83 @@
+"""Small database jobs of the main window. Plain functions: they run on the task runner's
+database thread, open their own connection and never touch Qt."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from learnalytics_desktop.core.jobs import NullReporter, Reporter
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What the main window needs of a database: its courses and, for the demo, its "today"."""
+
+    courses: list[Any] = field(default_factory=list)
+    today: date | None = None
+
+
+def load_info(conn: Any) -> DatabaseInfo:
+    """The course offerings (``core.courses.list_courses``) and the demo's fixed today, if any."""
+    from learnalytics_desktop.core.courses import list_courses
+    from learnalytics_desktop.core.demo import demo_today
+
+    today = demo_today(conn)
+    return DatabaseInfo(list(list_courses(conn)), today.date() if isinstance(today, datetime) else today)
+
+
+def open_database(path: str | os.PathLike[str], create: bool = False, *, report: Reporter = NullReporter()) -> DatabaseInfo:
+    """Open (create, or migrate with a backup first) the database and return its courses."""
+    from learnalytics_desktop.core.store.db import open_db
+
+    report.progress(0.0, Path(path).name)
+    conn = open_db(path, create=create)
+    try:
+        report.check()
+        return load_info(conn)
+    finally:
+        conn.close()
+
+
+def database_info(path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> DatabaseInfo:
+    """The courses of an already open database (after an import, for example)."""
+    from learnalytics_desktop.core.store.db import open_db
+
+    conn = open_db(path, create=False)
+    try:
+        return load_info(conn)
+    finally:
+        conn.close()
+
+
+def backup_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> Path:
+    """Copy the open database to ``dst`` (SQLite online backup) and log it in the audit log."""
+    from learnalytics_desktop.core.store.db import DatabaseError, audit, copy_database, open_db
+
+    source, target = Path(src).resolve(), Path(dst).resolve()
+    if source == target:
+        raise DatabaseError("Choose another file for the backup copy: this is the open database.")
+    if not target.parent.is_dir():
+        raise DatabaseError(f"The folder {target.parent} does not exist.")
+    report.progress(0.0, target.name)
+    copy_database(source, target)
+    conn = open_db(source, create=False)
+    try:
+        audit(conn, "backup", target=str(target))
+    finally:
+        conn.close()
+    report.progress(1.0, target.name)
+    return target
+
+
+def build_demo(path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> DatabaseInfo:
+    """Build the demo database at ``path`` (``core.demo.build_demo_database``, which writes
+    beside the target and moves it into place, so a cancelled build leaves nothing), then
+    return its courses."""
+    from learnalytics_desktop.core.demo import build_demo_database
+
+    build_demo_database(Path(path), report=report)
+    return open_database(path, create=False)

@@ -1,0 +1,1 @@
+"""Qt item models over pandas data (FrameTableModel and its column formats)."""

@@ -1,0 +1,1 @@
+"""Widgets the shell shares: course/week pickers, task progress, page scroll areas."""

@@ -1,0 +1,30 @@
+"""Helpers shared by GUI tests (databases with courses, waiting for the window)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+DATASIM = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "xapi-valid" / "datasim"
+FALLBACK = "https://lms.example.edu/course/datasim-101"
+
+
+def small_demo(monkeypatch, students: int = 20) -> None:
+    """Make ``core.demo.build_demo_database`` build a small demo (fast tests)."""
+    import learnalytics_desktop.core.demo as demo
+
+    monkeypatch.setattr(demo, "build_demo_database", functools.partial(demo.build_demo_database, students=students))
+
+
+def build_small_demo(path: Path, students: int = 20) -> Path:
+    """A demo database with two offerings of ``students`` students at ``path``."""
+    from learnalytics_desktop.core.demo import build_demo_database
+
+    return build_demo_database(path, students=students)
+
+
+def open_in(window, qtbot, path: Path, *, create: bool = False) -> None:
+    """Open ``path`` in ``window`` and wait until it is the window's database."""
+    with qtbot.waitSignal(window.runner.finished, timeout=20000):
+        window.open_database(path, create=create)
+    assert window.db_path == Path(path).resolve()
