@@ -1,0 +1,85 @@
+"""Database jobs of the Model page (plain functions, no Qt; wrapped with ``db_job``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from learnalytics_desktop.core.jobs import NullReporter, Reporter
+
+
+@dataclass(frozen=True)
+class Offering:
+    """A course offering and whether a model can learn from it (it has final outcomes)."""
+
+    id: int
+    name: str
+    iri: str
+    weeks: int | None
+    students: int
+    outcomes: int  # students with a final outcome row
+
+    @property
+    def label(self) -> str:
+        return self.name or self.iri
+
+
+@dataclass(frozen=True)
+class ModelsState:
+    """The models of the database (newest first, ``core.model.list_models``) and offerings."""
+
+    models: list[dict[str, Any]] = field(default_factory=list)
+    offerings: list[Offering] = field(default_factory=list)
+
+    @property
+    def active_id(self) -> str | None:
+        return next((m["id"] for m in self.models if m["active"]), None)
+
+
+def load_state(conn: sqlite3.Connection) -> ModelsState:
+    """Models and the offerings with their outcome counts."""
+    from learnalytics_desktop.core.courses import list_courses
+    from learnalytics_desktop.core.model import list_models
+
+    outcomes = dict(conn.execute("SELECT course, count(*) FROM outcomes GROUP BY course").fetchall())
+    offerings = [
+        Offering(int(c.id), c.name or "", c.iri, getattr(c, "weeks", None), int(getattr(c, "students", 0) or 0),
+                 int(outcomes.get(c.id, 0)))
+        for c in list_courses(conn)
+    ]
+    return ModelsState(list_models(conn), offerings)
+
+
+def load_card(conn: sqlite3.Connection, model_id: str) -> dict[str, Any]:
+    """The stored card of ``model_id``."""
+    from learnalytics_desktop.core.model import get_card
+
+    return get_card(conn, model_id)
+
+
+def train(
+    conn: sqlite3.Connection,
+    course_ids: list[int],
+    week: int,
+    kind: str = "auto",
+    use_attributes: bool = False,
+    *,
+    report: Reporter = NullReporter(),  # noqa: B008 - stateless
+) -> tuple[str, dict[str, Any]]:
+    """Train and register a model (``core.model.train_model``); returns its id and card."""
+    from learnalytics_desktop.core.model import train_model
+
+    result = train_model(conn, list(course_ids), int(week), kind=kind, use_attributes=use_attributes, report=report)
+    return result.model_id, result.card
+
+
+def make_active(conn: sqlite3.Connection, model_id: str | None) -> ModelsState:
+    """Pin ``model_id`` for scoring (``None``: the latest trained is used); returns the new state."""
+    from learnalytics_desktop.core.model import set_active_model
+
+    set_active_model(conn, model_id)
+    return load_state(conn)
+
+
+__all__ = ["ModelsState", "Offering", "load_card", "load_state", "make_active", "train"]

@@ -1,0 +1,142 @@
+"""Jobs of the Settings page's "Privacy & data" tab (plain functions, no Qt).
+
+Functions taking ``conn`` are wrapped with :func:`~learnalytics_desktop.gui.workers.db_job`;
+backup and restore take paths because they manage their own connections (a restore replaces
+the database file, so nothing may hold it open: the task runner's single database thread
+guarantees that no other job of this window runs meanwhile).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+AUDIT_COLUMNS = ("id", "at", "user", "action", "detail")
+
+
+@dataclass(frozen=True)
+class LearnerSummary:
+    """Who a typed identifier resolves to, and how much the database holds on them."""
+
+    actor_id: int
+    label: str
+    statements: int
+    courses: int
+    other_rows: int  # rows in other tables with an actor column (outcomes, scores, ...)
+
+
+def load_threshold(conn: sqlite3.Connection) -> int:
+    """The small-cell threshold of this database (default 5)."""
+    from learnalytics_desktop.core.privacy.suppress import small_cell_threshold
+
+    return small_cell_threshold(conn)
+
+
+def save_threshold(conn: sqlite3.Connection, value: int) -> int:
+    """Validate and save the small-cell threshold (with an audit entry); returns it."""
+    from learnalytics_desktop.core.privacy.suppress import SETTING_KEY, set_small_cell_threshold
+    from learnalytics_desktop.core.store.db import audit, transaction
+
+    with transaction(conn):
+        set_small_cell_threshold(conn, value)
+        audit(conn, "settings", key=SETTING_KEY, value=value)
+    return load_threshold(conn)
+
+
+def find_learner(conn: sqlite3.Connection, text: str) -> LearnerSummary:
+    """Resolve a label, e-mail, account name or identifier (``core.privacy.erase.find_learner``)."""
+    from learnalytics_desktop.core.privacy.erase import LearnerNotFound
+    from learnalytics_desktop.core.privacy.erase import find_learner as core_find
+
+    if not text.strip():
+        raise LearnerNotFound("Type the learner's label, e-mail address or account name first.")
+    actor = core_find(conn, text)
+    label = conn.execute("SELECT label FROM actors WHERE id = ?", (actor,)).fetchone()[0]
+    statements, courses = conn.execute(
+        "SELECT count(*), count(DISTINCT course) FROM statements WHERE actor = ?", (actor,)
+    ).fetchone()
+    other = 0
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        if table == "statements":
+            continue
+        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        if "actor" in cols:
+            other += conn.execute(f'SELECT count(*) FROM "{table}" WHERE actor = ?', (actor,)).fetchone()[0]
+    return LearnerSummary(int(actor), str(label), int(statements), int(courses), int(other))
+
+
+def export_learner(conn: sqlite3.Connection, actor_id: int, path: str | os.PathLike[str]) -> Path:
+    """Subject access export of one learner to a JSON file (logged, without the identifier)."""
+    from learnalytics_desktop.core.privacy.subject_access import export_learner as core_export
+
+    return core_export(conn, int(actor_id), path)
+
+
+def erase_learner(conn: sqlite3.Connection, actor_id: int) -> dict[str, int]:
+    """Erase the learner everywhere and scrub the files; returns rows deleted per table."""
+    from learnalytics_desktop.core.privacy.erase import erase_learner as core_erase
+
+    return dict(core_erase(conn, int(actor_id)).rows_deleted)
+
+
+def export_audit_log(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> int:
+    """The whole audit log as spreadsheet-safe CSV (written atomically); returns its rows.
+
+    The export itself is logged afterwards, so it is not in the file it writes.
+    """
+    from learnalytics_desktop.core.export import record_export, write_csv_atomic
+
+    rows = conn.execute("SELECT id, at, user, action, detail FROM audit_log ORDER BY id").fetchall()
+    n = write_csv_atomic(path, rows, AUDIT_COLUMNS)
+    record_export(conn, "audit log", path, n)
+    return n
+
+
+def backup(db_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+    """Online backup of the open database to ``dest`` (``core.privacy.backup``)."""
+    from learnalytics_desktop.core.privacy.backup import backup_database
+
+    return backup_database(db_path, dest)
+
+
+def restore(backup_path: str | os.PathLike[str], db_path: str | os.PathLike[str]) -> Path:
+    """Check the backup, keep the current file as ``*.before-restore.bak``, replace it."""
+    from learnalytics_desktop.core.privacy.backup import restore_database
+    from learnalytics_desktop.core.store.db import DatabaseError
+
+    if Path(backup_path).resolve() == Path(db_path).resolve():
+        raise DatabaseError("Choose a backup file: this is the open database itself.")
+    return restore_database(backup_path, db_path)
+
+
+def check_key_file(path: str | os.PathLike[str]) -> str:
+    """A one-line description of a valid key file, or :class:`KeyFileError` saying what is wrong."""
+    from learnalytics_desktop.core.ingest.pseudonym import load_key
+
+    key = load_key(path)
+    return f"Key file found: a {len(key) * 8}-bit key."
+
+
+def create_key_file(path: str | os.PathLike[str]) -> Path:
+    """Write a new random key (``core.ingest.pseudonym.create_key``; never overwrites)."""
+    from learnalytics_desktop.core.ingest.pseudonym import create_key
+
+    return create_key(path)
+
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "LearnerSummary",
+    "backup",
+    "check_key_file",
+    "create_key_file",
+    "erase_learner",
+    "export_audit_log",
+    "export_learner",
+    "find_learner",
+    "load_threshold",
+    "restore",
+    "save_threshold",
+]
