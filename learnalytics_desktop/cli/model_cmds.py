@@ -1,0 +1,202 @@
+"""The at-risk model commands: ``train`` and ``score`` (a stable contract, see issue 3).
+
+``learnalytics train --db DB --course COURSE [--course COURSE ...] --week K
+[--kind auto|hgb|logreg] [--use-attributes] [--json]`` trains on past offerings as of week K
+and prints the model id and its validation metrics.
+
+``learnalytics score --db DB --course COURSE --week K [--model ID] [--capacity N]
+--out FILE.csv [--json]`` scores every student of an offering with the given (or active)
+model and writes one row per student: ``student``, ``risk_score`` (0-1), ``risk_level``,
+``reasons`` (joined with "; ") and the key features, as spreadsheet-safe CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from learnalytics_desktop.cli import UserError
+
+
+def _open_model_db(path: str) -> Any:
+    from learnalytics_desktop.core.store import open_db
+
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"there is no database at {p}")
+    return open_db(p, create=False)
+
+
+def _model_errors() -> tuple[type[BaseException], ...]:
+    from learnalytics_desktop.core.courses import CourseError
+    from learnalytics_desktop.core.export import ExportError
+    from learnalytics_desktop.core.model.estimators import TrainingDataError
+    from learnalytics_desktop.core.model.levels import ThresholdError
+    from learnalytics_desktop.core.model.registry import ModelNotFound
+    from learnalytics_desktop.core.model.scoring import ScoringError
+    from learnalytics_desktop.core.model.signing import ModelFileError
+
+    return (CourseError, ExportError, TrainingDataError, ThresholdError, ModelNotFound, ScoringError, ModelFileError)
+
+
+def _metrics_only(m: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A metrics block without the curve points (kept in the card)."""
+    if not m:
+        return m
+    return {k: v for k, v in m.items() if k not in ("calibration", "roc")}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train an at-risk model on one or more past offerings as of week K."""
+    from learnalytics_desktop.core.courses import find_course
+    from learnalytics_desktop.core.jobs import ConsoleReporter
+    from learnalytics_desktop.core.model.card import summary_lines
+    from learnalytics_desktop.core.model.train import train_model
+
+    conn = _open_model_db(args.db)
+    try:
+        try:
+            ids = [find_course(conn, c).id for c in args.course]
+            result = train_model(
+                conn, ids, args.week, kind=args.kind, use_attributes=args.use_attributes,
+                report=ConsoleReporter(enabled=not args.json),
+            )
+        except _model_errors() as exc:
+            raise UserError(str(exc)) from exc
+    finally:
+        conn.close()
+    card = result.card
+    if args.json:
+        later = card["validation"].get("later_offering")
+        if later and "skipped" not in later:
+            later = {k: (_metrics_only(v) if k in ("hgb", "logreg") else v) for k, v in later.items()}
+        print(json.dumps({
+            "model_id": result.model_id,
+            "kind": result.kind,
+            "week": card["week"],
+            "courses": [c["iri"] for c in card["courses"]],
+            "counts": card["counts"],
+            "base_rate": card["base_rate"],
+            "validation": {
+                "method": card["validation"]["method"],
+                "hgb": _metrics_only(card["validation"]["hgb"]),
+                "logreg": _metrics_only(card["validation"]["logreg"]),
+                "later_offering": later,
+                "notes": card["validation"]["notes"],
+            },
+            "chosen": card["chosen"],
+            "fairness_warnings": (card.get("fairness") or {}).get("warnings", []),
+        }, sort_keys=True))
+    else:
+        print("\n".join(summary_lines(card)))
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score an offering as of week K and write the risk list to a CSV file."""
+    from learnalytics_desktop.core.courses import find_course
+    from learnalytics_desktop.core.export import record_export, write_csv_atomic
+    from learnalytics_desktop.core.jobs import ConsoleReporter
+    from learnalytics_desktop.core.model.scoring import score_course
+
+    out_path = Path(args.out)
+    if not out_path.parent.exists():
+        raise UserError(f"the folder {out_path.parent} does not exist")
+    conn = _open_model_db(args.db)
+    try:
+        try:
+            course = find_course(conn, args.course)
+            frame = score_course(
+                conn, course.id, week=args.week, model_id=args.model, capacity=args.capacity,
+                report=ConsoleReporter(enabled=not args.json),
+            )
+            table = frame.drop(columns=["actor"]).copy()
+            table["reasons"] = table["reasons"].map("; ".join)
+            rows = write_csv_atomic(out_path, table)
+            record_export(conn, "risk scores", out_path, rows, course=course.iri, model_id=frame.attrs["model_id"],
+                          run_id=frame.attrs["run_id"])
+        except _model_errors() as exc:
+            raise UserError(str(exc)) from exc
+    finally:
+        conn.close()
+    for warning in frame.attrs.get("warnings", []):
+        print(f"learnalytics score: warning: {warning}", file=sys.stderr)
+    counts = frame["risk_level"].value_counts().to_dict()
+    summary = {
+        "course": course.iri,
+        "model_id": frame.attrs["model_id"],
+        "run_id": frame.attrs["run_id"],
+        "week": frame.attrs["week"],
+        "as_of": frame.attrs["as_of"],
+        "students": int(len(frame)),
+        "levels": {lv: int(counts.get(lv, 0)) for lv in ("high", "moderate", "low")},
+        "out": str(out_path),
+        "warnings": list(frame.attrs.get("warnings", [])),
+    }
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        lv = summary["levels"]
+        print(
+            f"Scored {summary['students']} students of {course.label} as of {summary['as_of']} "
+            f"(week {summary['week']}) with model {summary['model_id']}: {lv['high']} high, "
+            f"{lv['moderate']} moderate, {lv['low']} low.\nWrote {out_path}"
+        )
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def _capacity(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"the capacity cannot be negative, got {value}")
+    return value
+
+
+def register_train(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train an at-risk model on past offerings as of week K")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--course", required=True, action="append", metavar="COURSE",
+                   help="a past offering with outcomes (id, IRI or part of its name); repeat for several")
+    p.add_argument("--week", required=True, type=_positive_int, metavar="K",
+                   help="train on what was known at the end of week K (score at the same week)")
+    p.add_argument("--kind", choices=["auto", "hgb", "logreg"], default="auto",
+                   help="auto (default): the better of gradient boosting and logistic regression on validation")
+    p.add_argument("--use-attributes", action="store_true",
+                   help="also use the marked demographic attributes as features (off by default)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(func=cmd_train)
+
+
+def register_score(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("score", help="score an offering's students and write the risk list (CSV)")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--course", required=True, metavar="COURSE", help="the offering to score (id, IRI or name)")
+    p.add_argument("--week", required=True, type=_positive_int, metavar="K", help="score as of the end of week K")
+    p.add_argument("--model", metavar="ID", default=None, help="model id (default: the active model)")
+    p.add_argument("--capacity", type=_capacity, metavar="N", default=None,
+                   help="flag exactly the N highest-risk students as high (advisor capacity)")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_score)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` and ``score``."""
+    register_train(subparsers)
+    register_score(subparsers)

@@ -1,0 +1,168 @@
+"""The two candidate models and the validation splits they are judged on.
+
+Decisions (the model card repeats them, so every trained model says how it was made):
+
+* **Gradient boosting**: ``HistGradientBoostingClassifier`` (100 rounds, learning rate
+  0.05, 15 leaves, at least 20 students per leaf, L2 1.0, no early stopping so results do
+  not depend on an internal random split), run on one thread under threadpoolctl. It
+  handles missing values (e.g. no quiz taken yet) natively.
+* **Calibration**: ``CalibratedClassifierCV`` with 3 stratified folds (``ensemble=True``:
+  three boosted models, each calibrated on the third it did not see). Method by data size:
+  **isotonic** when every calibration fold has at least 1,000 students (isotonic regression
+  is flexible and overfits small sets), **sigmoid** (Platt) below that.
+* **Baseline**: median imputation with missing-value indicators, standardisation, then
+  ``LogisticRegression`` (L2, C=1). **No class weighting**: re-weighting classes shifts the
+  predicted probabilities away from the true rate, and the risk levels read the output as
+  a probability; logistic regression fitted by likelihood is already close to calibrated.
+* **Splits**: stratified K-fold, shuffled with a fixed seed (:data:`SEED`); grouped by
+  student when a student appears in more than one training offering, so the same person is
+  never on both sides. K = min(5, smallest class // 4). Fewer than
+  :data:`MIN_PER_CLASS` students in either class is refused with a message saying how many
+  there are, because no honest validation is possible on so few.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+SEED = 20240917
+MIN_PER_CLASS = 10
+MAX_FOLDS = 5
+CALIBRATION_FOLDS = 3
+ISOTONIC_MIN_PER_FOLD = 1000
+KINDS = ("hgb", "logreg")
+
+HGB_PARAMS: dict[str, Any] = {
+    "max_iter": 100,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 20,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+}
+LOGREG_PARAMS: dict[str, Any] = {"C": 1.0, "max_iter": 5000}
+
+
+def single_thread() -> Any:
+    """A ``threadpool_limits(limits=1)`` context that really covers OpenMP and BLAS.
+
+    threadpoolctl limits only the native thread pools already loaded when the context is
+    entered; scikit-learn loads its OpenMP runtime when ``sklearn.ensemble`` is first
+    imported. Imported lazily inside the context, the gradient boosting would run unlimited
+    (measured: 10-100x slower on a busy 2-core machine from oversubscription). So the
+    libraries are loaded first.
+    """
+    import numpy  # noqa: F401  (BLAS)
+    import scipy.linalg  # noqa: F401  (BLAS/LAPACK)
+    import sklearn.ensemble  # noqa: F401  (OpenMP runtime)
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+class TrainingDataError(ValueError):
+    """The training data cannot support a model; the message says what is missing."""
+
+
+def calibration_method(n_train: int) -> str:
+    """``"isotonic"`` when each calibration fold has >= 1,000 students, else ``"sigmoid"``."""
+    return "isotonic" if n_train // CALIBRATION_FOLDS >= ISOTONIC_MIN_PER_FOLD else "sigmoid"
+
+
+def make_estimator(kind: str, n_train: int, seed: int = SEED) -> Any:
+    """An unfitted candidate of ``kind`` sized for ``n_train`` training students."""
+    if kind == "hgb":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.model_selection import StratifiedKFold
+
+        base = HistGradientBoostingClassifier(random_state=seed, **HGB_PARAMS)
+        return CalibratedClassifierCV(
+            base,
+            method=calibration_method(n_train),
+            cv=StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=seed),
+        )
+    if kind == "logreg":
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        return make_pipeline(
+            SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+            StandardScaler(),
+            LogisticRegression(random_state=seed, **LOGREG_PARAMS),
+        )
+    raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def check_class_counts(y: np.ndarray, where: str) -> tuple[int, int]:
+    """``(at_risk, not_at_risk)`` counts, or :class:`TrainingDataError` when too few."""
+    import numpy as np
+
+    pos = int(np.sum(y == 1))
+    neg = int(np.sum(y == 0))
+    if min(pos, neg) < MIN_PER_CLASS:
+        raise TrainingDataError(
+            f"{where} has {pos} at-risk and {neg} not-at-risk students with outcomes; at least "
+            f"{MIN_PER_CLASS} of each are needed to train and validate a model honestly "
+            "(add another past offering, or import its outcomes)"
+        )
+    return pos, neg
+
+
+def n_folds(y: np.ndarray) -> int:
+    """Outer folds: min(5, smallest class // 4), so each held-out fold has >= 4 of each class."""
+    import numpy as np
+
+    smallest = int(min(np.sum(y == 1), np.sum(y == 0)))
+    return max(2, min(MAX_FOLDS, smallest // 4))
+
+
+def splits(y: np.ndarray, groups: np.ndarray, seed: int = SEED) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified (and, with repeated students, grouped) train/validation index pairs."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    k = n_folds(y)
+    X_dummy = np.zeros((len(y), 1))
+    if len(np.unique(groups)) < len(groups):
+        splitter: Any = StratifiedGroupKFold(k, shuffle=True, random_state=seed)
+        return list(splitter.split(X_dummy, y, groups))
+    return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(X_dummy, y))
+
+
+def settings_summary(n_train: int) -> dict[str, Any]:
+    """The hyper-parameters and rules, for the model card."""
+    return {
+        "seed": SEED,
+        "hgb": dict(HGB_PARAMS),
+        "logreg": {**LOGREG_PARAMS, "class_weight": None, "imputation": "median + missing indicators",
+                   "scaling": "standardised"},
+        "calibration": {
+            "method": calibration_method(n_train),
+            "folds": CALIBRATION_FOLDS,
+            "rule": f"isotonic when each of the {CALIBRATION_FOLDS} calibration folds has at least "
+            f"{ISOTONIC_MIN_PER_FOLD} students, otherwise sigmoid",
+        },
+        "threads": 1,
+    }
+
+
+__all__ = [
+    "KINDS",
+    "MIN_PER_CLASS",
+    "SEED",
+    "TrainingDataError",
+    "calibration_method",
+    "check_class_counts",
+    "make_estimator",
+    "n_folds",
+    "settings_summary",
+    "single_thread",
+    "splits",
+]
