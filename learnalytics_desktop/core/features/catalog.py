@@ -1,0 +1,88 @@
+"""What every feature column means (shown in the app, the model card and the CSV export).
+
+All features of a student are computed **as of** an instant: only statements with a
+timestamp strictly before it count, voided and voiding statements never do (``v_events``).
+Times come from ``result.duration``, read to the millisecond; a duration over 24 hours counts
+as 24 hours (one statement's time on task beyond a day is a platform reporting a whole
+enrolment, or a clock error, and would dwarf a term of real study). Days are UTC calendar days.
+The course start (for students without statements) is the user's date, else the one the
+data before the as-of instant gives (``core.courses``), so nothing after it is ever used. Categories come from the
+verb/activity-type mapping (``core.ingest.categories``).
+
+Missing values, on purpose: a rate or average with nothing to average is NaN (not 0, which
+would claim a score): ``avg_session_minutes`` without sessions, ``video_completion_rate``
+without a started video, ``quiz_avg_score`` without a scored quiz. Counts and times are 0.
+``quiz_score_trend`` is 0 (flat) with fewer than three scored attempts.
+"""
+
+from __future__ import annotations
+
+SESSION_GAP_MINUTES = 30
+MAX_DURATION_MS = 86_400_000  # durations are capped at one day
+TREND_MIN_ATTEMPTS = 3
+
+# name -> plain-language description (units in the text)
+FEATURES: dict[str, str] = {
+    "total_events": "Statements the student produced in the course so far.",
+    "active_days": "Distinct days (UTC) with at least one statement.",
+    "total_time_minutes": "Sum of reported durations (result.duration) of all statements, in minutes.",
+    "video_time_minutes": "Sum of reported durations of video statements, in minutes.",
+    "sessions": (
+        f"Study sessions: a student's statements split wherever more than {SESSION_GAP_MINUTES} minutes pass "
+        "between two of them."
+    ),
+    "avg_session_minutes": (
+        "Mean session length in minutes: time from a session's first to its last statement plus the duration "
+        "of the last statement (a session ending on a 'played' or an opened page would otherwise end at that "
+        "instant; for platforms that stamp statements when an activity ends this counts at most one activity "
+        "twice). NaN without sessions."
+    ),
+    "video_completion_rate": (
+        "Share of the distinct videos the student started (any video statement) that they completed "
+        "(a 'completed' statement on the video). NaN when no video was started."
+    ),
+    "quiz_count": "Scored assessment attempts (assessment statements with a score).",
+    "quiz_avg_score": (
+        "Mean score of those attempts on a 0-1 scale: score.scaled when given, else (raw - min) / (max - min) "
+        "with min 0 when absent; clipped to 0-1. NaN without a scored attempt."
+    ),
+    "quiz_score_trend": (
+        f"Least-squares slope of the attempt scores (0-1) in time order, per attempt (0.05 = five points "
+        f"better each attempt). 0 with fewer than {TREND_MIN_ATTEMPTS} attempts."
+    ),
+    "forum_posts": "Forum contributions: forum statements whose verb is a posting verb (post, reply, comment...).",
+    "assignments_submitted": (
+        "Distinct assignments submitted (assignment statements with a submit verb or a late flag)."
+    ),
+    "late_submissions": "Distinct assignments submitted late (lateness extension true).",
+    "days_since_last_activity": (
+        "Days from the student's last statement to the as-of instant (fractional). For a student with no "
+        "statement: days since the course started. Never the wall clock."
+    ),
+    "regularity_score": (
+        "How evenly the student's active days are spread, 0-1: 1 - coefficient of variation of the gaps "
+        "between consecutive active days, including the open gap from the last active day to the as-of day "
+        "(so stopping lowers it); clipped at 0; 0 with fewer than two active days."
+    ),
+    "events_last_7_days": "Statements in the seven days before the as-of instant.",
+    "events_video": "Video statements.",
+    "events_assessment": "Assessment statements (quizzes, questions).",
+    "events_assignment": "Assignment statements.",
+    "events_reading": "Reading statements (pages, documents, experienced).",
+    "events_forum": "Forum statements (reading and posting).",
+    "events_navigation": "Course navigation statements (launched, initialized, terminated...).",
+    "events_other": "Statements of no mapped category.",
+}
+
+FEATURE_COLUMNS: tuple[str, ...] = tuple(FEATURES)
+
+# Percentile columns: pct_<feature> = percentile rank (0-100, ties averaged) of the feature
+# among the offering's students in the same table; NaN where the feature is NaN.
+PERCENTILE_OF: tuple[str, ...] = FEATURE_COLUMNS
+
+
+def describe(column: str) -> str:
+    """The description of a feature or ``pct_`` column (empty for an unknown column)."""
+    if column.startswith("pct_") and column[4:] in FEATURES:
+        return f"Percentile (0-100) of {column[4:]} within the course. " + FEATURES[column[4:]]
+    return FEATURES.get(column, "")

@@ -1,0 +1,327 @@
+"""Gradebook outcomes and class lists (rosters): read, match to learners, store; at-risk labels.
+
+**Matching a row to a learner** (the same for both files). A row's student id is compared
+with the ``name`` of ``account`` identifiers; its e-mail (lower-cased, ``mailto:`` removed)
+with the address of ``mbox`` actors and, as SHA-1 of ``mailto:<address>``, with
+``mbox_sha1sum`` actors. In a pseudonymised database (given the key) the same identifiers
+are pseudonymised with :func:`core.ingest.pseudonym.pseudonymize_ifi` and looked up; an id
+needs the account's home page for that, taken from ``home_pages`` or from the accounts the
+database holds in clear. A row whose candidates are several people is narrowed to the
+people of this offering (enrolled or with a statement in it); still several → *ambiguous*
+(reported, not stored). A second row for a person already matched is a *duplicate row*
+(reported, the first one is kept). Nothing is dropped silently: every row is matched,
+created (roster), unmatched, ambiguous or a duplicate, and the report also lists the
+offering's learners who have no row.
+
+**Roster students with no statement** are created as actors so that they appear in every
+table (they are often the ones most at risk): an ``account`` on the home page the
+offering's accounts use (so their statements, if any arrive later, join them), else an
+``mbox`` actor when the row has an e-mail, else an account on ``urn:learnalytics:roster``.
+In a pseudonymised database they are created under their pseudonym (the key is required).
+
+**Storing** happens in one transaction (a bad value anywhere means nothing is written). An
+outcomes import replaces the offering's earlier outcomes; a roster import replaces its
+earlier roster enrolments. Columns the user marks as attributes (demographics and the
+like) go to ``attributes``, never to features.
+
+**At-risk label** (settings key ``at_risk_label``): ``withdrew_or_failed`` (default: 1 when
+withdrawn or not passed, 0 when passed), ``failed`` (1 failed, 0 passed, withdrawn left out),
+``withdrew`` (1 withdrawn, 0 finished), or ``grade_below:<mark>`` (1 when the grade is below
+the mark or the student withdrew). Without a result or passed column, ``passed`` is taken
+from the grade and ``pass_mark`` (default 40).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from learnalytics_desktop.core.outcomes_csv import CsvError, CsvTable, parse_flag, parse_number, read_csv
+from learnalytics_desktop.core.outcomes_match import (
+    ROSTER_HOME_PAGE,
+    LearnerIndex,
+    Matched,
+    MatchReport,
+    OutcomesError,
+    RowIssue,
+    clean_email,
+    course_learners,
+    match_rows,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "AT_RISK_RULES", "ROSTER_HOME_PAGE", "LearnerIndex", "MatchReport", "OutcomesError", "RowIssue",
+    "at_risk_labels", "check_at_risk_rule", "clean_email", "course_learners", "import_outcomes", "import_roster",
+    "set_at_risk_rule",
+]
+
+AT_RISK_SETTING = "at_risk_label"
+DEFAULT_AT_RISK = "withdrew_or_failed"
+AT_RISK_RULES = ("withdrew_or_failed", "failed", "withdrew", "grade_below:<mark>")
+
+ID_NAMES = ("student id", "student_id", "studentid", "student number", "id number", "username", "user name",
+            "login", "user id", "userid", "account", "matriculation number", "id")
+EMAIL_NAMES = ("email", "e-mail", "email address", "e-mail address", "mail")
+GRADE_NAMES = ("final grade", "grade", "final mark", "mark", "total", "final score", "score")
+RESULT_NAMES = ("result", "final result", "outcome", "final outcome", "status")
+PASSED_NAMES = ("passed", "pass")
+WITHDREW_NAMES = ("withdrew", "withdrawn")
+
+# result words -> (passed, withdrew)
+RESULT_WORDS: dict[str, tuple[int, int]] = {
+    **{w: (1, 0) for w in ("pass", "passed", "p", "distinction", "merit", "credit", "high distinction",
+                           "complete", "completed", "satisfactory", "s")},
+    **{w: (0, 0) for w in ("fail", "failed", "f", "incomplete", "not passed", "unsatisfactory", "u")},
+    **{w: (0, 1) for w in ("withdrawn", "withdrew", "withdraw", "w", "wd", "dropped", "dropped out", "dropout")},
+}
+
+
+# --- reading the columns ---------------------------------------------------------------------
+
+
+def _column(table: CsvTable, given: str | None, names: tuple[str, ...], what: str) -> int | None:
+    try:
+        if given:
+            return table.index(given, what)
+        guess = table.guess(names)
+        return None if guess is None else table.index(guess, what)
+    except CsvError as exc:
+        raise OutcomesError(str(exc)) from None
+
+
+def _course(conn: sqlite3.Connection, course_id: int) -> tuple[int, str]:
+    row = conn.execute("SELECT id, coalesce(name, iri) FROM courses WHERE id = ?", (int(course_id),)).fetchone()
+    if row is None:
+        raise OutcomesError(f"There is no course offering with id {course_id} in this database.")
+    return int(row[0]), row[1]
+
+
+def _read(path: str | Path) -> CsvTable:
+    try:
+        return read_csv(path)
+    except CsvError as exc:
+        raise OutcomesError(str(exc)) from None
+
+
+def _attribute_columns(table: CsvTable, names: Sequence[str]) -> list[tuple[str, int]]:
+    out = []
+    for name in names:
+        i = _column(table, name, (), "attribute")
+        out.append((table.header[i], i))  # type: ignore[index]
+    return out
+
+
+def _resolve_actors(conn, m: Matched) -> list[tuple[int, int, list[str]]]:
+    ids = []
+    for _, (ifi, kind, label, email, sha1) in m.new_actors:
+        conn.execute(
+            "INSERT INTO actors(ifi, kind, label, email, email_sha1) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(ifi) DO NOTHING",
+            (ifi, kind, label, email, sha1),
+        )
+        ids.append(conn.execute("SELECT id FROM actors WHERE ifi = ?", (ifi,)).fetchone()[0])
+    return [(line, ids[-aid - 1] if aid < 0 else aid, cells) for line, aid, cells in m.rows]
+
+
+def _store_attributes(conn, course_id: int, rows, attrs: list[tuple[str, int]]) -> None:
+    for name, _ in attrs:
+        conn.execute("DELETE FROM attributes WHERE course = ? AND key = ?", (course_id, name))
+    conn.executemany(
+        "INSERT OR REPLACE INTO attributes(course, actor, key, value) VALUES (?, ?, ?, ?)",
+        [(course_id, aid, name, cells[i] or None) for _, aid, cells in rows for name, i in attrs],
+    )
+
+
+def import_roster(
+    conn: sqlite3.Connection,
+    course_id: int,
+    csv_path: str | Path,
+    *,
+    id_column: str | None = None,
+    email_column: str | None = None,
+    attribute_columns: Sequence[str] = (),
+    pseudonymize_key: bytes | None = None,
+    home_pages: Sequence[str] = (),
+) -> MatchReport:
+    """Enrol the students of a class list in an offering (creating those with no statements).
+
+    Columns not named are recognised from common headers ("Student ID", "Email", ...).
+    Replaces the offering's earlier roster enrolments; one transaction."""
+    from learnalytics_desktop.core.store.db import audit, transaction
+
+    table = _read(csv_path)
+    id_col = _column(table, id_column, ID_NAMES, "student id")
+    email_col = _column(table, email_column, EMAIL_NAMES, "e-mail")
+    attrs = _attribute_columns(table, attribute_columns)
+    columns = {r: table.header[c] for r, c in (("id", id_col), ("email", email_col)) if c is not None}
+    columns.update({f"attribute:{n}": n for n, _ in attrs})
+    cid, cname = _course(conn, course_id)
+    with transaction(conn):
+        m = match_rows(conn, cid, cname, table, "roster", id_col, email_col, columns, pseudonymize_key, home_pages,
+                       create=True)
+        rows = _resolve_actors(conn, m)
+        conn.execute("DELETE FROM enrolments WHERE course = ? AND source = 'roster'", (cid,))
+        conn.executemany(
+            "INSERT INTO enrolments(course, actor, source) VALUES (?, ?, 'roster') "
+            "ON CONFLICT(course, actor) DO UPDATE SET source = 'roster'",
+            [(cid, aid) for _, aid, _ in rows],
+        )
+        _store_attributes(conn, cid, rows, attrs)
+        audit(conn, "import_roster", course=cid, file=Path(csv_path).name, rows=m.report.rows,
+              matched=m.report.matched, created=m.report.created, unmatched=len(m.report.unmatched))
+    return m.report
+
+
+def _outcome_values(table: CsvTable, rows, grade_col, result_col, passed_col, withdrew_col, pass_mark):
+    values, errors = [], []
+    for line, aid, cells in rows:
+        try:
+            grade = parse_number(cells[grade_col]) if grade_col is not None else None
+        except ValueError:
+            errors.append(f"line {line}: grade {cells[grade_col]!r} is not a number")
+            continue
+        result = cells[result_col].strip() if result_col is not None else ""
+        passed = withdrew = None
+        if result:
+            pair = RESULT_WORDS.get(result.lower())
+            if pair is None:
+                errors.append(f"line {line}: result {result!r} is not one of Pass, Distinction, Merit, "
+                              "Fail, Withdrawn (or their usual abbreviations)")
+                continue
+            passed, withdrew = pair
+        try:
+            if passed_col is not None and cells[passed_col].strip():
+                passed = parse_flag(cells[passed_col])
+            if withdrew_col is not None and cells[withdrew_col].strip():
+                withdrew = parse_flag(cells[withdrew_col])
+                if withdrew == 1:
+                    passed = 0
+        except ValueError as exc:
+            errors.append(f"line {line}: {str(exc)!r} is not yes/no, true/false or 1/0")
+            continue
+        if passed is None and result_col is None and passed_col is None and grade is not None:
+            passed = int(grade >= pass_mark)
+        values.append((aid, grade, result or None, passed, withdrew))
+    if errors:
+        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+        raise OutcomesError(f"{table.path.name}: nothing was imported because of bad values: {shown}.")
+    return values
+
+
+def import_outcomes(
+    conn: sqlite3.Connection,
+    course_id: int,
+    csv_path: str | Path,
+    *,
+    id_column: str | None = None,
+    email_column: str | None = None,
+    grade_column: str | None = None,
+    result_column: str | None = None,
+    passed_column: str | None = None,
+    withdrew_column: str | None = None,
+    attribute_columns: Sequence[str] = (),
+    pseudonymize_key: bytes | None = None,
+    home_pages: Sequence[str] = (),
+    pass_mark: float = 40.0,
+) -> MatchReport:
+    """Import a gradebook's final grades and results for an offering and report the matching.
+
+    Columns not named are recognised from common headers. At least one of grade, result,
+    passed or withdrew must be there. Replaces the offering's earlier outcomes; one transaction."""
+    from learnalytics_desktop.core.store.db import audit, transaction
+
+    table = _read(csv_path)
+    id_col = _column(table, id_column, ID_NAMES, "student id")
+    email_col = _column(table, email_column, EMAIL_NAMES, "e-mail")
+    grade_col = _column(table, grade_column, GRADE_NAMES, "grade")
+    result_col = _column(table, result_column, RESULT_NAMES, "result")
+    passed_col = _column(table, passed_column, PASSED_NAMES, "passed")
+    withdrew_col = _column(table, withdrew_column, WITHDREW_NAMES, "withdrew")
+    if grade_col is None and result_col is None and passed_col is None and withdrew_col is None:
+        cols = ", ".join(repr(h) for h in table.header)
+        raise OutcomesError(f"{table.path.name}: no grade, result, passed or withdrew column was given or "
+                            f"recognised (--grade-column / --result-column). Its columns are: {cols}.")
+    attrs = _attribute_columns(table, attribute_columns)
+    roles = (("id", id_col), ("email", email_col), ("grade", grade_col), ("result", result_col),
+             ("passed", passed_col), ("withdrew", withdrew_col))
+    columns = {r: table.header[c] for r, c in roles if c is not None}
+    columns.update({f"attribute:{n}": n for n, _ in attrs})
+    cid, cname = _course(conn, course_id)
+    with transaction(conn):
+        m = match_rows(conn, cid, cname, table, "outcomes", id_col, email_col, columns, pseudonymize_key,
+                       home_pages, create=False)
+        values = _outcome_values(table, m.rows, grade_col, result_col, passed_col, withdrew_col, pass_mark)
+        conn.execute("DELETE FROM outcomes WHERE course = ?", (cid,))
+        conn.executemany(
+            "INSERT INTO outcomes(course, actor, final_grade, result, passed, withdrew) VALUES (?, ?, ?, ?, ?, ?)",
+            [(cid, *v) for v in values],
+        )
+        conn.execute("DELETE FROM enrolments WHERE course = ? AND source = 'outcomes'", (cid,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO enrolments(course, actor, source) VALUES (?, ?, 'outcomes')",
+            [(cid, v[0]) for v in values],
+        )
+        _store_attributes(conn, cid, m.rows, attrs)
+        audit(conn, "import_outcomes", course=cid, file=Path(csv_path).name, rows=m.report.rows,
+              matched=m.report.matched, unmatched=len(m.report.unmatched))
+    return m.report
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def check_at_risk_rule(rule: str) -> str:
+    """``rule`` if it is one of :data:`AT_RISK_RULES`, else a ValueError naming them."""
+    if rule in ("withdrew_or_failed", "failed", "withdrew"):
+        return rule
+    if isinstance(rule, str) and rule.startswith("grade_below:"):
+        try:
+            float(rule.split(":", 1)[1])
+            return rule
+        except ValueError:
+            pass
+    raise ValueError(f"unknown at-risk label {rule!r}; use one of {', '.join(AT_RISK_RULES)}")
+
+
+def set_at_risk_rule(conn: sqlite3.Connection, rule: str) -> None:
+    """Store the at-risk label definition (validated) in the settings."""
+    from learnalytics_desktop.core.store.db import set_setting
+
+    set_setting(conn, AT_RISK_SETTING, check_at_risk_rule(rule))
+
+
+def at_risk_labels(conn: sqlite3.Connection, course_id: int, rule: str | None = None) -> pd.Series:
+    """1 (at risk) / 0 per actor with an outcome in the offering, under ``rule`` (default: the
+    setting ``at_risk_label``, else withdrew_or_failed). Students whose outcome does not decide
+    the label (e.g. no result and no grade) are left out."""
+    import numpy as np
+    import pandas as pd
+
+    from learnalytics_desktop.core.store.db import get_setting
+
+    rule = check_at_risk_rule(rule or get_setting(conn, AT_RISK_SETTING, DEFAULT_AT_RISK))
+    df = pd.DataFrame(
+        conn.execute("SELECT actor, final_grade, passed, withdrew FROM outcomes WHERE course = ?",
+                     (int(course_id),)).fetchall(),
+        columns=["actor", "grade", "passed", "withdrew"],
+    ).set_index("actor")
+    df = df.astype("float64")
+    w, p, g = df["withdrew"], df["passed"], df["grade"]
+    if rule == "withdrew_or_failed":
+        label = np.where((w == 1) | (p == 0), 1.0, np.where(p == 1, 0.0, np.nan))
+    elif rule == "failed":
+        label = np.where(w == 1, np.nan, np.where(p == 0, 1.0, np.where(p == 1, 0.0, np.nan)))
+    elif rule == "withdrew":
+        label = np.where(w == 1, 1.0, np.where((w == 0) | p.notna(), 0.0, np.nan))
+    else:
+        mark = float(rule.split(":", 1)[1])
+        label = np.where((w == 1) | (g < mark), 1.0, np.where(g >= mark, 0.0, np.nan))
+    out = pd.Series(label, index=df.index, name="at_risk").dropna().astype("int64")
+    out.index = out.index.astype("int64")
+    out.index.name = "actor"
+    return out.sort_index()
