@@ -19,11 +19,19 @@ def _open(path: str):
     return open_db(p, create=False)
 
 
-def _learner(conn, text: str) -> int:
+def _learner(conn, args: argparse.Namespace) -> int:
     from learnalytics_desktop.core.privacy.erase import LearnerNotFound, find_learner
 
+    key = None
+    if getattr(args, "key_file", None):
+        from learnalytics_desktop.core.ingest.pseudonym import KeyFileError, load_key
+
+        try:
+            key = load_key(args.key_file)
+        except KeyFileError as exc:
+            raise UserError(str(exc)) from exc
     try:
-        return find_learner(conn, text)
+        return find_learner(conn, args.student, key=key, home_pages=args.home_page or ())
     except LearnerNotFound as exc:
         raise UserError(str(exc)) from exc
 
@@ -33,7 +41,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     conn = _open(args.db)
     try:
-        actor = _learner(conn, args.student)
+        actor = _learner(conn, args)
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UserError("erasure cannot be undone: add --yes to confirm")
@@ -56,7 +64,7 @@ def cmd_export_learner(args: argparse.Namespace) -> int:
 
     conn = _open(args.db)
     try:
-        path = export_learner(conn, _learner(conn, args.student), args.out)
+        path = export_learner(conn, _learner(conn, args), args.out)
     finally:
         conn.close()
     print(f"Wrote {path}")
@@ -110,17 +118,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lookup_options(p) -> None:
+    p.add_argument("--key-file", help="pseudonymisation key: find a pseudonymised learner by e-mail or id")
+    p.add_argument("--home-page", action="append", metavar="URL",
+                   help="account home page to try with a bare account name (repeatable)")
+
+
 def register(sub) -> None:
     p = sub.add_parser("erase", help="delete one learner everywhere (right to erasure)")
     p.add_argument("--db", required=True)
     p.add_argument("--student", required=True, help="label, e-mail, account name or identifier")
+    _lookup_options(p)
     p.add_argument("--yes", action="store_true", help="confirm without asking")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_erase)
 
     p = sub.add_parser("export-learner", help="subject access: everything stored on one learner, as JSON")
     p.add_argument("--db", required=True)
-    p.add_argument("--student", required=True)
+    p.add_argument("--student", required=True, help="label, e-mail, account name or identifier")
+    _lookup_options(p)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export_learner)
 

@@ -14,7 +14,9 @@ The erasure is written to the audit log with row counts only, never the identifi
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from learnalytics_desktop.core.store.db import audit, transaction
@@ -36,20 +38,57 @@ class LearnerNotFound(LookupError):
     pass
 
 
-def find_learner(conn: sqlite3.Connection, text: str) -> int:
-    """Resolve a label, e-mail, account name or canonical identifier to one actor id."""
+def candidate_ifis(text: str, home_pages: Sequence[str] = ()) -> list[str]:
+    """Canonical identifiers (see ``core.ingest.fields``) that ``text`` may stand for."""
+    t = text.strip()
+    out = [t]
+    if "@" in t and " " not in t:
+        address = t[7:] if t.lower().startswith("mailto:") else t
+        address = address.lower()
+        out.append("mbox:mailto:" + address)
+        out.append("mbox_sha1sum:" + hashlib.sha1(("mailto:" + address).encode()).hexdigest())
+    if t.startswith(("http://", "https://")):
+        out.append("openid:" + t)
+    if "|" in t:
+        out.append("account:" + t)
+    out.extend(f"account:{home}|{t}" for home in home_pages)
+    return list(dict.fromkeys(out))
+
+
+def find_learner(
+    conn: sqlite3.Connection, text: str, *, key: bytes | None = None, home_pages: Sequence[str] = ()
+) -> int:
+    """Resolve a label, e-mail, account name or canonical identifier to one actor id.
+
+    In a pseudonymised database the learner is stored only as ``pseudo:<HMAC>``; with the
+    data officer's ``key`` the candidate identifiers for ``text`` (an e-mail address, an
+    ``homePage|name`` account, or an account name with ``home_pages``) are hashed the same way
+    to find them.
+    """
     t = text.strip()
     rows = conn.execute(
         "SELECT id FROM actors WHERE label = ? OR ifi = ? OR email = lower(?) "
         "OR ifi LIKE '%|' || ? OR ifi = 'mbox:mailto:' || lower(?)",
         (t, t, t, t, t),
     ).fetchall()
-    ids = sorted({r[0] for r in rows})
+    ids = {r[0] for r in rows}
+    candidates = candidate_ifis(t, home_pages)
+    if key is not None:
+        from learnalytics_desktop.core.ingest.pseudonym import pseudonymize_ifi
+
+        candidates += [pseudonymize_ifi(key, ifi) for ifi in candidates]
+    for ifi in candidates:
+        row = conn.execute("SELECT id FROM actors WHERE ifi = ?", (ifi,)).fetchone()
+        if row:
+            ids.add(row[0])
     if not ids:
-        raise LearnerNotFound(f"No learner matches {text!r}.")
+        hint = ""
+        if key is None and conn.execute("SELECT 1 FROM actors WHERE kind = 'pseudo' LIMIT 1").fetchone():
+            hint = " This database is pseudonymised: give the key file to look learners up by e-mail or id."
+        raise LearnerNotFound(f"No learner matches {text!r}.{hint}")
     if len(ids) > 1:
         raise LearnerNotFound(f"{len(ids)} learners match {text!r}; give the full identifier.")
-    return ids[0]
+    return ids.pop()
 
 
 def _actor_tables(conn: sqlite3.Connection) -> list[str]:
