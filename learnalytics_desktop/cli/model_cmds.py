@@ -7,7 +7,10 @@ and prints the model id and its validation metrics.
 ``learnalytics score --db DB --course COURSE --week K [--model ID] [--capacity N]
 --out FILE.csv [--json]`` scores every student of an offering with the given (or active)
 model and writes one row per student: ``student``, ``risk_score`` (0-1), ``risk_level``,
-``reasons`` (joined with "; ") and the key features, as spreadsheet-safe CSV.
+``reasons`` (joined with "; ") and the key features, as spreadsheet-safe CSV. Levels follow
+the database's saved settings (advisor capacity when one is saved, else the thresholds), as
+in the app; ``--capacity N`` overrides them for this run: exactly the N highest-risk
+students are high.
 """
 
 from __future__ import annotations
@@ -133,6 +136,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         "as_of": frame.attrs["as_of"],
         "students": int(len(frame)),
         "levels": {lv: int(counts.get(lv, 0)) for lv in ("high", "moderate", "low")},
+        "capacity": frame.attrs.get("capacity"),
         "out": str(out_path),
         "warnings": list(frame.attrs.get("warnings", [])),
     }
@@ -159,13 +163,16 @@ def _positive_int(text: str) -> int:
 
 
 def _capacity(text: str) -> int:
+    from learnalytics_desktop.core.model.levels import ThresholdError, check_capacity
+
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"the capacity cannot be negative, got {value}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a whole number of students, got {text!r}") from None
+    try:
+        return int(check_capacity(value) or 0)
+    except ThresholdError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register_train(subparsers: argparse._SubParsersAction) -> None:
@@ -190,7 +197,8 @@ def register_score(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--week", required=True, type=_positive_int, metavar="K", help="score as of the end of week K")
     p.add_argument("--model", metavar="ID", default=None, help="model id (default: the active model)")
     p.add_argument("--capacity", type=_capacity, metavar="N", default=None,
-                   help="flag exactly the N highest-risk students as high (advisor capacity)")
+                   help="flag exactly the N highest-risk students as high (advisor capacity); "
+                        "overrides the levels saved in the database's settings for this run")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_score)

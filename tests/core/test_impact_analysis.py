@@ -202,3 +202,33 @@ def test_bootstrap_reports_progress_and_can_be_cancelled():
     stopper = CancelToken(cancel_soon)
     with pytest.raises(Cancelled):
         analyze_impact(confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=500, report=stopper)
+
+
+def _imbalanced_holdout(per_group: int, seed: int = 4) -> pd.DataFrame:
+    """A hold-out whose groups differ in risk before the intervention (treated riskier)."""
+    rng = np.random.default_rng(seed)
+    risk = np.r_[np.linspace(0.5, 0.9, per_group), np.linspace(0.2, 0.6, per_group)]
+    grade = 70 - 20 * risk + rng.normal(0, 5, 2 * per_group)
+    return pd.DataFrame({"group": ["treated"] * per_group + ["holdout"] * per_group, "final_grade": grade,
+                         "risk_score": risk})
+
+
+def test_text_says_what_was_computed_when_groups_are_too_small_to_adjust():
+    small = analyze_impact(_imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=True,
+                           n_boot=100)
+    assert "adjusted" not in small.estimates and small.confounded
+    text = " ".join(small.warnings)
+    assert "shown as a check" not in text
+    assert "no adjusted estimate could be computed" in text and "risk_score" in text
+    assert "shown as a check" not in render_report_html(small)
+    # with 10 per group the adjusted estimate exists, and then the text may point to it
+    big = analyze_impact(_imbalanced_holdout(12), outcome="final_grade", covariates=["risk_score"], randomised=True,
+                         n_boot=100)
+    assert "adjusted" in big.estimates and big.confounded
+    assert any("The adjusted estimate is shown as a check." in w for w in big.warnings)
+    # not randomised, covariates given but too few students: the reason does not claim there were no covariates
+    plain = analyze_impact(_imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=False,
+                           n_boot=100)
+    assert plain.recommended == "naive" and "adjusted" not in plain.estimates
+    assert "No pre-intervention covariates" not in plain.recommended_reason
+    assert "fewer than 10 students" in plain.recommended_reason

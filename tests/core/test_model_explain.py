@@ -139,3 +139,97 @@ def test_fairness_warns_on_marked_differences():
 def test_fairness_without_attributes():
     rep = fairness_report(np.array([0, 1]), np.array([0.2, 0.8]), np.array([False, True]), pd.DataFrame(index=[0, 1]), 5, "high")
     assert rep["available"] is False
+
+
+# -- known directions: constrained gradient boosting, withheld counter-intuitive reasons ------
+
+
+def _collinear_logreg():
+    """Forum posts are almost a copy of active days; only engagement (active days) drives the
+    risk. The unconstrained logistic regression splits the effect between the two and gives
+    forum posts the wrong sign (more posts -> higher risk): the case the Student page showed."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(5)
+    n = 600
+    z = rng.normal(size=n)
+    active = np.round(np.clip(12 + 4 * z + rng.normal(0, 0.7, n), 0, None))
+    posts = np.round(np.clip(0.5 * active + rng.normal(0, 0.5, n), 0, None))
+    frame = pd.DataFrame({"active_days": active, "forum_posts": posts}, index=pd.Index(np.arange(n), name="actor"))
+    y = (rng.random(n) < 1 / (1 + np.exp(1.0 + 1.6 * z))).astype(int)
+    est = LogisticRegression().fit(frame, y)
+    return TrainedModel(kind="logreg", estimator=est, features=list(frame.columns), week=4), frame
+
+
+def test_reasons_against_a_features_known_direction_are_withheld():
+    model, frame = _collinear_logreg()
+    coef = dict(zip(model.features, model.estimator.coef_[0], strict=True))
+    assert coef["forum_posts"] > 0 > coef["active_days"]  # the counter-intuitive sign really is there
+    expl = explain_students(model, frame)
+    median = frame["forum_posts"].median()
+    forum = expl.contributions["forum_posts"]
+    # raw contributions are kept: many students with more posts than the median get "raises risk"
+    more_raising = (frame["forum_posts"] > median) & (forum >= 0.1)
+    assert more_raising.sum() > 50
+    # ... but never as a reason, in either direction (fewer posts "lowering" risk is the same error)
+    assert not any("forum" in r for reasons in expl.reasons for r in reasons)
+    assert all("forum_posts" in expl.withheld.loc[i] for i in frame.index[more_raising])
+    # the sensible factor is still explained, and takes the freed place
+    assert any("active days" in r and "(raises risk)" in r for reasons in expl.reasons for r in reasons)
+    assert all("forum_posts" not in w or abs(forum.loc[i]) >= 0.1 for i, w in expl.withheld.items())
+
+
+def test_against_direction_rules():
+    from learnalytics_desktop.core.model.explain import against_direction
+
+    assert against_direction("forum_posts", 0.5, 4, 2)  # more posts raising risk
+    assert against_direction("forum_posts", -0.5, 1, 2)  # fewer posts lowering risk
+    assert not against_direction("forum_posts", 0.5, 1, 2)  # fewer posts raising risk: sensible
+    assert not against_direction("days_since_last_activity", 0.8, 20, 3)
+    assert against_direction("days_since_last_activity", 0.8, 1, 3)
+    assert against_direction("late_submissions", -0.3, 3, 0)
+    assert not against_direction("quiz_count", 0.5, 9, 2)  # unknown direction: never withheld
+    assert not against_direction("quiz_avg_score", 0.5, float("nan"), 0.6)  # no quiz: no direction
+    assert not against_direction("quiz_avg_score", 0.5, 0.6, 0.6)
+
+
+def test_every_known_direction_names_a_catalog_feature():
+    from learnalytics_desktop.core.features.catalog import FEATURES, RISK_DIRECTION
+
+    assert set(RISK_DIRECTION) <= set(FEATURES)
+    assert set(RISK_DIRECTION.values()) <= {-1, 1}
+    assert RISK_DIRECTION["quiz_avg_score"] == -1 and RISK_DIRECTION["days_since_last_activity"] == 1
+
+
+@pytest.fixture(scope="module")
+def constrained_hgb():
+    from learnalytics_desktop.core.model.data import select_features
+    from learnalytics_desktop.core.model.estimators import make_estimator, single_thread
+    from learnalytics_desktop.core.model.synthetic import synthetic_features
+
+    frame, labels = synthetic_features(600, seed=11)
+    cols, _ = select_features(frame)
+    X = frame[cols].astype(float)
+    with single_thread():
+        est = make_estimator("hgb", len(X), columns=cols).fit(X, labels.to_numpy())
+    return TrainedModel(kind="hgb", estimator=est, features=cols, week=6), frame
+
+
+def test_gradient_boosting_respects_the_known_directions(constrained_hgb):
+    model, frame = constrained_hgb
+    base = model.estimator.calibrated_classifiers_[0].estimator
+    assert base.monotonic_cst["quiz_avg_score"] == -1 and base.monotonic_cst["days_since_last_activity"] == 1
+    assert "quiz_count" not in base.monotonic_cst
+    rows = model.design(frame.iloc[:40])
+    grid = np.linspace(0, 1, 21)
+    for feature, values, sign in (("quiz_avg_score", grid, -1), ("days_since_last_activity", grid * 40, 1),
+                                  ("active_days", grid * 40, -1)):
+        X = rows.loc[rows.index.repeat(len(values))].copy()
+        X[feature] = np.tile(values, len(rows))
+        p = model.predict(X).reshape(len(rows), len(values))
+        steps = sign * np.diff(p, axis=1)
+        assert (steps >= -1e-12).all(), (feature, steps.min())
+        assert (p[:, -1] != p[:, 0]).any(), feature  # the feature is used, not just flat
+    # a constrained model never needs its reasons withheld
+    expl = explain_students(model, frame.iloc[:200])
+    assert expl.withheld.map(len).sum() == 0 and expl.reasons.map(len).sum() > 0

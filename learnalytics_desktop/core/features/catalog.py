@@ -76,6 +76,37 @@ FEATURES: dict[str, str] = {
 
 FEATURE_COLUMNS: tuple[str, ...] = tuple(FEATURES)
 
+# The direction each feature is known to push the risk of failing or withdrawing, all else
+# being equal: -1 = more of it means lower risk, +1 = more of it means higher risk. The
+# at-risk model is constrained to respect these (``core.model.estimators``) and an
+# explanation that contradicts one is not shown as a reason (``core.model.explain``).
+# Deliberately left out, because more of them can mean either thing: ``avg_session_minutes``
+# (long sessions: absorbed, or stuck with a tab open), ``quiz_count`` (many attempts: diligent,
+# or retrying after failing), ``events_navigation`` (moving around without doing anything)
+# and ``events_other`` (unmapped statements).
+LOWER_RISK, HIGHER_RISK = -1, 1
+RISK_DIRECTION: dict[str, int] = {
+    "total_events": LOWER_RISK,
+    "active_days": LOWER_RISK,
+    "total_time_minutes": LOWER_RISK,
+    "video_time_minutes": LOWER_RISK,
+    "sessions": LOWER_RISK,
+    "video_completion_rate": LOWER_RISK,
+    "quiz_avg_score": LOWER_RISK,
+    "quiz_score_trend": LOWER_RISK,
+    "forum_posts": LOWER_RISK,
+    "assignments_submitted": LOWER_RISK,
+    "regularity_score": LOWER_RISK,
+    "events_last_7_days": LOWER_RISK,
+    "events_video": LOWER_RISK,
+    "events_assessment": LOWER_RISK,
+    "events_assignment": LOWER_RISK,
+    "events_reading": LOWER_RISK,
+    "events_forum": LOWER_RISK,
+    "late_submissions": HIGHER_RISK,
+    "days_since_last_activity": HIGHER_RISK,
+}
+
 # Percentile columns: pct_<feature> = percentile rank (0-100, ties averaged) of the feature
 # among the offering's students in the same table; NaN where the feature is NaN.
 PERCENTILE_OF: tuple[str, ...] = FEATURE_COLUMNS

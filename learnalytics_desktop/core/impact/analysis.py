@@ -3,8 +3,10 @@
 Which estimate to believe (``recommended``):
 
 * **Randomised** (a hold-out drawn by chance): the naive comparison is unbiased, so it is
-  the one to report (``naive``); adjusted estimates are shown as a check, and chance
-  imbalance (|SMD| > 0.1) is mentioned.
+  the one to report (``naive``); adjusted estimates are shown as a check when they could be
+  computed (covariates and at least :data:`MIN_ADJUST_PER_GROUP` students per group), and
+  chance imbalance (|SMD| > 0.1) is mentioned. Every sentence about the adjusted estimate
+  matches what was computed: with smaller groups the text says no check was possible.
 * **Not randomised, with pre-intervention covariates**: the groups were chosen differently,
   so the naive difference mixes the effect with the selection. The doubly robust
   ``adjusted`` estimate is recommended; it is only as good as the covariates (unmeasured
@@ -265,8 +267,11 @@ def analyze_impact(
         design = "Randomised: the comparison group was held back by chance."
         recommended, reason = "naive", "The comparison group was chosen at random, so the plain difference is unbiased."
         if imbalanced:
+            check = ("The adjusted estimate is shown as a check." if "adjusted" in estimates else
+                     f"With fewer than {MIN_ADJUST_PER_GROUP} students in a group no adjusted estimate could be "
+                     "computed to check for it, so keep this difference in mind when reading the result.")
             warnings.append("By chance the groups differ somewhat before the intervention in: " + ", ".join(imbalanced)
-                            + ". The adjusted estimate is shown as a check.")
+                            + ". " + check)
     else:
         design = "Not randomised: the groups were not assigned by chance."
         if imbalanced:
@@ -277,6 +282,12 @@ def analyze_impact(
             recommended = "adjusted"
             reason = ("The groups were not formed by chance; the adjusted estimate accounts for the measured "
                       "pre-intervention differences (risk and activity). Differences that were not measured remain.")
+        elif names:  # covariates, but groups too small to adjust
+            recommended = "naive"
+            reason = (f"Pre-intervention covariates were available, but with fewer than {MIN_ADJUST_PER_GROUP} "
+                      "students in a group no adjusted estimate could be computed, so only the naive difference "
+                      "exists; it is an association, not an effect of the messages.")
+            warnings.append("Without randomisation or an adjusted estimate the difference cannot be read as an effect.")
         else:
             recommended = "naive"
             reason = ("No pre-intervention covariates were available to adjust for, so only the naive difference "

@@ -29,6 +29,11 @@ p.verdict { font-size: 11pt; background: #eef5ff; padding: 8px; border: 1px soli
 p.warn { color: #8a4b00; }
 """
 
+# Column widths (percent of the page) of the estimate tables: Estimate, Value, CI low, CI
+# high, p, Method. Labels and methods are the long texts and share most of the width; the
+# numbers get what "-12.345" and the headers need on an A4 page at 10 pt.
+ESTIMATE_WIDTHS = [29, 9, 10, 10, 11, 31]
+
 
 def _e(x: Any) -> str:
     return html.escape(str(x), quote=True)
@@ -45,20 +50,31 @@ def _n(x: Any, d: int = 2) -> str:
 def _p(p: float | None) -> str:
     if p is None:
         return "&ndash;"
-    return "&lt; 0.001" if p < 0.001 else f"{p:.3f}"
+    return "&lt;&nbsp;0.001" if p < 0.001 else f"{p:.3f}"  # never split over two lines
 
 
-def _table(headers: list[str] | None, rows: list[list[str]], numeric: set[int] | None = None) -> str:
-    """A table; cells are already escaped. ``numeric`` column indexes are right-aligned."""
+def _table(
+    headers: list[str] | None, rows: list[list[str]], numeric: set[int] | None = None, widths: list[int] | None = None
+) -> str:
+    """A table; cells are already escaped. ``numeric`` column indexes are right-aligned.
+
+    ``widths`` (percent of the page width, one per column) makes the table span the page
+    with those column widths; without it Qt's text engine sizes columns by their content,
+    which squeezes a column of long labels into a narrow strip when another column holds
+    long text too (the estimates table's labels and methods).
+    """
     numeric = numeric or set()
-    head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr>" if headers else ""
+    if widths is not None and headers is not None and len(widths) != len(headers):
+        raise ValueError(f"{len(widths)} column widths for {len(headers)} columns")
+    width = (lambda i: f' width="{widths[i]}%"') if widths else (lambda i: "")
+    head = "<tr>" + "".join(f"<th{width(i)}>{_e(h)}</th>" for i, h in enumerate(headers)) + "</tr>" if headers else ""
     body = "".join(
         "<tr>" + "".join(
             (f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>") for i, c in enumerate(r)
         ) + "</tr>"
         for r in rows
     )
-    return f"<table>{head}{body}</table>"
+    return f'<table width="100%">{head}{body}</table>' if widths else f"<table>{head}{body}</table>"
 
 
 def _est_rows(items: dict[str, Estimate], digits: int, recommended: str | None = None) -> list[list[str]]:
@@ -93,10 +109,11 @@ def render_report_html(result: ImpactResult, *, title: str | None = None, contex
     heads = ["Estimate", "Value", "95% CI low", "95% CI high", "p", "Method"]
     nums = {1, 2, 3, 4}
     parts.append("<h2>Estimates</h2>")
-    parts.append(_table(heads, _est_rows({**result.estimates, **result.sensitivity}, digits, result.recommended), nums))
+    parts.append(_table(heads, _est_rows({**result.estimates, **result.sensitivity}, digits, result.recommended), nums,
+                        ESTIMATE_WIDTHS))
     parts.append("<h2>Tests and effect sizes</h2>")
     others = {k: v for k, v in {**result.tests, **result.effect_sizes}.items() if v.estimate is not None or v.p_value is not None}
-    parts.append(_table(heads, _est_rows(others, digits), nums))
+    parts.append(_table(heads, _est_rows(others, digits), nums, ESTIMATE_WIDTHS))
     parts.append("<h2>Groups</h2>")
     if result.kind == "numeric":
         keys = ["n", "mean", "sd", "median", "q1", "q3", "min", "max"]

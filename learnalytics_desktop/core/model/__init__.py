@@ -6,7 +6,8 @@ the GUI can import it at start-up. Public API (each name lives in the submodule 
 * ``train_model(conn, course_ids, week, *, kind="auto", use_attributes=False, report=None)
   -> TrainResult`` (train)
 * ``score_course(conn, course_id, week=None, as_of=None, model_id=None, *, capacity=None,
-  report=None) -> DataFrame``, ``risk_history(conn, actor_id, course_id)``,
+  report=None) -> DataFrame`` (``capacity=None``: the advisor capacity saved in Settings,
+  else the thresholds), ``risk_history(conn, actor_id, course_id)``,
   ``latest_run(conn, course_id)`` (scoring)
 * ``load_model(conn, model_id=None)``, ``list_models(conn)``, ``set_active_model(conn, id)``,
   ``active_model_id(conn)``, ``get_card(conn, id)``, ``delete_model(conn, id)`` (registry)

@@ -5,7 +5,15 @@ Decisions (the model card repeats them, so every trained model says how it was m
 * **Gradient boosting**: ``HistGradientBoostingClassifier`` (100 rounds, learning rate
   0.05, 15 leaves, at least 20 students per leaf, L2 1.0, no early stopping so results do
   not depend on an internal random split), run on one thread under threadpoolctl. It
-  handles missing values (e.g. no quiz taken yet) natively.
+  handles missing values (e.g. no quiz taken yet) natively. **Monotonic constraints**
+  (``monotonic_cst``) on every feature whose direction is known
+  (``core.features.catalog.RISK_DIRECTION``): more activity, quiz score, completion or
+  regularity can only lower the predicted risk, more days without activity or late
+  submissions can only raise it, all else being equal. Without them the trees follow
+  chance wrinkles of one offering (and collinear features such as events and active days
+  take opposite signs), which then shows as explanations like "2 forum posts (raises
+  risk)". Features of unknown direction and attribute columns are unconstrained. The
+  calibration maps are increasing, so the calibrated model keeps the constraints.
 * **Calibration**: ``CalibratedClassifierCV`` with 3 stratified folds (``ensemble=True``:
   three boosted models, each calibrated on the third it did not see). Method by data size:
   **isotonic** when every calibration fold has at least 1,000 students (isotonic regression
@@ -23,6 +31,7 @@ Decisions (the model card repeats them, so every trained model says how it was m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,14 +82,29 @@ def calibration_method(n_train: int) -> str:
     return "isotonic" if n_train // CALIBRATION_FOLDS >= ISOTONIC_MIN_PER_FOLD else "sigmoid"
 
 
-def make_estimator(kind: str, n_train: int, seed: int = SEED) -> Any:
-    """An unfitted candidate of ``kind`` sized for ``n_train`` training students."""
+def monotonic_constraints(columns: Sequence[str] | None) -> dict[str, int]:
+    """``{column: -1 | 1}`` for the design columns whose effect on risk has a known direction
+    (``core.features.catalog.RISK_DIRECTION``); the others are absent (unconstrained)."""
+    from learnalytics_desktop.core.features.catalog import RISK_DIRECTION
+
+    return {str(c): RISK_DIRECTION[str(c)] for c in columns or () if str(c) in RISK_DIRECTION}
+
+
+def make_estimator(kind: str, n_train: int, seed: int = SEED, columns: Sequence[str] | None = None) -> Any:
+    """An unfitted candidate of ``kind`` sized for ``n_train`` training students.
+
+    ``columns`` are the design columns it will be fitted on (a DataFrame with these names):
+    the gradient boosting gets monotonic constraints for those of known direction. Without
+    ``columns`` it is unconstrained (only benchmarks do that).
+    """
     if kind == "hgb":
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.model_selection import StratifiedKFold
 
-        base = HistGradientBoostingClassifier(random_state=seed, **HGB_PARAMS)
+        base = HistGradientBoostingClassifier(
+            random_state=seed, monotonic_cst=monotonic_constraints(columns) or None, **HGB_PARAMS
+        )
         return CalibratedClassifierCV(
             base,
             method=calibration_method(n_train),
@@ -136,11 +160,12 @@ def splits(y: np.ndarray, groups: np.ndarray, seed: int = SEED) -> list[tuple[np
     return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(X_dummy, y))
 
 
-def settings_summary(n_train: int) -> dict[str, Any]:
-    """The hyper-parameters and rules, for the model card."""
+def settings_summary(n_train: int, columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """The hyper-parameters and rules, for the model card (``columns``: the design columns,
+    for the gradient boosting's monotonic constraints)."""
     return {
         "seed": SEED,
-        "hgb": dict(HGB_PARAMS),
+        "hgb": {**HGB_PARAMS, "monotonic_cst": monotonic_constraints(columns)},
         "logreg": {**LOGREG_PARAMS, "class_weight": None, "imputation": "median + missing indicators",
                    "scaling": "standardised"},
         "calibration": {
@@ -161,6 +186,7 @@ __all__ = [
     "calibration_method",
     "check_class_counts",
     "make_estimator",
+    "monotonic_constraints",
     "n_folds",
     "settings_summary",
     "single_thread",

@@ -18,6 +18,22 @@ first, each moving the log-odds by at least 0.1 (about 2.5 percentage points nea
 of 50 %), phrased with the real values
 by :mod:`core.model.phrases`, ending "(raises risk)" / "(lowers risk)".
 
+**Reasons against a feature's known direction are withheld.** Many features have a
+direction everyone agrees on (``core.features.catalog.RISK_DIRECTION``: more activity,
+quiz score, completion or regularity means lower risk; more days without activity or late
+submissions, higher). A contribution whose sign says otherwise (more forum posts than the
+course median *raising* the risk, fewer lowering it) is not a fact about the student but
+an artefact: collinear features (posts, events and active days move together) share one
+effect between them, and a linear model can then give one of them the opposite sign to
+correct the others. Shown to an advisor it reads as nonsense ("2 forum posts (raises
+risk)") and undermines the reasons that are right. So such a factor is left out of
+``reasons`` (the next factors take its place); its contribution stays in
+``Explanation.contributions`` and its name in ``Explanation.withheld``, for the model page
+and anyone auditing the model. The gradient boosting is constrained to the same
+directions (``core.model.estimators``), so for it nothing is withheld; the logistic
+regression is not constrained, and this is where the filter matters. Students with a
+missing value (e.g. no quiz yet) or exactly the median have no direction to contradict.
+
 **Global (permutation importance on validation data).** For each cross-validation fold,
 the fold's model is scored on the students it did not see; each feature is shuffled 5
 times and the drop in ROC AUC is recorded. The card shows the mean and standard deviation
@@ -26,9 +42,11 @@ over folds x repeats. Computed on held-out students so it reflects what generali
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from learnalytics_desktop.core.features.catalog import RISK_DIRECTION
 from learnalytics_desktop.core.model.phrases import describe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,6 +69,8 @@ class Explanation:
     contributions: pd.DataFrame
     reasons: pd.Series  # list[str] per student
     reference: dict[str, Any]  # course medians / modal values used
+    withheld: pd.Series | None = None  # list[str] per student: would-be reasons left out as against
+    # their feature's known direction (see the module docstring)
 
 
 def reference_values(model: TrainedModel, X: pd.DataFrame) -> dict[str, Any]:
@@ -91,6 +111,34 @@ def contributions(model: TrainedModel, X: pd.DataFrame, reference: dict[str, Any
     return pd.DataFrame(out, index=X.index)
 
 
+def against_direction(unit: str, contribution: float, value: Any, median: Any) -> bool:
+    """True when ``contribution`` (positive: raises risk) contradicts the known direction of
+    feature ``unit`` for a student at ``value`` against the course ``median`` (see the module
+    docstring). Units of unknown direction, missing values and the median itself: False."""
+    direction = RISK_DIRECTION.get(unit)
+    if direction is None or contribution == 0:
+        return False
+    try:
+        diff = float(value) - float(median)
+    except (TypeError, ValueError):
+        return False
+    if math.isnan(diff) or diff == 0:
+        return False
+    expected = direction * diff  # > 0: this student's value should raise the risk
+    return (contribution > 0) != (expected > 0)
+
+
+def withheld_units(
+    contrib: pd.Series, row: dict[str, Any], medians: dict[str, Any], min_effect: float = 0.0
+) -> list[str]:
+    """The units of one student whose contribution is against their known direction (and at
+    least ``min_effect`` in size: with ``MIN_EFFECT``, those that would have been reasons)."""
+    return [
+        str(u) for u, c in contrib.items()
+        if abs(float(c)) >= min_effect and against_direction(str(u), float(c), row.get(u), medians.get(u))
+    ]
+
+
 def reasons_for(
     contrib: pd.Series,
     row: dict[str, Any],
@@ -101,7 +149,11 @@ def reasons_for(
     top_down: int = TOP_DOWN,
     min_effect: float = MIN_EFFECT,
 ) -> list[str]:
-    """Plain-language reasons for one student from their contributions."""
+    """Plain-language reasons for one student from their contributions (factors against
+    their feature's known direction are left out: :func:`withheld_units`)."""
+    withheld = withheld_units(contrib, row, medians)
+    if withheld:
+        contrib = contrib.drop(withheld)
     ups = contrib[contrib >= min_effect].sort_values(ascending=False).head(top_up)
     downs = contrib[contrib <= -min_effect].sort_values().head(top_down)
     out = []
@@ -154,7 +206,13 @@ def explain_students(
         dtype=object,
         name="reasons",
     )
-    return Explanation(contributions=contrib, reasons=reasons, reference={k: ref[k] for k in model.features})
+    withheld = pd.Series(
+        [withheld_units(contrib.loc[i], rows.get(i, {}), ref, min_effect) for i in X.index],
+        index=X.index, dtype=object, name="withheld",
+    )
+    return Explanation(
+        contributions=contrib, reasons=reasons, reference={k: ref[k] for k in model.features}, withheld=withheld
+    )
 
 
 def fold_permutation_importance(
@@ -187,10 +245,12 @@ def summarise_importance(columns: list[str], per_fold: list[np.ndarray], units: 
 
 __all__ = [
     "Explanation",
+    "against_direction",
     "contributions",
     "explain_students",
     "fold_permutation_importance",
     "reasons_for",
     "reference_values",
     "summarise_importance",
+    "withheld_units",
 ]

@@ -161,7 +161,7 @@ def check_capacity(value: Any) -> int | None:
 def get_capacity(conn: sqlite3.Connection) -> int | None:
     """The saved advisor capacity (settings ``risk_capacity``, set on the Settings page): the
     N highest-risk students are high. ``None`` (the default): levels come from the thresholds.
-    Scoring callers pass it on: ``score_course(..., capacity=get_capacity(conn))``."""
+    ``core.model.scoring.score_course`` applies it whenever its caller passes no capacity."""
     from learnalytics_desktop.core.store.db import get_setting
 
     try:

@@ -5,6 +5,14 @@ as of any instant during week k + 1 (weeks 1..k complete, week k + 1 not): the m
 features mean "k weeks in", so scoring at another point is refused with a message. Every
 run is stored (``score_runs`` + one ``scores`` row per student with risk, level and
 reasons) and audited, so an advisor can see how a student's risk moved.
+
+Levels: ``score_course`` follows the advisor-capacity mode saved on the Settings page
+(``core.model.levels.get_capacity``, settings ``risk_capacity``) when its caller passes no
+``capacity``, so every path that scores (the dashboard's "Score now", the command line, the
+self-test) gives the same levels; an explicit ``capacity=N`` overrides it for that run.
+Without a saved capacity the thresholds decide. The capacity used is in the run's audit
+entry and ``frame.attrs["capacity"]``. (``score_features``, the lower level, takes the
+capacity as given: ``None`` there means thresholds.)
 """
 
 from __future__ import annotations
@@ -104,9 +112,11 @@ def score_course(
 
     Uses ``model_id`` or the active model. Returns one row per student, highest risk
     first, columns ``student`` (label), ``actor``, ``risk_score`` (0-1), ``risk_level``,
-    ``reasons`` (list of plain-language strings) and the key features present. Levels come
-    from the saved thresholds, or with ``capacity=N`` the top N are "high". ``frame.attrs``
-    carries ``run_id``, ``model_id``, ``course_id``, ``week``, ``as_of`` and, when the
+    ``reasons`` (list of plain-language strings) and the key features present. Levels: with
+    ``capacity=N`` the top N are "high"; with ``capacity=None`` (the default) the advisor
+    capacity saved in Settings applies (``levels.get_capacity``), and when none is saved the
+    thresholds decide. ``frame.attrs`` carries ``run_id``, ``model_id``, ``course_id``,
+    ``week``, ``as_of``, ``capacity`` (the one used, or None) and, when the
     offering's data end more than 2 days before the as-of date, ``warnings``. A week that
     is not over yet (by the clock; the demo database's fixed "today" for the demo) is
     refused.
@@ -114,9 +124,11 @@ def score_course(
     from learnalytics_desktop.core.demo import demo_today
     from learnalytics_desktop.core.features import compute_features
     from learnalytics_desktop.core.model.data import get_course, load_attributes
+    from learnalytics_desktop.core.model.levels import check_capacity, get_capacity
     from learnalytics_desktop.core.model.registry import load_model
 
     report = report or NullReporter()
+    capacity = get_capacity(conn) if capacity is None else check_capacity(capacity)
     report.progress(0.0, "loading the model")
     model = load_model(conn, model_id)
     course = get_course(conn, course_id)
@@ -209,7 +221,7 @@ def score_features(
         )
     out.attrs.update(
         {"warnings": [], "run_id": run_id, "model_id": model.model_id, "course_id": int(course_id), "week": model.week,
-         "as_of": as_of.isoformat()}
+         "as_of": as_of.isoformat(), "capacity": capacity}
     )
     report.progress(1.0, "done")
     return out

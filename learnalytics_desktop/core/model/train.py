@@ -147,7 +147,7 @@ def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use
 
     report.check()
     report.progress(0.78, "fitting the chosen model on all students")
-    estimator = make_estimator(chosen, len(y)).fit(X, y)
+    estimator = make_estimator(chosen, len(y), columns=list(X.columns)).fit(X, y)
     created = datetime.now(UTC)
     model = TrainedModel(
         kind=chosen, estimator=estimator, features=data.feature_columns, week=week,
@@ -216,7 +216,7 @@ def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use
             ),
             "fairness": fairness,
             "thresholds": thresholds,
-            "settings": settings_summary(len(y)),
+            "settings": settings_summary(len(y), list(X.columns)),
             "versions": versions(),
             "training_seconds": round(time.perf_counter() - started, 1),
         }

@@ -59,7 +59,7 @@ def cross_validate(
         for f, (tr, te) in enumerate(folds):
             report.check()
             report.progress(start + (stop - start) * step / steps, f"validating {KIND_NAMES[kind]}: fold {f + 1} of {len(folds)}")
-            est = make_estimator(kind, len(tr)).fit(X.iloc[tr], y[tr])
+            est = make_estimator(kind, len(tr), columns=list(X.columns)).fit(X.iloc[tr], y[tr])
             res.oof[te] = est.predict_proba(X.iloc[te])[:, 1]
             res.models.append(est)
             res.fold_aucs.append(float(roc_auc_score(y[te], res.oof[te])))
@@ -86,7 +86,7 @@ def later_offering(
     for i, kind in enumerate(KINDS):
         report.check()
         report.progress(start + (stop - start) * i / len(KINDS), f"validating {KIND_NAMES[kind]} on the latest offering")
-        est = make_estimator(kind, len(y_tr)).fit(X[~later], y_tr)
+        est = make_estimator(kind, len(y_tr), columns=list(X.columns)).fit(X[~later], y_tr)
         result[kind] = binary_metrics(y_te, est.predict_proba(X[later])[:, 1])
     return result
 

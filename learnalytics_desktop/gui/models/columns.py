@@ -1,6 +1,11 @@
 """Columns of a :class:`~learnalytics_desktop.gui.models.frame_table.FrameTableModel`: one
-formatter per column (percent, float, int, date, datetime, text lists, bool, text) and the
-missing-value rule. pandas/numpy are imported only inside functions (start-up path).
+formatter per column (percent, risk, float, int, date, datetime, text lists, bool, text) and
+the missing-value rule. pandas/numpy are imported only inside functions (start-up path).
+
+Risks (calibrated probabilities) have their own format, :func:`risk_text`, used by every
+table and label that shows one: a whole percentage, except that the extremes read ">99%"
+and "<1%". A model never knows a student's outcome for certain, and "100%" or "0%" (what
+0.9997 and 0.0004 round to) would claim it does.
 """
 
 from __future__ import annotations
@@ -52,6 +57,27 @@ def _fmt_percent(v: Any, digits: int | None) -> str:
     return f"{float(v) * 100:.{0 if digits is None else digits}f}%"
 
 
+RISK_HIGH_CAP = 0.995  # at or above: ">99%" (would round to 100%)
+RISK_LOW_CAP = 0.005  # below: "<1%" (would round to 0%)
+
+
+def risk_text(risk: float) -> str:
+    """A risk (0-1) as a percentage that never claims certainty: ">99%", "<1%", else "42%"."""
+    r = float(risk)
+    if math.isnan(r):
+        return MISSING
+    pct = math.floor(100 * r + 0.5)  # halves round up (format() would show 0.005 as "0%")
+    if pct >= 100:  # r >= RISK_HIGH_CAP
+        return ">99%"
+    if pct < 1:  # r < RISK_LOW_CAP
+        return "<1%"
+    return f"{pct}%"
+
+
+def _fmt_risk(v: Any, digits: int | None) -> str:
+    return risk_text(v)
+
+
 def _fmt_float(v: Any, digits: int | None) -> str:
     return f"{float(v):,.{2 if digits is None else digits}f}"
 
@@ -90,6 +116,7 @@ def _fmt_text(v: Any, digits: int | None) -> str:
 
 FORMATS: dict[str, Callable[[Any, int | None], str]] = {
     "percent": _fmt_percent,  # a fraction: 0.42 -> "42%"
+    "risk": _fmt_risk,  # a risk: 0.42 -> "42%", 0.9997 -> ">99%", 0.0004 -> "<1%" (digits ignored)
     "float": _fmt_float,
     "int": _fmt_int,
     "date": _fmt_date,  # datetime/date/Timestamp, or epoch milliseconds
@@ -98,7 +125,7 @@ FORMATS: dict[str, Callable[[Any, int | None], str]] = {
     "bool": _fmt_bool,
     "text": _fmt_text,
 }
-NUMERIC_FORMATS = {"percent", "float", "int"}
+NUMERIC_FORMATS = {"percent", "risk", "float", "int"}
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,13 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from learnalytics_desktop.gui.charts import LEVEL_COLOURS, LEVEL_TEXT, LEVEL_TINTS, color
+from learnalytics_desktop.gui.models.columns import risk_text  # the one risk formatter (re-exported)
 from learnalytics_desktop.gui.workers import Task, db_job
 
 
 def level_brush(level: str) -> QBrush:
     """Background of a table cell showing ``level`` (a light tint; the cell also says the level)."""
     return QBrush(QColor(LEVEL_TINTS.get(level, "#ffffff")))
-
-
-def risk_text(risk: float) -> str:
-    """A risk as a percentage in words that never claim certainty: ">99%", "<1%", else "42%"."""
-    if risk >= 0.995:
-        return ">99%"
-    if risk < 0.005:
-        return "<1%"
-    return f"{100 * risk:.0f}%"
 
 
 def level_html(level: str | None, risk: float | None = None) -> str:

@@ -19,7 +19,7 @@ from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute
 
 COLUMNS = [
     Column("student", "Student", tooltip="The student as the data names them"),
-    Column("risk_score", "Risk", "percent", 0, tooltip="Estimated chance of failing or withdrawing (calibrated)"),
+    Column("risk_score", "Risk", "risk", tooltip="Estimated chance of failing or withdrawing (calibrated)"),
     Column("level", "Level", tooltip="Low, Moderate or High, from the risk thresholds in Settings"),
     Column("top_reasons", "Top reasons", tooltip="What raises (or lowers) this student's risk most, in plain words"),
     Column("engagement", "Engagement", "float", 2, tooltip="Engagement score, 0 to 1"),

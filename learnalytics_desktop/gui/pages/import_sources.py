@@ -1,7 +1,12 @@
-"""The Import page's list of files and folders to import (drop target hint, no duplicates)."""
+"""The Import page's list of files and folders to import (drop target hint, no duplicates),
+and what the page's options start from: the database's saved course fallback
+(:func:`load_course_fallback`, read on the worker). The pseudonymisation key file's location
+comes from QSettings (``settings_privacy.remembered_key_file``) on the GUI thread.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl
@@ -14,6 +19,16 @@ from learnalytics_desktop.gui.icons import icon
 def local_paths(urls: list[QUrl]) -> list[Path]:
     """The local files and folders among dropped URLs."""
     return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and u.toLocalFile()]
+
+
+def load_course_fallback(conn: sqlite3.Connection) -> str:
+    """The course fallback IRI saved for this database on the Settings page (settings
+    ``course_fallback``), "" when none. A plain job for ``db_job`` (runs on the worker)."""
+    from learnalytics_desktop.core.store.db import get_setting
+    from learnalytics_desktop.gui.pages.settings_jobs import FALLBACK_KEY
+
+    value = get_setting(conn, FALLBACK_KEY, None)
+    return str(value).strip() if value else ""
 
 
 def looks_like_iri(text: str) -> bool:

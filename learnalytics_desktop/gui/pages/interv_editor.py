@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.core.interventions.gui_support import placeholders_left
+from learnalytics_desktop.gui.models.columns import risk_text
 
 EDITABLE = {"draft", "approved"}
 
@@ -100,8 +101,8 @@ class DraftEditor(QWidget):
             w.blockSignals(True)
         if row is not None:
             risk = row.get("risk")
-            risk_text = "" if risk is None or risk != risk else f" · risk {100 * float(risk):.0f}%"
-            self.header.setText(f"<b>{escape(str(row['student']))}</b> · {escape(str(row['status_text']))}{risk_text}")
+            risk_part = "" if risk is None or risk != risk else f" · risk {escape(risk_text(float(risk)))}"
+            self.header.setText(f"<b>{escape(str(row['student']))}</b> · {escape(str(row['status_text']))}{risk_part}")
             self.details.setText(f"{escape(str(row['rule_label']))} ({escape(str(row['channel_text']))}), drafted "
                                  f"{escape(str(row['date']))} by {escape(str(row['user']))}")
             self.subject.setText(str(row["subject"]))

@@ -36,7 +36,7 @@ LOG_COLUMNS = [
     Column("channel_text", "Channel"),
     Column("arm_text", "Arm", tooltip="Message: drafted to be sent; Hold-out: held back at random (no message)"),
     Column("status_text", "Status"),
-    Column("risk", "Risk", "percent", tooltip="Risk score when the intervention was drafted"),
+    Column("risk", "Risk", "risk", tooltip="Risk score when the intervention was drafted"),
     Column("user", "By"),
     Column("subject", "Subject"),
 ]

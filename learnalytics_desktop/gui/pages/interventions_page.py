@@ -57,7 +57,7 @@ from learnalytics_desktop.gui.workers import Task, db_job
 
 REVIEW_COLUMNS = [
     Column("student", "Student"),
-    Column("risk", "Risk", "percent", tooltip="Risk score when the draft was made"),
+    Column("risk", "Risk", "risk", tooltip="Risk score when the draft was made"),
     Column("rule_label", "Rule"),
     Column("channel_text", "Channel"),
     Column("status_text", "Status"),
