@@ -196,6 +196,16 @@ def course_calendar(
     return start, weeks
 
 
+def data_calendar(conn: sqlite3.Connection, course_id: int) -> tuple[date | None, int | None]:
+    """``(start, weeks)`` as the data alone finds them, whatever the user set (what "Reset to
+    the data" would give: :func:`set_course_dates` with None for both). ``(None, None)`` when
+    the offering has no statements."""
+    if conn.execute("SELECT 1 FROM courses WHERE id = ?", (int(course_id),)).fetchone() is None:
+        raise CourseError(f"There is no course offering with id {course_id} in this database.")
+    start = _data_start(conn, int(course_id))
+    return start, (_data_weeks(conn, int(course_id), start) if start is not None else None)
+
+
 def course_start(conn: sqlite3.Connection, course_id: int, before: datetime | None = None) -> date | None:
     """Just the start date of an offering (free when the user set it); see :func:`course_calendar`."""
     row = conn.execute("SELECT start_date FROM courses WHERE id = ?", (int(course_id),)).fetchone()

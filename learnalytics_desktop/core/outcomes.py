@@ -85,6 +85,10 @@ RESULT_WORDS: dict[str, tuple[int, int]] = {
 
 
 def _column(table: CsvTable, given: str | None, names: tuple[str, ...], what: str) -> int | None:
+    """The column for a role: ``given`` by name, ``None`` = recognise it from the header,
+    ``""`` = the role is not used (no guessing: the app's column mapping says so)."""
+    if given == "":
+        return None
     try:
         if given:
             return table.index(given, what)
@@ -111,6 +115,8 @@ def _read(path: str | Path) -> CsvTable:
 def _attribute_columns(table: CsvTable, names: Sequence[str]) -> list[tuple[str, int]]:
     out = []
     for name in names:
+        if not str(name).strip():
+            raise OutcomesError(f"{table.path.name}: an attribute column was given without a name.")
         i = _column(table, name, (), "attribute")
         out.append((table.header[i], i))  # type: ignore[index]
     return out
@@ -150,7 +156,8 @@ def import_roster(
 ) -> MatchReport:
     """Enrol the students of a class list in an offering (creating those with no statements).
 
-    Columns not named are recognised from common headers ("Student ID", "Email", ...).
+    Columns not named (None) are recognised from common headers ("Student ID", "Email", ...);
+    ``""`` means the role is not used.
     Replaces the offering's earlier roster enrolments; one transaction."""
     from learnalytics_desktop.core.store.db import audit, transaction
 
@@ -231,8 +238,9 @@ def import_outcomes(
 ) -> MatchReport:
     """Import a gradebook's final grades and results for an offering and report the matching.
 
-    Columns not named are recognised from common headers. At least one of grade, result,
-    passed or withdrew must be there. Replaces the offering's earlier outcomes; one transaction."""
+    Columns not named (None) are recognised from common headers; ``""`` means the role is not
+    used. At least one of grade, result, passed or withdrew must be there. Replaces the
+    offering's earlier outcomes; one transaction."""
     from learnalytics_desktop.core.store.db import audit, transaction
 
     table = _read(csv_path)

@@ -14,10 +14,12 @@ from learnalytics_desktop.core.jobs import NullReporter, Reporter
 
 @dataclass(frozen=True)
 class DatabaseInfo:
-    """What the main window needs of a database: its courses and, for the demo, its "today"."""
+    """What the main window needs of a database: its courses, for the demo its "today", and a
+    sentence when its location needs care (``core.store.db.storage_warning``: a network share)."""
 
     courses: list[Any] = field(default_factory=list)
     today: date | None = None
+    storage_note: str | None = None
 
 
 def load_info(conn: Any) -> DatabaseInfo:
@@ -30,16 +32,21 @@ def load_info(conn: Any) -> DatabaseInfo:
 
 
 def open_database(path: str | os.PathLike[str], create: bool = False, *, report: Reporter = NullReporter()) -> DatabaseInfo:
-    """Open (create, or migrate with a backup first) the database and return its courses."""
-    from learnalytics_desktop.core.store.db import open_db
+    """Open (create, or migrate with a backup first) the database and return its courses and
+    the storage warning of its location, if any (checked here, off the GUI thread: finding a
+    path's filesystem can be slow on a network share)."""
+    from dataclasses import replace
+
+    from learnalytics_desktop.core.store.db import open_db, storage_warning
 
     report.progress(0.0, Path(path).name)
     conn = open_db(path, create=create)
     try:
         report.check()
-        return load_info(conn)
+        info = load_info(conn)
     finally:
         conn.close()
+    return replace(info, storage_note=storage_warning(path))
 
 
 def database_info(path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> DatabaseInfo:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,6 +33,7 @@ from learnalytics_desktop.gui.dialogs.error_dialog import ErrorDialog
 from learnalytics_desktop.gui.icons import app_icon, icon
 from learnalytics_desktop.gui.pages import PAGES, PageSpec
 from learnalytics_desktop.gui.pages.base import ComingPage, Page, PageContext, Shell
+from learnalytics_desktop.gui.widgets.banner import Banner
 from learnalytics_desktop.gui.widgets.context_bar import ContextBar
 from learnalytics_desktop.gui.widgets.page_area import PageArea
 from learnalytics_desktop.gui.widgets.progress import ProgressDialogs, StatusProgress
@@ -92,7 +94,13 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        self.banner = Banner()  # non-modal notices, e.g. a database on a network share
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addWidget(self.banner)
+        right.addWidget(self.stack, 1)
+        layout.addLayout(right, 1)
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
@@ -104,6 +112,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.action_demo = self._action(file_menu, "Open the &demo database", self.open_demo)
         file_menu.addSeparator()
+        self.action_outcomes = self._action(file_menu, "Import &gradebook or class list…",
+                                           lambda _=False: self.import_outcomes())
+        self.action_outcomes.setEnabled(False)
         self.action_backup = self._action(file_menu, "&Backup copy…", self.backup_copy)
         self.action_backup.setEnabled(False)
         file_menu.addSeparator()
@@ -131,6 +142,7 @@ class MainWindow(QMainWindow):
     def _build_toolbar(self) -> None:
         self.context_bar = ContextBar()
         self.context_bar.context_chosen.connect(self._context_chosen)
+        self.context_bar.dates_requested.connect(self.edit_course_dates)
         toolbar = QToolBar("Course and week")
         toolbar.setObjectName("contextToolbar")
         toolbar.setMovable(False)
@@ -225,6 +237,12 @@ class MainWindow(QMainWindow):
         self.shell.set_context(PageContext(db_path=path, data_version=self.shell.context.data_version + 1))
         self._apply_courses(info, remembered.get("course"), remembered.get("week"))
         self.action_backup.setEnabled(True)
+        self.action_outcomes.setEnabled(True)
+        note = getattr(info, "storage_note", None)
+        if note:
+            self.banner.show_message(note)
+        else:
+            self.banner.clear()
         self._update_title()
         self.statusBar().showMessage(f"Opened {path}", 5000)
         last = qsettings.get_value("window/page", "import", str)
@@ -334,9 +352,26 @@ class MainWindow(QMainWindow):
             return None
         return (
             self.runner.submit(jobs.backup_copy, self.db_path, target)
+            .keyed("backup")
             .with_progress("Copying the database…")
             .on_success(lambda p: self.statusBar().showMessage(f"Backup copy written to {p}", 8000))
         )
+
+    def import_outcomes(self, kind: str = "outcomes") -> Any:
+        """Import a gradebook or class list into an offering (the dialog tells the shell)."""
+        from learnalytics_desktop.gui.dialogs.outcomes_dialog import OutcomesDialog
+
+        if self.db_path is None:
+            return None
+        return OutcomesDialog.ask(self, self.shell, kind=kind)
+
+    def edit_course_dates(self) -> Any:
+        """See or set the current course's start date and number of weeks."""
+        from learnalytics_desktop.gui.dialogs.course_dates_dialog import CourseDatesDialog
+
+        if self.shell.context.course_id is None:
+            return None
+        return CourseDatesDialog.ask(self, self.shell)
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -25,6 +25,7 @@ def build_small_demo(path: Path, students: int = 20) -> Path:
 
 def open_in(window, qtbot, path: Path, *, create: bool = False) -> None:
     """Open ``path`` in ``window`` and wait until it is the window's database."""
-    with qtbot.waitSignal(window.runner.finished, timeout=20000):
+    # wait for the database task itself: pages may start (and finish) their own tasks meanwhile
+    with qtbot.waitSignal(window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"):
         window.open_database(path, create=create)
     assert window.db_path == Path(path).resolve()

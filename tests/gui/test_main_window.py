@@ -156,7 +156,8 @@ def test_recent_files_menu(qtbot, window, tmp_path, demo_db):
     window._fill_recent_menu()
     actions = window.recent_menu.actions()
     assert [a.text().split()[1] for a in actions] == ["demo.db", "one.db"]
-    with qtbot.waitSignal(window.runner.succeeded, timeout=10000):
+    with qtbot.waitSignal(window.runner.succeeded, timeout=10000,
+                          check_params_cb=lambda task, result: task.key == "database"):
         actions[1].trigger()
     assert window.db_path == (tmp_path / "one.db").resolve()
 
@@ -165,7 +166,8 @@ def test_backup_copy_writes_a_database_and_an_audit_row(qtbot, window, demo_db, 
     open_in(window, qtbot, demo_db)
     target = tmp_path / "copy.db"
     monkeypatch.setattr(files, "ask_save_file", lambda *a, **k: target)
-    with qtbot.waitSignal(window.runner.succeeded, timeout=10000):
+    with qtbot.waitSignal(window.runner.succeeded, timeout=10000,
+                          check_params_cb=lambda task, result: task.key == "backup"):
         window.action_backup.trigger()
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT COUNT(*) FROM statements").fetchone()[0] > 1000

@@ -4,6 +4,13 @@ progress (statements/s) and Cancel, then read the report; the quarantine lists e
 The import itself is ``core.ingest.importer.import_paths`` run through
 :func:`learnalytics_desktop.gui.pages.import_jobs.run_import` on the database thread: the
 window never freezes, and a cancelled import can be run again to complete it.
+
+The options start from what Settings saved: the key-file field from the location
+remembered on this computer (QSettings ``privacy/keyFile``, ``settings_privacy``), the
+course-fallback field from the open database's ``course_fallback`` setting (read on the
+worker). Both are filled again whenever the page is shown or the database changes, but
+never over something the user typed here (only an empty field, or one still holding the
+previous pre-filled value, is replaced). Pseudonymisation itself stays off until ticked.
 """
 
 from __future__ import annotations
@@ -35,10 +42,12 @@ from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.icons import icon
 from learnalytics_desktop.gui.pages import import_jobs
 from learnalytics_desktop.gui.pages.base import Page, Shell
+from learnalytics_desktop.gui.pages.import_outcomes_box import OutcomesBox
 from learnalytics_desktop.gui.pages.import_report import ImportReportView, describe
-from learnalytics_desktop.gui.pages.import_sources import SourceList, local_paths, looks_like_iri
+from learnalytics_desktop.gui.pages.import_sources import SourceList, load_course_fallback, local_paths, looks_like_iri
 from learnalytics_desktop.gui.pages.quarantine import QuarantineView
-from learnalytics_desktop.gui.workers import Task
+from learnalytics_desktop.gui.pages.settings_privacy import remembered_key_file
+from learnalytics_desktop.gui.workers import Task, db_job
 
 STEPS = 1000
 
@@ -54,6 +63,7 @@ class ImportPage(Page):
         self.setAcceptDrops(True)
         self.task: Task | None = None
         self.last_outcome: import_jobs.ImportOutcome | None = None
+        self._prefilled = {"key": "", "fallback": ""}  # what was last put in the fields for the user
 
         title = QLabel("<h2>Import xAPI statements</h2>")
         self.db_hint = QLabel()
@@ -156,6 +166,9 @@ class ImportPage(Page):
         boxes.addWidget(options_box, 1)
         top_layout.addLayout(boxes)
         top_layout.addLayout(run_row)
+        # gradebook and class list import (a dialog; also on the File menu)
+        self.outcomes_box = OutcomesBox(shell, lambda: self.key_edit.text().strip() if self.pseudonymize.isChecked() else None)
+        top_layout.addWidget(self.outcomes_box)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(top)
@@ -170,10 +183,35 @@ class ImportPage(Page):
 
     # -- context -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Follow the database: enable Start, reload the quarantine when it is shown."""
+        """Follow the database: enable Start, pre-fill the options, reload the quarantine when shown."""
         self._update_enabled()
+        self.load_defaults()
         if self.tabs.currentWidget() is self.quarantine:
             self.load_quarantine()
+
+    def showEvent(self, event: Any) -> None:  # noqa: D102 - Qt override: Settings may have changed meanwhile
+        super().showEvent(event)
+        self.load_defaults()
+
+    def load_defaults(self) -> Task | None:
+        """Pre-fill the key file (QSettings, now) and the course fallback (the database's
+        setting, read on the worker); see the module docstring."""
+        self._prefill(self.key_edit, "key", remembered_key_file())
+        db = self.ctx.db_path
+        if db is None:
+            return None
+
+        def loaded(fallback: str) -> None:
+            if self.ctx.db_path == db:  # still the same database
+                self._prefill(self.fallback_edit, "fallback", fallback)
+
+        return self.runner.submit(db_job(load_course_fallback), db).keyed("import.defaults").on_success(loaded)
+
+    def _prefill(self, edit: QLineEdit, name: str, value: str) -> None:
+        if self.running or edit.text().strip() not in ("", self._prefilled[name]):
+            return  # never change the options of a running import, or what the user typed
+        edit.setText(value)
+        self._prefilled[name] = value
 
     @property
     def running(self) -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolButton, QWidget
 
 MAX_WEEKS = 60  # when a course does not know its length yet
 
@@ -84,6 +84,7 @@ class ContextBar(QWidget):
     """Course combo box + week spin box + the as-of date they mean."""
 
     context_chosen = Signal(object, object)  # course (or None), week (or None)
+    dates_requested = Signal()  # the user wants to see or set the chosen course's dates
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +118,12 @@ class ContextBar(QWidget):
         layout.addWidget(week_caption)
         layout.addWidget(self.week_spin)
         layout.addWidget(self.as_of_label)
+        self.dates_button = QToolButton()
+        self.dates_button.setText("Dates…")
+        self.dates_button.setAccessibleName("Course dates")
+        self.dates_button.setToolTip("The course's start date and number of weeks (found from the data; you can set them)")
+        self.dates_button.clicked.connect(self.dates_requested)
+        layout.addWidget(self.dates_button)
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.course_combo.currentIndexChanged.connect(self._course_picked)
@@ -148,6 +155,7 @@ class ContextBar(QWidget):
             enabled = bool(self._courses)
             self.course_combo.setEnabled(enabled)
             self.week_spin.setEnabled(enabled)
+            self.dates_button.setEnabled(enabled)
             if not enabled:
                 self.course_combo.addItem("No courses yet: import statements")
                 self.week_spin.setRange(0, 0)

@@ -1,0 +1,54 @@
+"""The Import page's "Gradebook and class list" strip: two buttons that open
+:class:`~learnalytics_desktop.gui.dialogs.outcomes_dialog.OutcomesDialog` (also on the File menu)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from learnalytics_desktop.gui.icons import icon
+
+
+class OutcomesBox(QGroupBox):
+    """Buttons for a gradebook and a class list import; enabled while a database is open.
+    ``key_file()`` gives the Import page's key file (pre-filled in the dialog), or None."""
+
+    def __init__(self, shell: Any, key_file: Callable[[], str | None] = lambda: None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Gradebook and class list", parent)
+        self.shell = shell
+        self.key_file = key_file
+        self.gradebook_button = QPushButton(icon("file"), "Import a &gradebook…")
+        self.gradebook_button.setToolTip("Final grades and results (CSV): the outcomes the at-risk model learns from")
+        self.roster_button = QPushButton(icon("file"), "Import a class &list…")
+        self.roster_button.setToolTip("Who is enrolled (CSV): students with no statements yet are added too")
+        self.gradebook_button.clicked.connect(lambda: self.open_dialog("outcomes"))
+        self.roster_button.clicked.connect(lambda: self.open_dialog("roster"))
+        hint = QLabel("CSV files from the gradebook or student system, matched to the learners by id or e-mail; "
+                      "you map the columns.")
+        hint.setWordWrap(True)
+        hint.setObjectName("hint")
+        row = QHBoxLayout(self)
+        row.addWidget(self.gradebook_button)
+        row.addWidget(self.roster_button)
+        row.addWidget(hint, 1)
+        shell.context_changed.connect(self._follow)
+        self._follow(shell.context)
+
+    def _follow(self, ctx: Any) -> None:
+        on = ctx.db_path is not None
+        self.gradebook_button.setEnabled(on)
+        self.roster_button.setEnabled(on)
+
+    def open_dialog(self, kind: str) -> Any:
+        """Open the import dialog for a gradebook (``"outcomes"``) or class list (``"roster"``)."""
+        from learnalytics_desktop.gui.dialogs.outcomes_dialog import OutcomesDialog
+
+        if self.shell.context.db_path is None:
+            return None
+        return OutcomesDialog.ask(self.window(), self.shell, kind=kind, key_file=self.key_file() or None)
+
+
+__all__ = ["OutcomesBox"]
