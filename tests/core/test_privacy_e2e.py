@@ -82,3 +82,42 @@ def test_pseudonymised_learner_found_only_with_key(tmp_path, xapi_file, capsys):
     conn = open_db(db)
     assert conn.execute("SELECT count(*) FROM statements").fetchone()[0] == 10 * len(OTHERS)
     conn.close()
+
+
+def test_pseudonymised_import_keeps_no_free_text_response(tmp_path):
+    from learnalytics_desktop.core.ingest.importer import import_paths
+    from learnalytics_desktop.core.ingest.pseudonym import create_key, load_key
+
+    st = _statement(EMAIL, 1, name="Ines Okonkwo")
+    st["result"]["response"] = "My name is Ines Okonkwo and I think the answer is 42"
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(st), encoding="utf-8")
+    key = load_key(create_key(tmp_path / "k.key"))
+    db = tmp_path / "p.db"
+    assert import_paths(db, [path], pseudonymize_key=key).stored == 1
+    conn = open_db(db)
+    assert conn.execute("SELECT response FROM statements").fetchone()[0] is None
+    conn.close()
+    assert b"okonkwo" not in _raw(db).lower()
+    identified = tmp_path / "i.db"
+    import_paths(identified, [path])
+    conn = open_db(identified)
+    assert "answer is 42" in conn.execute("SELECT response FROM statements").fetchone()[0]
+    conn.close()
+
+
+def test_mixing_identified_and_pseudonymised_imports_is_refused(tmp_path, xapi_file, capsys):
+    db, key = tmp_path / "mixed.db", tmp_path / "officer.key"
+    assert cli(["keygen", "--key-file", str(key)]) == 0
+    assert cli(["import", "--db", str(db), str(xapi_file), "--pseudonymize", "--key-file", str(key)]) == 0
+    capsys.readouterr()
+    assert cli(["import", "--db", str(db), str(xapi_file)]) == 2
+    assert "holds pseudonymised learners" in capsys.readouterr().err
+    conn = open_db(db)
+    assert conn.execute("SELECT count(*) FROM actors WHERE kind != 'pseudo'").fetchone()[0] == 0
+    conn.close()
+    other = tmp_path / "clear.db"
+    assert cli(["import", "--db", str(other), str(xapi_file)]) == 0
+    capsys.readouterr()
+    assert cli(["import", "--db", str(other), str(xapi_file), "--pseudonymize", "--key-file", str(key)]) == 2
+    assert "real identifiers" in capsys.readouterr().err

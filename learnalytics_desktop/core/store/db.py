@@ -77,6 +77,21 @@ def storage_warning(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+def storage_problem(exc: sqlite3.Error, path: str | os.PathLike[str] | None) -> str | None:
+    """A plain sentence when an SQLite error comes from the disk (full, I/O error, read-only
+    or unreachable), else None (the error is something else and is left as it is)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    name = str(path) if path else "the database"
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return f"The disk holding {name} is full ({exc})"
+    if code == sqlite3.SQLITE_IOERR:
+        return (f"Reading or writing {name} failed with an I/O error ({exc}): the disk may be full, "
+                "failing or disconnected")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+        return f"{name} cannot be written ({exc}): check that the file and its folder are writable"
+    return None
+
+
 def _configure(conn: sqlite3.Connection, path: Path | None) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -170,6 +185,9 @@ def open_db(path: str | os.PathLike[str] | None, *, create: bool = True) -> sqli
         _configure(conn, p)
         migrate(conn, p)
     except sqlite3.DatabaseError as exc:
+        problem = storage_problem(exc, p)
+        if problem is not None:
+            raise DatabaseError(f"{problem}. Nothing was changed.") from exc
         raise DatabaseError(f"{p} is not a Learnalytics database or is damaged: {exc}") from exc
     return conn
 
@@ -243,6 +261,7 @@ __all__ = [
     "get_setting",
     "open_db",
     "set_setting",
+    "storage_problem",
     "transaction",
     "utc_now_iso",
 ]

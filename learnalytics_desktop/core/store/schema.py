@@ -38,10 +38,12 @@ CREATE TABLE settings (
 CREATE TABLE imports (
     id            INTEGER PRIMARY KEY,
     source        TEXT NOT NULL,     -- file path as given
-    sha256        TEXT,              -- of the file's bytes
+    sha256        TEXT,              -- of the file's bytes (set when the file was read to its end)
+    batch         TEXT,              -- run key while unfinished (a rerun resumes it); '<key>@<id>' when done
+    fingerprint   TEXT,              -- size, mtime and head/tail hash: finds an unfinished import
     started_at    TEXT NOT NULL,     -- ISO 8601 UTC
     finished_at   TEXT,
-    status        TEXT NOT NULL DEFAULT 'running',  -- running | done | cancelled | failed
+    status        TEXT NOT NULL DEFAULT 'running',  -- pending | running | done | cancelled | failed
     pseudonymized INTEGER NOT NULL DEFAULT 0,
     read          INTEGER NOT NULL DEFAULT 0,
     stored        INTEGER NOT NULL DEFAULT 0,

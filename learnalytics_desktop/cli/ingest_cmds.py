@@ -1,0 +1,196 @@
+"""Import commands: validate, import, rejects, keygen (a stable contract for scripts).
+
+Exit codes (decisions):
+
+* ``validate``: 0 when every record is a valid statement, 1 when at least one is not (like a
+  linter: the check ran and found problems), 2 when it could not run (a missing file).
+* ``import``: 0 when the import ran, whatever it rejected (rejects are data, not failure);
+  2 with one line on stderr when it could not run (missing file, unusable database, bad key
+  file); 130 when interrupted (the import can be resumed by running it again).
+* ``rejects``, ``keygen``: 0 on success, 2 when they could not run.
+
+``import --json`` prints one JSON object whose first keys are the integers ``read``,
+``stored``, ``duplicates``, ``conflicts``, ``rejected``, ``voided`` (read = stored +
+duplicates + conflicts + rejected), followed by the details of ``ImportReport.to_dict``.
+``validate --json`` prints one JSON object ``{"results": [{source, location, statement_id,
+ok, rule, reason}, ...], "read": n, "valid": n, "invalid": n}``, written as it goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+from learnalytics_desktop.cli import UserError
+
+REJECT_COLUMNS = ["import_id", "source", "location", "statement_id", "rule", "reason", "excerpt"]
+
+
+def _key(args: argparse.Namespace) -> bytes | None:
+    from learnalytics_desktop.core.ingest.pseudonym import KeyFileError, load_key
+
+    if args.key_file and not args.pseudonymize:
+        raise UserError("--key-file is only used with --pseudonymize")
+    if not args.pseudonymize:
+        return None
+    if not args.key_file:
+        raise UserError("--pseudonymize needs --key-file F (create the key with 'learnalytics keygen --key-file F')")
+    try:
+        return load_key(args.key_file)
+    except KeyFileError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _check_paths(paths: list[str]) -> None:
+    for p in paths:
+        if not Path(p).exists():
+            raise UserError(f"{p} does not exist")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from learnalytics_desktop.core.ingest.importer import import_paths
+    from learnalytics_desktop.core.jobs import ConsoleReporter
+
+    key = _key(args)
+    _check_paths(args.paths)
+    db = Path(args.db)
+    if db.is_dir():
+        raise UserError(f"{db} is a folder; --db needs a database file")
+    try:
+        result = import_paths(db, args.paths, pseudonymize_key=key, course_fallback=args.course_fallback,
+                              report=ConsoleReporter(), workers=args.workers)
+    except sqlite3.Error as exc:
+        raise UserError(f"the database {db} could not be written ({exc}); the import can be run "
+                        "again to continue") from exc
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return 0
+    print(f"Read {result.read:,} records: {result.stored:,} stored, {result.duplicates:,} duplicates, "
+          f"{result.conflicts:,} conflicts, {result.rejected:,} rejected; {result.voided:,} voided.")
+    for rule, n in sorted(result.rejects_by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  rejected {n:,} x {rule}")
+    for path, reason in result.skipped:
+        print(f"  skipped {path}: {reason}")
+    for fr in result.files:
+        for note in fr.notes:
+            print(f"  {fr.source}: {note}")
+    for note in result.notes:
+        print(f"  {note}")
+    if result.resumed:
+        print("  (continued an import that had been interrupted)")
+    print(f"{result.elapsed:.1f} s, {result.statements_per_second:,.0f} statements/s. "
+          f"See the rejects with: learnalytics rejects --db {args.db}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from learnalytics_desktop.core.ingest.importer import validate_paths
+
+    _check_paths(args.paths)
+    out = sys.stdout
+    counts = {"read": 0, "valid": 0, "invalid": 0}
+    if args.json:
+        out.write('{"results": [')
+    for res in validate_paths(args.paths, workers=args.workers):
+        counts["read"] += 1
+        counts["valid" if res.ok else "invalid"] += 1
+        if args.json:
+            out.write(("" if counts["read"] == 1 else ", ") + json.dumps(res._asdict(), ensure_ascii=False))
+        elif not res.ok:
+            out.write(f"{res.source}: {res.location}: INVALID [{res.rule}] {res.reason}\n")
+        elif not args.quiet:
+            out.write(f"{res.source}: {res.location}: ok {res.statement_id}\n")
+    if args.json:
+        out.write("], " + json.dumps(counts)[1:] + "\n")
+    else:
+        out.write(f"{counts['read']:,} records: {counts['valid']:,} valid, {counts['invalid']:,} invalid\n")
+    return 1 if counts["invalid"] else 0
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    from learnalytics_desktop.core.store import open_db
+
+    db = Path(args.db)
+    if not db.is_file():
+        raise UserError(f"there is no database at {db}")
+    conn = open_db(db, create=False)
+    try:
+        sql = f"SELECT {', '.join(REJECT_COLUMNS)} FROM rejects"
+        params: tuple[int, ...] = ()
+        if args.import_id is not None:
+            sql += " WHERE import_id = ?"
+            params = (args.import_id,)
+        rows = conn.execute(sql + " ORDER BY id", params).fetchall()
+        if args.csv:
+            from learnalytics_desktop.core.export import ExportError, record_export, write_csv_atomic
+
+            try:
+                n = write_csv_atomic(args.csv, rows, columns=REJECT_COLUMNS)
+            except ExportError as exc:
+                raise UserError(str(exc)) from exc
+            record_export(conn, "rejects", args.csv, n)
+            print(f"Wrote {n:,} rejected records to {args.csv}")
+            return 0
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps([dict(zip(REJECT_COLUMNS, r, strict=True)) for r in rows], ensure_ascii=False))
+        return 0
+    for imp, source, loc, sid, rule, reason, _excerpt in rows:
+        ident = f" (id {sid})" if sid else ""
+        print(f"[{imp}] {source}: {loc}{ident}: [{rule}] {reason}")
+    print(f"{len(rows):,} rejected records")
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from learnalytics_desktop.core.ingest.pseudonym import KeyFileError, create_key
+
+    try:
+        path = create_key(args.key_file)
+    except KeyFileError as exc:
+        raise UserError(str(exc)) from exc
+    print(f"Wrote a new pseudonymisation key to {path} (readable by you only). Keep it safe and "
+          "outside the database: without it, new imports cannot be matched to earlier pseudonyms.")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the validate, import, rejects and keygen commands."""
+    p = subparsers.add_parser("validate", help="check xAPI files without storing anything",
+                              description="Check every statement in files and folders against xAPI "
+                              "1.0.3 / 2.0. Exit 0 if all are valid, 1 if any is not.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.json, .jsonl, .gz, .zip)")
+    p.add_argument("--json", action="store_true", help="one JSON object with a result per record")
+    p.add_argument("--quiet", action="store_true", help="list only the invalid records")
+    p.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_validate)
+
+    p = subparsers.add_parser("import", help="import xAPI files into a database",
+                              description="Import statements (JSON, JSON Lines, LRS pages, .gz, .zip, "
+                              "folders). Rejected records are kept for review (see 'rejects').")
+    p.add_argument("--db", required=True, help="database file (created if missing)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--pseudonymize", action="store_true",
+                   help="store keyed pseudonyms instead of learner identifiers (needs --key-file)")
+    p.add_argument("--key-file", help="the pseudonymisation key (see 'keygen')")
+    p.add_argument("--course-fallback", metavar="IRI",
+                   help="course for statements whose context names none")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes for parsing (default: automatic; 0: none)")
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser("rejects", help="list rejected records (the quarantine)")
+    p.add_argument("--db", required=True)
+    p.add_argument("--csv", metavar="OUT", help="write them to a spreadsheet-safe CSV file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--import-id", type=int, default=None, help="only this import")
+    p.set_defaults(func=cmd_rejects)
+
+    p = subparsers.add_parser("keygen", help="create a pseudonymisation key file")
+    p.add_argument("--key-file", required=True)
+    p.set_defaults(func=cmd_keygen)
