@@ -110,17 +110,9 @@ def _configure(conn: sqlite3.Connection, path: Path | None) -> None:
 
 
 def backup_file(path: Path, suffix: str) -> Path:
-    """Copy a database (and a pending WAL, through the backup API) to ``path.suffix``."""
+    """Copy a database (and a pending WAL, through the backup API) to ``<name>.<suffix>.bak``."""
     target = path.with_name(f"{path.name}.{suffix}.bak")
-    src = sqlite3.connect(str(path))
-    try:
-        dst = sqlite3.connect(str(target))
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    copy_database(path, target)
     return target
 
 
