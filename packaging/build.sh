@@ -21,6 +21,14 @@ DIST=${DIST_DIR:-dist}
 WORK=${WORK_DIR:-build}
 SECONDS=0
 
+if [ "$(uname -s)" = Linux ] && ! command -v objdump >/dev/null; then
+  # PyInstaller reads shared-library dependencies with objdump (Debian: binutils)
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null
+  else
+    echo "PyInstaller needs objdump: install the 'binutils' package first." >&2; exit 1
+  fi
+fi
 [ "${SKIP_INSTALL:-0}" = 1 ] || "$PY" -m pip install -q -e ".[package]"
 VERSION=$("$PY" packaging/spec_support.py --version)
 OS=$(uname -s | tr '[:upper:]' '[:lower:]'); ARCH=$(uname -m)

@@ -31,11 +31,15 @@ DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 BLOCK = 1 << 20
 
 # A run of anything but brackets and quotes, or whole strings (escapes included).
-_FLAT = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
-_STR_BODY = re.compile(rb'(?:[^"\\]++|\\.)*+', re.DOTALL)
-_SCALAR = re.compile(rb"[^,:\[\]{}\s\"]++")
-_WS = re.compile(rb"[ \t\r\n]*+")
+# Written as "unrolled loops" (normal* (special normal*)*), which match in linear time even
+# when a string is cut off at the end of the buffer. No possessive quantifiers or atomic
+# groups: Python 3.11 before 3.11.5 (Debian 12 ships 3.11.2) matches them wrongly.
+_STR_BODY_RE = rb'[^"\\]*(?:\\.[^"\\]*)*'
+_FLAT = re.compile(rb'[^"\[\]{}]*(?:"' + _STR_BODY_RE + rb'"[^"\[\]{}]*)*', re.DOTALL)
+_STRING = re.compile(rb'"' + _STR_BODY_RE + rb'"', re.DOTALL)
+_STR_BODY = re.compile(_STR_BODY_RE, re.DOTALL)
+_SCALAR = re.compile(rb"[^,:\[\]{}\s\"]+")
+_WS = re.compile(rb"[ \t\r\n]*")
 _OPEN = (0x7B, 0x5B)  # { [
 _CLOSE = (0x7D, 0x5D)  # } ]
 
