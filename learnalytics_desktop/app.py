@@ -2,7 +2,9 @@
 
 Start-up stays light (first window in well under a second): this module and the main
 window import only Qt; pandas, scikit-learn, scipy and pyqtgraph are imported by the pages
-and jobs that need them, when they are first used.
+and jobs that need them, when they are first used. Once the window is shown, numpy, pandas
+and pyqtgraph are warmed up (``gui.warmup``) so the first chart page opens without waiting;
+imports, training and scoring run in child processes (``TaskRunner.in_process``).
 
 Uncaught exceptions, on the GUI thread or any other, are printed to stderr and shown in the
 error dialog: never swallowed.
@@ -127,9 +129,12 @@ def create_main_window() -> MainWindow:
     return MainWindow()
 
 
-def main(argv: Sequence[str] | None = None, *, on_shown: Callable[[MainWindow], None] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, on_shown: Callable[[MainWindow], None] | None = None,
+         warm: bool = True) -> int:
     """Run the app; returns the exit code. ``on_shown(window)`` runs once the window is up
-    (the start-up benchmark uses it)."""
+    (the start-up benchmark uses it). ``warm``: load numpy, pandas and pyqtgraph shortly
+    after the window is shown (``gui.warmup``; ``window.warmup``), so the first chart page
+    does not pay for them on the GUI thread."""
     if getattr(sys, "frozen", False):
         import multiprocessing
 
@@ -145,6 +150,10 @@ def main(argv: Sequence[str] | None = None, *, on_shown: Callable[[MainWindow], 
     install_excepthooks()
     window = create_main_window()
     window.show()
+    if warm:
+        from learnalytics_desktop.gui.warmup import start_warmup
+
+        window.warmup = start_warmup(window)  # type: ignore[attr-defined]
     if on_shown is not None:
         QTimer.singleShot(0, lambda: on_shown(window))
     # Open the database once the window has been painted: the worker's first imports would
@@ -157,7 +166,11 @@ def main(argv: Sequence[str] | None = None, *, on_shown: Callable[[MainWindow], 
 
     # first launch: the welcome (demo database, guided tour) once the window is up
     install_first_run(window, offer=not (args.demo or args.db is not None))
-    return app.exec()
+    code = app.exec()
+    # Closing the window already did this; a quit without it (session end) must not leave a
+    # job, or its child process, running until it completes.
+    window.runner.shutdown(wait=True)
+    return code
 
 
 if __name__ == "__main__":

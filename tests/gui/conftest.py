@@ -4,7 +4,8 @@
   test organisation name, so no test reads or writes the developer's settings.
 * ``runner``: a :class:`TaskRunner`, shut down (threads joined) after the test.
 * ``_no_leaked_threads`` (autouse): fails a test that leaves a TaskRunner running or one of
-  its threads alive, or the global QThreadPool busy (napari's dangling-thread checks).
+  its threads alive, the global QThreadPool busy (napari's dangling-thread checks), or a
+  job's child process running (``TaskRunner.in_process``; killed, then the test fails).
 * Closing a main window in a test never asks "quit while working?": it answers yes.
 * The offscreen platform warns "This plugin does not support propagateSizeHints()" whenever a
   top-level window with a layout is shown; that warning is ignored for GUI tests (other Qt
@@ -47,6 +48,16 @@ def app_settings(qapp, tmp_path, monkeypatch):
     QSettings().sync()
 
 
+def _our_processes() -> set:
+    import multiprocessing
+
+    from learnalytics_desktop.gui.process_jobs import live_processes
+
+    # active_children() also reaps finished children; ours are named learnalytics-job-<id>
+    children = {p for p in multiprocessing.active_children() if p.name.startswith("learnalytics-")}
+    return children | set(live_processes())
+
+
 def _our_threads() -> list[threading.Thread]:
     from learnalytics_desktop.gui.workers import THREAD_PREFIX
 
@@ -62,6 +73,7 @@ def _no_leaked_threads(qapp):
 
     before_runners = set(map(id, TaskRunner.instances))
     before_threads = set(_our_threads())
+    before_processes = _our_processes()
     yield
     qapp.processEvents()
     leaked = [r for r in list(TaskRunner.instances) if id(r) not in before_runners and not r.is_shut_down]
@@ -69,6 +81,10 @@ def _no_leaked_threads(qapp):
         r.shutdown(wait=True)
     threads = [t for t in _our_threads() if t not in before_threads]
     pool_busy = QThreadPool.globalInstance().activeThreadCount()
+    processes = [p for p in _our_processes() if p not in before_processes]
+    for p in processes:
+        p.kill()
+        p.join(5)
     problems = []
     if leaked:
         problems.append(f"{len(leaked)} TaskRunner(s) not shut down (call runner.shutdown() or close the window)")
@@ -76,6 +92,8 @@ def _no_leaked_threads(qapp):
         problems.append(f"threads still running: {[t.name for t in threads]}")
     if pool_busy:
         problems.append(f"{pool_busy} QThreadPool thread(s) still active")
+    if processes:
+        problems.append(f"job processes still running: {[(p.name, p.pid) for p in processes]}")
     if problems:
         pytest.fail("; ".join(problems))
 

@@ -78,7 +78,8 @@ class ScoreBanner(QFrame):
     """Says whether this week has been scored; offers "Score now" when the active model can.
 
     Call :meth:`set_status` with a ``core.dashboard.ScoringStatus``; :meth:`score` runs
-    ``core.dashboard.score_now`` on the runner's database thread and emits ``scored``.
+    ``core.dashboard.score_now`` in a child process (``.in_process()``, supervised from the
+    runner's database thread) and emits ``scored``.
     """
 
     scored = Signal(object)  # the new ScoringStatus
@@ -111,7 +112,7 @@ class ScoreBanner(QFrame):
                           f"{status.message} Press <b>Score now</b> to compute every student's risk.")
 
     def score(self) -> Task | None:
-        """Score this course and week with the active model, on the database thread."""
+        """Score this course and week with the active model, in a child process."""
         from learnalytics_desktop.core.dashboard import score_now
 
         if self.context is None or self.status is None or not self.status.can_score:
@@ -120,6 +121,7 @@ class ScoreBanner(QFrame):
         self.button.setEnabled(False)
         return (
             self.runner.submit(db_job(score_now), db_path, course_id, week)
+            .in_process()  # a whole course: features and the model, off this interpreter
             .keyed("dashboard.score")
             .with_progress("Scoring students…")
             .on_success(self.scored.emit)

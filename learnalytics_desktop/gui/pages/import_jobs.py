@@ -1,5 +1,6 @@
 """Worker-side jobs of the Import page. Plain functions (no Qt): each runs on the task
-runner's database thread and opens its own connection.
+runner's database thread, or for :func:`run_import` in a child process (``.in_process()``:
+everything it returns is pickled back, so it stays small), and opens its own connection.
 """
 
 from __future__ import annotations

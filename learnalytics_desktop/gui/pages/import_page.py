@@ -2,8 +2,9 @@
 progress (statements/s) and Cancel, then read the report; the quarantine lists every reject.
 
 The import itself is ``core.ingest.importer.import_paths`` run through
-:func:`learnalytics_desktop.gui.pages.import_jobs.run_import` on the database thread: the
-window never freezes, and a cancelled import can be run again to complete it.
+:func:`learnalytics_desktop.gui.pages.import_jobs.run_import` in a child process (supervised
+from the database thread; ``TaskRunner`` ``.in_process()``): the window never freezes, and a
+cancelled import can be run again to complete it.
 
 The options start from what Settings saved: the key-file field from the location
 remembered on this computer (QSettings ``privacy/keyFile``, ``settings_privacy``), the
@@ -306,6 +307,7 @@ class ImportPage(Page):
         self.task = (
             self.runner.submit(import_jobs.run_import, self.ctx.db_path, self.sources.paths(),
                                key_file=key, course_fallback=fallback, importer=type(self).importer)
+            .in_process()  # the import pipeline in a thread would hold the interpreter lock: stutters
             .keyed("import")
             .with_progress("Importing…")
             .on_success(self._finished)

@@ -1,8 +1,9 @@
 """The Model page's training form: past offerings, week k, model kind; progress and Cancel.
 
 Only offerings with final outcomes can teach a model (the at-risk label comes from them);
-the others are listed but cannot be ticked, with the reason. Training runs on the task
-runner's database thread (``core.model.train_model`` keeps numerical work to one thread);
+the others are listed but cannot be ticked, with the reason. Training runs in a child
+process supervised from the task runner's database thread (``TaskRunner`` ``.in_process()``;
+``core.model.train_model`` keeps numerical work to one thread);
 the form shows its progress messages, and Cancel stops it at the next safe point without
 saving anything.
 """
@@ -190,6 +191,7 @@ class TrainPanel(QGroupBox):
         self.set_status("Starting…")
         self.task = (
             self.runner.submit(db_job(model_jobs.train), self.db_path, *args)
+            .in_process()  # fitting in a thread would hold the interpreter lock: the window would stutter
             .keyed("model.train")
             .with_progress("Training the at-risk model…")
             .on_success(self._succeeded)
