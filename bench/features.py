@@ -73,7 +73,7 @@ def build(path: Path, n: int, students: int, seed: int = 1) -> None:
                      [(i + 1,) for i in range(students)])  # everyone is on the roster, active or not
     conn.executemany("INSERT INTO verbs(id, iri) VALUES (?, ?)", verbs)
     conn.executemany("INSERT INTO activities(id, iri, type_iri) VALUES (?, ?, ?)", activities)
-    conn.execute("DROP INDEX statements_course_ts")
+    conn.execute("DROP INDEX statements_course_cover")
     conn.execute("DROP INDEX statements_actor")
 
     # sessions of ~8 statements: a student (some far busier than others), a day, an hour
@@ -115,7 +115,7 @@ def build(path: Path, n: int, students: int, seed: int = 1) -> None:
         zip(ids, [h] * n, actor.tolist(), verb.tolist(), obj.tolist(), ts.tolist(), opt(duration), opt(score),
             opt(late), voided.tolist(), strict=True),
     )
-    conn.execute("CREATE INDEX statements_course_ts ON statements(course, ts)")
+    conn.execute("CREATE INDEX statements_course_cover ON statements(course, ts, voided, is_voiding, actor)")
     conn.execute("CREATE INDEX statements_actor ON statements(actor, ts)")
     conn.execute("COMMIT")
     conn.execute("ANALYZE")

@@ -8,7 +8,7 @@ course type). Its calendar:
   time. The percentile rather than the first statement, so a handful of early statements
   (a teacher trying the course out, a clock set wrong) do not move the start by weeks;
   a Monday, because teaching weeks start on one and "week 3" should mean the same days
-  to everybody. (The percentiles are read from the (course, ts) index over all stored
+  to everybody. (The percentiles are read from the (course, ts, ...) index over all stored
   statements, the rare voided ones included, so they cost nothing on millions of rows.)
 * **Weeks.** The number the user set, else the whole weeks from the start to the
   99th-percentile statement time (at least 1); for an offering still running this is the
@@ -20,6 +20,19 @@ course type). Its calendar:
 * **Students**: the distinct people enrolled (roster/outcomes) or with at least one
   statement in the offering (groups are not students). **Statements** counts analytics
   statements (voided and voiding statements left out).
+
+**Speed on millions of statements (schema 2).** The counts, first/last times and distinct
+students come from one pass over the covering index ``statements_course_cover`` (course, ts,
+voided, is_voiding, actor), never the table's rows; the percentiles from the same index.
+Measured on a 10,000,000-statement term (80 offerings, 2 cores): ``list_courses`` 58.6 s ->
+about 5 s, ``get_course`` of the biggest offering (1.3 M statements) 7.3 s -> 0.6 s. Cost of
+the index: building it when an existing database is upgraded, about 20 s on that term (+11 %
+file size, on top of the backup copy every upgrade makes), and no measurable change in
+import speed (it replaces the (course, ts) index; inserts of 1 M rows timed within noise).
+A per-course statistics table refreshed after every import would make the list instant, but
+every writer (import, voiding, erasure, tests building rows by hand) would have to keep it
+right; the index is always right, so it was chosen. What is left (a pass over each
+offering's index entries, ~0.4 µs each) is what to cache if the list must get faster.
 """
 
 from __future__ import annotations
@@ -115,13 +128,19 @@ class Course:
         return d
 
 
-def _percentile_ts(conn: sqlite3.Connection, course_id: int, q: float, before_ms: int | None = None) -> int | None:
+def _percentile_ts(
+    conn: sqlite3.Connection, course_id: int, q: float, before_ms: int | None = None, stored: int | None = None
+) -> int | None:
     """The ``q`` quantile of the offering's statement times (those before ``before_ms`` when
     given), read from the (course, ts) index alone: over all stored statements, voided ones
     included (rare; they still show when people were active), which keeps this instant on
-    millions of statements."""
+    millions of statements. ``stored``: the count of all the offering's statements when the
+    caller has it (only used without ``before_ms``)."""
     limit = (1 << 62) if before_ms is None else int(before_ms)
-    n = conn.execute("SELECT count(*) FROM statements WHERE course = ? AND ts < ?", (course_id, limit)).fetchone()[0]
+    if stored is not None and before_ms is None:  # the caller counted them already
+        n = int(stored)
+    else:
+        n = conn.execute("SELECT count(*) FROM statements WHERE course = ? AND ts < ?", (course_id, limit)).fetchone()[0]
     if n <= 0:
         return None
     k = min(n - 1, int(math.floor(q * (n - 1))))
@@ -138,27 +157,36 @@ def _monday_on_or_before(ms: int) -> date:
     return d - timedelta(days=d.weekday())
 
 
+_EVENT = "voided = 0 AND is_voiding = 0"
+_COUNTS = f"""SELECT count(*), count(*) FILTER (WHERE {_EVENT}),
+       min(ts) FILTER (WHERE {_EVENT}), max(ts) FILTER (WHERE {_EVENT}),
+       count(DISTINCT actor) FILTER (WHERE {_EVENT}
+           AND actor NOT IN (SELECT actor FROM enrolments WHERE course = ?1)
+           AND actor NOT IN (SELECT id FROM actors WHERE kind = 'group'))
+FROM statements WHERE course = ?1"""
+
+
 def _build(conn: sqlite3.Connection, row: tuple) -> Course:
     cid, iri, name, start_text, weeks_user = row
-    n, first, last = conn.execute(
-        "SELECT count(*), min(ts), max(ts) FROM v_events WHERE course = ?", (cid,)
-    ).fetchone()
-    students = conn.execute(
-        "SELECT count(*) FROM (SELECT actor FROM enrolments WHERE course = ?1 "
-        "UNION SELECT actor FROM v_events WHERE course = ?1) u JOIN actors a ON a.id = u.actor "
-        "WHERE a.kind != 'group'",
+    # One pass over the covering index statements_course_cover, never the table's rows (see
+    # the module docstring): the students are those enrolled plus the distinct actors with a
+    # statement who are not enrolled (groups left out of both).
+    stored, n, first, last, unenrolled = conn.execute(_COUNTS, (cid,)).fetchone()
+    enrolled = conn.execute(
+        "SELECT count(*) FROM enrolments e JOIN actors a ON a.id = e.actor WHERE e.course = ? AND a.kind != 'group'",
         (cid,),
     ).fetchone()[0]
+    students = int(enrolled) + int(unenrolled)
     if start_text:
         start, start_source = date.fromisoformat(start_text), "user"
     elif n:
-        start, start_source = _data_start(conn, cid), "data"
+        start, start_source = _data_start(conn, cid, stored=stored), "data"
     else:
         start, start_source = None, "none"
     if weeks_user:
         weeks, weeks_source = int(weeks_user), "user"
     elif n and start is not None:
-        weeks, weeks_source = _data_weeks(conn, cid, start), "data"
+        weeks, weeks_source = _data_weeks(conn, cid, start, stored=stored), "data"
     else:
         weeks, weeks_source = None, "none"
     return Course(
@@ -168,13 +196,17 @@ def _build(conn: sqlite3.Connection, row: tuple) -> Course:
     )
 
 
-def _data_start(conn: sqlite3.Connection, course_id: int, before_ms: int | None = None) -> date | None:
-    p5 = _percentile_ts(conn, course_id, 0.05, before_ms)
+def _data_start(
+    conn: sqlite3.Connection, course_id: int, before_ms: int | None = None, stored: int | None = None
+) -> date | None:
+    p5 = _percentile_ts(conn, course_id, 0.05, before_ms, stored)
     return None if p5 is None else _monday_on_or_before(p5)
 
 
-def _data_weeks(conn: sqlite3.Connection, course_id: int, start: date, before_ms: int | None = None) -> int | None:
-    p99 = _percentile_ts(conn, course_id, 0.99, before_ms)
+def _data_weeks(
+    conn: sqlite3.Connection, course_id: int, start: date, before_ms: int | None = None, stored: int | None = None
+) -> int | None:
+    p99 = _percentile_ts(conn, course_id, 0.99, before_ms, stored)
     if p99 is None:
         return None
     start_ms = to_ms(datetime(start.year, start.month, start.day, tzinfo=UTC))

@@ -120,15 +120,20 @@ def course_overview(conn: sqlite3.Connection, course_id: int, week: int, *, repo
     """Everything the Overview page shows for offering ``course_id`` as of week ``week``."""
     import numpy as np
 
-    from learnalytics_desktop.core.features.compute import compute_features
+    from learnalytics_desktop.core.courses import course_start
+    from learnalytics_desktop.core.features.compute import features_from_events
     from learnalytics_desktop.core.features.engagement import engagement_score, load_weights
+    from learnalytics_desktop.core.features.events import load_events
     from learnalytics_desktop.core.privacy.suppress import small_cell_threshold
 
     report = report or NullReporter()
     as_of = _calendar(conn, course_id, week)
     threshold = small_cell_threshold(conn)
     report.progress(0.05, "features")
-    features = compute_features(conn, course_id, as_of)
+    # The statements are read once, for the features (as compute_features: the start known
+    # before as_of) and the weekly engagement alike.
+    events = load_events(conn, course_id, as_of, start=course_start(conn, course_id, before=as_of))
+    features = features_from_events(events)
     weights = load_weights(conn)
     engagement = engagement_score(features, weights)
     report.check()
@@ -138,7 +143,8 @@ def course_overview(conn: sqlite3.Connection, course_id: int, week: int, *, repo
     completion = completion_by_category(conn, course_id, as_of, students=features.index)
     report.check()
     report.progress(0.5, "weekly engagement")
-    weekly = weekly_engagement(conn, course_id, as_of, weights, report=report)
+    weekly = weekly_engagement(conn, course_id, as_of, weights, report=report, events=events)
+    del events
     n = len(features)
     notes = []
     small = 0 < n < threshold
@@ -196,15 +202,26 @@ def completion_by_category(conn: sqlite3.Connection, course_id: int, as_of: date
 
         students = compute_features(conn, course_id, as_of).index
     ids = np.asarray(students, dtype=np.int64)
+    # Grouped on the integer keys; verb IRIs and activity types are looked up afterwards, once
+    # per distinct key (joining them per statement costs seconds on millions of rows).
     rows = conn.execute(
-        """SELECT s.actor, s.object, v.iri, a.type_iri, max(ifnull(s.completion, 0)),
-                  max(s.score_scaled IS NOT NULL OR s.score_raw IS NOT NULL), max(s.late IS NOT NULL)
-           FROM v_events s JOIN verbs v ON v.id = s.verb JOIN activities a ON a.id = s.object
-           WHERE s.course = ? AND s.ts < ? GROUP BY s.actor, s.object, s.verb""",
+        """SELECT actor, object, verb, max(ifnull(completion, 0)),
+                  max(score_scaled IS NOT NULL OR score_raw IS NOT NULL), max(late IS NOT NULL)
+           FROM v_events WHERE course = ? AND ts < ? AND object IS NOT NULL GROUP BY actor, object, verb""",
         (int(course_id), to_ms(as_of)),
     ).fetchall()
-    df = pd.DataFrame(rows, columns=["actor", "object", "verb", "type", "completion", "scored", "late"])
+    df = pd.DataFrame(rows, columns=["actor", "object", "verb", "completion", "scored", "late"])
     df = df[df["actor"].isin(ids)]
+    verb_iri = dict(conn.execute("SELECT id, iri FROM verbs").fetchall())
+    objects = [int(o) for o in df["object"].unique()]
+    type_of: dict[int, Any] = {}
+    for i in range(0, len(objects), 500):
+        part = objects[i:i + 500]
+        type_of.update(conn.execute(
+            f"SELECT id, type_iri FROM activities WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+    df = df[df["object"].isin(list(type_of))]  # as an inner join with activities would
+    df = df.assign(verb=df["verb"].map(verb_iri), type=df["object"].map(type_of))
+    df = df[["actor", "object", "verb", "type", "completion", "scored", "late"]]
     df["category"] = load_mapping(conn).categorize(df["verb"], df["type"]).astype(object).to_numpy()
     named = df[df["category"] != "other"]
     tally = named.groupby(["object", "category"]).size().reset_index(name="n")
@@ -242,11 +259,12 @@ def _week_events(ev: Any, end_ms: int, enrolled: Any) -> Any:
 
 
 def weekly_engagement(conn: sqlite3.Connection, course_id: int, as_of: datetime, weights: Any = None,
-                      *, report: Reporter | None = None) -> pd.DataFrame:
+                      *, report: Reporter | None = None, events: Any = None) -> pd.DataFrame:
     """Per course week 1..k (k: the week ``as_of`` falls in, as ``weekly_series``): ``students``,
     ``active`` (students with a statement that week), quartiles ``engagement_q25/median/q75`` of
     the engagement score as of the week's end, and ``minutes_q25/median/q75`` of the minutes
-    logged that week (see the module docstring). One read of the statements."""
+    logged that week (see the module docstring). One read of the statements, none when
+    ``events`` (``core.features.events.load_events`` of the same offering and ``as_of``) is given."""
     import numpy as np
     import pandas as pd
 
@@ -261,7 +279,10 @@ def weekly_engagement(conn: sqlite3.Connection, course_id: int, as_of: datetime,
             "minutes_q25", "minutes_median", "minutes_q75"]
     if start is None:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
-    ev = load_events(conn, course_id, as_of, start=start)
+    if events is not None and events.as_of_ms == to_ms(as_of):
+        ev = replace(events, start=start)  # the start only places weeks and "days since the start"
+    else:
+        ev = load_events(conn, course_id, as_of, start=start)
     start_ms = to_ms(datetime(start.year, start.month, start.day, tzinfo=UTC))
     k = max(0, -(-(ev.as_of_ms - start_ms) // WEEK_MS))
     k = min(k, weeks) if weeks is not None else k

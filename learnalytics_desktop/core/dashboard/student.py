@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,11 +118,12 @@ def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as
     import numpy as np
     import pandas as pd
 
-    from learnalytics_desktop.core.courses import get_course
+    from learnalytics_desktop.core.courses import WEEK_MS, course_calendar, to_ms
     from learnalytics_desktop.core.dashboard.overview import scoring_status
-    from learnalytics_desktop.core.features.compute import compute_features
+    from learnalytics_desktop.core.features.compute import features_from_events
     from learnalytics_desktop.core.features.engagement import engagement_score, load_weights
-    from learnalytics_desktop.core.features.weekly import student_events, weekly_series
+    from learnalytics_desktop.core.features.events import load_events
+    from learnalytics_desktop.core.features.weekly import student_events, weekly_from_events
     from learnalytics_desktop.core.model.levels import get_thresholds
     from learnalytics_desktop.core.model.scoring import risk_history
     from learnalytics_desktop.core.privacy.suppress import small_cell_threshold
@@ -131,10 +132,19 @@ def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as
     found = conn.execute("SELECT label FROM actors WHERE id = ?", (actor,)).fetchone()
     if found is None:
         raise LookupError(f"There is no student with id {actor} in this database.")
-    course = get_course(conn, course_id)
-    features = compute_features(conn, course.id, as_of)
+    cid = int(course_id)
+    # The offering's statements are read once, for the features and the weekly series alike,
+    # with the calendar as known before as_of (what compute_features and weekly_series use);
+    # the calendar from all the data (what get_course gives, without its counts) places the
+    # quizzes and finds the scoring week (course_calendar raises CourseError for no such offering).
+    start_before, weeks_before = course_calendar(conn, cid, before=as_of)
+    ev = load_events(conn, cid, as_of, start=start_before)
+    features = features_from_events(ev)
     features = features.assign(engagement=engagement_score(features, load_weights(conn)))
-    weekly_all = weekly_series(conn, course.id, as_of)
+    weekly_all = weekly_from_events(ev, weeks_before)
+    del ev
+    start_all, weeks_all = course_calendar(conn, cid)
+    start_dt = None if start_all is None else datetime(start_all.year, start_all.month, start_all.day, tzinfo=UTC)
     medians = weekly_all.groupby("week")[["events", "minutes"]].median()
     mine = weekly_all[weekly_all["actor"] == actor].set_index("week")[["events", "minutes", "quiz_avg"]]
     weeks = pd.Index(medians.index, name="week")
@@ -143,9 +153,9 @@ def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as
     if actor not in features.index:
         weekly[["events", "minutes"]] = weekly[["events", "minutes"]].fillna(0)
 
-    everything = student_events(conn, actor, course.id, as_of, limit=10_000_000)
+    everything = student_events(conn, actor, cid, as_of, limit=10_000_000)
     quiz = everything[(everything["category"] == "assessment") & everything["score"].notna()].iloc[::-1]
-    start = pd.Timestamp(course.start_dt) if course.start is not None else pd.Timestamp(0, tz="UTC")
+    start = pd.Timestamp(start_dt) if start_dt is not None else pd.Timestamp(0, tz="UTC")
     position = ((quiz["time"] - start) / pd.Timedelta(days=7)).to_numpy(dtype=float) + 0.5  # week w: [w-0.5, w+0.5)
     quizzes = pd.DataFrame({
         "time": quiz["time"].to_numpy(),
@@ -154,19 +164,22 @@ def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as
         "activity": quiz["activity"].to_numpy(),
         "score": quiz["score"].to_numpy(dtype=float),
     })
-    history = risk_history(conn, actor, course.id)
+    history = risk_history(conn, actor, cid)
     if len(history):
         keep = np.array([datetime.fromisoformat(a) <= as_of for a in history["as_of"]], dtype=bool)
         history = history[keep].reset_index(drop=True)
     latest: dict[str, Any] = {}
-    week = course.weeks_complete(as_of) if course.start is not None else 0
-    status = scoring_status(conn, course.id, week) if week >= 1 else None
+    week = 0
+    if start_dt is not None:  # Course.weeks_complete
+        done = max(0, (to_ms(as_of) - to_ms(start_dt)) // WEEK_MS)
+        week = int(min(done, weeks_all)) if weeks_all is not None else int(done)
+    status = scoring_status(conn, cid, week) if week >= 1 else None
     if status is not None and status.run_id is not None:
         row = history[history["run_id"] == status.run_id]
         if len(row):
             latest = {k: row.iloc[-1][k] for k in ("risk_score", "risk_level", "reasons", "week")}
     return StudentTimeline(
-        actor=actor, label=str(found[0]), course_id=int(course.id), as_of=as_of, in_course=actor in features.index,
+        actor=actor, label=str(found[0]), course_id=cid, as_of=as_of, in_course=actor in features.index,
         weekly=weekly, quizzes=quizzes, risk=history,
         compare=_compare(features, actor, small_cell_threshold(conn)),
         events=everything.head(max(0, int(limit))).reset_index(drop=True), total_events=len(everything), latest=latest,

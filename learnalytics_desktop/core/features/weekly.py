@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from learnalytics_desktop.core.courses import course_calendar, to_ms
-from learnalytics_desktop.core.features.events import load_events
+from learnalytics_desktop.core.features.events import Events, load_events
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -26,11 +26,18 @@ WEEK_MS = 7 * 86_400_000
 def weekly_series(conn: sqlite3.Connection, course_id: int, as_of: datetime) -> pd.DataFrame:
     """Columns ``actor, week, events, minutes, quiz_avg`` (quiz average on a 0-1 scale) for
     weeks 1..k of every student (see the module docstring), sorted by actor and week."""
+    start, weeks = course_calendar(conn, course_id, before=as_of)
+    return weekly_from_events(load_events(conn, course_id, as_of, start=start), weeks)
+
+
+def weekly_from_events(ev: Events, weeks: int | None) -> pd.DataFrame:
+    """:func:`weekly_series` of already loaded events (``ev.start`` is the calendar's start,
+    ``weeks`` its length as known before ``ev.as_of_ms``), so a caller that also computes
+    features reads the statements once."""
     import numpy as np
     import pandas as pd
 
-    start, weeks = course_calendar(conn, course_id, before=as_of)
-    ev = load_events(conn, course_id, as_of, start=start)
+    start = ev.start
     columns = ["actor", "week", "events", "minutes", "quiz_avg"]
     if start is None:
         empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})

@@ -194,25 +194,86 @@ def explain_students(
     raw = features.reindex(columns=[c for c in features.columns if c in wanted])
     rows = raw.to_dict(orient="index")
     attr_rows = attributes.reindex(X.index).to_dict(orient="index") if attributes is not None and model.attributes else {}
-    reasons = pd.Series(
-        [
-            reasons_for(
-                contrib.loc[i], rows.get(i, {}), ref, attr_rows.get(i),
-                top_up=top_up, top_down=top_down, min_effect=min_effect,
-            )
-            for i in X.index
-        ],
-        index=X.index,
-        dtype=object,
-        name="reasons",
-    )
-    withheld = pd.Series(
-        [withheld_units(contrib.loc[i], rows.get(i, {}), ref, min_effect) for i in X.index],
-        index=X.index, dtype=object, name="withheld",
+    reasons, withheld = _reason_lists(
+        contrib, raw, rows, ref, attr_rows, top_up=top_up, top_down=top_down, min_effect=min_effect
     )
     return Explanation(
-        contributions=contrib, reasons=reasons, reference={k: ref[k] for k in model.features}, withheld=withheld
+        contributions=contrib,
+        reasons=pd.Series(reasons, index=X.index, dtype=object, name="reasons"),
+        reference={k: ref[k] for k in model.features},
+        withheld=pd.Series(withheld, index=X.index, dtype=object, name="withheld"),
     )
+
+
+def _against_matrix(contrib: pd.DataFrame, raw: pd.DataFrame, medians: dict[str, Any]) -> np.ndarray:
+    """:func:`against_direction` for every student (row) and unit (column) at once."""
+    import numpy as np
+    import pandas as pd
+
+    C = contrib.to_numpy(dtype=float)
+    against = np.zeros(C.shape, dtype=bool)
+    for j, unit in enumerate(contrib.columns):
+        direction = RISK_DIRECTION.get(str(unit))
+        if direction is None or unit not in raw.columns:
+            continue  # no known direction, or no value to compare (row.get gives None): never against
+        try:
+            median = float(medians.get(unit))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        values = pd.to_numeric(raw[unit].reindex(contrib.index), errors="coerce").to_numpy(dtype=float)
+        c = C[:, j]
+        with np.errstate(invalid="ignore"):
+            diff = values - median
+            ok = (c != 0) & ~np.isnan(diff) & (diff != 0)
+            against[:, j] = ok & ((c > 0) != (direction * diff > 0))
+    return against
+
+
+def _reason_lists(
+    contrib: pd.DataFrame,
+    raw: pd.DataFrame,
+    rows: dict[Any, dict[str, Any]],
+    medians: dict[str, Any],
+    attr_rows: dict[Any, Any],
+    *,
+    top_up: int,
+    top_down: int,
+    min_effect: float,
+) -> tuple[list[list[str]], list[list[str]]]:
+    """``(reasons, withheld)`` per student, as :func:`reasons_for` and :func:`withheld_units`
+    give them one student at a time, with the selection done on the whole matrix (numpy) and
+    only the phrasing left per student."""
+    import numpy as np
+
+    units = [str(u) for u in contrib.columns]
+    C = contrib.to_numpy(dtype=float)
+    against = _against_matrix(contrib, raw, medians)
+    with np.errstate(invalid="ignore"):
+        size = np.abs(C)
+        left_out = against & (size >= 0.0)  # reasons_for: withheld_units with min_effect 0
+        shown_withheld = against & (size >= min_effect)
+        up = ~left_out & (C >= min_effect)
+        down = ~left_out & (C <= -min_effect)
+    pick_up = np.argsort(np.where(up, -C, np.inf), axis=1, kind="stable")[:, : max(0, top_up)]
+    pick_down = np.argsort(np.where(down, C, np.inf), axis=1, kind="stable")[:, : max(0, top_down)]
+    ok_up = np.take_along_axis(up, pick_up, axis=1)
+    ok_down = np.take_along_axis(down, pick_down, axis=1)
+    reasons: list[list[str]] = []
+    withheld: list[list[str]] = []
+    for i, key in enumerate(contrib.index):
+        row = rows.get(key, {})
+        chosen = [(units[j], "raises risk") for j, ok in zip(pick_up[i], ok_up[i], strict=True) if ok]
+        chosen += [(units[j], "lowers risk") for j, ok in zip(pick_down[i], ok_down[i], strict=True) if ok]
+        out = []
+        for unit, direction in chosen:
+            if unit.startswith("attr:"):
+                text = describe(unit, (attr_rows.get(key) or {}).get(unit[len("attr:"):]), None, row)
+            else:
+                text = describe(unit, row.get(unit), medians.get(unit), row)
+            out.append(f"{text} ({direction})")
+        reasons.append(out)
+        withheld.append([units[j] for j in np.flatnonzero(shown_withheld[i])])
+    return reasons, withheld
 
 
 def fold_permutation_importance(
