@@ -21,12 +21,21 @@ DIST=${DIST_DIR:-dist}
 WORK=${WORK_DIR:-build}
 SECONDS=0
 
-if [ "$(uname -s)" = Linux ] && ! command -v objdump >/dev/null; then
-  # PyInstaller reads shared-library dependencies with objdump (Debian: binutils)
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null
-  else
-    echo "PyInstaller needs objdump: install the 'binutils' package first." >&2; exit 1
+if [ "$(uname -s)" = Linux ]; then
+  # PyInstaller reads shared-library dependencies with objdump (Debian: binutils) and bundles
+  # the shared libpython, which Debian ships apart from its python3 (libpython3.X).
+  need=""
+  command -v objdump >/dev/null || need="binutils"
+  if [ "$("$PY" -c 'import sys; print(sys.base_prefix)')" = /usr ]; then
+    lib=libpython$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "install ok installed" || need="$need $lib"
+  fi
+  if [ -n "$need" ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+    else
+      echo "The build needs these packages first: $need" >&2; exit 1
+    fi
   fi
 fi
 [ "${SKIP_INSTALL:-0}" = 1 ] || "$PY" -m pip install -q -e ".[package]"
