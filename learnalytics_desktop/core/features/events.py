@@ -56,7 +56,9 @@ _PACKED = f"""SELECT actor * {1 << _TS_BITS} + (ts - ?1),
                  + ifnull(CAST(round((({_SCORE}) + 2) * 1e9) AS INTEGER), {_SCORE_ABSENT})
        END
 FROM v_events WHERE course = ?3 AND ts < ?4 ORDER BY ts"""
-_CHUNK = 200_000
+# rows per fetch: small enough that turning one chunk into arrays holds the interpreter lock
+# for only a few milliseconds (the GUI thread keeps painting while a page loads)
+_CHUNK = 20_000
 _DENSE_MAX = 50_000_000  # ids below this are looked up in arrays indexed by id
 
 
