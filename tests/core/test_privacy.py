@@ -201,3 +201,18 @@ def test_restore_refuses_non_database(tmp_path):
     sqlite3.connect(plain).execute("CREATE TABLE t(x)").connection.commit()
     with pytest.raises(DatabaseError, match="not a Learnalytics database"):
         backup.check_database_file(plain)
+
+
+def test_erasure_flags_models_trained_on_the_learner(db):
+    _fill(db, n_other=3)
+    with transaction(db):
+        for mid, actors in (("m-with", (1, 2)), ("m-without", (2, 3))):
+            db.execute("INSERT INTO models(id, created_at, kind, week, courses, card, file) "
+                       "VALUES (?, '2026-10-01', 'hgb', 5, '[]', '{\"kind\": \"hgb\"}', 'x.joblib')", (mid,))
+            db.executemany("INSERT INTO training_rows(model_id, actor, label) VALUES (?, ?, 0)",
+                           [(mid, a) for a in actors])
+    erase.erase_learner(db, 1)
+    cards = {r[0]: json.loads(r[1]) for r in db.execute("SELECT id, card FROM models")}
+    assert cards["m-with"]["erased_since_training"] == 1
+    assert "erased_since_training" not in cards["m-without"]
+    assert db.execute("SELECT count(*) FROM training_rows WHERE actor = 1").fetchone()[0] == 0

@@ -159,6 +159,7 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
             )
             if cur.rowcount:
                 result.rows_deleted["audit_log (redacted)"] = result.rows_deleted.get("audit_log (redacted)", 0) + cur.rowcount
+        _flag_models_trained_on(conn, actor_id)
         for table in _actor_tables(conn):
             cur = conn.execute(f'DELETE FROM "{table}" WHERE actor = ?', (actor_id,))
             if cur.rowcount:
@@ -168,6 +169,23 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
         audit(conn, "erase", rows_deleted=result.rows_deleted)
     scrub(conn)
     return result
+
+
+def _flag_models_trained_on(conn: sqlite3.Connection, actor_id: int) -> None:
+    """A fitted model cannot forget a learner: count the erasure on the card of every model
+    trained on them (``erased_since_training``), so the Model page advises training anew."""
+    import json
+
+    rows = conn.execute(
+        "SELECT id, card FROM models WHERE id IN (SELECT model_id FROM training_rows WHERE actor = ?)", (actor_id,)
+    ).fetchall()
+    for model_id, text in rows:
+        try:
+            card = json.loads(text)
+        except ValueError:
+            continue
+        card["erased_since_training"] = int(card.get("erased_since_training", 0)) + 1
+        conn.execute("UPDATE models SET card = ? WHERE id = ?", (json.dumps(card), model_id))
 
 
 def scrub(conn: sqlite3.Connection) -> None:

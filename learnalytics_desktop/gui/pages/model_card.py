@@ -157,8 +157,12 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
     dr = card.get("data_range") or {}
     th = card.get("thresholds") or {}
     badge = " <span style='background:#1b5e20;color:white'>&nbsp;active&nbsp;</span>" if active else ""
+    erased = int(card.get("erased_since_training") or 0)
     parts = [
         f"<h3>{escape(KIND_NAMES.get(kind, kind))}, as of week {card.get('week')}{badge}</h3>",
+        (f"<p style='color:#b71c1c'><b>{erased} learner{'s' if erased != 1 else ''} this model was trained on "
+         f"{'have' if erased != 1 else 'has'} since been erased.</b> The model still carries what it learned "
+         "from them: train a new model and make it active.</p>") if erased else "",
         f"<p>Model <code>{escape(str(card.get('model_id')))}</code>, trained {escape(day(card.get('created_at')))}. "
         f"Why this model: {escape(str(chosen.get('reason', '')))}.</p>",
         "<h4>Data</h4>",
