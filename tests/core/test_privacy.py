@@ -131,6 +131,8 @@ def test_threshold_setting_validated(db):
     assert suppress.small_cell_threshold(db) == 5
     suppress.set_small_cell_threshold(db, 10)
     assert suppress.small_cell_threshold(db) == 10
+    detail = db.execute("SELECT detail FROM audit_log WHERE action = 'settings'").fetchone()[0]
+    assert json.loads(detail) == {"key": "small_cell_threshold", "value": 10}
     with pytest.raises(ValueError, match="whole number"):
         suppress.set_small_cell_threshold(db, 0)
 

@@ -116,10 +116,8 @@ def load_weights(conn: sqlite3.Connection) -> dict[str, float]:
 
 def save_weights(conn: sqlite3.Connection, weights: Mapping[str, float]) -> dict[str, float]:
     """Validate, renormalise and save weights; returns what was saved."""
-    from learnalytics_desktop.core.store.db import audit, set_setting, transaction
+    from learnalytics_desktop.core.store.db import save_setting
 
     clean = validate_weights(weights)
-    with transaction(conn):
-        set_setting(conn, SETTING_KEY, clean)
-        audit(conn, "settings", key=SETTING_KEY, value=clean)
+    save_setting(conn, SETTING_KEY, clean)
     return clean

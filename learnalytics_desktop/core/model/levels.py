@@ -85,12 +85,10 @@ def get_thresholds(conn: sqlite3.Connection) -> dict[str, float]:
 
 def set_thresholds(conn: sqlite3.Connection, thresholds: Mapping[str, Any]) -> dict[str, float]:
     """Validate and save thresholds for this database; returns what was saved."""
-    from learnalytics_desktop.core.store.db import audit, set_setting, transaction
+    from learnalytics_desktop.core.store.db import save_setting
 
     clean = validate_thresholds(thresholds)
-    with transaction(conn):
-        set_setting(conn, SETTING_KEY, clean)
-        audit(conn, "settings", key=SETTING_KEY, value=clean)
+    save_setting(conn, SETTING_KEY, clean)
     return clean
 
 

@@ -28,11 +28,12 @@ def small_cell_threshold(conn: sqlite3.Connection | None) -> int:
 
 
 def set_small_cell_threshold(conn: sqlite3.Connection, value: int) -> None:
-    from learnalytics_desktop.core.store.db import set_setting
+    """Validate and save the threshold (with an audit entry)."""
+    from learnalytics_desktop.core.store.db import save_setting
 
-    if not isinstance(value, int) or value < 1 or value > 100:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > 100:
         raise ValueError("The small-cell threshold must be a whole number from 1 to 100.")
-    set_setting(conn, SETTING_KEY, value)
+    save_setting(conn, SETTING_KEY, value)
 
 
 def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:

@@ -216,6 +216,13 @@ def set_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
     )
 
 
+def save_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    """Store an already-validated setting and log the change, in one transaction."""
+    with transaction(conn):
+        set_setting(conn, key, value)
+        audit(conn, "settings", key=key, value=value)
+
+
 # --- audit log ---------------------------------------------------------------------------
 
 
@@ -252,6 +259,7 @@ __all__ = [
     "current_user",
     "get_setting",
     "open_db",
+    "save_setting",
     "set_setting",
     "storage_problem",
     "transaction",

@@ -36,12 +36,9 @@ def load_threshold(conn: sqlite3.Connection) -> int:
 
 def save_threshold(conn: sqlite3.Connection, value: int) -> int:
     """Validate and save the small-cell threshold (with an audit entry); returns it."""
-    from learnalytics_desktop.core.privacy.suppress import SETTING_KEY, set_small_cell_threshold
-    from learnalytics_desktop.core.store.db import audit, transaction
+    from learnalytics_desktop.core.privacy.suppress import set_small_cell_threshold
 
-    with transaction(conn):
-        set_small_cell_threshold(conn, value)
-        audit(conn, "settings", key=SETTING_KEY, value=value)
+    set_small_cell_threshold(conn, value)
     return load_threshold(conn)
 
 
