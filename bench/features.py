@@ -33,17 +33,36 @@ START = datetime(2025, 9, 15, tzinfo=UTC)
 WEEKS = 13
 ADL = "http://adlnet.gov/expapi/verbs/"
 CATEGORIES = {  # category: (share, activity type, verbs)
-    "navigation": (0.20, "http://adlnet.gov/expapi/activities/course", [ADL + "launched", ADL + "terminated"]),
-    "video": (0.30, "https://w3id.org/xapi/video/activity-type/video",
-              ["https://w3id.org/xapi/video/verbs/played", "https://w3id.org/xapi/video/verbs/paused",
-               ADL + "completed"]),
-    "assessment": (0.15, "http://adlnet.gov/expapi/activities/assessment",
-                   [ADL + "attempted", ADL + "passed", ADL + "failed"]),
+    "navigation": (
+        0.20,
+        "http://adlnet.gov/expapi/activities/course",
+        [ADL + "launched", ADL + "terminated"],
+    ),
+    "video": (
+        0.30,
+        "https://w3id.org/xapi/video/activity-type/video",
+        [
+            "https://w3id.org/xapi/video/verbs/played",
+            "https://w3id.org/xapi/video/verbs/paused",
+            ADL + "completed",
+        ],
+    ),
+    "assessment": (
+        0.15,
+        "http://adlnet.gov/expapi/activities/assessment",
+        [ADL + "attempted", ADL + "passed", ADL + "failed"],
+    ),
     "reading": (0.15, "http://id.tincanapi.com/activitytype/document", [ADL + "experienced"]),
-    "forum": (0.12, "http://id.tincanapi.com/activitytype/discussion",
-              ["http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/verb/replied"]),
-    "assignment": (0.08, "http://id.tincanapi.com/activitytype/school-assignment",
-                   ["http://activitystrea.ms/schema/1.0/submit"]),
+    "forum": (
+        0.12,
+        "http://id.tincanapi.com/activitytype/discussion",
+        ["http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/verb/replied"],
+    ),
+    "assignment": (
+        0.08,
+        "http://id.tincanapi.com/activitytype/school-assignment",
+        ["http://activitystrea.ms/schema/1.0/submit"],
+    ),
 }
 
 
@@ -53,11 +72,18 @@ def build(path: Path, n: int, students: int, seed: int = 1) -> None:
     conn = open_db(path)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
-    conn.execute("INSERT INTO imports(id, source, started_at, status) VALUES (1, 'bench', '2026-01-01', 'done')")
-    conn.execute("INSERT INTO courses(id, iri, name, start_date, weeks) VALUES (1, 'https://x.example/c', 'Bench',"
-                 " ?, ?)", (START.date().isoformat(), WEEKS))
-    conn.executemany("INSERT INTO actors(id, ifi, kind, label) VALUES (?, ?, 'account', ?)",
-                     [(i + 1, f"account:https://lms.example.edu|s{i:05d}", f"s{i:05d}") for i in range(students)])
+    conn.execute(
+        "INSERT INTO imports(id, source, started_at, status) VALUES (1, 'bench', '2026-01-01', 'done')"
+    )
+    conn.execute(
+        "INSERT INTO courses(id, iri, name, start_date, weeks) VALUES (1, 'https://x.example/c', 'Bench',"
+        " ?, ?)",
+        (START.date().isoformat(), WEEKS),
+    )
+    conn.executemany(
+        "INSERT INTO actors(id, ifi, kind, label) VALUES (?, ?, 'account', ?)",
+        [(i + 1, f"account:https://lms.example.edu|s{i:05d}", f"s{i:05d}") for i in range(students)],
+    )
     verbs, activities, cat_rows = [], [], []
     for c, (share, type_iri, vs) in CATEGORIES.items():
         v_ids = []
@@ -69,8 +95,10 @@ def build(path: Path, n: int, students: int, seed: int = 1) -> None:
             activities.append((len(activities) + 1, f"https://x.example/{c}/{k}", type_iri))
             a_ids.append(len(activities))
         cat_rows.append((c, share, v_ids, a_ids))
-    conn.executemany("INSERT INTO enrolments(course, actor, source) VALUES (1, ?, 'roster')",
-                     [(i + 1,) for i in range(students)])  # everyone is on the roster, active or not
+    conn.executemany(
+        "INSERT INTO enrolments(course, actor, source) VALUES (1, ?, 'roster')",
+        [(i + 1,) for i in range(students)],
+    )  # everyone is on the roster, active or not
     conn.executemany("INSERT INTO verbs(id, iri) VALUES (?, ?)", verbs)
     conn.executemany("INSERT INTO activities(id, iri, type_iri) VALUES (?, ?, ?)", activities)
     conn.execute("DROP INDEX statements_course_cover")
@@ -82,7 +110,11 @@ def build(path: Path, n: int, students: int, seed: int = 1) -> None:
     weight = rng.lognormal(0, 0.8, students)
     who = rng.choice(students, size=n_sessions, p=weight / weight.sum()) + 1
     day = rng.integers(0, 7 * WEEKS, n_sessions)
-    start_ms = int(START.timestamp() * 1000) + day * 86_400_000 + rng.integers(8 * 3600, 23 * 3600, n_sessions) * 1000
+    start_ms = (
+        int(START.timestamp() * 1000)
+        + day * 86_400_000
+        + rng.integers(8 * 3600, 23 * 3600, n_sessions) * 1000
+    )
     actor = np.repeat(who, per_session)[:n]
     step = rng.exponential(180_000, n).astype(np.int64)
     step[::per_session] = 0
@@ -112,8 +144,19 @@ def build(path: Path, n: int, students: int, seed: int = 1) -> None:
     conn.executemany(
         "INSERT INTO statements(id, hash, actor, verb, object, course, ts, duration, score_scaled, late, voided, "
         "import_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 1)",
-        zip(ids, [h] * n, actor.tolist(), verb.tolist(), obj.tolist(), ts.tolist(), opt(duration), opt(score),
-            opt(late), voided.tolist(), strict=True),
+        zip(
+            ids,
+            [h] * n,
+            actor.tolist(),
+            verb.tolist(),
+            obj.tolist(),
+            ts.tolist(),
+            opt(duration),
+            opt(score),
+            opt(late),
+            voided.tolist(),
+            strict=True,
+        ),
     )
     conn.execute("CREATE INDEX statements_course_cover ON statements(course, ts, voided, is_voiding, actor)")
     conn.execute("CREATE INDEX statements_actor ON statements(actor, ts)")
@@ -126,8 +169,9 @@ def floor(conn, as_of: datetime) -> int:
     """The same as-of rows' (actor, ts) into numpy, then statements per student (pandas)."""
     import pandas as pd
 
-    rows = conn.execute("SELECT actor, ts FROM v_events WHERE course = 1 AND ts < ?",
-                        (int(as_of.timestamp() * 1000),)).fetchall()
+    rows = conn.execute(
+        "SELECT actor, ts FROM v_events WHERE course = 1 AND ts < ?", (int(as_of.timestamp() * 1000),)
+    ).fetchall()
     frame = pd.DataFrame(np.array(rows, dtype=np.int64), columns=["actor", "ts"])
     return len(frame.groupby("actor").size())
 
@@ -153,8 +197,10 @@ def main() -> int:
         if not path.exists():
             t = time.perf_counter()
             build(path, args.statements, args.students)
-            print(f"built {args.statements:,} statements of {args.students:,} students "
-                  f"in {time.perf_counter() - t:.1f} s")
+            print(
+                f"built {args.statements:,} statements of {args.students:,} students "
+                f"in {time.perf_counter() - t:.1f} s"
+            )
         conn = open_db(path)
         as_of = START + timedelta(days=7 * WEEKS)
         feats = compute_features(conn, 1, as_of)  # warm the page cache for both contenders
@@ -163,8 +209,10 @@ def main() -> int:
         b_min, b_med = timed(lambda: floor(conn, as_of), args.repeat)
         w_min, _ = timed(lambda: weekly_series(conn, 1, as_of), max(1, args.repeat // 2))
         conn.close()
-    print(f"compute_features: {len(feats):,} students x {feats.shape[1]} columns from "
-          f"{int(feats['total_events'].sum()):,} statements")
+    print(
+        f"compute_features: {len(feats):,} students x {feats.shape[1]} columns from "
+        f"{int(feats['total_events'].sum()):,} statements"
+    )
     print(f"  compute_features  min {f_min:.2f} s  median {f_med:.2f} s")
     print(f"  floor (fetch actor,ts + groupby count)  min {b_min:.2f} s  median {b_med:.2f} s")
     print(f"  ratio to the floor  {f_min / b_min:.2f}x (min)  {f_med / b_med:.2f}x (median)")

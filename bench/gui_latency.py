@@ -66,11 +66,20 @@ def stats(gaps: list[float], beat: float, waits: list[float] | None = None) -> d
         return {"beats": 0, "max_ms": 0.0, "p99_ms": 0.0, "p50_ms": 0.0, "over_50ms": 0}
     stalls = sorted(max(0.0, g - beat) * 1000 for g in gaps)
     pick = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
-    out = {"beats": len(gaps), "max_ms": round(stalls[-1], 1), "p99_ms": round(pick(stalls, 0.99), 1),
-           "p50_ms": round(pick(stalls, 0.5), 1), "over_50ms": sum(s > 50 for s in stalls)}
+    out = {
+        "beats": len(gaps),
+        "max_ms": round(stalls[-1], 1),
+        "p99_ms": round(pick(stalls, 0.99), 1),
+        "p50_ms": round(pick(stalls, 0.5), 1),
+        "over_50ms": sum(s > 50 for s in stalls),
+    }
     if waits is not None:
         own = sorted(max(0.0, g - beat - w) * 1000 for g, w in zip(gaps, waits, strict=True))
-        out.update(own_max_ms=round(own[-1], 1), own_p99_ms=round(pick(own, 0.99), 1), own_over_50ms=sum(s > 50 for s in own))
+        out.update(
+            own_max_ms=round(own[-1], 1),
+            own_p99_ms=round(pick(own, 0.99), 1),
+            own_over_50ms=sum(s > 50 for s in own),
+        )
     return out
 
 
@@ -84,18 +93,31 @@ def run_queue_clock():
     return lambda: int(os.pread(fd, 100, 0).split()[1]) / 1e9
 
 
-def main() -> int:
+def main() -> int:  # noqa: C901 - one linear script of measurements
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1_000_000, help="statements to import (default 1,000,000)")
-    ap.add_argument("--students", type=int, default=300, help="students per demo offering for training (default 300)")
+    ap.add_argument(
+        "--students", type=int, default=300, help="students per demo offering for training (default 300)"
+    )
     ap.add_argument("--beat", type=float, default=5.0, help="heartbeat interval in ms (default 5)")
     ap.add_argument("--platform", default="offscreen", help="Qt platform (default offscreen)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ap.add_argument("--threads", action="store_true", help="run import and training on the database thread (old way)")
-    ap.add_argument("--no-warm", action="store_true", help="no warm-up of numpy/pandas/pyqtgraph after start-up")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (statements file, databases)")
-    ap.add_argument("--trace-stalls", type=float, default=0.0, metavar="MS",
-                    help="print where the GUI thread was during each stall longer than MS (0 = off)")
+    ap.add_argument(
+        "--threads", action="store_true", help="run import and training on the database thread (old way)"
+    )
+    ap.add_argument(
+        "--no-warm", action="store_true", help="no warm-up of numpy/pandas/pyqtgraph after start-up"
+    )
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the temporary folder (statements file, databases)"
+    )
+    ap.add_argument(
+        "--trace-stalls",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="print where the GUI thread was during each stall longer than MS (0 = off)",
+    )
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     tmp = Path(tempfile.mkdtemp(prefix="la-gui-latency-"))
@@ -108,8 +130,11 @@ def main() -> int:
     src, demo, target = tmp / "statements.jsonl", tmp / "demo.db", tmp / "imported.db"
 
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", SETUP, str(ROOT), str(src), str(args.n), str(demo), str(args.students)],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-c", SETUP, str(ROOT), str(src), str(args.n), str(demo), str(args.students)],
+        check=True,
+        cwd=ROOT,
+    )
     setup_s = time.perf_counter() - t
     t_script = time.perf_counter() - T_START - setup_s  # time to here, without the set-up
 
@@ -121,8 +146,13 @@ def main() -> int:
     from learnalytics_desktop.gui.workers import db_job
 
     beat = args.beat / 1000.0
-    figures: dict = {"statements": args.n, "demo_students": args.students, "setup_s": round(setup_s, 1),
-                     "jobs_in": "thread" if args.threads else "process", "warm": not args.no_warm}
+    figures: dict = {
+        "statements": args.n,
+        "demo_students": args.students,
+        "setup_s": round(setup_s, 1),
+        "jobs_in": "thread" if args.threads else "process",
+        "warm": not args.no_warm,
+    }
     beats: list[float] = []
     phases: list[tuple[str, float]] = []  # (phase, start time)
     t_app = time.perf_counter()
@@ -163,13 +193,23 @@ def main() -> int:
                 time.sleep(0.01)
                 last = beats[-1] if beats else None
                 now = time.perf_counter()
-                if last is not None and now - last > args.trace_stalls / 1000 and (reported != last or now - sampled > 0.1):
+                if (
+                    last is not None
+                    and now - last > args.trace_stalls / 1000
+                    and (reported != last or now - sampled > 0.1)
+                ):
                     reported, sampled = last, now
                     frames = sys._current_frames()
                     names = {t.ident: t.name for t in threading.enumerate()}
-                    where = "".join(f"  [{names.get(ident, ident)}]\n" + "".join(x for x in traceback.format_stack(f)[-60:] if "<frozen" not in x)
-                                    for ident, f in frames.items() if ident != threading.get_ident())
-                    traces.append(f"stalled {now - last:.3f} s after the beat at {last - t_app:.3f} s:\n{where}")
+                    where = "".join(
+                        f"  [{names.get(ident, ident)}]\n"
+                        + "".join(x for x in traceback.format_stack(f)[-60:] if "<frozen" not in x)
+                        for ident, f in frames.items()
+                        if ident != threading.get_ident()
+                    )
+                    traces.append(
+                        f"stalled {now - last:.3f} s after the beat at {last - t_app:.3f} s:\n{where}"
+                    )
 
         threading.Thread(target=watch, daemon=True, name="stall-watch").start()
 
@@ -200,13 +240,17 @@ def main() -> int:
         def start_chart_page() -> None:
             if not args.no_warm and not window.warmup.done:
                 phase("warm")
-                window.warmup.finished.connect(lambda: QTimer.singleShot(300, start_chart_page))  # a user's click later
+                window.warmup.finished.connect(
+                    lambda: QTimer.singleShot(300, start_chart_page)
+                )  # a user's click later
                 return
             phase("chart")
             if not args.no_warm:
                 figures["warmup"] = dict(window.warmup.timings)
             t_page = time.perf_counter()
-            window.navigate("overview")  # the first chart page: built (pyqtgraph imported if not warm) on the GUI thread
+            window.navigate(
+                "overview"
+            )  # the first chart page: built (pyqtgraph imported if not warm) on the GUI thread
             figures["first_chart_page_ms"] = round((time.perf_counter() - t_page) * 1000, 1)
             # the page's own loading job and drawing first: the import phase is the import alone
             QTimer.singleShot(100, lambda: wait_idle(lambda: QTimer.singleShot(500, start_import)))
@@ -220,19 +264,39 @@ def main() -> int:
         def start_import() -> None:
             phase("import")
             t0 = time.perf_counter()
-            (where(runner.submit(import_jobs.run_import, target, [src])).keyed("import").with_progress("Importing…")
-             .on_success(lambda out: (figures.update(import_s=round(time.perf_counter() - t0, 1),
-                                                     imported=int(getattr(out.report, "stored", 0))), start_training()))
-             .on_failure(lambda exc: failed(window, "import", exc)))
+            (
+                where(runner.submit(import_jobs.run_import, target, [src]))
+                .keyed("import")
+                .with_progress("Importing…")
+                .on_success(
+                    lambda out: (
+                        figures.update(
+                            import_s=round(time.perf_counter() - t0, 1),
+                            imported=int(getattr(out.report, "stored", 0)),
+                        ),
+                        start_training(),
+                    )
+                )
+                .on_failure(lambda exc: failed(window, "import", exc))
+            )
 
         def start_training() -> None:
             past = [c.id for c in window.shell.context.courses if "2025" in c.iri]
             phase("train")
             t0 = time.perf_counter()
-            (where(runner.submit(db_job(model_jobs.train), demo, past, 6)).keyed("train").with_progress("Training…")
-             .on_success(lambda res: (figures.update(train_s=round(time.perf_counter() - t0, 1), model=res[0]),
-                                      phase("idle"), QTimer.singleShot(1000, lambda: finish(window))))
-             .on_failure(lambda exc: failed(window, "training", exc)))
+            (
+                where(runner.submit(db_job(model_jobs.train), demo, past, 6))
+                .keyed("train")
+                .with_progress("Training…")
+                .on_success(
+                    lambda res: (
+                        figures.update(train_s=round(time.perf_counter() - t0, 1), model=res[0]),
+                        phase("idle"),
+                        QTimer.singleShot(1000, lambda: finish(window)),
+                    )
+                )
+                .on_failure(lambda exc: failed(window, "training", exc))
+            )
 
         def opened(_task) -> None:
             if window.shell.context.course is not None and not runner.is_busy("database"):
@@ -250,37 +314,55 @@ def main() -> int:
     for (name, start), (_next, stop) in zip(bounds, bounds[1:], strict=False):
         # a gap belongs to the phase it ends in: work started at a phase mark stalls that phase
         gaps_by_phase[name] = [b - a for a, b in zip(beats, beats[1:], strict=False) if start <= b < stop]
-        waits_by_phase[name] = [w2 - w1 for b, w1, w2 in zip(beats[1:], waits_at, waits_at[1:], strict=False)
-                                if start <= b < stop]
+        waits_by_phase[name] = [
+            w2 - w1 for b, w1, w2 in zip(beats[1:], waits_at, waits_at[1:], strict=False) if start <= b < stop
+        ]
     all_gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
     all_waits = [w2 - w1 for w1, w2 in zip(waits_at, waits_at[1:], strict=False)]
-    figures["stalls"] = {name: stats(g, beat, waits_by_phase[name]) for name, g in gaps_by_phase.items() if name != "end"}
+    figures["stalls"] = {
+        name: stats(g, beat, waits_by_phase[name]) for name, g in gaps_by_phase.items() if name != "end"
+    }
     figures["stalls"]["all"] = stats(all_gaps, beat, all_waits)
     gc.callbacks.remove(gc_watch)
     full = [d for g, d in gc_pauses if g == 2]
-    figures["gc"] = {"collections": len(gc_pauses), "full": len(full),
-                     "longest_full_ms": round(max(full, default=0.0) * 1000, 1),
-                     "longest_ms": round(max((d for _, d in gc_pauses), default=0.0) * 1000, 1)}
+    figures["gc"] = {
+        "collections": len(gc_pauses),
+        "full": len(full),
+        "longest_full_ms": round(max(full, default=0.0) * 1000, 1),
+        "longest_ms": round(max((d for _, d in gc_pauses), default=0.0) * 1000, 1),
+    }
     figures["beat_ms"] = args.beat
     figures["cpus"] = os.cpu_count()
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"set-up (child process): {args.n:,} statements generated, demo with {args.students} students/offering, "
-              f"{setup_s:.1f} s")
-        print(f"time to first window: {figures.get('first_window_s', float('nan')):.3f} s "
-              f"({figures.get('first_window_in_app_s', float('nan')):.3f} s of it in the app's main())")
-        print(f"import: {figures.get('import_s', '?')} s ({figures.get('imported', 0):,} stored); "
-              f"training: {figures.get('train_s', '?')} s; jobs in a {figures['jobs_in']}")
-        print(f"first chart page: {figures.get('first_chart_page_ms', '?')} ms on the GUI thread; "
-              f"warm-up: {figures.get('warmup', 'off')}")
+        print(
+            f"set-up (child process): {args.n:,} statements generated, demo with {args.students} students/offering, "
+            f"{setup_s:.1f} s"
+        )
+        print(
+            f"time to first window: {figures.get('first_window_s', float('nan')):.3f} s "
+            f"({figures.get('first_window_in_app_s', float('nan')):.3f} s of it in the app's main())"
+        )
+        print(
+            f"import: {figures.get('import_s', '?')} s ({figures.get('imported', 0):,} stored); "
+            f"training: {figures.get('train_s', '?')} s; jobs in a {figures['jobs_in']}"
+        )
+        print(
+            f"first chart page: {figures.get('first_chart_page_ms', '?')} ms on the GUI thread; "
+            f"warm-up: {figures.get('warmup', 'off')}"
+        )
         print(f"garbage collections in this process: {figures['gc']}")
         print(f"heartbeat every {args.beat:g} ms on the GUI thread; stall = gap beyond the beat")
-        print(f"{'phase':8} {'beats':>7} {'max ms':>8} {'p99 ms':>8} {'p50 ms':>8} {'>50 ms':>7}"
-              f" | own: {'max ms':>7} {'p99 ms':>7} {'>50 ms':>7}")
+        print(
+            f"{'phase':8} {'beats':>7} {'max ms':>8} {'p99 ms':>8} {'p50 ms':>8} {'>50 ms':>7}"
+            f" | own: {'max ms':>7} {'p99 ms':>7} {'>50 ms':>7}"
+        )
         for name, s in figures["stalls"].items():
-            print(f"{name:8} {s['beats']:>7} {s['max_ms']:>8} {s['p99_ms']:>8} {s['p50_ms']:>8} {s['over_50ms']:>7}"
-                  f" |      {s.get('own_max_ms', '-'):>7} {s.get('own_p99_ms', '-'):>7} {s.get('own_over_50ms', '-'):>7}")
+            print(
+                f"{name:8} {s['beats']:>7} {s['max_ms']:>8} {s['p99_ms']:>8} {s['p50_ms']:>8} {s['over_50ms']:>7}"
+                f" |      {s.get('own_max_ms', '-'):>7} {s.get('own_p99_ms', '-'):>7} {s.get('own_over_50ms', '-'):>7}"
+            )
         if "error" in figures:
             print("ERROR:", figures["error"])
         for trace in traces:

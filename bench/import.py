@@ -42,8 +42,10 @@ from learnalytics_desktop.core.store.db import open_db  # noqa: E402
 
 ADL = "http://adlnet.gov/expapi/"
 VIDEO = "https://w3id.org/xapi/video/"
-COURSES = [("https://lms.example.edu/course/bio101-2024", "Biology 101"),
-           ("https://lms.example.edu/course/chem201-2024", "Chemistry 201")]
+COURSES = [
+    ("https://lms.example.edu/course/bio101-2024", "Biology 101"),
+    ("https://lms.example.edu/course/chem201-2024", "Chemistry 201"),
+]
 KINDS = [  # verb, activity type, weight
     (VIDEO + "verbs/played", VIDEO + "activity-type/video", 24),
     (VIDEO + "verbs/paused", VIDEO + "activity-type/video", 18),
@@ -52,7 +54,11 @@ KINDS = [  # verb, activity type, weight
     (ADL + "verbs/answered", ADL + "activities/question", 12),
     (ADL + "verbs/passed", ADL + "activities/assessment", 3),
     (ADL + "verbs/failed", ADL + "activities/assessment", 2),
-    ("http://activitystrea.ms/schema/1.0/submit", "http://id.tincanapi.com/activitytype/school-assignment", 3),
+    (
+        "http://activitystrea.ms/schema/1.0/submit",
+        "http://id.tincanapi.com/activitytype/school-assignment",
+        3,
+    ),
     ("http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/activitytype/document", 10),
     ("http://id.tincanapi.com/verb/replied", "http://id.tincanapi.com/activitytype/forum-reply", 4),
     (ADL + "verbs/launched", ADL + "activities/module", 6),
@@ -65,10 +71,21 @@ def _actors(rng: random.Random, n: int) -> list[dict]:
     for i in range(n):
         first = rng.choice(["Ana", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Inès", "Jon"])
         if i % 3 == 0:
-            out.append({"objectType": "Agent", "name": f"{first} S{i}", "mbox": f"mailto:{first.lower()}.s{i}@uni.example.edu"})
+            out.append(
+                {
+                    "objectType": "Agent",
+                    "name": f"{first} S{i}",
+                    "mbox": f"mailto:{first.lower()}.s{i}@uni.example.edu",
+                }
+            )
         else:
-            out.append({"objectType": "Agent", "name": f"{first} S{i}",
-                        "account": {"homePage": "https://lms.example.edu", "name": f"s{100000 + i}"}})
+            out.append(
+                {
+                    "objectType": "Agent",
+                    "name": f"{first} S{i}",
+                    "account": {"homePage": "https://lms.example.edu", "name": f"s{100000 + i}"},
+                }
+            )
     return out
 
 
@@ -78,21 +95,33 @@ def generate(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
     actors = _actors(rng, students)
     weights = [k[2] for k in KINDS]
     activities = {}
-    for verb, type_iri, _w in KINDS:
+    for _verb, type_iri, _w in KINDS:
         for j in range(40):
             iri = f"https://lms.example.edu/{type_iri.rsplit('/', 1)[-1]}/{j}"
             activities.setdefault(type_iri, []).append(
-                {"objectType": "Activity", "id": iri,
-                 "definition": {"type": type_iri, "name": {"en-US": f"{type_iri.rsplit('/', 1)[-1]} {j}"}}})
-    parents = [[{"objectType": "Activity", "id": iri,
-                 "definition": {"type": ADL + "activities/course", "name": {"en-US": name}}}] for iri, name in COURSES]
+                {
+                    "objectType": "Activity",
+                    "id": iri,
+                    "definition": {"type": type_iri, "name": {"en-US": f"{type_iri.rsplit('/', 1)[-1]} {j}"}},
+                }
+            )
+    parents = [
+        [
+            {
+                "objectType": "Activity",
+                "id": iri,
+                "definition": {"type": ADL + "activities/course", "name": {"en-US": name}},
+            }
+        ]
+        for iri, name in COURSES
+    ]
     category = [{"id": VIDEO}]
     base = int(datetime(2024, 2, 5, tzinfo=UTC).timestamp())
     verbs = {v: {"id": v, "display": {"en-US": v.rsplit("/", 1)[-1]}} for v, _t, _w in KINDS}
     getrandbits = rng.getrandbits
     with open(path, "wb") as f:
         buf = []
-        for i in range(n):
+        for _i in range(n):
             verb, type_iri, _w = rng.choices(KINDS, weights)[0]
             who = actors[int(rng.paretovariate(1.2)) % students]
             s = {
@@ -100,22 +129,33 @@ def generate(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
                 "actor": who,
                 "verb": verbs[verb],
                 "object": rng.choice(activities[type_iri]),
-                "timestamp": datetime.fromtimestamp(base + getrandbits(23), UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+                "timestamp": datetime.fromtimestamp(base + getrandbits(23), UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%S."
+                )
                 + f"{getrandbits(10) % 1000:03d}Z",
-                "context": {"registration": str(uuid.UUID(int=getrandbits(128), version=4)),
-                            "contextActivities": {"parent": parents[hash(who["name"]) % 2]}},
+                "context": {
+                    "registration": str(uuid.UUID(int=getrandbits(128), version=4)),
+                    "contextActivities": {"parent": parents[hash(who["name"]) % 2]},
+                },
             }
             if type_iri.startswith(VIDEO):
                 s["context"]["contextActivities"]["category"] = category
                 s["result"] = {"extensions": {VIDEO + "extensions/time": round(rng.random() * 600, 3)}}
             elif verb.endswith(("passed", "failed", "answered")):
                 raw = rng.randint(0, 20)
-                s["result"] = {"score": {"raw": raw, "min": 0, "max": 20, "scaled": raw / 20},
-                               "success": raw >= 10, "completion": True, "duration": f"PT{rng.randint(20, 900)}S"}
+                s["result"] = {
+                    "score": {"raw": raw, "min": 0, "max": 20, "scaled": raw / 20},
+                    "success": raw >= 10,
+                    "completion": True,
+                    "duration": f"PT{rng.randint(20, 900)}S",
+                }
                 if verb.endswith("answered"):
                     s["result"]["response"] = rng.choice(["a", "b", "c", "d"])
             elif "submit" in verb:
-                s["result"] = {"completion": True, "extensions": {"https://lms.example.edu/xapi/ext/late": rng.random() < 0.2}}
+                s["result"] = {
+                    "completion": True,
+                    "extensions": {"https://lms.example.edu/xapi/ext/late": rng.random() < 0.2},
+                }
             buf.append(orjson.dumps(s))
             if len(buf) >= 10000:
                 f.write(b"\n".join(buf) + b"\n")
@@ -152,9 +192,11 @@ def floor(src: Path, db_path: Path, chunk: int = CHUNK_RECORDS) -> tuple[float, 
             got = cache[value] = conn.execute(f"INSERT INTO {table}({col}) VALUES (?)", (value,)).lastrowid
         return got
 
-    sql = ("INSERT INTO statements(id, hash, actor, verb, object, object_kind, course, ts, stored_ts, duration, "
-           "score_raw, score_min, score_max, score_scaled, success, completion, response, registration, late, "
-           "is_voiding, voided, import_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?)")
+    sql = (
+        "INSERT INTO statements(id, hash, actor, verb, object, object_kind, course, ts, stored_ts, duration, "
+        "score_raw, score_min, score_max, score_scaled, success, completion, response, registration, late, "
+        "is_voiding, voided, import_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?)"
+    )
     t0 = time.perf_counter()
     n = 0
     rows = []
@@ -166,23 +208,47 @@ def floor(src: Path, db_path: Path, chunk: int = CHUNK_RECORDS) -> tuple[float, 
             ifi = _ifi(s["actor"])
             aid = actors.get(ifi)
             if aid is None:
-                aid = actors[ifi] = conn.execute("INSERT INTO actors(ifi, kind, label) VALUES (?, 'x', ?)",
-                                                 (ifi, ifi)).lastrowid
+                aid = actors[ifi] = conn.execute(
+                    "INSERT INTO actors(ifi, kind, label) VALUES (?, 'x', ?)", (ifi, ifi)
+                ).lastrowid
             vid = key(verbs, "verbs", "iri", s["verb"]["id"])
             obj = s["object"]
             oid = acts.get(obj["id"])
             if oid is None:
-                oid = acts[obj["id"]] = conn.execute("INSERT INTO activities(iri, type_iri) VALUES (?, ?)",
-                                                     (obj["id"], obj["definition"]["type"])).lastrowid
+                oid = acts[obj["id"]] = conn.execute(
+                    "INSERT INTO activities(iri, type_iri) VALUES (?, ?)",
+                    (obj["id"], obj["definition"]["type"]),
+                ).lastrowid
             ctx = s.get("context") or {}
             parent = ctx.get("contextActivities", {}).get("parent")
             cid = key(courses, "courses", "iri", parent[0]["id"]) if parent else None
             res = s.get("result") or {}
             score = res.get("score") or {}
-            rows.append((s["id"], s["id"].encode()[:16], aid, vid, oid, "Activity", cid, _epoch_ms(s["timestamp"]),
-                         None, None, score.get("raw"), score.get("min"), score.get("max"), score.get("scaled"),
-                         res.get("success"), res.get("completion"), res.get("response"), ctx.get("registration"),
-                         None, 0, imp))
+            rows.append(
+                (
+                    s["id"],
+                    s["id"].encode()[:16],
+                    aid,
+                    vid,
+                    oid,
+                    "Activity",
+                    cid,
+                    _epoch_ms(s["timestamp"]),
+                    None,
+                    None,
+                    score.get("raw"),
+                    score.get("min"),
+                    score.get("max"),
+                    score.get("scaled"),
+                    res.get("success"),
+                    res.get("completion"),
+                    res.get("response"),
+                    ctx.get("registration"),
+                    None,
+                    0,
+                    imp,
+                )
+            )
             if len(rows) >= chunk:
                 conn.executemany(sql, rows)
                 conn.execute("COMMIT")
@@ -213,8 +279,13 @@ print(json.dumps({"elapsed": elapsed, "report": {k: getattr(rep, k) for k in
 
 
 def real_import(src: Path, db_path: Path, workers: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(db_path), str(src), workers],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(db_path), str(src), workers],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -251,8 +322,11 @@ def main() -> int:
             "import_main_cpu_s": round(real["main_cpu_s"], 2),
             # What the CPU times imply without other load: the import can go no faster than its
             # main (writing) process, nor than its total CPU spread over the cores.
-            "idle_ratio_estimate": round(max(real["main_cpu_s"], (real["main_cpu_s"] + real["worker_cpu_s"])
-                                             / (os.cpu_count() or 1)) / floor_cpu, 2),
+            "idle_ratio_estimate": round(
+                max(real["main_cpu_s"], (real["main_cpu_s"] + real["worker_cpu_s"]) / (os.cpu_count() or 1))
+                / floor_cpu,
+                2,
+            ),
             "load_average": round(os.getloadavg()[0], 2),
             "import_main_peak_mb": round(real["main_rss_mb"], 1),
             "import_worker_peak_mb": round(real["worker_rss_mb"], 1),
@@ -264,14 +338,22 @@ def main() -> int:
         print(json.dumps(figures))
     else:
         print(f"{n:,} statements ({figures['file_mb']} MB JSON Lines, generated in {gen_s:.1f} s)")
-        print(f"floor : {floor_s:7.2f} s  {figures['floor_per_s']:>9,} statements/s  (read + orjson + executemany)")
-        print(f"import: {real['elapsed']:7.2f} s  {figures['import_per_s']:>9,} statements/s  (full validation)")
+        print(
+            f"floor : {floor_s:7.2f} s  {figures['floor_per_s']:>9,} statements/s  (read + orjson + executemany)"
+        )
+        print(
+            f"import: {real['elapsed']:7.2f} s  {figures['import_per_s']:>9,} statements/s  (full validation)"
+        )
         print(f"ratio : {figures['ratio']:.2f} x the floor (wall time)")
-        print(f"cpu   : floor {floor_cpu:.1f} s; import {figures['import_cpu_s']:.1f} s in all processes "
-              f"({figures['import_main_cpu_s']:.1f} s in the main one); on an idle machine that means about "
-              f"{figures['idle_ratio_estimate']:.2f} x the floor (load average now {figures['load_average']})")
-        print(f"peak memory: main process {figures['import_main_peak_mb']:.0f} MB, largest worker "
-              f"{figures['import_worker_peak_mb']:.0f} MB")
+        print(
+            f"cpu   : floor {floor_cpu:.1f} s; import {figures['import_cpu_s']:.1f} s in all processes "
+            f"({figures['import_main_cpu_s']:.1f} s in the main one); on an idle machine that means about "
+            f"{figures['idle_ratio_estimate']:.2f} x the floor (load average now {figures['load_average']})"
+        )
+        print(
+            f"peak memory: main process {figures['import_main_peak_mb']:.0f} MB, largest worker "
+            f"{figures['import_worker_peak_mb']:.0f} MB"
+        )
         print(f"outcome: {real['report']}")
     return 0
 

@@ -46,7 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 WEEKS = 15
-TERM_START = np.datetime64("2025-02-03T00:00:00", "ms")  # a Monday; the term is over, so every week can be scored
+TERM_START = np.datetime64(
+    "2025-02-03T00:00:00", "ms"
+)  # a Monday; the term is over, so every week can be scored
 WEEK = 7  # "as of a mid week"
 ADL, VIDEO = "http://adlnet.gov/expapi/", "https://w3id.org/xapi/video/"
 KINDS = [  # verb, activity type, slug, weight, result kind
@@ -56,10 +58,27 @@ KINDS = [  # verb, activity type, slug, weight, result kind
     (ADL + "verbs/answered", ADL + "activities/question", "question", 10, "quiz"),
     (ADL + "verbs/passed", ADL + "activities/assessment", "quiz", 3, "quiz"),
     (ADL + "verbs/failed", ADL + "activities/assessment", "quiz", 2, "quiz"),
-    ("http://activitystrea.ms/schema/1.0/submit", "http://id.tincanapi.com/activitytype/school-assignment",
-     "assignment", 3, "late"),
-    ("http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/activitytype/document", "reading", 14, ""),
-    ("http://id.tincanapi.com/verb/replied", "http://id.tincanapi.com/activitytype/forum-reply", "forum", 5, ""),
+    (
+        "http://activitystrea.ms/schema/1.0/submit",
+        "http://id.tincanapi.com/activitytype/school-assignment",
+        "assignment",
+        3,
+        "late",
+    ),
+    (
+        "http://id.tincanapi.com/verb/viewed",
+        "http://id.tincanapi.com/activitytype/document",
+        "reading",
+        14,
+        "",
+    ),
+    (
+        "http://id.tincanapi.com/verb/replied",
+        "http://id.tincanapi.com/activitytype/forum-reply",
+        "forum",
+        5,
+        "",
+    ),
     (ADL + "verbs/launched", ADL + "activities/module", "module", 10, ""),
     (ADL + "verbs/terminated", ADL + "activities/module", "module", 8, ""),
 ]
@@ -87,26 +106,74 @@ def _plan(n: int, rng: np.random.Generator) -> dict:
     shape = np.array([1.3, 1.2, 1.1, 1.0, 1.0, 1.1, 1.4, 0.6, 1.0, 1.0, 1.0, 1.1, 1.3, 1.6, 1.2])
     lam = rate[:, None] * shape[None, :] * (np.arange(WEEKS)[None, :] < stop[:, None])
     counts = rng.multinomial(n, (lam / lam.sum()).ravel()).reshape(lam.shape)
-    return {"z": z, "ps": ps, "pc": pc, "stop": stop, "counts": counts, "students": students, "courses": courses}
+    return {
+        "z": z,
+        "ps": ps,
+        "pc": pc,
+        "stop": stop,
+        "counts": counts,
+        "students": students,
+        "courses": courses,
+    }
 
 
 def _fragments(plan: dict) -> dict:
     actors = []
     for s in range(plan["students"]):
         if s % 5 == 4:
-            actors.append(json.dumps({"objectType": "Agent", "name": f"Student {s}", "mbox": f"mailto:s{s}@uni.example.edu"}, separators=SEP))
+            actors.append(
+                json.dumps(
+                    {"objectType": "Agent", "name": f"Student {s}", "mbox": f"mailto:s{s}@uni.example.edu"},
+                    separators=SEP,
+                )
+            )
         else:
-            actors.append(json.dumps({"objectType": "Agent", "name": f"Student {s}",
-                                      "account": {"homePage": HOME, "name": f"u{1_000_000 + s}"}}, separators=SEP))
-    parents = [json.dumps([{"objectType": "Activity", "id": f"{HOME}/course/term2025s/c{c:03d}",
-                            "definition": {"type": ADL + "activities/course",
-                                           "name": {"en": f"Course {c:03d} (spring 2025)"}}}], separators=SEP)
-               for c in range(plan["courses"])]
-    objects = [[[json.dumps({"objectType": "Activity", "id": f"{HOME}/c{c:03d}/{k[2]}/{j}",
-                             "definition": {"type": k[1], "name": {"en": f"{k[2]} {j}"}}}, separators=SEP)
-                 for j in range(30)]
-                for k in KINDS] for c in range(plan["courses"])]
-    verbs = [json.dumps({"id": k[0], "display": {"en": k[0].rsplit("/", 1)[-1]}}, separators=SEP) for k in KINDS]
+            actors.append(
+                json.dumps(
+                    {
+                        "objectType": "Agent",
+                        "name": f"Student {s}",
+                        "account": {"homePage": HOME, "name": f"u{1_000_000 + s}"},
+                    },
+                    separators=SEP,
+                )
+            )
+    parents = [
+        json.dumps(
+            [
+                {
+                    "objectType": "Activity",
+                    "id": f"{HOME}/course/term2025s/c{c:03d}",
+                    "definition": {
+                        "type": ADL + "activities/course",
+                        "name": {"en": f"Course {c:03d} (spring 2025)"},
+                    },
+                }
+            ],
+            separators=SEP,
+        )
+        for c in range(plan["courses"])
+    ]
+    objects = [
+        [
+            [
+                json.dumps(
+                    {
+                        "objectType": "Activity",
+                        "id": f"{HOME}/c{c:03d}/{k[2]}/{j}",
+                        "definition": {"type": k[1], "name": {"en": f"{k[2]} {j}"}},
+                    },
+                    separators=SEP,
+                )
+                for j in range(30)
+            ]
+            for k in KINDS
+        ]
+        for c in range(plan["courses"])
+    ]
+    verbs = [
+        json.dumps({"id": k[0], "display": {"en": k[0].rsplit("/", 1)[-1]}}, separators=SEP) for k in KINDS
+    ]
     return {"actors": actors, "parents": parents, "objects": objects, "verbs": verbs}
 
 
@@ -120,8 +187,10 @@ def _result(kind: str, i: int, raw: np.ndarray, vtime: np.ndarray, late: np.ndar
         return f',"result":{{"extensions":{{"{VIDEO}extensions/time":{vtime[i]}}}}}'
     if kind == "quiz":
         r = int(raw[i])
-        return (f',"result":{{"score":{{"raw":{r},"min":0,"max":20,"scaled":{r / 20}}},'
-                f'"success":{"true" if r >= 10 else "false"},"completion":true,"duration":"PT{int(dur[i])}S"}}')
+        return (
+            f',"result":{{"score":{{"raw":{r},"min":0,"max":20,"scaled":{r / 20}}},'
+            f'"success":{"true" if r >= 10 else "false"},"completion":true,"duration":"PT{int(dur[i])}S"}}'
+        )
     if kind == "late":
         return f',"result":{{"completion":true,"extensions":{{"{LATE}":{"true" if late[i] else "false"}}}}}'
     return ""
@@ -147,7 +216,9 @@ def generate(folder: Path, n: int, seed: int = 2025) -> dict:
         kind = rng.choice(len(KINDS), size=m, p=kind_p)
         obj = rng.integers(0, 30, m)
         offset = rng.integers(0, 7 * 86_400_000, m).astype("timedelta64[ms]")
-        stamps = np.datetime_as_string(TERM_START + np.timedelta64(w * 7 * 86_400_000, "ms") + offset, unit="ms")
+        stamps = np.datetime_as_string(
+            TERM_START + np.timedelta64(w * 7 * 86_400_000, "ms") + offset, unit="ms"
+        )
         ids = rng.integers(0, 2**63, size=(m, 2), dtype=np.int64).tolist()
         ability = z[ps[pair]]
         raw = np.clip(np.round(12 + 4 * ability + rng.normal(0, 3, m)), 0, 20).astype(int)
@@ -159,26 +230,32 @@ def generate(folder: Path, n: int, seed: int = 2025) -> dict:
         for i in range(m):
             p, k = pair_l[i], kind_l[i]
             c = int(pc[p])
-            lines.append(f'{{"id":"{_uuid(*ids[i])}","actor":{actors[int(ps[p])]},"verb":{verbs[k]},'
-                         f'"object":{objects[c][k][obj_l[i]]},"timestamp":"{stamps_l[i]}Z",'
-                         f'"context":{{"contextActivities":{{"parent":{parents[c]}}}}}'
-                         f'{_result(KINDS[k][4], i, raw, vtime, late, dur)}}}')
+            lines.append(
+                f'{{"id":"{_uuid(*ids[i])}","actor":{actors[int(ps[p])]},"verb":{verbs[k]},'
+                f'"object":{objects[c][k][obj_l[i]]},"timestamp":"{stamps_l[i]}Z",'
+                f'"context":{{"contextActivities":{{"parent":{parents[c]}}}}}'
+                f"{_result(KINDS[k][4], i, raw, vtime, late, dur)}}}"
+            )
         if m > 1000:  # the untidiness of real exports, inside the n records
             n_dup, n_bad, n_void = m // 2000, m // 10_000, min(20, len(earlier))
             slots = rng.choice(m, size=n_dup + n_bad + n_void, replace=False).tolist()
             for j in slots[:n_dup]:
                 lines[j] = lines[int(rng.integers(0, m))]
-            for j in slots[n_dup:n_dup + n_bad]:
+            for j in slots[n_dup : n_dup + n_bad]:
                 lines[j] = lines[j][: int(rng.integers(10, 200))]
-            for t, j in enumerate(slots[n_dup + n_bad:]):
-                lines[j] = (f'{{"id":"{_uuid(int(rng.integers(0, 2**62)), int(rng.integers(0, 2**62)))}",'
-                            f'"actor":{actors[0]},"verb":{{"id":"{ADL}verbs/voided","display":{{"en":"voided"}}}},'
-                            f'"object":{{"objectType":"StatementRef","id":"{earlier[t]}"}},"timestamp":"{stamps_l[j]}Z"}}')
+            for t, j in enumerate(slots[n_dup + n_bad :]):
+                lines[j] = (
+                    f'{{"id":"{_uuid(int(rng.integers(0, 2**62)), int(rng.integers(0, 2**62)))}",'
+                    f'"actor":{actors[0]},"verb":{{"id":"{ADL}verbs/voided","display":{{"en":"voided"}}}},'
+                    f'"object":{{"objectType":"StatementRef","id":"{earlier[t]}"}},"timestamp":"{stamps_l[j]}Z"}}'
+                )
             untidy["duplicates"] += n_dup
             untidy["broken"] += n_bad
             untidy["voiding"] += n_void
             taken = set(slots)
-            earlier = [lines[j][7:43] for j in rng.choice(m, size=40, replace=False).tolist() if j not in taken][:20]
+            earlier = [
+                lines[j][7:43] for j in rng.choice(m, size=40, replace=False).tolist() if j not in taken
+            ][:20]
         with open(folder / "xapi" / f"term-2025s-week-{w + 1:02d}.jsonl", "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
             f.write("\n")
@@ -196,7 +273,9 @@ def _gradebooks(folder: Path, plan: dict, rng: np.random.Generator) -> None:
         for p in np.nonzero(plan["pc"] == c)[0]:
             s = int(plan["ps"][p])
             dropped = bool(plan["stop"][p] < 8)
-            grade = float(np.clip(58 + 16 * plan["z"][s] + rng.normal(0, 10) - (30 if dropped else 0), 0, 100))
+            grade = float(
+                np.clip(58 + 16 * plan["z"][s] + rng.normal(0, 10) - (30 if dropped else 0), 0, 100)
+            )
             result = "Withdrawn" if dropped and rng.random() < 0.5 else ("Pass" if grade >= 40 else "Fail")
             sid, email = (f"u{1_000_000 + s}", "") if s % 5 != 4 else ("", f"s{s}@uni.example.edu")
             rows.append(f"{sid};{email};{grade:.1f};{result}")
@@ -248,8 +327,13 @@ def _tree_rss_mb(pid: int) -> float:
 
 def run_import(db: Path, folder: Path) -> dict:
     """Import ``folder`` into ``db`` in a child process; its figures plus the sampled tree peak."""
-    proc = subprocess.Popen([sys.executable, "-c", _IMPORT_CHILD, str(db), str(folder)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _IMPORT_CHILD, str(db), str(folder)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     peak = [0.0]
     done = threading.Event()
 
@@ -273,7 +357,12 @@ def run_import(db: Path, folder: Path) -> dict:
 def time_core(db: Path, folder: Path, plan: dict) -> list[dict]:
     """Time each page's core calls on the imported database (first call, then warm)."""
     from learnalytics_desktop.core.courses import list_courses
-    from learnalytics_desktop.core.dashboard import course_overview, risk_table, student_choices, student_timeline
+    from learnalytics_desktop.core.dashboard import (
+        course_overview,
+        risk_table,
+        student_choices,
+        student_timeline,
+    )
     from learnalytics_desktop.core.features import compute_features, weekly_series
     from learnalytics_desktop.core.model import train_model
     from learnalytics_desktop.core.model.scoring import score_course
@@ -283,7 +372,7 @@ def time_core(db: Path, folder: Path, plan: dict) -> list[dict]:
     rows: list[dict] = []
     conn = open_db(db)
 
-    def timed(page: str, call: str, fn, *args, repeat: bool = True, **kw):  # noqa: ANN001, ANN202
+    def timed(page: str, call: str, fn, *args, repeat: bool = True, **kw):
         t0 = time.perf_counter()
         out = fn(*args, **kw)
         first = time.perf_counter() - t0
@@ -292,34 +381,73 @@ def time_core(db: Path, folder: Path, plan: dict) -> list[dict]:
             t0 = time.perf_counter()
             fn(*args, **kw)
             warm = time.perf_counter() - t0
-        rows.append({"page": page, "call": call, "first_s": round(first, 2), "warm_s": None if warm is None else round(warm, 2)})
-        print(f"  {page:14} {call:44} {first:8.2f} s" + ("" if warm is None else f"  (warm {warm:.2f} s)"), flush=True)
+        rows.append(
+            {
+                "page": page,
+                "call": call,
+                "first_s": round(first, 2),
+                "warm_s": None if warm is None else round(warm, 2),
+            }
+        )
+        print(
+            f"  {page:14} {call:44} {first:8.2f} s" + ("" if warm is None else f"  (warm {warm:.2f} s)"),
+            flush=True,
+        )
         return out
 
     try:
         courses = timed("(open)", "list_courses (all offerings)", list_courses, conn)
         big = max(courses, key=lambda c: c.statements)
         as_of = big.as_of_week(WEEK)
-        rows.append({"page": "", "call": f"biggest offering: {big.students:,} students, {big.statements:,} statements",
-                     "first_s": None, "warm_s": None})
+        rows.append(
+            {
+                "page": "",
+                "call": f"biggest offering: {big.students:,} students, {big.statements:,} statements",
+                "first_s": None,
+                "warm_s": None,
+            }
+        )
         feats = timed("Overview", f"compute_features (week {WEEK})", compute_features, conn, big.id, as_of)
         timed("Overview", "weekly_series", weekly_series, conn, big.id, as_of)
         timed("Overview", "course_overview (not scored yet)", course_overview, conn, big.id, WEEK)
         by_iri = {c.iri: c for c in courses}
         graded = [by_iri[course_iri(c)] for c in plan["gradebook_courses"]]
         for c, course in zip(plan["gradebook_courses"], graded, strict=True):
-            timed("Settings/CLI", f"import_outcomes (gradebook of {course.students:,})", import_outcomes, conn, course.id,
-                  folder / f"gradebook-c{c:03d}.csv", id_column="Student ID", email_column="Email",
-                  grade_column="Final grade", result_column="Result", repeat=False)
-        result = timed("Model", f"train_model ({len(graded)} offerings, week {WEEK})", train_model, conn,
-                       [c.id for c in graded], WEEK, repeat=False)
+            timed(
+                "Settings/CLI",
+                f"import_outcomes (gradebook of {course.students:,})",
+                import_outcomes,
+                conn,
+                course.id,
+                folder / f"gradebook-c{c:03d}.csv",
+                id_column="Student ID",
+                email_column="Email",
+                grade_column="Final grade",
+                result_column="Result",
+                repeat=False,
+            )
+        result = timed(
+            "Model",
+            f"train_model ({len(graded)} offerings, week {WEEK})",
+            train_model,
+            conn,
+            [c.id for c in graded],
+            WEEK,
+            repeat=False,
+        )
         rows[-1]["call"] += f" -> {result.model_id}"
-        timed("Overview", "score_course (biggest, week 7)", score_course, conn, big.id, week=WEEK, repeat=False)
+        timed(
+            "Overview", "score_course (biggest, week 7)", score_course, conn, big.id, week=WEEK, repeat=False
+        )
         timed("Overview", "course_overview (scored)", course_overview, conn, big.id, WEEK)
         timed("Students at risk", "risk_table", risk_table, conn, big.id, WEEK)
         choices = timed("Student", "student_choices", student_choices, conn, big.id, as_of)
-        actor = int(feats["total_events"].idxmax()) if "total_events" in feats else int(choices["actor"].iloc[0])
-        timed("Student", "student_timeline (most active student)", student_timeline, conn, actor, big.id, as_of)
+        actor = (
+            int(feats["total_events"].idxmax()) if "total_events" in feats else int(choices["actor"].iloc[0])
+        )
+        timed(
+            "Student", "student_timeline (most active student)", student_timeline, conn, actor, big.id, as_of
+        )
     finally:
         conn.close()
     return rows
@@ -342,19 +470,26 @@ def gui_child(db: Path, iri: str, week: int) -> int:
 
     figures: dict = {"pages": [], "errors": []}
 
-    def shown(window) -> None:  # noqa: ANN001
+    def shown(window) -> None:
         path = db.resolve()
-        qsettings.set_value(window._context_key(path), {"course": iri, "week": week})  # a returning user's choice
+        qsettings.set_value(
+            window._context_key(path), {"course": iri, "week": week}
+        )  # a returning user's choice
         qsettings.set_value("window/page", "import")
         runner = window.runner
-        runner.failed.connect(lambda task, exc: figures["errors"].append(f"{task.label or task}: {type(exc).__name__}: {exc}"))
+        runner.failed.connect(
+            lambda task, exc: figures["errors"].append(f"{task.label or task}: {type(exc).__name__}: {exc}")
+        )
         figures["window_s"] = round(time.perf_counter() - t_start, 2)
         pages = list(PAGE_ORDER)
         state = {"t0": time.perf_counter(), "idle": 0, "key": "(open)"}
 
-        def rows_shown(page) -> int:  # noqa: ANN001 - rows of the tables on show (each model once)
-            models = {id(v.model()): v.model() for v in page.findChildren(QAbstractItemView)
-                      if v.model() is not None and v.isVisible()}
+        def rows_shown(page) -> int:
+            models = {
+                id(v.model()): v.model()
+                for v in page.findChildren(QAbstractItemView)
+                if v.model() is not None and v.isVisible()
+            }
             return sum(m.rowCount() for m in models.values())
 
         def poll() -> None:
@@ -370,8 +505,13 @@ def gui_child(db: Path, iri: str, week: int) -> int:
                 figures["course"] = getattr(ctx.course, "label", None)
                 figures["week"] = ctx.week
             else:
-                figures["pages"].append({"page": state["key"], "seconds": round(took, 2),
-                                         "rows": rows_shown(window.pages[state["key"]])})
+                figures["pages"].append(
+                    {
+                        "page": state["key"],
+                        "seconds": round(took, 2),
+                        "rows": rows_shown(window.pages[state["key"]]),
+                    }
+                )
             if not pages:
                 timer.stop()
                 window.confirm_close = lambda running: True
@@ -395,11 +535,17 @@ def gui_child(db: Path, iri: str, week: int) -> int:
 
 def run_gui(db: Path, iri: str, home: Path) -> dict:
     env = dict(os.environ, LEARNALYTICS_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--gui", str(db), iri, str(WEEK)],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--gui", str(db), iri, str(WEEK)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     for line in out.stdout.splitlines():
         if line.startswith("GUI-FIGURES "):
-            return json.loads(line[len("GUI-FIGURES "):])
+            return json.loads(line[len("GUI-FIGURES ") :])
     return {"error": f"the app exited with {out.returncode}: {out.stderr[-2000:]}"}
 
 
@@ -408,7 +554,9 @@ def run_gui(db: Path, iri: str, home: Path) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=10_000_000, help="statements (records) to generate (default 10,000,000)")
+    ap.add_argument(
+        "--n", type=int, default=10_000_000, help="statements (records) to generate (default 10,000,000)"
+    )
     ap.add_argument("--keep", metavar="DIR", help="write the files and the database here and keep them")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object at the end")
     ap.add_argument("--gui", nargs=3, metavar=("DB", "IRI", "WEEK"), help=argparse.SUPPRESS)
@@ -426,17 +574,33 @@ def main() -> int:
     t0 = time.perf_counter()
     plan = generate(files, args.n)
     src_bytes = sum(p.stat().st_size for p in (files / "xapi").iterdir())
-    figures["generate"] = {"seconds": round(time.perf_counter() - t0, 1), "students": plan["students"],
-                           "offerings": plan["courses"], "files": WEEKS, "gb": round(src_bytes / 1e9, 2), **plan["untidy"]}
-    print(f"generated {args.n:,} records ({src_bytes / 1e9:.2f} GB, {plan['students']:,} students, "
-          f"{plan['courses']} offerings) in {figures['generate']['seconds']} s", flush=True)
+    figures["generate"] = {
+        "seconds": round(time.perf_counter() - t0, 1),
+        "students": plan["students"],
+        "offerings": plan["courses"],
+        "files": WEEKS,
+        "gb": round(src_bytes / 1e9, 2),
+        **plan["untidy"],
+    }
+    print(
+        f"generated {args.n:,} records ({src_bytes / 1e9:.2f} GB, {plan['students']:,} students, "
+        f"{plan['courses']} offerings) in {figures['generate']['seconds']} s",
+        flush=True,
+    )
 
     imp = run_import(db, files / "xapi")
     size = sum(p.stat().st_size for p in work.iterdir() if p.name.startswith("term.db"))
-    figures["import"] = {**imp, "per_s": round(imp["counts"]["read"] / imp["elapsed"]), "db_gb": round(size / 1e9, 2)}
-    print(f"import: {imp['elapsed']:.0f} s, {figures['import']['per_s']:,} records/s; peak memory: importing process "
-          f"{imp['main_peak_mb']:.0f} MB, whole process tree with its workers {imp['tree_peak_mb']:.0f} MB (sampled "
-          f"every 0.25 s); database {size / 1e9:.2f} GB; {imp['counts']}", flush=True)
+    figures["import"] = {
+        **imp,
+        "per_s": round(imp["counts"]["read"] / imp["elapsed"]),
+        "db_gb": round(size / 1e9, 2),
+    }
+    print(
+        f"import: {imp['elapsed']:.0f} s, {figures['import']['per_s']:,} records/s; peak memory: importing process "
+        f"{imp['main_peak_mb']:.0f} MB, whole process tree with its workers {imp['tree_peak_mb']:.0f} MB (sampled "
+        f"every 0.25 s); database {size / 1e9:.2f} GB; {imp['counts']}",
+        flush=True,
+    )
 
     print("core calls (first call; warm repeat):", flush=True)
     figures["core"] = time_core(db, files, plan)
@@ -447,8 +611,10 @@ def main() -> int:
     if "error" in gui:
         print("  ERROR:", gui["error"])
     else:
-        print(f"  window up {gui.get('window_s')} s; database opened and courses listed {gui.get('open_s')} s "
-              f"({gui.get('course')}, week {gui.get('week')})")
+        print(
+            f"  window up {gui.get('window_s')} s; database opened and courses listed {gui.get('open_s')} s "
+            f"({gui.get('course')}, week {gui.get('week')})"
+        )
         for p in gui["pages"]:
             print(f"  {p['page']:14} {p['seconds']:8.2f} s   {p['rows']:,} table rows shown")
         for e in gui["errors"]:

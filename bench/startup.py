@@ -66,7 +66,9 @@ sys.exit(main([db] if db else [], on_shown=shown))
 def run_once(code: str, args: list[str], env: dict[str, str]) -> dict[str, float]:
     """Launch one interpreter; seconds from launch to each event it prints."""
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
     if out.returncode != 0:
         raise SystemExit(f"run failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
     marks = {}

@@ -47,7 +47,12 @@ def _seed_model(seed: int):
     from sklearn.ensemble import GradientBoostingClassifier
 
     base = GradientBoostingClassifier(
-        n_estimators=200, max_depth=4, learning_rate=0.1, subsample=0.8, min_samples_leaf=20, random_state=seed
+        n_estimators=200,
+        max_depth=4,
+        learning_rate=0.1,
+        subsample=0.8,
+        min_samples_leaf=20,
+        random_state=seed,
     )
     return CalibratedClassifierCV(base, cv=5)
 
@@ -61,11 +66,20 @@ def _timed(fn) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=20_000)
-    parser.add_argument("--sub", type=int, nargs=2, default=[2_500, 5_000], metavar=("N1", "N2"),
-                        help="subsample sizes the seed's model is timed on")
+    parser.add_argument(
+        "--sub",
+        type=int,
+        nargs=2,
+        default=[2_500, 5_000],
+        metavar=("N1", "N2"),
+        help="subsample sizes the seed's model is timed on",
+    )
     parser.add_argument("--skip-pipeline", action="store_true", help="time the estimators only")
-    parser.add_argument("--full-seed", action="store_true",
-                        help="also time the seed's model on all students (minutes) to check the extrapolation")
+    parser.add_argument(
+        "--full-seed",
+        action="store_true",
+        help="also time the seed's model on all students (minutes) to check the extrapolation",
+    )
     parser.add_argument("--demo", action="store_true", help="print the demo-course figures (weeks 3, 6, 9)")
     args = parser.parse_args(argv)
     if args.demo:
@@ -97,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ours : HGB + {calibration_method(n)} calibration (3 folds), all {n}: {ours:6.2f} s")
         ours5 = _timed(
             lambda: CalibratedClassifierCV(
-                HistGradientBoostingClassifier(random_state=SEED, monotonic_cst=monotonic_constraints(cols),
-                                               **HGB_PARAMS),
-                method=calibration_method(n), cv=StratifiedKFold(5, shuffle=True, random_state=SEED),
+                HistGradientBoostingClassifier(
+                    random_state=SEED, monotonic_cst=monotonic_constraints(cols), **HGB_PARAMS
+                ),
+                method=calibration_method(n),
+                cv=StratifiedKFold(5, shuffle=True, random_state=SEED),
             ).fit(X, y)
         )
         print(f"ours : same with cv=5 (like for like)       : {ours5:6.2f} s")
@@ -119,14 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.full_seed:
             seed_full = _timed(lambda: _seed_model(0).fit(Xs, y))
             print(f"seed : measured on all {n}                  : {seed_full:6.1f} s")
-    print(f"ratio: seed / ours = {seed_full / ours:.0f}x (3-fold calibration), {seed_full / ours5:.0f}x (cv=5 both)")
+    print(
+        f"ratio: seed / ours = {seed_full / ours:.0f}x (3-fold calibration), {seed_full / ours5:.0f}x (cv=5 both)"
+    )
 
     if not args.skip_pipeline:
+        import pandas as pd
+
         from learnalytics_desktop.core.model.data import TrainingData
         from learnalytics_desktop.core.model.train import fit_and_register
         from learnalytics_desktop.core.store import open_db
-
-        import pandas as pd
 
         with tempfile.TemporaryDirectory(prefix="learnalytics-bench-") as tmp:
             os.environ["LEARNALYTICS_HOME"] = tmp
@@ -138,18 +156,37 @@ def main(argv: list[str] | None = None) -> int:
             )
             idx = pd.MultiIndex.from_arrays([[1] * n, frame.index], names=["course", "actor"])
             data = TrainingData(
-                features=X.set_axis(idx), labels=labels.set_axis(idx), attributes=pd.DataFrame(index=idx),
-                feature_columns=cols, ignored_columns=[], courses=[{
-                    "id": 1, "iri": "urn:bench", "name": "bench", "as_of": "", "students": n, "trained_on": n,
-                    "at_risk": int(y.sum()), "excluded_no_outcome": 0, "excluded_no_features": 0,
-                    "first_statement": None, "last_statement": None, "statements": 0}],
-                latest_course=1, label="synthetic",
+                features=X.set_axis(idx),
+                labels=labels.set_axis(idx),
+                attributes=pd.DataFrame(index=idx),
+                feature_columns=cols,
+                ignored_columns=[],
+                courses=[
+                    {
+                        "id": 1,
+                        "iri": "urn:bench",
+                        "name": "bench",
+                        "as_of": "",
+                        "students": n,
+                        "trained_on": n,
+                        "at_risk": int(y.sum()),
+                        "excluded_no_outcome": 0,
+                        "excluded_no_features": 0,
+                        "first_statement": None,
+                        "last_statement": None,
+                        "statements": 0,
+                    }
+                ],
+                latest_course=1,
+                label="synthetic",
             )
             whole = _timed(lambda: fit_and_register(conn, data, 6))
             conn.close()
         seed_whole = 6 * seed_full
         print(f"whole job, ours (2 candidates x 5 folds, final fit, importance, save): {whole:6.1f} s")
-        print(f"whole job, seed (fit + 5-fold cross_val_score = 6 calibrated fits)  : {seed_whole:6.1f} s (extrapolated)")
+        print(
+            f"whole job, seed (fit + 5-fold cross_val_score = 6 calibrated fits)  : {seed_whole:6.1f} s (extrapolated)"
+        )
         print(f"ratio: {seed_whole / whole:.0f}x")
     return 0
 
@@ -188,15 +225,19 @@ def demo_figures(weeks: tuple[int, ...] = (3, 6, 9)) -> int:
             if k <= done:
                 out = score_course(conn, current.id, k)
                 known = out[out["actor"].isin(list(truth))]
-                gone = known["actor"].map(lambda a: truth[a].never_started or (truth[a].fade_week or 99) <= k)
+                gone = known["actor"].map(
+                    lambda a, k=k: truth[a].never_started or (truth[a].fade_week or 99) <= k
+                )
                 transfer = f"{roc_auc_score(gone, known['risk_score']):.3f}"
             for kind in ("hgb", "logreg"):
                 m = res.card["validation"][kind]
                 sd = m["fold_roc_auc"]["sd"]
                 chosen = "<-" if res.kind == kind else ""
-                print(f"{k:>4}  {kind:<6}  {m['roc_auc']:.3f} ({sd:.3f})   {m['pr_auc']:.3f}   {m['brier']:.3f} "
-                      f"({m['brier_reference']:.3f})  {m['calibration_error']:.3f}    {chosen:<6}  "
-                      f"{secs if chosen else 0:>6.1f}   {transfer if chosen else ''}")
+                print(
+                    f"{k:>4}  {kind:<6}  {m['roc_auc']:.3f} ({sd:.3f})   {m['pr_auc']:.3f}   {m['brier']:.3f} "
+                    f"({m['brier_reference']:.3f})  {m['calibration_error']:.3f}    {chosen:<6}  "
+                    f"{secs if chosen else 0:>6.1f}   {transfer if chosen else ''}"
+                )
         conn.close()
     return 0
 

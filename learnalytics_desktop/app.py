@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnalytics-desktop", description="Offline learning analytics.")
     parser.add_argument("db", nargs="?", type=Path, help="a database file to open")
     parser.add_argument("--demo", action="store_true", help="open the demo database (built on first use)")
-    parser.add_argument("--self-test", action="store_true", help="open the window offscreen, run checks, exit 0 when all pass")
+    parser.add_argument(
+        "--self-test", action="store_true", help="open the window offscreen, run checks, exit 0 when all pass"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -64,7 +66,7 @@ def _show_error(exc: BaseException, title: str) -> None:
 
     try:
         ErrorDialog.report(QApplication.activeWindow(), exc, title=title)
-    except Exception:  # noqa: BLE001 - the dialog itself failed: at least print both
+    except Exception:
         traceback.print_exc()
         traceback.print_exception(type(exc), exc, exc.__traceback__)
 
@@ -129,8 +131,12 @@ def create_main_window() -> MainWindow:
     return MainWindow()
 
 
-def main(argv: Sequence[str] | None = None, *, on_shown: Callable[[MainWindow], None] | None = None,
-         warm: bool = True) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    on_shown: Callable[[MainWindow], None] | None = None,
+    warm: bool = True,
+) -> int:
     """Run the app; returns the exit code. ``on_shown(window)`` runs once the window is up
     (the start-up benchmark uses it). ``warm``: load numpy, pandas and pyqtgraph shortly
     after the window is shown (``gui.warmup``; ``window.warmup``), so the first chart page

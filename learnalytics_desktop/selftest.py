@@ -65,7 +65,9 @@ class SelfTest:
         deadline = time.monotonic() + timeout
         while not condition():
             if self.errors:
-                raise SelfTestFailure(f"a background task failed while waiting for {what}") from self.errors.pop(0)
+                raise SelfTestFailure(
+                    f"a background task failed while waiting for {what}"
+                ) from self.errors.pop(0)
             if time.monotonic() > deadline:
                 raise SelfTestFailure(f"timed out after {timeout:.0f} s waiting for {what}")
             self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
@@ -128,7 +130,7 @@ def _database(t: SelfTest) -> None:
 def _qt_messages(kind: Any, context: Any, message: str) -> None:
     """Qt's messages to stderr, less the offscreen platform's note on every new window."""
     if "does not support propagateSizeHints" not in message:
-        print(message, file=sys.stderr)
+        sys.stderr.write(message + "\n")
 
 
 def run_self_test(out: IO[str] | None = None) -> int:
@@ -155,7 +157,7 @@ def run_self_test(out: IO[str] | None = None) -> int:
             t0 = time.monotonic()
             try:
                 fn(t)
-            except BaseException as exc:  # noqa: BLE001 - reported, and the run fails
+            except BaseException as exc:
                 failed += 1
                 print(f"FAIL {name}: {exc}", file=out)
                 traceback.print_exception(type(exc), exc, exc.__traceback__, file=out)

@@ -123,12 +123,12 @@ def _dynamic_modules(t: SelfTest) -> None:
     for name in [*COMMAND_MODULES, *(s.target.partition(":")[0] for s in PAGES if s.target)]:
         try:
             importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - listed below
+        except Exception as exc:
             problems.append(f"{name} ({type(exc).__name__}: {exc})")
     for name in model.__all__:
         try:
             getattr(model, name)
-        except Exception as exc:  # noqa: BLE001 - listed below
+        except Exception as exc:
             problems.append(f"core.model.{name} ({type(exc).__name__}: {exc})")
     t.check(not problems, "cannot import " + "; ".join(problems))
 
@@ -190,23 +190,33 @@ def _outcomes(t: SelfTest) -> None:
     run = _need(t, "db", "courses")
     for off in run.manifest["offerings"]:
         course = run.courses[off["key"]]
-        roster = t.run(_job(import_roster), run.db, course, run.folder / off["roster"],
-                       **run.manifest["roster_columns"]).to_dict()
+        roster = t.run(
+            _job(import_roster), run.db, course, run.folder / off["roster"], **run.manifest["roster_columns"]
+        ).to_dict()
         _all_rows_matched(t, roster, off["roster_rows"], roster["matched"] + roster["created"])
         if off["gradebook"]:
-            grades = t.run(_job(import_outcomes), run.db, course, run.folder / off["gradebook"],
-                           **run.manifest["gradebook_columns"]).to_dict()
+            grades = t.run(
+                _job(import_outcomes),
+                run.db,
+                course,
+                run.folder / off["gradebook"],
+                **run.manifest["gradebook_columns"],
+            ).to_dict()
             _all_rows_matched(t, grades, off["roster_rows"], grades["matched"])
             labels = t.run(_job(at_risk_labels), run.db, course)
             counts = labels.value_counts().to_dict()
-            t.check(set(counts) == {0, 1}, f"the at-risk labels of {off['key']} have one class only: {counts}")
+            t.check(
+                set(counts) == {0, 1}, f"the at-risk labels of {off['key']} have one class only: {counts}"
+            )
 
 
 def _all_rows_matched(t: SelfTest, report: dict[str, Any], rows: int, placed: int) -> None:
     what = f"the {report['kind']} file {Path(report['file']).name}"
     t.check(report["rows"] == rows, f"{what}: {report['rows']} rows read, the file has {rows}")
     problems = {k: len(report[k]) for k in ("unmatched", "ambiguous", "duplicates") if report[k]}
-    t.check(not problems and placed == rows, f"{what}: {placed} of {rows} rows placed, {problems or 'no issues'}")
+    t.check(
+        not problems and placed == rows, f"{what}: {placed} of {rows} rows placed, {problems or 'no issues'}"
+    )
 
 
 @step("train a model")
@@ -218,9 +228,14 @@ def _train(t: SelfTest) -> None:
     week = int(run.manifest["train_week"])
     result = t.run(_job(train_model), run.db, [run.courses[_past(run)["key"]]], week, timeout=900)
     card = result.card
-    t.check(card["counts"]["trained_on"] > 0 and card["week"] == week, f"unexpected model card counts {card['counts']}")
+    t.check(
+        card["counts"]["trained_on"] > 0 and card["week"] == week,
+        f"unexpected model card counts {card['counts']}",
+    )
     auc = card["validation"][result.kind].get("roc_auc")
-    t.check(auc is not None and 0.0 <= auc <= 1.0, f"validation ROC AUC {auc!r} is not a number between 0 and 1")
+    t.check(
+        auc is not None and 0.0 <= auc <= 1.0, f"validation ROC AUC {auc!r} is not a number between 0 and 1"
+    )
     listed = [m["id"] for m in t.run(_job(list_models), run.db)]
     t.check(result.model_id in listed, f"the model {result.model_id} is not registered ({listed})")
     saved = models_dir() / f"{result.model_id}.joblib"
@@ -239,9 +254,13 @@ def _score(t: SelfTest) -> None:
         key, rows = off["key"], off["roster_rows"]
         t.check(len(frame) >= rows, f"{key}: {len(frame)} students scored, the roster has {rows}")
         scores = frame["risk_score"]
-        t.check(bool(scores.between(0, 1).all()), f"{key}: risk scores outside 0-1: {scores.describe().to_dict()}")
+        t.check(
+            bool(scores.between(0, 1).all()), f"{key}: risk scores outside 0-1: {scores.describe().to_dict()}"
+        )
         t.check(bool(frame["risk_level"].notna().all()), f"{key}: some students have no risk level")
-        t.check(frame.attrs.get("model_id") == run.model_id, f"{key}: scored with {frame.attrs.get('model_id')}")
+        t.check(
+            frame.attrs.get("model_id") == run.model_id, f"{key}: scored with {frame.attrs.get('model_id')}"
+        )
 
 
 def _draft_and_export(conn: Any, course_id: int, week: int, outbox: Path) -> tuple[Any, Any]:
@@ -263,8 +282,16 @@ def _draft_and_export(conn: Any, course_id: int, week: int, outbox: Path) -> tup
     as_of = get_course(conn, course_id).as_of_week(week)
     table = suggest(conn, course_id, as_of=as_of)
     firing = [int(a) for a, rules in zip(table["actor"], table["rules"], strict=True) if rules]
-    batch = draft_interventions(conn, course_id, firing, as_of=as_of, holdout_fraction=HOLDOUT_FRACTION,
-                                seed=HOLDOUT_SEED, ignore_risk_gate=True, user="self-test")
+    batch = draft_interventions(
+        conn,
+        course_id,
+        firing,
+        as_of=as_of,
+        holdout_fraction=HOLDOUT_FRACTION,
+        seed=HOLDOUT_SEED,
+        ignore_risk_gate=True,
+        user="self-test",
+    )
     # approve and export one draft whose text is complete (some students have no first name)
     for iid in batch.treated_ids:
         draft = get_intervention(conn, iid)
@@ -284,13 +311,20 @@ def _draft(t: SelfTest) -> None:
     # On the finished offering, as of the training week: its outcomes then let step 9 measure.
     run = _need(t, "db", "model_id")
     week = int(run.manifest["train_week"])
-    batch, export = t.run(_job(_draft_and_export), run.db, run.courses[_past(run)["key"]], week, t.workdir / "outbox")
-    t.check(bool(batch.treated_actors) and bool(batch.held_out_actors),
-            f"the batch has {len(batch.treated_actors)} treated and {len(batch.held_out_actors)} held-out students")
+    batch, export = t.run(
+        _job(_draft_and_export), run.db, run.courses[_past(run)["key"]], week, t.workdir / "outbox"
+    )
+    t.check(
+        bool(batch.treated_actors) and bool(batch.held_out_actors),
+        f"the batch has {len(batch.treated_actors)} treated and {len(batch.held_out_actors)} held-out students",
+    )
     t.check(export is not None and len(export.files) == 1, f"expected one .eml draft, got {export}")
     with open(export.files[0], "rb") as fh:
         message = email.message_from_binary_file(fh, policy=policy.default)
-    t.check(message["X-Unsent"] == "1" and bool(message["Subject"]), "the .eml is not an unsent draft with a subject")
+    t.check(
+        message["X-Unsent"] == "1" and bool(message["Subject"]),
+        "the .eml is not an unsent draft with a subject",
+    )
     run.batch = batch
 
 
@@ -309,8 +343,10 @@ def _impact_step(t: SelfTest) -> None:
     n = result.n
     t.check(n.get("treated", 0) > 0 and n.get("control", 0) > 0, f"group sizes {n}")
     naive = result.estimates.get("naive")
-    t.check(naive is not None and naive.ci_low <= naive.estimate <= naive.ci_high,
-            f"the naive estimate is missing or outside its interval: {naive}")
+    t.check(
+        naive is not None and naive.ci_low <= naive.estimate <= naive.ci_high,
+        f"the naive estimate is missing or outside its interval: {naive}",
+    )
     t.check(bool(result.verdict.strip()) and "<table" in html, "no verdict or no report table")
 
 
@@ -324,7 +360,10 @@ def _pages_with_data(t: SelfTest) -> None:
 
     run = _need(t, "db", "model_id")
     ctx = t.window.shell.context
-    t.check(ctx.db_path == run.db and ctx.course is not None, f"the window's context is {ctx.db_path}, {ctx.course}")
+    t.check(
+        ctx.db_path == run.db and ctx.course is not None,
+        f"the window's context is {ctx.db_path}, {ctx.course}",
+    )
     failed = []
     for spec in PAGES:
         page = t.window.navigate(spec.key)
@@ -346,8 +385,10 @@ def _tour(t: SelfTest) -> None:
     while tour.active:
         t.app.processEvents()
         rect = tour.highlight_rect()
-        t.check(not rect.isEmpty() and window_rect.contains(rect),
-                f"stop {tour.index + 1} ({tour.current.title}) highlights {rect} outside the window")
+        t.check(
+            not rect.isEmpty() and window_rect.contains(rect),
+            f"stop {tour.index + 1} ({tour.current.title}) highlights {rect} outside the window",
+        )
         t.check(tour.overlay.isVisible(), f"the tour is not shown at stop {tour.index + 1}")
         seen.append(tour.current.title)
         tour.next()

@@ -77,23 +77,25 @@ def make_sample(out: Path = OUT, students: int = STUDENTS, seed: int = SEED) -> 
             if off.iri in files.gradebooks:
                 gradebook = out / files.gradebooks[off.iri].name
                 shutil.copyfile(files.gradebooks[off.iri], gradebook)
-            offerings.append({
-                "key": off.key,
-                "iri": off.iri,
-                "name": off.name,
-                "start": off.start.isoformat(),
-                "weeks": off.weeks,
-                "today": off.today.isoformat() if off.today else None,
-                "roster_rows": _data_rows(roster),
-                "roster": roster.name,
-                "gradebook": gradebook.name if gradebook else None,
-            })
+            offerings.append(
+                {
+                    "key": off.key,
+                    "iri": off.iri,
+                    "name": off.name,
+                    "start": off.start.isoformat(),
+                    "weeks": off.weeks,
+                    "today": off.today.isoformat() if off.today else None,
+                    "roster_rows": _data_rows(roster),
+                    "roster": roster.name,
+                    "gradebook": gradebook.name if gradebook else None,
+                }
+            )
         shutil.copyfile(Path(tmp) / "README.txt", out / "README.txt")
     c = files.counts
     read = c["records_past"] + c["records_current"]
     manifest = {
         "about": "The --self-test's sample: the demo course (core.demo.generate), small. "
-                 "Written by packaging/make_selftest_sample.py; do not edit by hand.",
+        "Written by packaging/make_selftest_sample.py; do not edit by hand.",
         "generator": {"students": students, "seed": seed},
         "xapi": sorted(xapi),
         "expected_import": {
@@ -103,27 +105,40 @@ def make_sample(out: Path = OUT, students: int = STUDENTS, seed: int = SEED) -> 
             "voided": c["voided"],
             "stored": read - c["invalid"] - c["duplicates"],
         },
-        "roster_columns": {"id_column": "Student ID", "email_column": "Email",
-                           "attribute_columns": list(ROSTER_ATTRIBUTES)},
-        "gradebook_columns": {"id_column": "Student ID", "email_column": "Email",
-                              "grade_column": "Final grade", "result_column": "Result"},
+        "roster_columns": {
+            "id_column": "Student ID",
+            "email_column": "Email",
+            "attribute_columns": list(ROSTER_ATTRIBUTES),
+        },
+        "gradebook_columns": {
+            "id_column": "Student ID",
+            "email_column": "Email",
+            "grade_column": "Final grade",
+            "result_column": "Result",
+        },
         "offerings": offerings,
         "train_week": TRAIN_WEEK,
     }
     manifest["files"] = {
         p.relative_to(out).as_posix(): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     if total > MAX_BYTES:
-        raise SystemExit(f"the sample is {total:,} bytes, more than the {MAX_BYTES:,} allowed; lower --students")
+        raise SystemExit(
+            f"the sample is {total:,} bytes, more than the {MAX_BYTES:,} allowed; lower --students"
+        )
     return manifest
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``make_selftest_sample.py [--students N] [--seed S] [--out DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=STUDENTS, help="students per offering (default %(default)s)")
+    parser.add_argument(
+        "--students", type=int, default=STUDENTS, help="students per offering (default %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)

@@ -27,7 +27,7 @@ def version(root: Path = ROOT) -> str:
     text = (root / PACKAGE / "__init__.py").read_text(encoding="utf-8")
     found = re.search(r'^__version__\s*=\s*"([^"]+)"', text, re.MULTILINE)
     if not found:
-        raise ValueError(f"no __version__ = \"...\" line in {root / PACKAGE / '__init__.py'}")
+        raise ValueError(f'no __version__ = "..." line in {root / PACKAGE / "__init__.py"}')
     return found.group(1)
 
 

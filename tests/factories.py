@@ -41,11 +41,20 @@ TYPES = {
     "other": "https://x.example/types/unmapped",
 }
 VERBS = {
-    "played": VIDEO_V + "played", "paused": VIDEO_V + "paused", "completed": ADL + "completed",
-    "attempted": ADL + "attempted", "passed": ADL + "passed", "failed": ADL + "failed",
-    "experienced": ADL + "experienced", "viewed": TC_V + "viewed", "replied": TC_V + "replied",
-    "posted": AS + "post", "submitted": AS + "submit", "launched": ADL + "launched",
-    "terminated": ADL + "terminated", "did": "https://x.example/verbs/did",
+    "played": VIDEO_V + "played",
+    "paused": VIDEO_V + "paused",
+    "completed": ADL + "completed",
+    "attempted": ADL + "attempted",
+    "passed": ADL + "passed",
+    "failed": ADL + "failed",
+    "experienced": ADL + "experienced",
+    "viewed": TC_V + "viewed",
+    "replied": TC_V + "replied",
+    "posted": AS + "post",
+    "submitted": AS + "submit",
+    "launched": ADL + "launched",
+    "terminated": ADL + "terminated",
+    "did": "https://x.example/verbs/did",
 }
 
 
@@ -68,8 +77,9 @@ class DemoDB:
         """Database id of a generated student (None if they never got an actor)."""
         row = conn.execute("SELECT id FROM actors WHERE ifi = ?", (student.ifi,)).fetchone()
         if row is None:  # a roster-created student: account on the home page
-            row = conn.execute("SELECT id FROM actors WHERE label = ? AND kind = 'account'",
-                               (student.student_id,)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM actors WHERE label = ? AND kind = 'account'", (student.student_id,)
+            ).fetchone()
         return None if row is None else row[0]
 
 
@@ -129,7 +139,9 @@ class EventBuilder:
         self.conn = conn
         row = conn.execute("SELECT id FROM imports WHERE source = 'factories'").fetchone()
         if row is None:
-            conn.execute("INSERT INTO imports(source, started_at, status) VALUES ('factories', '2026-01-01', 'done')")
+            conn.execute(
+                "INSERT INTO imports(source, started_at, status) VALUES ('factories', '2026-01-01', 'done')"
+            )
             row = conn.execute("SELECT id FROM imports WHERE source = 'factories'").fetchone()
         self.import_id = row[0]
         self._n = 0
@@ -139,33 +151,61 @@ class EventBuilder:
         if row:
             return row[0]
         cols = [column, *extra]
-        self.conn.execute(f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                          (value, *extra.values()))
+        self.conn.execute(
+            f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            (value, *extra.values()),
+        )
         return self.conn.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,)).fetchone()[0]
 
-    def course(self, iri: str, name: str | None = None, start: str | None = None, weeks: int | None = None) -> int:
+    def course(
+        self, iri: str, name: str | None = None, start: str | None = None, weeks: int | None = None
+    ) -> int:
         cid = self._id("courses", "iri", iri, name=name or iri)
         self.conn.execute("UPDATE courses SET start_date = ?, weeks = ? WHERE id = ?", (start, weeks, cid))
         return cid
 
-    def student(self, name: str, kind: str = "account", home: str = "https://lms.example.edu",
-                email: str | None = None) -> int:
+    def student(
+        self,
+        name: str,
+        kind: str = "account",
+        home: str = "https://lms.example.edu",
+        email: str | None = None,
+    ) -> int:
         """An actor: ``account`` (name = account name), ``mbox`` (name = address),
         ``mbox_sha1sum`` (name = the address whose hash it carries), ``openid`` or ``group``."""
         if kind == "account":
-            return self._id("actors", "ifi", f"account:{home}|{name}", kind="account", label=name, email=email)
+            return self._id(
+                "actors", "ifi", f"account:{home}|{name}", kind="account", label=name, email=email
+            )
         if kind == "mbox":
             sha = hashlib.sha1(f"mailto:{name}".encode()).hexdigest()
-            return self._id("actors", "ifi", f"mbox:mailto:{name}", kind="mbox", label=name, email=name, email_sha1=sha)
+            return self._id(
+                "actors", "ifi", f"mbox:mailto:{name}", kind="mbox", label=name, email=name, email_sha1=sha
+            )
         if kind == "mbox_sha1sum":
             sha = hashlib.sha1(f"mailto:{name}".encode()).hexdigest()
-            return self._id("actors", "ifi", f"mbox_sha1sum:{sha}", kind="mbox_sha1sum", label=sha, email_sha1=sha)
+            return self._id(
+                "actors", "ifi", f"mbox_sha1sum:{sha}", kind="mbox_sha1sum", label=sha, email_sha1=sha
+            )
         return self._id("actors", "ifi", f"{kind}:{name}", kind=kind, label=name)
 
-    def event(self, actor: int, course: int | None, when: str | datetime | int, category: str = "other", *,
-              verb: str = "did", obj: str | None = None, duration: float | None = None,
-              score: float | None = None, raw: float | None = None, max_: float | None = None,
-              late: int | None = None, voided: int = 0, is_voiding: int = 0) -> str:
+    def event(
+        self,
+        actor: int,
+        course: int | None,
+        when: str | datetime | int,
+        category: str = "other",
+        *,
+        verb: str = "did",
+        obj: str | None = None,
+        duration: float | None = None,
+        score: float | None = None,
+        raw: float | None = None,
+        max_: float | None = None,
+        late: int | None = None,
+        voided: int = 0,
+        is_voiding: int = 0,
+    ) -> str:
         """One statement; ``verb`` is a short name from ``VERBS`` or a full IRI; the object is an
         activity of ``category``'s type (``obj`` names it). Returns the statement id."""
         self._n += 1
@@ -178,14 +218,31 @@ class EventBuilder:
         self.conn.execute(
             "INSERT INTO statements(id, hash, actor, verb, object, course, ts, duration, score_raw, score_max, "
             "score_scaled, late, voided, is_voiding, import_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (sid, hashlib.sha256(sid.encode()).digest()[:16], actor, vid, aid, course, ts, duration, raw, max_,
-             score, late, voided, is_voiding, self.import_id),
+            (
+                sid,
+                hashlib.sha256(sid.encode()).digest()[:16],
+                actor,
+                vid,
+                aid,
+                course,
+                ts,
+                duration,
+                raw,
+                max_,
+                score,
+                late,
+                voided,
+                is_voiding,
+                self.import_id,
+            ),
         )
         return sid
 
     def enrol(self, actor: int, course: int, source: str = "roster") -> None:
-        self.conn.execute("INSERT OR IGNORE INTO enrolments(course, actor, source) VALUES (?, ?, ?)",
-                          (course, actor, source))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO enrolments(course, actor, source) VALUES (?, ?, ?)",
+            (course, actor, source),
+        )
 
 
 def at(start: str, days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:

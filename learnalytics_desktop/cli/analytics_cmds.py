@@ -75,7 +75,8 @@ def cmd_courses(args: argparse.Namespace) -> int:
                 raise UserError("--start and --weeks need --course to say which offering")
             course = _course(conn, args.course)
             kept_start, kept_weeks = conn.execute(  # what the user set before (None = from the data)
-                "SELECT start_date, weeks FROM courses WHERE id = ?", (course.id,)).fetchone()
+                "SELECT start_date, weeks FROM courses WHERE id = ?", (course.id,)
+            ).fetchone()
             start = kept_start if args.start is None else (None if args.start == "data" else args.start)
             weeks = kept_weeks if args.weeks is None else (None if args.weeks == "data" else _int(args.weeks))
             set_course_dates(conn, course.id, start, weeks)
@@ -91,8 +92,10 @@ def cmd_courses(args: argparse.Namespace) -> int:
     for c in courses:
         start = f"{c.start} ({c.start_source})" if c.start else "unknown"
         weeks = f"{c.weeks} ({c.weeks_source})" if c.weeks else "unknown"
-        print(f"{c.id}: {c.label}\n    {c.iri}\n    start {start}, weeks {weeks}, "
-              f"{c.students} students, {c.statements} statements")
+        print(
+            f"{c.id}: {c.label}\n    {c.iri}\n    start {start}, weeks {weeks}, "
+            f"{c.students} students, {c.statements} statements"
+        )
     return 0
 
 
@@ -108,8 +111,9 @@ def register_courses(sub: Any) -> None:
     p = sub.add_parser("courses", help="list course offerings (and set an offering's start date and weeks)")
     p.add_argument("--db", required=True, help="database file")
     p.add_argument("--course", help="the offering to change (id, IRI or part of its name)")
-    p.add_argument("--start", metavar="DATE",
-                   help="set its start date (YYYY-MM-DD), or 'data' to find it from the data")
+    p.add_argument(
+        "--start", metavar="DATE", help="set its start date (YYYY-MM-DD), or 'data' to find it from the data"
+    )
     p.add_argument("--weeks", metavar="N", help="set its length in weeks, or 'data'")
     p.add_argument("--json", action="store_true", help="print the offerings as a JSON list")
     p.set_defaults(func=lambda a: _run(cmd_courses, a))
@@ -141,10 +145,18 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     try:
         course = _course(conn, args.course)
         report = import_outcomes(
-            conn, course.id, args.csv, id_column=args.id_column, email_column=args.email_column,
-            grade_column=args.grade_column, result_column=args.result_column, passed_column=args.passed_column,
-            withdrew_column=args.withdrew_column, attribute_columns=args.attribute_column or (),
-            pseudonymize_key=_key(args), home_pages=args.home_page or (),
+            conn,
+            course.id,
+            args.csv,
+            id_column=args.id_column,
+            email_column=args.email_column,
+            grade_column=args.grade_column,
+            result_column=args.result_column,
+            passed_column=args.passed_column,
+            withdrew_column=args.withdrew_column,
+            attribute_columns=args.attribute_column or (),
+            pseudonymize_key=_key(args),
+            home_pages=args.home_page or (),
         )
     finally:
         conn.close()
@@ -160,8 +172,13 @@ def cmd_roster(args: argparse.Namespace) -> int:
     try:
         course = _course(conn, args.course)
         report = import_roster(
-            conn, course.id, args.csv, id_column=args.id_column, email_column=args.email_column,
-            attribute_columns=args.attribute_column or (), pseudonymize_key=_key(args),
+            conn,
+            course.id,
+            args.csv,
+            id_column=args.id_column,
+            email_column=args.email_column,
+            attribute_columns=args.attribute_column or (),
+            pseudonymize_key=_key(args),
             home_pages=args.home_page or (),
         )
     finally:
@@ -176,17 +193,27 @@ def _matching_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("csv", metavar="CSV", help="the CSV file (encoding and delimiter are detected)")
     p.add_argument("--id-column", metavar="C", help="column with the student id (account name)")
     p.add_argument("--email-column", metavar="C", help="column with the e-mail address")
-    p.add_argument("--attribute-column", metavar="C", action="append",
-                   help="a demographic/other column to keep for fairness reports (never a feature); repeatable")
+    p.add_argument(
+        "--attribute-column",
+        metavar="C",
+        action="append",
+        help="a demographic/other column to keep for fairness reports (never a feature); repeatable",
+    )
     p.add_argument("--key-file", metavar="F", help="pseudonymisation key, to match a pseudonymised database")
-    p.add_argument("--home-page", metavar="URL", action="append",
-                   help="account home page of the ids (needed only for pseudonymised databases); repeatable")
+    p.add_argument(
+        "--home-page",
+        metavar="URL",
+        action="append",
+        help="account home page of the ids (needed only for pseudonymised databases); repeatable",
+    )
     p.add_argument("--json", action="store_true", help="print the match report as one JSON object")
 
 
 def register_outcomes(sub: Any) -> None:
     """Add ``outcomes``."""
-    p = sub.add_parser("outcomes", help="import final grades/results from a gradebook CSV and report the matching")
+    p = sub.add_parser(
+        "outcomes", help="import final grades/results from a gradebook CSV and report the matching"
+    )
     _matching_args(p)
     p.add_argument("--grade-column", metavar="C", help="column with the final grade (0-100)")
     p.add_argument("--result-column", metavar="C", help="column with Pass / Fail / Withdrawn / Distinction")
@@ -197,7 +224,9 @@ def register_outcomes(sub: Any) -> None:
 
 def register_roster(sub: Any) -> None:
     """Add ``roster``."""
-    p = sub.add_parser("roster", help="import an offering's class list (students without statements included)")
+    p = sub.add_parser(
+        "roster", help="import an offering's class list (students without statements included)"
+    )
     _matching_args(p)
     p.set_defaults(func=lambda a: _run(cmd_roster, a))
 

@@ -55,10 +55,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         c = files.counts
-        print(f"Wrote the demo course to {out}: {len(files.xapi_files)} xAPI files "
-              f"({c.get('statements_generated', 0)} statements, plus {c.get('invalid', 0)} invalid, "
-              f"{c.get('duplicates', 0)} duplicated and {c.get('voided', 0)} voided on purpose), "
-              f"{len(files.rosters)} rosters, {len(files.gradebooks)} gradebook. See {out / 'README.txt'}.")
+        print(
+            f"Wrote the demo course to {out}: {len(files.xapi_files)} xAPI files "
+            f"({c.get('statements_generated', 0)} statements, plus {c.get('invalid', 0)} invalid, "
+            f"{c.get('duplicates', 0)} duplicated and {c.get('voided', 0)} voided on purpose), "
+            f"{len(files.rosters)} rosters, {len(files.gradebooks)} gradebook. See {out / 'README.txt'}."
+        )
         if args.db:
             print(f"Built the demo database {args.db}.")
     return 0

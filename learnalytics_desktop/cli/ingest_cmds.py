@@ -37,7 +37,9 @@ def _key(args: argparse.Namespace) -> bytes | None:
     if not args.pseudonymize:
         return None
     if not args.key_file:
-        raise UserError("--pseudonymize needs --key-file F (create the key with 'learnalytics keygen --key-file F')")
+        raise UserError(
+            "--pseudonymize needs --key-file F (create the key with 'learnalytics keygen --key-file F')"
+        )
     try:
         return load_key(args.key_file)
     except KeyFileError as exc:
@@ -60,16 +62,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     if db.is_dir():
         raise UserError(f"{db} is a folder; --db needs a database file")
     try:
-        result = import_paths(db, args.paths, pseudonymize_key=key, course_fallback=args.course_fallback,
-                              report=ConsoleReporter(), workers=args.workers)
+        result = import_paths(
+            db,
+            args.paths,
+            pseudonymize_key=key,
+            course_fallback=args.course_fallback,
+            report=ConsoleReporter(),
+            workers=args.workers,
+        )
     except sqlite3.Error as exc:
-        raise UserError(f"the database {db} could not be written ({exc}); the import can be run "
-                        "again to continue") from exc
+        raise UserError(
+            f"the database {db} could not be written ({exc}); the import can be run again to continue"
+        ) from exc
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0
-    print(f"Read {result.read:,} records: {result.stored:,} stored, {result.duplicates:,} duplicates, "
-          f"{result.conflicts:,} conflicts, {result.rejected:,} rejected; {result.voided:,} voided.")
+    print(
+        f"Read {result.read:,} records: {result.stored:,} stored, {result.duplicates:,} duplicates, "
+        f"{result.conflicts:,} conflicts, {result.rejected:,} rejected; {result.voided:,} voided."
+    )
     for rule, n in sorted(result.rejects_by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  rejected {n:,} x {rule}")
     for path, reason in result.skipped:
@@ -81,8 +92,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"  {note}")
     if result.resumed:
         print("  (continued an import that had been interrupted)")
-    print(f"{result.elapsed:.1f} s, {result.statements_per_second:,.0f} statements/s. "
-          f"See the rejects with: learnalytics rejects --db {args.db}")
+    print(
+        f"{result.elapsed:.1f} s, {result.statements_per_second:,.0f} statements/s. "
+        f"See the rejects with: learnalytics rejects --db {args.db}"
+    )
     return 0
 
 
@@ -153,35 +166,46 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         path = create_key(args.key_file)
     except KeyFileError as exc:
         raise UserError(str(exc)) from exc
-    print(f"Wrote a new pseudonymisation key to {path} (readable by you only). Keep it safe and "
-          "outside the database: without it, new imports cannot be matched to earlier pseudonyms.")
+    print(
+        f"Wrote a new pseudonymisation key to {path} (readable by you only). Keep it safe and "
+        "outside the database: without it, new imports cannot be matched to earlier pseudonyms."
+    )
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the validate, import, rejects and keygen commands."""
-    p = subparsers.add_parser("validate", help="check xAPI files without storing anything",
-                              description="Check every statement in files and folders against xAPI "
-                              "1.0.3 / 2.0. Exit 0 if all are valid, 1 if any is not.")
+    p = subparsers.add_parser(
+        "validate",
+        help="check xAPI files without storing anything",
+        description="Check every statement in files and folders against xAPI "
+        "1.0.3 / 2.0. Exit 0 if all are valid, 1 if any is not.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.json, .jsonl, .gz, .zip)")
     p.add_argument("--json", action="store_true", help="one JSON object with a result per record")
     p.add_argument("--quiet", action="store_true", help="list only the invalid records")
     p.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_validate)
 
-    p = subparsers.add_parser("import", help="import xAPI files into a database",
-                              description="Import statements (JSON, JSON Lines, LRS pages, .gz, .zip, "
-                              "folders). Rejected records are kept for review (see 'rejects').")
+    p = subparsers.add_parser(
+        "import",
+        help="import xAPI files into a database",
+        description="Import statements (JSON, JSON Lines, LRS pages, .gz, .zip, "
+        "folders). Rejected records are kept for review (see 'rejects').",
+    )
     p.add_argument("--db", required=True, help="database file (created if missing)")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--pseudonymize", action="store_true",
-                   help="store keyed pseudonyms instead of learner identifiers (needs --key-file)")
+    p.add_argument(
+        "--pseudonymize",
+        action="store_true",
+        help="store keyed pseudonyms instead of learner identifiers (needs --key-file)",
+    )
     p.add_argument("--key-file", help="the pseudonymisation key (see 'keygen')")
-    p.add_argument("--course-fallback", metavar="IRI",
-                   help="course for statements whose context names none")
+    p.add_argument("--course-fallback", metavar="IRI", help="course for statements whose context names none")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    p.add_argument("--workers", type=int, default=None,
-                   help="worker processes for parsing (default: automatic; 0: none)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="worker processes for parsing (default: automatic; 0: none)"
+    )
     p.set_defaults(func=cmd_import)
 
     p = subparsers.add_parser("rejects", help="list rejected records (the quarantine)")

@@ -99,12 +99,23 @@ def cmd_impact(args: argparse.Namespace) -> int:
         course = _course(conn, args.course)
         groups = _run(read_groups_csv, args.groups) if args.groups else None
         result = _run(
-            impact_from_db, conn, course.id, groups, args.outcome, comparison=args.comparison,
-            randomised=True if args.randomised else None, test=args.test.replace("-", "_"), seed=args.seed,
-            n_boot=args.bootstrap, report=ConsoleReporter(enabled=not args.json),
+            impact_from_db,
+            conn,
+            course.id,
+            groups,
+            args.outcome,
+            comparison=args.comparison,
+            randomised=True if args.randomised else None,
+            test=args.test.replace("-", "_"),
+            seed=args.seed,
+            n_boot=args.bootstrap,
+            report=ConsoleReporter(enabled=not args.json),
         )
         if args.report:
-            context = {"Course": course.name or course.iri, "Groups": args.groups or f"interventions log ({args.comparison})"}
+            context = {
+                "Course": course.name or course.iri,
+                "Groups": args.groups or f"interventions log ({args.comparison})",
+            }
             page = render_report_html(result, title="Impact report", context=context)
             _run(atomic_write_text, args.report, page)
             record_export(conn, "impact report", args.report, result.n["treated"] + result.n["control"])
@@ -180,16 +191,25 @@ def cmd_draft(args: argparse.Namespace) -> int:
             if not actors:
                 raise UserError("no student passes the risk gate with a rule that applies; nothing to draft")
         batch = _run(
-            draft_interventions, conn, course.id, actors, as_of=when, holdout_fraction=args.holdout,
-            seed=args.seed, ignore_risk_gate=args.ignore_risk_gate,
+            draft_interventions,
+            conn,
+            course.id,
+            actors,
+            as_of=when,
+            holdout_fraction=args.holdout,
+            seed=args.seed,
+            ignore_risk_gate=args.ignore_risk_gate,
         )
     finally:
         conn.close()
     if args.json:
         _print_json(batch.to_dict())
         return 0
-    print(f"Batch {batch.batch}: {len(batch.treated_ids)} draft(s) for {len(batch.treated_actors)} student(s); "
-          f"{len(batch.held_out_actors)} student(s) held out" + (f" (seed {batch.seed})" if batch.seed is not None else ""))
+    print(
+        f"Batch {batch.batch}: {len(batch.treated_ids)} draft(s) for {len(batch.treated_actors)} student(s); "
+        f"{len(batch.held_out_actors)} student(s) held out"
+        + (f" (seed {batch.seed})" if batch.seed is not None else "")
+    )
     for s in batch.skipped:
         print(f"  skipped {s['student']}: {s['reason']}")
     for w in batch.warnings:
@@ -210,7 +230,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         _print_json(json.loads(frame.drop(columns=["features"]).to_json(orient="records")))
         return 0
     for r in frame.itertuples(index=False):
-        print(f"{r.id:>6}  {r.status:<10} {r.arm:<8} {r.date}  {r.student:<24} {r.rule:<22} {(r.subject or '')[:50]}")
+        print(
+            f"{r.id:>6}  {r.status:<10} {r.arm:<8} {r.date}  {r.student:<24} {r.rule:<22} {(r.subject or '')[:50]}"
+        )
     print(f"{len(frame)} intervention(s)")
     return 0
 
@@ -254,8 +276,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         course = _course(conn, args.course)
         ids = _ids(args.ids) if args.ids else None
         if args.csv:
-            results.append(_run(export_csv, conn, args.csv, ids=ids, course_id=None if ids else course.id,
-                                statuses=args.status.split(",") if args.status else None, mark_exported=args.mark_exported))
+            results.append(
+                _run(
+                    export_csv,
+                    conn,
+                    args.csv,
+                    ids=ids,
+                    course_id=None if ids else course.id,
+                    statuses=args.status.split(",") if args.status else None,
+                    mark_exported=args.mark_exported,
+                )
+            )
         if args.eml:
             results.append(_run(export_eml, conn, args.eml, ids=ids, course_id=None if ids else course.id))
     finally:
@@ -264,7 +295,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         _print_json([r.to_dict() for r in results])
         return 0
     for r in results:
-        print(f"{r.what}: {r.rows} row(s) -> {r.path}" + (f" ({len(r.files)} file(s))" if len(r.files) > 1 else ""))
+        print(
+            f"{r.what}: {r.rows} row(s) -> {r.path}"
+            + (f" ({len(r.files)} file(s))" if len(r.files) > 1 else "")
+        )
         for w in r.warnings:
             print(f"Warning: {w}")
     return 0
@@ -282,8 +316,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rep.to_dict())
     else:
-        print(f"Read {rep.rows_read} row(s); matched by {rep.matched_by or 'nothing'}; groups {rep.groups or '-'}; "
-              f"written {rep.written}" + (" (dry run)" if rep.dry_run else ""))
+        print(
+            f"Read {rep.rows_read} row(s); matched by {rep.matched_by or 'nothing'}; groups {rep.groups or '-'}; "
+            f"written {rep.written}" + (" (dry run)" if rep.dry_run else "")
+        )
         for e in rep.errors:
             print(f"  row {e['row']}: {e['problem']}", file=sys.stderr)
         for w in rep.warnings:
@@ -297,25 +333,45 @@ def register(sub: Any) -> None:
     """Add the ``impact`` and ``interventions`` commands to the CLI's subparsers."""
     from learnalytics_desktop.core.interventions.holdout import HOLDOUT_EXPLANATION
 
-    p = sub.add_parser("impact", help="did the interventions change an outcome? (statistics, verdict, report)",
-                       description="Compare an outcome between treated and comparison students.", epilog=IMPACT_EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "impact",
+        help="did the interventions change an outcome? (statistics, verdict, report)",
+        description="Compare an outcome between treated and comparison students.",
+        epilog=IMPACT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--db", required=True, help="the database file")
     p.add_argument("--course", required=True, help="course id, IRI or name")
-    p.add_argument("--groups", help="CSV with student, group[, date, eligible]; default: the interventions log")
-    p.add_argument("--comparison", choices=["holdout", "untreated"], default="holdout",
-                   help="without --groups: treated vs randomised hold-out (default) or vs everyone not treated")
-    p.add_argument("--outcome", default="final_grade", help="final_grade (default), passed, withdrew or an attribute")
+    p.add_argument(
+        "--groups", help="CSV with student, group[, date, eligible]; default: the interventions log"
+    )
+    p.add_argument(
+        "--comparison",
+        choices=["holdout", "untreated"],
+        default="holdout",
+        help="without --groups: treated vs randomised hold-out (default) or vs everyone not treated",
+    )
+    p.add_argument(
+        "--outcome", default="final_grade", help="final_grade (default), passed, withdrew or an attribute"
+    )
     p.add_argument("--randomised", action="store_true", help="the groups CSV comes from a random assignment")
-    p.add_argument("--test", choices=["welch", "student", "mann-whitney"], default="welch", help="numeric test (default welch)")
+    p.add_argument(
+        "--test",
+        choices=["welch", "student", "mann-whitney"],
+        default="welch",
+        help="numeric test (default welch)",
+    )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--report", help="also write the report as HTML to this file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_impact)
 
-    ip = sub.add_parser("interventions", help="draft, review and export intervention messages (never sent)",
-                        description="Draft, review and export intervention messages. Nothing is ever sent.")
+    ip = sub.add_parser(
+        "interventions",
+        help="draft, review and export intervention messages (never sent)",
+        description="Draft, review and export intervention messages. Nothing is ever sent.",
+    )
     isub = ip.add_subparsers(dest="action", metavar="ACTION")
 
     def common(q: argparse.ArgumentParser, course: bool = True) -> None:
@@ -330,8 +386,12 @@ def register(sub: Any) -> None:
     q.add_argument("--reset", action="store_true", help="go back to the built-in rules")
     q.set_defaults(func=cmd_rules)
 
-    q = isub.add_parser("draft", help="draft messages for at-risk students, optionally holding some back",
-                        epilog=HOLDOUT_EXPLANATION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    q = isub.add_parser(
+        "draft",
+        help="draft messages for at-risk students, optionally holding some back",
+        epilog=HOLDOUT_EXPLANATION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(q)
     q.add_argument("--as-of", help="date the drafts are based on (default today)")
     q.add_argument("--week", type=int, help="as of the end of course week K instead of --as-of")
@@ -346,8 +406,12 @@ def register(sub: Any) -> None:
     q.add_argument("--status", help="comma-separated statuses, e.g. draft,approved")
     q.set_defaults(func=cmd_list)
 
-    for action, text in (("approve", "approve drafts"), ("dismiss", "dismiss drafts"),
-                         ("restore", "put rows back to draft"), ("done", "mark exported messages as sent")):
+    for action, text in (
+        ("approve", "approve drafts"),
+        ("dismiss", "dismiss drafts"),
+        ("restore", "put rows back to draft"),
+        ("done", "mark exported messages as sent"),
+    ):
         q = isub.add_parser(action, help=text)
         common(q, course=False)
         q.add_argument("ids", help="intervention ids, comma-separated")
@@ -370,7 +434,9 @@ def register(sub: Any) -> None:
     q.add_argument("--mark-exported", action="store_true", help="CSV: mark the approved rows as exported")
     q.set_defaults(func=cmd_export)
 
-    q = isub.add_parser("import", help="log interventions done outside the app from a CSV (student, date, group)")
+    q = isub.add_parser(
+        "import", help="log interventions done outside the app from a CSV (student, date, group)"
+    )
     common(q)
     q.add_argument("csv", help="CSV with student, date, group[, channel, note]")
     q.add_argument("--dry-run", action="store_true", help="check and report, write nothing")

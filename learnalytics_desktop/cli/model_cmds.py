@@ -42,7 +42,15 @@ def _model_errors() -> tuple[type[BaseException], ...]:
     from learnalytics_desktop.core.model.scoring import ScoringError
     from learnalytics_desktop.core.model.signing import ModelFileError
 
-    return (CourseError, ExportError, TrainingDataError, ThresholdError, ModelNotFound, ScoringError, ModelFileError)
+    return (
+        CourseError,
+        ExportError,
+        TrainingDataError,
+        ThresholdError,
+        ModelNotFound,
+        ScoringError,
+        ModelFileError,
+    )
 
 
 def _metrics_only(m: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -64,7 +72,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         try:
             ids = [find_course(conn, c).id for c in args.course]
             result = train_model(
-                conn, ids, args.week, kind=args.kind, use_attributes=args.use_attributes,
+                conn,
+                ids,
+                args.week,
+                kind=args.kind,
+                use_attributes=args.use_attributes,
                 report=ConsoleReporter(enabled=not args.json),
             )
         except _model_errors() as exc:
@@ -76,23 +88,28 @@ def cmd_train(args: argparse.Namespace) -> int:
         later = card["validation"].get("later_offering")
         if later and "skipped" not in later:
             later = {k: (_metrics_only(v) if k in ("hgb", "logreg") else v) for k, v in later.items()}
-        print(json.dumps({
-            "model_id": result.model_id,
-            "kind": result.kind,
-            "week": card["week"],
-            "courses": [c["iri"] for c in card["courses"]],
-            "counts": card["counts"],
-            "base_rate": card["base_rate"],
-            "validation": {
-                "method": card["validation"]["method"],
-                "hgb": _metrics_only(card["validation"]["hgb"]),
-                "logreg": _metrics_only(card["validation"]["logreg"]),
-                "later_offering": later,
-                "notes": card["validation"]["notes"],
-            },
-            "chosen": card["chosen"],
-            "fairness_warnings": (card.get("fairness") or {}).get("warnings", []),
-        }, sort_keys=True))
+        print(
+            json.dumps(
+                {
+                    "model_id": result.model_id,
+                    "kind": result.kind,
+                    "week": card["week"],
+                    "courses": [c["iri"] for c in card["courses"]],
+                    "counts": card["counts"],
+                    "base_rate": card["base_rate"],
+                    "validation": {
+                        "method": card["validation"]["method"],
+                        "hgb": _metrics_only(card["validation"]["hgb"]),
+                        "logreg": _metrics_only(card["validation"]["logreg"]),
+                        "later_offering": later,
+                        "notes": card["validation"]["notes"],
+                    },
+                    "chosen": card["chosen"],
+                    "fairness_warnings": (card.get("fairness") or {}).get("warnings", []),
+                },
+                sort_keys=True,
+            )
+        )
     else:
         print("\n".join(summary_lines(card)))
     return 0
@@ -113,14 +130,25 @@ def cmd_score(args: argparse.Namespace) -> int:
         try:
             course = find_course(conn, args.course)
             frame = score_course(
-                conn, course.id, week=args.week, model_id=args.model, capacity=args.capacity,
+                conn,
+                course.id,
+                week=args.week,
+                model_id=args.model,
+                capacity=args.capacity,
                 report=ConsoleReporter(enabled=not args.json),
             )
             table = frame.drop(columns=["actor"]).copy()
             table["reasons"] = table["reasons"].map("; ".join)
             rows = write_csv_atomic(out_path, table)
-            record_export(conn, "risk scores", out_path, rows, course=course.iri, model_id=frame.attrs["model_id"],
-                          run_id=frame.attrs["run_id"])
+            record_export(
+                conn,
+                "risk scores",
+                out_path,
+                rows,
+                course=course.iri,
+                model_id=frame.attrs["model_id"],
+                run_id=frame.attrs["run_id"],
+            )
         except _model_errors() as exc:
             raise UserError(str(exc)) from exc
     finally:
@@ -178,14 +206,31 @@ def _capacity(text: str) -> int:
 def register_train(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train an at-risk model on past offerings as of week K")
     p.add_argument("--db", required=True, help="database file")
-    p.add_argument("--course", required=True, action="append", metavar="COURSE",
-                   help="a past offering with outcomes (id, IRI or part of its name); repeat for several")
-    p.add_argument("--week", required=True, type=_positive_int, metavar="K",
-                   help="train on what was known at the end of week K (score at the same week)")
-    p.add_argument("--kind", choices=["auto", "hgb", "logreg"], default="auto",
-                   help="auto (default): the better of gradient boosting and logistic regression on validation")
-    p.add_argument("--use-attributes", action="store_true",
-                   help="also use the marked demographic attributes as features (off by default)")
+    p.add_argument(
+        "--course",
+        required=True,
+        action="append",
+        metavar="COURSE",
+        help="a past offering with outcomes (id, IRI or part of its name); repeat for several",
+    )
+    p.add_argument(
+        "--week",
+        required=True,
+        type=_positive_int,
+        metavar="K",
+        help="train on what was known at the end of week K (score at the same week)",
+    )
+    p.add_argument(
+        "--kind",
+        choices=["auto", "hgb", "logreg"],
+        default="auto",
+        help="auto (default): the better of gradient boosting and logistic regression on validation",
+    )
+    p.add_argument(
+        "--use-attributes",
+        action="store_true",
+        help="also use the marked demographic attributes as features (off by default)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_train)
 
@@ -193,12 +238,21 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
 def register_score(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("score", help="score an offering's students and write the risk list (CSV)")
     p.add_argument("--db", required=True, help="database file")
-    p.add_argument("--course", required=True, metavar="COURSE", help="the offering to score (id, IRI or name)")
-    p.add_argument("--week", required=True, type=_positive_int, metavar="K", help="score as of the end of week K")
+    p.add_argument(
+        "--course", required=True, metavar="COURSE", help="the offering to score (id, IRI or name)"
+    )
+    p.add_argument(
+        "--week", required=True, type=_positive_int, metavar="K", help="score as of the end of week K"
+    )
     p.add_argument("--model", metavar="ID", default=None, help="model id (default: the active model)")
-    p.add_argument("--capacity", type=_capacity, metavar="N", default=None,
-                   help="flag exactly the N highest-risk students as high (advisor capacity); "
-                        "overrides the levels saved in the database's settings for this run")
+    p.add_argument(
+        "--capacity",
+        type=_capacity,
+        metavar="N",
+        default=None,
+        help="flag exactly the N highest-risk students as high (advisor capacity); "
+        "overrides the levels saved in the database's settings for this run",
+    )
     p.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_score)

@@ -55,7 +55,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
-        print(f"Erased: {result.total} rows ({', '.join(f'{k} {v}' for k, v in sorted(result.rows_deleted.items()))}).")
+        print(
+            f"Erased: {result.total} rows ({', '.join(f'{k} {v}' for k, v in sorted(result.rows_deleted.items()))})."
+        )
     return 0
 
 
@@ -120,8 +122,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def _lookup_options(p) -> None:
     p.add_argument("--key-file", help="pseudonymisation key: find a pseudonymised learner by e-mail or id")
-    p.add_argument("--home-page", action="append", metavar="URL",
-                   help="account home page to try with a bare account name (repeatable)")
+    p.add_argument(
+        "--home-page",
+        action="append",
+        metavar="URL",
+        help="account home page to try with a bare account name (repeatable)",
+    )
 
 
 def register(sub) -> None:

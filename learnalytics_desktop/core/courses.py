@@ -129,7 +129,11 @@ class Course:
 
 
 def _percentile_ts(
-    conn: sqlite3.Connection, course_id: int, q: float, before_ms: int | None = None, stored: int | None = None
+    conn: sqlite3.Connection,
+    course_id: int,
+    q: float,
+    before_ms: int | None = None,
+    stored: int | None = None,
 ) -> int | None:
     """The ``q`` quantile of the offering's statement times (those before ``before_ms`` when
     given), read from the (course, ts) index alone: over all stored statements, voided ones
@@ -140,14 +144,19 @@ def _percentile_ts(
     if stored is not None and before_ms is None:  # the caller counted them already
         n = int(stored)
     else:
-        n = conn.execute("SELECT count(*) FROM statements WHERE course = ? AND ts < ?", (course_id, limit)).fetchone()[0]
+        n = conn.execute(
+            "SELECT count(*) FROM statements WHERE course = ? AND ts < ?", (course_id, limit)
+        ).fetchone()[0]
     if n <= 0:
         return None
     k = min(n - 1, int(math.floor(q * (n - 1))))
     if k <= (n - 1) // 2:
         sql = "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?"
     else:  # count from the end
-        sql, k = "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET ?", n - 1 - k
+        sql, k = (
+            "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET ?",
+            n - 1 - k,
+        )
     row = conn.execute(sql, (course_id, limit, k)).fetchone()
     return None if row is None else int(row[0])
 
@@ -190,9 +199,17 @@ def _build(conn: sqlite3.Connection, row: tuple) -> Course:
     else:
         weeks, weeks_source = None, "none"
     return Course(
-        id=int(cid), iri=iri, name=name or iri, start=start, weeks=weeks, students=int(students),
-        statements=int(n), start_source=start_source, weeks_source=weeks_source,
-        first_statement=_utc(first), last_statement=_utc(last),
+        id=int(cid),
+        iri=iri,
+        name=name or iri,
+        start=start,
+        weeks=weeks,
+        students=int(students),
+        statements=int(n),
+        start_source=start_source,
+        weeks_source=weeks_source,
+        first_statement=_utc(first),
+        last_statement=_utc(last),
     )
 
 
@@ -204,7 +221,11 @@ def _data_start(
 
 
 def _data_weeks(
-    conn: sqlite3.Connection, course_id: int, start: date, before_ms: int | None = None, stored: int | None = None
+    conn: sqlite3.Connection,
+    course_id: int,
+    start: date,
+    before_ms: int | None = None,
+    stored: int | None = None,
 ) -> int | None:
     p99 = _percentile_ts(conn, course_id, 0.99, before_ms, stored)
     if p99 is None:
@@ -224,7 +245,9 @@ def course_calendar(
         raise CourseError(f"There is no course offering with id {course_id} in this database.")
     before_ms = None if before is None else to_ms(before)
     start = date.fromisoformat(row[0]) if row[0] else _data_start(conn, int(course_id), before_ms)
-    weeks = int(row[1]) if row[1] else (_data_weeks(conn, int(course_id), start, before_ms) if start else None)
+    weeks = (
+        int(row[1]) if row[1] else (_data_weeks(conn, int(course_id), start, before_ms) if start else None)
+    )
     return start, weeks
 
 
@@ -279,7 +302,9 @@ def find_course(conn: sqlite3.Connection, text: str | int) -> Course:
     for cid, iri, name in rows:
         if query == iri or (name and query.lower() == name.lower()):
             return get_course(conn, cid)
-    hits = [r for r in rows if query and (query.lower() in (r[2] or "").lower() or query.lower() in r[1].lower())]
+    hits = [
+        r for r in rows if query and (query.lower() in (r[2] or "").lower() or query.lower() in r[1].lower())
+    ]
     if len(hits) == 1:
         return get_course(conn, hits[0][0])
 
@@ -287,7 +312,9 @@ def find_course(conn: sqlite3.Connection, text: str | int) -> Course:
         return "; ".join(f"{cid}: {name or iri} <{iri}>" for cid, iri, name in rs)
 
     if hits:
-        raise CourseError(f"{query!r} matches {len(hits)} course offerings, give one of these: {listing(hits)}")
+        raise CourseError(
+            f"{query!r} matches {len(hits)} course offerings, give one of these: {listing(hits)}"
+        )
     raise CourseError(f"No course offering matches {query!r}. The offerings are: {listing(rows)}")
 
 
@@ -304,7 +331,9 @@ def set_course_dates(
             start = date.fromisoformat(start.strip())
         except ValueError:
             raise CourseError(f"The start date must look like 2026-09-14, got {start!r}.") from None
-    if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS):
+    if weeks is not None and (
+        isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS
+    ):
         raise CourseError(f"The number of weeks must be a whole number from 1 to {MAX_WEEKS}, got {weeks!r}.")
     get_course(conn, course_id)  # exists?
     with transaction(conn):
@@ -312,5 +341,11 @@ def set_course_dates(
             "UPDATE courses SET start_date = ?, weeks = ? WHERE id = ?",
             (start.isoformat() if start else None, weeks, int(course_id)),
         )
-        audit(conn, "course_dates", course=int(course_id), start=start.isoformat() if start else None, weeks=weeks)
+        audit(
+            conn,
+            "course_dates",
+            course=int(course_id),
+            start=start.isoformat() if start else None,
+            weeks=weeks,
+        )
     return get_course(conn, course_id)

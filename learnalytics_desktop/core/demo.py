@@ -122,7 +122,7 @@ def generate(
             repeaters = rng.sample(prev, min(len(prev), max(0, students // 30)))
         people = make_students(off, students, rng, used, repeaters)
         events: list[tuple] = []
-        sim = StudentSimulator(off, make_content(off, rng), rng, lambda *e: events.append(e))
+        sim = StudentSimulator(off, make_content(off, rng), rng, lambda *e, _ev=events: _ev.append(e))
         for st in people:
             sim.run(st)
         if off.has_outcomes:
@@ -172,7 +172,9 @@ def _invalid_lines(sample: dict) -> list[str]:
         variant(result={"score": {"raw": 12, "min": 0, "max": 10}}),  # raw above max
         variant(actor={"mbox": "someone@example.edu"}),  # mbox without mailto:
         variant(id="not-a-uuid"),  # id not a UUID
-        variant(actor={"mbox": "mailto:a@example.edu", "account": {"homePage": "https://x.example", "name": "a"}}),
+        variant(
+            actor={"mbox": "mailto:a@example.edu", "account": {"homePage": "https://x.example", "name": "a"}}
+        ),
         variant(verb__display={"en_US": "did"}),  # language map key not a language tag (underscore)
         dumps(sample)[:57],  # a record cut off mid-way
     ]
@@ -213,7 +215,7 @@ def _write_current(files: DemoFiles, off: DemoOffering, events: list, rng: rando
     split = int((off.start_dt + timedelta(days=21)).timestamp() * 1000)
     early = [(e[0], e[2]) for e in events if e[0] < split]
     late = [e[2] for e in events if e[0] >= split]
-    pages = [early[i:i + LRS_PAGE_SIZE] for i in range(0, len(early), LRS_PAGE_SIZE)] or [[]]
+    pages = [early[i : i + LRS_PAGE_SIZE] for i in range(0, len(early), LRS_PAGE_SIZE)] or [[]]
     for n, page in enumerate(pages, 1):
         # an LRS adds "stored" and "version" to what it returns
         stmts = [f'{{"stored":"{iso(ts + 1500, 0)}","version":"1.0.0",{text[1:]}' for ts, text in page]
@@ -255,7 +257,9 @@ def _write_gradebook(out: Path, off: DemoOffering, people: list[DemoStudent]) ->
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(["Student ID", "Last name", "First name", "Email", "Final grade", "Result"])
-    for st in sorted((s for s in people if s.in_roster), key=lambda s: (s.last_name, s.first_name, s.student_id)):
+    for st in sorted(
+        (s for s in people if s.in_roster), key=lambda s: (s.last_name, s.first_name, s.student_id)
+    ):
         grade = "" if st.final_grade is None else f"{st.final_grade:.1f}".replace(".", ",")
         w.writerow([st.student_id, st.last_name, st.first_name, st.email, grade, st.result])
     path = out / f"gradebook-ida101-{off.key}.csv"
@@ -304,20 +308,44 @@ def load_demo_files(
         report.check()
         course = find_course(conn, off.iri)
         set_course_dates(conn, course.id, off.start, off.weeks)
-        roster = import_roster(conn, course.id, files.rosters[off.iri], id_column="Student ID",
-                               email_column="Email", attribute_columns=ROSTER_ATTRIBUTES)
+        roster = import_roster(
+            conn,
+            course.id,
+            files.rosters[off.iri],
+            id_column="Student ID",
+            email_column="Email",
+            attribute_columns=ROSTER_ATTRIBUTES,
+        )
         summary["rosters"][off.iri] = roster.to_dict()
         if off.iri in files.gradebooks:
-            outcomes = import_outcomes(conn, course.id, files.gradebooks[off.iri], id_column="Student ID",
-                                       email_column="Email", grade_column="Final grade", result_column="Result")
+            outcomes = import_outcomes(
+                conn,
+                course.id,
+                files.gradebooks[off.iri],
+                id_column="Student ID",
+                email_column="Email",
+                grade_column="Final grade",
+                result_column="Result",
+            )
             summary["outcomes"][off.iri] = outcomes.to_dict()
     current = [o for o in files.offerings if o.today is not None]
     with transaction(conn):
-        set_setting(conn, "demo", {
-            "offerings": [{"iri": o.iri, "start": o.start.isoformat(), "weeks": o.weeks,
-                           "today": o.today.isoformat() if o.today else None} for o in files.offerings],
-            "today": current[0].today.isoformat() if current and current[0].today else None,
-        })
+        set_setting(
+            conn,
+            "demo",
+            {
+                "offerings": [
+                    {
+                        "iri": o.iri,
+                        "start": o.start.isoformat(),
+                        "weeks": o.weeks,
+                        "today": o.today.isoformat() if o.today else None,
+                    }
+                    for o in files.offerings
+                ],
+                "today": current[0].today.isoformat() if current and current[0].today else None,
+            },
+        )
         audit(conn, "demo_build", statements=files.counts.get("statements_generated", 0))
     report.progress(1.0, "demo database ready")
     return summary

@@ -28,16 +28,97 @@ OPENID_BASE = "https://id.example.edu/openid/"
 EMAIL_DOMAIN = "students.example.edu"
 COURSE_NAME = "Introduction to Data Analysis"
 
-FIRST_NAMES = (
-    "Ana Ben Chloé Dev Emma Farid Grace Hugo Inès Jonas Kai Lena Mateo Nadia Olu Priya Quinn Rosa "
-    "Sami Tomás Uma Viktor Wen Xavier Yara Zoë Aiko Björn Carmen Dmitri Elif Femi Gustavo Hana "
-    "Ivan Jia Kofi Lucía Malik Noor Oskar Paula Ravi Sofia Tariq Valentina Will Yusuf Zainab"
-).split()
-LAST_NAMES = (
-    "Silva Okafor Müller Nguyen Smith García Kowalski Haddad Larsen Rossi Tanaka Dubois Ahmed "
-    "O'Brien Novak Fischer Costa Mensah Johansson Ibrahim Patel Kim López Wright Schmidt Yilmaz "
-    "Andersen Moreau Cohen Papadopoulos Chen Ferreira Walsh Bakker Singh Horvat Jensen Martín"
-).split()
+FIRST_NAMES = [
+    "Ana",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Inès",
+    "Jonas",
+    "Kai",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomás",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoë",
+    "Aiko",
+    "Björn",
+    "Carmen",
+    "Dmitri",
+    "Elif",
+    "Femi",
+    "Gustavo",
+    "Hana",
+    "Ivan",
+    "Jia",
+    "Kofi",
+    "Lucía",
+    "Malik",
+    "Noor",
+    "Oskar",
+    "Paula",
+    "Ravi",
+    "Sofia",
+    "Tariq",
+    "Valentina",
+    "Will",
+    "Yusuf",
+    "Zainab",
+]
+LAST_NAMES = [
+    "Silva",
+    "Okafor",
+    "Müller",
+    "Nguyen",
+    "Smith",
+    "García",
+    "Kowalski",
+    "Haddad",
+    "Larsen",
+    "Rossi",
+    "Tanaka",
+    "Dubois",
+    "Ahmed",
+    "O'Brien",
+    "Novak",
+    "Fischer",
+    "Costa",
+    "Mensah",
+    "Johansson",
+    "Ibrahim",
+    "Patel",
+    "Kim",
+    "López",
+    "Wright",
+    "Schmidt",
+    "Yilmaz",
+    "Andersen",
+    "Moreau",
+    "Cohen",
+    "Papadopoulos",
+    "Chen",
+    "Ferreira",
+    "Walsh",
+    "Bakker",
+    "Singh",
+    "Horvat",
+    "Jensen",
+    "Martín",
+]
 
 # Identifier kinds real platforms emit, with their shares in the demo (the rest are accounts).
 KIND_SHARES = (("mbox", 0.10), ("mbox_sha1sum", 0.07))
@@ -86,10 +167,18 @@ def default_offerings(weeks: int = 13, current_week: int = 6) -> list[DemoOfferi
     )
     base = "https://lms.example.edu/course/ida101/"
     return [
-        DemoOffering("2025-autumn", base + "2025-autumn", f"{COURSE_NAME} (Autumn 2025)", past_start, weeks,
-                     None, True),
-        DemoOffering("2026-autumn", base + "2026-autumn", f"{COURSE_NAME} (Autumn 2026)", cur_start, weeks,
-                     today, False),
+        DemoOffering(
+            "2025-autumn", base + "2025-autumn", f"{COURSE_NAME} (Autumn 2025)", past_start, weeks, None, True
+        ),
+        DemoOffering(
+            "2026-autumn",
+            base + "2026-autumn",
+            f"{COURSE_NAME} (Autumn 2026)",
+            cur_start,
+            weeks,
+            today,
+            False,
+        ),
     ]
 
 
@@ -178,10 +267,19 @@ def make_students(
         if i < len(repeaters):
             old = repeaters[i]
             st = DemoStudent(
-                offering.key, old.student_id, old.first_name, old.last_name, old.email, old.kind,
-                engagement=old.engagement + rng.gauss(0.3, 0.5), ability=old.ability + rng.gauss(0.2, 0.3),
-                offset_minutes=old.offset_minutes, study_mode=old.study_mode, age_band=old.age_band,
-                repeater=True, named=old.named,
+                offering.key,
+                old.student_id,
+                old.first_name,
+                old.last_name,
+                old.email,
+                old.kind,
+                engagement=old.engagement + rng.gauss(0.3, 0.5),
+                ability=old.ability + rng.gauss(0.2, 0.3),
+                offset_minutes=old.offset_minutes,
+                study_mode=old.study_mode,
+                age_band=old.age_band,
+                repeater=True,
+                named=old.named,
             )
             out.append(st)
             continue
@@ -199,9 +297,19 @@ def make_students(
         a = 0.3 * e + math.sqrt(1 - 0.09) * rng.gauss(0, 1)
         age = _pick(rng, (("18-20", 0.55), ("21-25", 0.3), ("26+", 0.15)))
         st = DemoStudent(
-            offering.key, sid, first, last, email, kind, engagement=e, ability=a,
-            offset_minutes=int(_pick(rng, OFFSETS)), study_mode="Part-time" if part_time else "Full-time",
-            age_band=str(age), in_roster=i < n, named=rng.random() < 0.85,
+            offering.key,
+            sid,
+            first,
+            last,
+            email,
+            kind,
+            engagement=e,
+            ability=a,
+            offset_minutes=int(_pick(rng, OFFSETS)),
+            study_mode="Part-time" if part_time else "Full-time",
+            age_band=str(age),
+            in_roster=i < n,
+            named=rng.random() < 0.85,
         )
         out.append(st)
     for st in out:

@@ -62,9 +62,19 @@ VERB = {k: {"id": iri, "display": {"en-US": word}} for k, (iri, word) in VERBS.i
 VERB_JSON = {k: json.dumps(v, separators=(",", ":")) for k, v in VERB.items()}
 
 TOPICS = (
-    "Data and variables", "Describing data", "Visualising data", "Probability", "Sampling",
-    "Confidence intervals", "Hypothesis tests", "Correlation", "Simple regression",
-    "Multiple regression", "Classification", "Data ethics", "Review",
+    "Data and variables",
+    "Describing data",
+    "Visualising data",
+    "Probability",
+    "Sampling",
+    "Confidence intervals",
+    "Hypothesis tests",
+    "Correlation",
+    "Simple regression",
+    "Multiple regression",
+    "Classification",
+    "Data ethics",
+    "Review",
 )
 ASSIGNMENT_WEEKS = (3, 6, 9, 12)
 MIN = 60_000
@@ -130,7 +140,10 @@ def make_content(off: DemoOffering, rng: random.Random) -> Content:
     for w in range(1, off.weeks + 1):
         topic = TOPICS[(w - 1) % len(TOPICS)]
         videos[w] = [
-            (_activity(f"{base}/video/w{w:02d}-{j}", VIDEO_TYPE, f"{topic}, part {j}"), rng.randrange(300, 900))
+            (
+                _activity(f"{base}/video/w{w:02d}-{j}", VIDEO_TYPE, f"{topic}, part {j}"),
+                rng.randrange(300, 900),
+            )
             for j in (1, 2, 3)
         ]
         readings[w] = [
@@ -163,8 +176,9 @@ class StudentSimulator:
         self.start_ms = int(off.start_dt.timestamp() * 1000)
         self.cutoff = int(off.end_dt.timestamp() * 1000)
         self.grouping = [content.course]
-        self.ctx = dumps({"contextActivities": {"grouping": self.grouping}, "platform": "Example LMS",
-                          "language": "en"})
+        self.ctx = dumps(
+            {"contextActivities": {"grouping": self.grouping}, "platform": "Example LMS", "language": "en"}
+        )
         self._json: dict[str, str] = {}
 
     def _obj(self, activity: dict) -> str:
@@ -174,14 +188,25 @@ class StudentSimulator:
         return text
 
     # -- one statement ---------------------------------------------------------------
-    def _stmt(self, st: DemoStudent, actor: str, ts: int, verb: str, obj: dict, source: str = "lms",
-              result: dict | None = None, context: str | None = None) -> None:
+    def _stmt(
+        self,
+        st: DemoStudent,
+        actor: str,
+        ts: int,
+        verb: str,
+        obj: dict,
+        source: str = "lms",
+        result: dict | None = None,
+        context: str | None = None,
+    ) -> None:
         if ts >= self.cutoff:
             return
         sid = uuid4_from(self.rng) if self.rng.random() >= 0.03 else None  # some come without an id
         head = f'{{"id":"{sid}",' if sid else "{"
-        text = (f'{head}"actor":{actor},"verb":{VERB_JSON[verb]},"object":{self._obj(obj)},'
-                f'"timestamp":"{iso(ts, st.offset_minutes)}","context":{context or self.ctx}')
+        text = (
+            f'{head}"actor":{actor},"verb":{VERB_JSON[verb]},"object":{self._obj(obj)},'
+            f'"timestamp":"{iso(ts, st.offset_minutes)}","context":{context or self.ctx}'
+        )
         if result is not None:
             text += ',"result":' + dumps(result)
         if ts > st.last_ms:
@@ -191,16 +216,26 @@ class StudentSimulator:
     # -- pieces of a session -----------------------------------------------------------
     def _video(self, st, actor, t, video, length) -> int:
         rng = self.rng
-        ctx = dumps({"contextActivities": {"grouping": self.grouping}, "platform": "Example Video",
-                     "extensions": {VIDEO_EXT + "session-id": f"{rng.getrandbits(64):016x}",
-                                    VIDEO_EXT + "length": float(length)}})
+        ctx = dumps(
+            {
+                "contextActivities": {"grouping": self.grouping},
+                "platform": "Example Video",
+                "extensions": {
+                    VIDEO_EXT + "session-id": f"{rng.getrandbits(64):016x}",
+                    VIDEO_EXT + "length": float(length),
+                },
+            }
+        )
         self._stmt(st, actor, t, "played", video, "video", {"extensions": {VIDEO_EXT + "time": 0.0}}, ctx)
         complete = rng.random() < sigmoid(0.8 + 1.2 * st.engagement)
         frac = 1.0 if complete else rng.uniform(0.08, 0.9)
         watched = length * frac * (rng.uniform(1.0, 1.25) if complete else 1.0)
         t += int(watched * 1000)
-        ext = {VIDEO_EXT + "time": round(length * frac, 2), VIDEO_EXT + "progress": round(frac, 3),
-               VIDEO_EXT + "played-segments": f"0[.]{length * frac:.2f}"}
+        ext = {
+            VIDEO_EXT + "time": round(length * frac, 2),
+            VIDEO_EXT + "progress": round(frac, 3),
+            VIDEO_EXT + "played-segments": f"0[.]{length * frac:.2f}",
+        }
         res = {"duration": f"PT{watched:.2f}S", "extensions": ext}
         if complete:
             res["completion"] = True
@@ -219,12 +254,23 @@ class StudentSimulator:
             self._stmt(st, actor, t, "attempted", quiz)
             secs = rng.randrange(240, 1500)
             t += secs * 1000
-            q = sigmoid(0.5 + 1.1 * st.ability + 0.5 * st.engagement - 0.03 * week
-                        + 0.5 * (attempt - 1) - 0.8 * (factor < 1) + rng.gauss(0, 0.7))
+            q = sigmoid(
+                0.5
+                + 1.1 * st.ability
+                + 0.5 * st.engagement
+                - 0.03 * week
+                + 0.5 * (attempt - 1)
+                - 0.8 * (factor < 1)
+                + rng.gauss(0, 0.7)
+            )
             raw = round(10 * q)
             ok = raw >= 6
-            res = {"score": {"raw": raw, "min": 0, "max": 10, "scaled": raw / 10}, "success": ok,
-                   "completion": True, "duration": f"PT{secs}S"}
+            res = {
+                "score": {"raw": raw, "min": 0, "max": 10, "scaled": raw / 10},
+                "success": ok,
+                "completion": True,
+                "duration": f"PT{secs}S",
+            }
             self._stmt(st, actor, t, "passed" if ok else "failed", quiz, result=res)
             if ok or rng.random() > 0.35:
                 break
@@ -268,8 +314,13 @@ class StudentSimulator:
         t_view = t - rng.randrange(10, 40) * MIN
         self._stmt(st, actor, t_view - 60_000, "launched", self.c.course)
         self._stmt(st, actor, t_view, "viewed", act)
-        ctx = dumps({"contextActivities": {"grouping": self.grouping}, "platform": "Example LMS",
-                     "extensions": {LATE_EXT: late, DUE_EXT: iso(due, 0)}})
+        ctx = dumps(
+            {
+                "contextActivities": {"grouping": self.grouping},
+                "platform": "Example LMS",
+                "extensions": {LATE_EXT: late, DUE_EXT: iso(due, 0)},
+            }
+        )
         self._stmt(st, actor, t, "submitted", act, context=ctx)
         if t < self.cutoff:
             st.penalty += 2.5 * late
@@ -289,7 +340,9 @@ class StudentSimulator:
             fade = st.fade_week
             if fade is not None and w > fade:
                 if w <= fade + 2 and rng.random() < 0.15:  # a stray visit after fading out
-                    self._session(st, actor, week_ms + rng.randrange(7) * DAY, [("reading", self.c.readings[w][0])])
+                    self._session(
+                        st, actor, week_ms + rng.randrange(7) * DAY, [("reading", self.c.readings[w][0])]
+                    )
                 st.penalty += 6.0 * (w in self.c.assignments) + 1.0 * (w in self.c.quizzes)
                 continue
             factor = 0.45 if w == fade else 1.0
@@ -320,15 +373,24 @@ class StudentSimulator:
             days = sorted(rng.sample(range(7), min(7, n_sessions)))
             per = -(-len(tasks) // len(days))
             for i, day in enumerate(days):
-                chunk = tasks[i * per:(i + 1) * per]
+                chunk = tasks[i * per : (i + 1) * per]
                 if chunk:
                     self._session(st, actor, week_ms + day * DAY, chunk)
 
 
 def voiding_statement(target_id: str, ts: int) -> str:
     """An administrator's voiding statement (xAPI 1.0.3 Data 2.3.2) for ``target_id``, as JSON."""
-    admin = {"objectType": "Agent", "name": "Course administrator",
-             "account": {"homePage": HOME_PAGE, "name": "admin01"}}
-    return dumps({"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "demo-void:" + target_id)), "actor": admin,
-                  "verb": VERB["voided"], "object": {"objectType": "StatementRef", "id": target_id},
-                  "timestamp": iso(ts, 0)})
+    admin = {
+        "objectType": "Agent",
+        "name": "Course administrator",
+        "account": {"homePage": HOME_PAGE, "name": "admin01"},
+    }
+    return dumps(
+        {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, "demo-void:" + target_id)),
+            "actor": admin,
+            "verb": VERB["voided"],
+            "object": {"objectType": "StatementRef", "id": target_id},
+            "timestamp": iso(ts, 0),
+        }
+    )

@@ -55,8 +55,18 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
-    "AT_RISK_RULES", "ROSTER_HOME_PAGE", "LearnerIndex", "MatchReport", "OutcomesError", "RowIssue",
-    "at_risk_labels", "check_at_risk_rule", "clean_email", "course_learners", "import_outcomes", "import_roster",
+    "AT_RISK_RULES",
+    "ROSTER_HOME_PAGE",
+    "LearnerIndex",
+    "MatchReport",
+    "OutcomesError",
+    "RowIssue",
+    "at_risk_labels",
+    "check_at_risk_rule",
+    "clean_email",
+    "course_learners",
+    "import_outcomes",
+    "import_roster",
     "set_at_risk_rule",
 ]
 
@@ -64,8 +74,21 @@ AT_RISK_SETTING = "at_risk_label"
 DEFAULT_AT_RISK = "withdrew_or_failed"
 AT_RISK_RULES = ("withdrew_or_failed", "failed", "withdrew", "grade_below:<mark>")
 
-ID_NAMES = ("student id", "student_id", "studentid", "student number", "id number", "username", "user name",
-            "login", "user id", "userid", "account", "matriculation number", "id")
+ID_NAMES = (
+    "student id",
+    "student_id",
+    "studentid",
+    "student number",
+    "id number",
+    "username",
+    "user name",
+    "login",
+    "user id",
+    "userid",
+    "account",
+    "matriculation number",
+    "id",
+)
 EMAIL_NAMES = ("email", "e-mail", "email address", "e-mail address", "mail")
 GRADE_NAMES = ("final grade", "grade", "final mark", "mark", "total", "final score", "score")
 RESULT_NAMES = ("result", "final result", "outcome", "final outcome", "status")
@@ -74,10 +97,27 @@ WITHDREW_NAMES = ("withdrew", "withdrawn")
 
 # result words -> (passed, withdrew)
 RESULT_WORDS: dict[str, tuple[int, int]] = {
-    **{w: (1, 0) for w in ("pass", "passed", "p", "distinction", "merit", "credit", "high distinction",
-                           "complete", "completed", "satisfactory", "s")},
+    **{
+        w: (1, 0)
+        for w in (
+            "pass",
+            "passed",
+            "p",
+            "distinction",
+            "merit",
+            "credit",
+            "high distinction",
+            "complete",
+            "completed",
+            "satisfactory",
+            "s",
+        )
+    },
     **{w: (0, 0) for w in ("fail", "failed", "f", "incomplete", "not passed", "unsatisfactory", "u")},
-    **{w: (0, 1) for w in ("withdrawn", "withdrew", "withdraw", "w", "wd", "dropped", "dropped out", "dropout")},
+    **{
+        w: (0, 1)
+        for w in ("withdrawn", "withdrew", "withdraw", "w", "wd", "dropped", "dropped out", "dropout")
+    },
 }
 
 
@@ -99,7 +139,9 @@ def _column(table: CsvTable, given: str | None, names: tuple[str, ...], what: st
 
 
 def _course(conn: sqlite3.Connection, course_id: int) -> tuple[int, str]:
-    row = conn.execute("SELECT id, coalesce(name, iri) FROM courses WHERE id = ?", (int(course_id),)).fetchone()
+    row = conn.execute(
+        "SELECT id, coalesce(name, iri) FROM courses WHERE id = ?", (int(course_id),)
+    ).fetchone()
     if row is None:
         raise OutcomesError(f"There is no course offering with id {course_id} in this database.")
     return int(row[0]), row[1]
@@ -169,8 +211,19 @@ def import_roster(
     columns.update({f"attribute:{n}": n for n, _ in attrs})
     cid, cname = _course(conn, course_id)
     with transaction(conn):
-        m = match_rows(conn, cid, cname, table, "roster", id_col, email_col, columns, pseudonymize_key, home_pages,
-                       create=True)
+        m = match_rows(
+            conn,
+            cid,
+            cname,
+            table,
+            "roster",
+            id_col,
+            email_col,
+            columns,
+            pseudonymize_key,
+            home_pages,
+            create=True,
+        )
         rows = _resolve_actors(conn, m)
         conn.execute("DELETE FROM enrolments WHERE course = ? AND source = 'roster'", (cid,))
         conn.executemany(
@@ -179,8 +232,16 @@ def import_roster(
             [(cid, aid) for _, aid, _ in rows],
         )
         _store_attributes(conn, cid, rows, attrs)
-        audit(conn, "import_roster", course=cid, file=Path(csv_path).name, rows=m.report.rows,
-              matched=m.report.matched, created=m.report.created, unmatched=len(m.report.unmatched))
+        audit(
+            conn,
+            "import_roster",
+            course=cid,
+            file=Path(csv_path).name,
+            rows=m.report.rows,
+            matched=m.report.matched,
+            created=m.report.created,
+            unmatched=len(m.report.unmatched),
+        )
     return m.report
 
 
@@ -197,8 +258,10 @@ def _outcome_values(table: CsvTable, rows, grade_col, result_col, passed_col, wi
         if result:
             pair = RESULT_WORDS.get(result.lower())
             if pair is None:
-                errors.append(f"line {line}: result {result!r} is not one of Pass, Distinction, Merit, "
-                              "Fail, Withdrawn (or their usual abbreviations)")
+                errors.append(
+                    f"line {line}: result {result!r} is not one of Pass, Distinction, Merit, "
+                    "Fail, Withdrawn (or their usual abbreviations)"
+                )
                 continue
             passed, withdrew = pair
         try:
@@ -252,17 +315,36 @@ def import_outcomes(
     withdrew_col = _column(table, withdrew_column, WITHDREW_NAMES, "withdrew")
     if grade_col is None and result_col is None and passed_col is None and withdrew_col is None:
         cols = ", ".join(repr(h) for h in table.header)
-        raise OutcomesError(f"{table.path.name}: no grade, result, passed or withdrew column was given or "
-                            f"recognised (--grade-column / --result-column). Its columns are: {cols}.")
+        raise OutcomesError(
+            f"{table.path.name}: no grade, result, passed or withdrew column was given or "
+            f"recognised (--grade-column / --result-column). Its columns are: {cols}."
+        )
     attrs = _attribute_columns(table, attribute_columns)
-    roles = (("id", id_col), ("email", email_col), ("grade", grade_col), ("result", result_col),
-             ("passed", passed_col), ("withdrew", withdrew_col))
+    roles = (
+        ("id", id_col),
+        ("email", email_col),
+        ("grade", grade_col),
+        ("result", result_col),
+        ("passed", passed_col),
+        ("withdrew", withdrew_col),
+    )
     columns = {r: table.header[c] for r, c in roles if c is not None}
     columns.update({f"attribute:{n}": n for n, _ in attrs})
     cid, cname = _course(conn, course_id)
     with transaction(conn):
-        m = match_rows(conn, cid, cname, table, "outcomes", id_col, email_col, columns, pseudonymize_key,
-                       home_pages, create=False)
+        m = match_rows(
+            conn,
+            cid,
+            cname,
+            table,
+            "outcomes",
+            id_col,
+            email_col,
+            columns,
+            pseudonymize_key,
+            home_pages,
+            create=False,
+        )
         values = _outcome_values(table, m.rows, grade_col, result_col, passed_col, withdrew_col, pass_mark)
         conn.execute("DELETE FROM outcomes WHERE course = ?", (cid,))
         conn.executemany(
@@ -275,8 +357,15 @@ def import_outcomes(
             [(cid, v[0]) for v in values],
         )
         _store_attributes(conn, cid, m.rows, attrs)
-        audit(conn, "import_outcomes", course=cid, file=Path(csv_path).name, rows=m.report.rows,
-              matched=m.report.matched, unmatched=len(m.report.unmatched))
+        audit(
+            conn,
+            "import_outcomes",
+            course=cid,
+            file=Path(csv_path).name,
+            rows=m.report.rows,
+            matched=m.report.matched,
+            unmatched=len(m.report.unmatched),
+        )
     return m.report
 
 
@@ -314,8 +403,9 @@ def at_risk_labels(conn: sqlite3.Connection, course_id: int, rule: str | None = 
 
     rule = check_at_risk_rule(rule or get_setting(conn, AT_RISK_SETTING, DEFAULT_AT_RISK))
     df = pd.DataFrame(
-        conn.execute("SELECT actor, final_grade, passed, withdrew FROM outcomes WHERE course = ?",
-                     (int(course_id),)).fetchall(),
+        conn.execute(
+            "SELECT actor, final_grade, passed, withdrew FROM outcomes WHERE course = ?", (int(course_id),)
+        ).fetchall(),
         columns=["actor", "grade", "passed", "withdrew"],
     ).set_index("actor")
     df = df.astype("float64")

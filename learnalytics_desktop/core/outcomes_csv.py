@@ -51,8 +51,10 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
         except UnicodeDecodeError as exc:
             raise CsvError(f"the file starts like UTF-16 but is not valid UTF-16 ({exc})") from None
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise CsvError("this is a spreadsheet workbook (.xlsx or .xls), not a CSV file; "
-                       "save it as CSV (File > Save As > CSV) and load that")
+        raise CsvError(
+            "this is a spreadsheet workbook (.xlsx or .xls), not a CSV file; "
+            "save it as CSV (File > Save As > CSV) and load that"
+        )
     zero = data.find(b"\x00", 0, 65536)
     if zero >= 0:
         return _utf16_without_bom(data, zero)
@@ -79,9 +81,15 @@ def _utf16_without_bom(data: bytes, zero: int) -> tuple[str, str, list[str]]:
                 text = data.decode(codec)
             except UnicodeDecodeError:
                 break
-            return text, codec, [f"The file is UTF-16 without a byte-order mark; it was read as {codec.upper()}."]
-    raise CsvError(f"this is not a text file (it has a zero byte at byte {zero}); is it a spreadsheet or "
-                   "another binary file? Save the table as CSV and load that")
+            return (
+                text,
+                codec,
+                [f"The file is UTF-16 without a byte-order mark; it was read as {codec.upper()}."],
+            )
+    raise CsvError(
+        f"this is not a text file (it has a zero byte at byte {zero}); is it a spreadsheet or "
+        "another binary file? Save the table as CSV and load that"
+    )
 
 
 def _sniff(text: str) -> str:
@@ -91,7 +99,11 @@ def _sniff(text: str) -> str:
     cut = len(text) > len(sample)
     best, best_cols = ",", 1
     for delim in DELIMITERS:
-        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if any(c.strip() for c in r)]
+        rows = [
+            r
+            for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
+            if any(c.strip() for c in r)
+        ]
         rows = rows[:-1] if cut and len(rows) > 1 else rows  # the last sampled row may be cut off
         rows = rows[:50]
         if not rows or len(rows[0]) < 2:
@@ -131,7 +143,9 @@ class CsvTable:
             hits = [i for i, h in enumerate(self.header) if _norm(h) == _norm(name)]
             if not hits:
                 cols = ", ".join(repr(h) for h in self.header)
-                raise CsvError(f"The {what} column {name!r} is not in {self.path.name}. Its columns are: {cols}.")
+                raise CsvError(
+                    f"The {what} column {name!r} is not in {self.path.name}. Its columns are: {cols}."
+                )
             i = hits[0]
         base = self.header[i]
         if self._duplicated.get(base, 1) > 1:
@@ -157,7 +171,9 @@ def read_csv(path: str | Path) -> CsvTable:
         raise FileNotFoundError(f"There is no file at {p}.")
     size = p.stat().st_size
     if size > MAX_BYTES:
-        raise CsvError(f"{p.name} is {size // 2**20} MB; gradebooks and rosters larger than 200 MB are not supported.")
+        raise CsvError(
+            f"{p.name} is {size // 2**20} MB; gradebooks and rosters larger than 200 MB are not supported."
+        )
     try:
         text, encoding, warnings = decode(p.read_bytes())
     except CsvError as exc:
@@ -185,7 +201,7 @@ def read_csv(path: str | Path) -> CsvTable:
                 header_line = line
                 continue
             if len(cells) > len(header):
-                extra = [c for c in cells[len(header):] if c.strip()]
+                extra = [c for c in cells[len(header) :] if c.strip()]
                 if extra:
                     raise CsvError(
                         f"Line {line} of {p.name} has {len(cells)} cells but the header (line {header_line}) "
@@ -205,7 +221,9 @@ def read_csv(path: str | Path) -> CsvTable:
         names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
     dup = {h: n for h, n in seen.items() if n > 1}
     for h, n in dup.items():
-        warnings.append(f"The header {h!r} appears {n} times in {p.name}; the copies were renamed {h!r} (2) and so on.")
+        warnings.append(
+            f"The header {h!r} appears {n} times in {p.name}; the copies were renamed {h!r} (2) and so on."
+        )
     return CsvTable(p, encoding, delim, names, rows, blank, warnings, dup)
 
 

@@ -65,8 +65,11 @@ class MatchReport:
             + f", {len(self.unmatched)} unmatched, {len(self.ambiguous)} ambiguous, "
             f"{len(self.duplicates)} duplicate rows; {len(self.learners_without_row)} learners have no row.",
         ]
-        for title, items in (("unmatched", self.unmatched), ("ambiguous", self.ambiguous),
-                             ("duplicate", self.duplicates)):
+        for title, items in (
+            ("unmatched", self.unmatched),
+            ("ambiguous", self.ambiguous),
+            ("duplicate", self.duplicates),
+        ):
             for it in items[:20]:
                 extra = f" (candidates: {', '.join(it.candidates)})" if it.candidates else ""
                 lines.append(f"  {title} row {it.row}: {it.value or '(empty)'}: {it.reason}{extra}")
@@ -108,7 +111,9 @@ def course_learners(conn: sqlite3.Connection, course_id: int) -> dict[int, str]:
 class LearnerIndex:
     """Lookup tables from ids and e-mails to actor ids (see the module docstring)."""
 
-    def __init__(self, conn: sqlite3.Connection, course_id: int, key: bytes | None, home_pages: Sequence[str]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, course_id: int, key: bytes | None, home_pages: Sequence[str]
+    ) -> None:
         self.key = key
         self.by_account: dict[str, set[int]] = {}
         self.by_email: dict[str, set[int]] = {}
@@ -125,7 +130,7 @@ class LearnerIndex:
                 self.by_ifi[ifi] = aid
                 continue
             if kind == "account":
-                home, _, name = ifi[len("account:"):].partition("|")
+                home, _, name = ifi[len("account:") :].partition("|")
                 self.by_account.setdefault(name, set()).add(aid)
                 homes[home] = homes.get(home, 0) + (3 if aid in self.course else 1)
             if email:
@@ -168,7 +173,13 @@ class LearnerIndex:
         """(ifi, kind, label, email, email_sha1) for a roster student with no actor yet."""
         if sid and (self.home_pages or not email):
             home = self.home_pages[0] if self.home_pages else ROSTER_HOME_PAGE
-            ident = (f"account:{home}|{sid}", "account", sid, email or None, _sha1_mailto(email) if email else None)
+            ident = (
+                f"account:{home}|{sid}",
+                "account",
+                sid,
+                email or None,
+                _sha1_mailto(email) if email else None,
+            )
         else:
             ident = (f"mbox:mailto:{email}", "mbox", email, email, _sha1_mailto(email))
         if self.pseudonymised:
@@ -191,9 +202,19 @@ class Matched:
     new_actors: list[tuple[int, tuple]]  # (line, identity) to create
 
 
-def match_rows(conn: sqlite3.Connection, cid: int, cname: str, table: CsvTable, kind: str, id_col: int | None,
-               email_col: int | None, columns: dict[str, str], key: bytes | None, home_pages: Sequence[str],
-               create: bool) -> Matched:
+def match_rows(
+    conn: sqlite3.Connection,
+    cid: int,
+    cname: str,
+    table: CsvTable,
+    kind: str,
+    id_col: int | None,
+    email_col: int | None,
+    columns: dict[str, str],
+    key: bytes | None,
+    home_pages: Sequence[str],
+    create: bool,
+) -> Matched:
     """Match every row of ``table`` (see the module docstring of ``core.outcomes``)."""
     if id_col is None and email_col is None:
         cols = ", ".join(repr(h) for h in table.header)
@@ -201,12 +222,23 @@ def match_rows(conn: sqlite3.Connection, cid: int, cname: str, table: CsvTable, 
             f"{table.path.name}: no student id or e-mail column was given or recognised; name one "
             f"(--id-column / --email-column). Its columns are: {cols}."
         )
-    report = MatchReport(kind, cid, cname, str(table.path), table.encoding, table.delimiter_name, columns,
-                         rows=len(table.rows), blank_lines=table.blank_lines)
+    report = MatchReport(
+        kind,
+        cid,
+        cname,
+        str(table.path),
+        table.encoding,
+        table.delimiter_name,
+        columns,
+        rows=len(table.rows),
+        blank_lines=table.blank_lines,
+    )
     index = LearnerIndex(conn, cid, key, home_pages)
     if index.pseudonymised and key is None:
-        report.warnings.append("This database is pseudonymised and no key was given: no row can be matched "
-                               "to a pseudonym; give the key file (--key-file).")
+        report.warnings.append(
+            "This database is pseudonymised and no key was given: no row can be matched "
+            "to a pseudonym; give the key file (--key-file)."
+        )
     taken: dict[int, int] = {}
     new_by_ident: dict[str, int] = {}
     out = Matched(report, [], [])
@@ -231,14 +263,16 @@ def match_rows(conn: sqlite3.Connection, cid: int, cname: str, table: CsvTable, 
                 continue
             ident = index.new_identity(sid, email)
             if ident[0] in new_by_ident:
-                report.duplicates.append(RowIssue(line, shown, f"same student as row {new_by_ident[ident[0]]}"))
+                report.duplicates.append(
+                    RowIssue(line, shown, f"same student as row {new_by_ident[ident[0]]}")
+                )
                 continue
             new_by_ident[ident[0]] = line
             out.new_actors.append((line, ident))
             out.rows.append((line, -len(out.new_actors), cells))  # negative: resolved after insert
             report.created += 1
             continue
-        (aid, how), = found.items()
+        ((aid, how),) = found.items()
         if aid in taken:
             report.duplicates.append(RowIssue(line, shown, f"same student as row {taken[aid]}"))
             continue
@@ -247,7 +281,9 @@ def match_rows(conn: sqlite3.Connection, cid: int, cname: str, table: CsvTable, 
         report.matched_by[how] = report.matched_by.get(how, 0) + 1
         out.rows.append((line, aid, cells))
     report.learners_without_row = [
-        {"actor": a, "label": lab} for a, lab in sorted(index.course.items(), key=lambda kv: kv[1]) if a not in taken
+        {"actor": a, "label": lab}
+        for a, lab in sorted(index.course.items(), key=lambda kv: kv[1])
+        if a not in taken
     ]
     report.warnings = table.warnings + report.warnings
     return out

@@ -102,8 +102,13 @@ def make_plot(
         offsets = {"top-left": (8, 8), "top-right": (-8, 8), "bottom-left": (8, -8), "bottom-right": (-8, -8)}
         if corner not in offsets:
             raise ValueError(f"legend corner {corner!r}; use one of {sorted(offsets)}")
-        item.addLegend(offset=offsets[corner], labelTextColor=AXIS_TEXT, labelTextSize="8pt",
-                       brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#cccccc"))
+        item.addLegend(
+            offset=offsets[corner],
+            labelTextColor=AXIS_TEXT,
+            labelTextSize="8pt",
+            brush=pg.mkBrush(255, 255, 255, 225),
+            pen=pg.mkPen("#cccccc"),
+        )
     plot.setAccessibleName(accessible_name or title)
     plot.setMinimumSize(220, 180)
     return plot
@@ -117,7 +122,9 @@ def clear_data(plot: pg.PlotWidget) -> None:
         item.legend.clear()
 
 
-def reference_line(plot: pg.PlotWidget, xs: Sequence[float], ys: Sequence[float], name: str | None = None) -> pg.PlotDataItem:
+def reference_line(
+    plot: pg.PlotWidget, xs: Sequence[float], ys: Sequence[float], name: str | None = None
+) -> pg.PlotDataItem:
     """A dashed grey reference (chance diagonal, perfect calibration…); named in the legend."""
     return plot.plot(list(xs), list(ys), pen=pen(GREY, 1.5, Qt.PenStyle.DashLine), name=name)
 
@@ -158,22 +165,32 @@ def horizontal_bars(
     """
     n = len(labels)
     if len(values) != n or (errors is not None and len(errors) != n):
-        raise ValueError(f"{n} labels but {len(values)} values" + ("" if errors is None else f" and {len(errors)} errors"))
+        raise ValueError(
+            f"{n} labels but {len(values)} values" + ("" if errors is None else f" and {len(errors)} errors")
+        )
     import numpy as np
 
     ys = np.arange(n - 1, -1, -1, dtype=float)  # first label on top
     xs = np.asarray(values, dtype=float)
     bars = pg.BarGraphItem(
-        x0=np.zeros(n), y=ys, height=height, width=xs,
-        brush=pg.mkBrush(color(colour)), pen=pg.mkPen(color(colour).darker(130), width=1),
+        x0=np.zeros(n),
+        y=ys,
+        height=height,
+        width=xs,
+        brush=pg.mkBrush(color(colour)),
+        pen=pg.mkPen(color(colour).darker(130), width=1),
     )
     plot.addItem(bars)
     err_item = None
     if errors is not None:
         err = np.asarray(errors, dtype=float)
         err_item = pg.ErrorBarItem(
-            x=xs, y=ys, left=err, right=err,
-            beam=height * 0.35, pen=pg.mkPen(AXIS_TEXT, width=1),
+            x=xs,
+            y=ys,
+            left=err,
+            right=err,
+            beam=height * 0.35,
+            pen=pg.mkPen(AXIS_TEXT, width=1),
         )
         plot.addItem(err_item)
     set_category_axis(plot, list(reversed(list(labels))))
@@ -243,7 +260,9 @@ LEVEL_TINTS: dict[str, str] = {"low": "#DDEFFA", "moderate": "#FBE6BC", "high": 
 LEVEL_TEXT: dict[str, str] = {"low": "Low", "moderate": "Moderate", "high": "High"}
 
 
-def week_ticks(plot: pg.PlotWidget, weeks: Sequence[int], *, axis: str = "bottom", max_labels: int = 14) -> None:
+def week_ticks(
+    plot: pg.PlotWidget, weeks: Sequence[int], *, axis: str = "bottom", max_labels: int = 14
+) -> None:
     """Label ``axis`` with whole course weeks (every 2nd or 3rd one when there are many)."""
     weeks = [int(w) for w in weeks]
     step = max(1, -(-len(weeks) // max_labels))
@@ -251,7 +270,9 @@ def week_ticks(plot: pg.PlotWidget, weeks: Sequence[int], *, axis: str = "bottom
     plot.getPlotItem().getAxis(axis).setTicks([major, [(float(w), "") for w in weeks]])
 
 
-def band(plot: pg.PlotWidget, colour: str = "blue", *, alpha: int = 60, name: str | None = None) -> tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem]:
+def band(
+    plot: pg.PlotWidget, colour: str = "blue", *, alpha: int = 60, name: str | None = None
+) -> tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem]:
     """A shaded band between two curves (e.g. the interquartile range), created once; update it
     with :func:`set_band`. ``name`` puts it in the legend."""
     edge = pen(colour, 1.0)
@@ -269,8 +290,12 @@ def band(plot: pg.PlotWidget, colour: str = "blue", *, alpha: int = 60, name: st
     return lower, upper, fill
 
 
-def set_band(items: tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem], xs: Sequence[float],
-             low: Sequence[float], high: Sequence[float]) -> None:
+def set_band(
+    items: tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem],
+    xs: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+) -> None:
     """New data for a :func:`band` (the fill follows its curves)."""
     lower, upper, _fill = items
     lower.setData(list(xs), list(low))

@@ -94,26 +94,41 @@ def _data_folder() -> str:
 def tour_steps() -> list[TourStep]:
     """The stops of the guided tour, in order."""
     stops = (
-        ("Pages", _widget("nav"),
-         "The list on the left follows the work from top to bottom: bring data in, look at the course, "
-         "find the students at risk, act, and check whether it helped. Ctrl+1 to Ctrl+8 jump straight "
-         "to a page."),
-        ("Course and week", _widget("context_bar"),
-         "Choose the course offering and the week here. Every page shows the data as it stood at the "
-         "end of that week, so a past course can be replayed week by week."),
-        ("Students at risk", _nav_item("at_risk"),
-         "Each student's risk of failing or withdrawing, with the main reasons in plain words, "
-         "engagement and days since the last activity. Sort, search, export, and select students "
-         "to draft messages to them."),
-        ("Interventions", _nav_item("interventions"),
-         "Drafted messages wait here for you to review, edit and approve. The app never sends "
-         "anything: approved messages are exported as e-mail drafts (.eml) for your mail program, or "
-         "as a CSV file. A random few can be held back, so that the Impact page can show later "
-         "whether the messages helped."),
-        ("Where your data lives", _status_bar,
-         "The status bar at the bottom shows the open database. Databases and settings stay on this "
-         f"computer, in {_data_folder()}, never beside the program. File ▸ Open the demo database "
-         "brings the demo back; Help ▸ Guided tour repeats this tour."),
+        (
+            "Pages",
+            _widget("nav"),
+            "The list on the left follows the work from top to bottom: bring data in, look at the course, "
+            "find the students at risk, act, and check whether it helped. Ctrl+1 to Ctrl+8 jump straight "
+            "to a page.",
+        ),
+        (
+            "Course and week",
+            _widget("context_bar"),
+            "Choose the course offering and the week here. Every page shows the data as it stood at the "
+            "end of that week, so a past course can be replayed week by week.",
+        ),
+        (
+            "Students at risk",
+            _nav_item("at_risk"),
+            "Each student's risk of failing or withdrawing, with the main reasons in plain words, "
+            "engagement and days since the last activity. Sort, search, export, and select students "
+            "to draft messages to them.",
+        ),
+        (
+            "Interventions",
+            _nav_item("interventions"),
+            "Drafted messages wait here for you to review, edit and approve. The app never sends "
+            "anything: approved messages are exported as e-mail drafts (.eml) for your mail program, or "
+            "as a CSV file. A random few can be held back, so that the Impact page can show later "
+            "whether the messages helped.",
+        ),
+        (
+            "Where your data lives",
+            _status_bar,
+            "The status bar at the bottom shows the open database. Databases and settings stay on this "
+            f"computer, in {_data_folder()}, never beside the program. File ▸ Open the demo database "
+            "brings the demo back; Help ▸ Guided tour repeats this tour.",
+        ),
     )
     return [TourStep(title, text, target) for title, target, text in stops]
 
@@ -145,7 +160,8 @@ class TourOverlay(QWidget):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.skip_button, self.back_button, self.next_button = buttons = [
-            QPushButton(label) for label in ("Skip tour", "Back", "Next")]
+            QPushButton(label) for label in ("Skip tour", "Back", "Next")
+        ]
         row = QHBoxLayout()
         signals = (self.skip_requested, self.back_requested, self.next_requested)
         for button, signal in zip(buttons, signals, strict=True):
@@ -200,7 +216,7 @@ class TourOverlay(QWidget):
                 return p
         return QPoint(clamp_x(area.center().x() - w // 2), clamp_y(area.center().y() - h // 2))
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: D102 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         shade, hole = QPainterPath(), QPainterPath()
@@ -213,7 +229,7 @@ class TourOverlay(QWidget):
             painter.drawPath(hole)
         painter.end()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: D102 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key == Qt.Key.Key_Escape:
             self.skip_requested.emit()
@@ -224,7 +240,7 @@ class TourOverlay(QWidget):
         else:
             super().keyPressEvent(event)
 
-    def mousePressEvent(self, event: object) -> None:  # noqa: D102 - Qt override
+    def mousePressEvent(self, event: object) -> None:
         pass  # the window underneath is not clickable during the tour
 
 
@@ -234,7 +250,9 @@ class GuidedTour(QObject):
 
     finished = Signal(bool)
 
-    def __init__(self, window: MainWindow, *, remember: bool = True, steps: list[TourStep] | None = None) -> None:
+    def __init__(
+        self, window: MainWindow, *, remember: bool = True, steps: list[TourStep] | None = None
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.remember = remember
@@ -307,7 +325,7 @@ class GuidedTour(QObject):
             qsettings.set_value(TOUR_SEEN_KEY, True)
         self.finished.emit(completed)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: D102 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Resize and self.active:
             QTimer.singleShot(0, self, lambda: self._show(self.index) if self.active else None)
         return False
@@ -339,9 +357,11 @@ class WelcomeDialog(QDialog):
         intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.intro = intro
         buttons = QHBoxLayout()
-        for attr, label, choice in (("own_button", "Start with my own data", self.OWN_DATA),
-                                    ("demo_button", "Open the demo only", self.DEMO),
-                                    ("tour_button", "Open the demo and take the tour", self.DEMO_AND_TOUR)):
+        for attr, label, choice in (
+            ("own_button", "Start with my own data", self.OWN_DATA),
+            ("demo_button", "Open the demo only", self.DEMO),
+            ("tour_button", "Open the demo and take the tour", self.DEMO_AND_TOUR),
+        ):
             button = QPushButton(label)
             button.setAutoDefault(False)  # Enter means the tour, whichever button has focus
             button.clicked.connect(lambda _=False, c=choice: self._choose(c))

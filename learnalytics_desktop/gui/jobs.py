@@ -31,7 +31,9 @@ def load_info(conn: Any) -> DatabaseInfo:
     return DatabaseInfo(list(list_courses(conn)), today.date() if isinstance(today, datetime) else today)
 
 
-def open_database(path: str | os.PathLike[str], create: bool = False, *, report: Reporter = NullReporter()) -> DatabaseInfo:
+def open_database(
+    path: str | os.PathLike[str], create: bool = False, *, report: Reporter = NullReporter()
+) -> DatabaseInfo:
     """Open (create, or migrate with a backup first) the database and return its courses and
     the storage warning of its location, if any (checked here, off the GUI thread: finding a
     path's filesystem can be slow on a network share)."""
@@ -60,7 +62,9 @@ def database_info(path: str | os.PathLike[str], *, report: Reporter = NullReport
         conn.close()
 
 
-def backup_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> Path:
+def backup_copy(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, report: Reporter = NullReporter()
+) -> Path:
     """Copy the open database to ``dst`` (SQLite online backup) and log it in the audit log."""
     from learnalytics_desktop.core.store.db import DatabaseError, audit, copy_database, open_db
 

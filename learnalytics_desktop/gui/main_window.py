@@ -106,14 +106,19 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.action_new = self._action(file_menu, "&New database…", self.new_database, QKeySequence.StandardKey.New)
-        self.action_open = self._action(file_menu, "&Open database…", self.choose_database, QKeySequence.StandardKey.Open)
+        self.action_new = self._action(
+            file_menu, "&New database…", self.new_database, QKeySequence.StandardKey.New
+        )
+        self.action_open = self._action(
+            file_menu, "&Open database…", self.choose_database, QKeySequence.StandardKey.Open
+        )
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.action_demo = self._action(file_menu, "Open the &demo database", self.open_demo)
         file_menu.addSeparator()
-        self.action_outcomes = self._action(file_menu, "Import &gradebook or class list…",
-                                           lambda _=False: self.import_outcomes())
+        self.action_outcomes = self._action(
+            file_menu, "Import &gradebook or class list…", lambda _=False: self.import_outcomes()
+        )
         self.action_outcomes.setEnabled(False)
         self.action_backup = self._action(file_menu, "&Backup copy…", self.backup_copy)
         self.action_backup.setEnabled(False)
@@ -123,7 +128,9 @@ class MainWindow(QMainWindow):
         go_menu = bar.addMenu("&Go")
         self.go_actions: dict[str, QAction] = {}
         for i, spec in enumerate(PAGES):
-            action = self._action(go_menu, spec.title, lambda _=False, k=spec.key: self.navigate(k), f"Ctrl+{i + 1}")
+            action = self._action(
+                go_menu, spec.title, lambda _=False, k=spec.key: self.navigate(k), f"Ctrl+{i + 1}"
+            )
             action.setIcon(icon(spec.icon))
             self.go_actions[spec.key] = action
             self.addAction(action)  # shortcuts work even with the menu bar hidden
@@ -191,7 +198,7 @@ class MainWindow(QMainWindow):
             return ComingPage(self.shell, spec.title, spec.description, spec.icon)
         try:
             return spec.load()(self.shell)
-        except Exception as exc:  # noqa: BLE001 - reported, and the page says so
+        except Exception as exc:
             ErrorDialog.report(self, exc, title=f"The {spec.title} page could not be opened")
             page = ComingPage(self.shell, spec.title, f"This page failed to open: {exc}")
             page.text.setText(f"This page failed to open:<br><br>{type(exc).__name__}: {exc}")
@@ -259,7 +266,14 @@ class MainWindow(QMainWindow):
             .on_success(lambda info: self._apply_courses(info, bump=True))
         )
 
-    def _apply_courses(self, info: jobs.DatabaseInfo, course_iri: str | None = None, week: int | None = None, *, bump: bool = False) -> None:
+    def _apply_courses(
+        self,
+        info: jobs.DatabaseInfo,
+        course_iri: str | None = None,
+        week: int | None = None,
+        *,
+        bump: bool = False,
+    ) -> None:
         ctx = self.shell.context
         courses = info.courses
         if course_iri is None and ctx.course is not None:
@@ -287,7 +301,9 @@ class MainWindow(QMainWindow):
 
     def _context_chosen(self, course: Any, week: int | None) -> None:
         ctx = self.shell.context
-        self.shell.set_context(ctx.with_changes(course=course, course_id=None if course is None else course.id, week=week))
+        self.shell.set_context(
+            ctx.with_changes(course=course, course_id=None if course is None else course.id, week=week)
+        )
 
     def _context_changed(self, ctx: PageContext) -> None:
         if ctx.db_path is not None and ctx.course is not None:
@@ -386,11 +402,13 @@ class MainWindow(QMainWindow):
         """Ask whether to stop running tasks and close (tests monkeypatch this)."""
         names = ", ".join(t.label.rstrip("… .") for t in running)
         answer = QMessageBox.question(
-            self, "Quit while working?", f"Still working: {names}.\nStop and quit? (An import can be run again later to complete it.)"
+            self,
+            "Quit while working?",
+            f"Still working: {names}.\nStop and quit? (An import can be run again later to complete it.)",
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: D102 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         running = [t for t in self.runner.active_tasks if t.label]
         if running and not self.confirm_close(running):
             event.ignore()

@@ -141,7 +141,9 @@ def make_payload(fn: Callable[..., Any], args: tuple, kwargs: dict) -> bytes:
     try:
         return pickle.dumps((fn, tuple(args), dict(kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise JobNotPicklable(f"{getattr(fn, '__qualname__', fn)!s} cannot run in a child process: {exc}") from exc
+        raise JobNotPicklable(
+            f"{getattr(fn, '__qualname__', fn)!s} cannot run in a child process: {exc}"
+        ) from exc
 
 
 def live_processes() -> list[BaseProcess]:
@@ -212,7 +214,7 @@ def _portable(exc: BaseException) -> BaseException:
     try:
         if type(pickle.loads(pickle.dumps(exc))) is type(exc):
             return exc
-    except Exception:  # noqa: BLE001 - any failure means: send a plain description instead
+    except Exception:
         pass
     return ProcessJobError(f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}")
 
@@ -224,7 +226,7 @@ def _stop_now() -> None:
     for child in multiprocessing.active_children():
         try:
             child.kill()
-        except Exception:  # noqa: BLE001,S110 - exiting anyway
+        except Exception:
             pass
     os._exit(STOPPED_EXIT)
 
@@ -267,7 +269,9 @@ def _lower_priority() -> None:
         pass
 
 
-def child_main(payload: bytes, results: Connection, control: Connection, cancel: Any, pass_report: bool) -> None:
+def child_main(
+    payload: bytes, results: Connection, control: Connection, cancel: Any, pass_report: bool
+) -> None:
     """Entry point of the child process (see the module docstring)."""
     if os.name == "posix":
         try:
@@ -276,7 +280,9 @@ def child_main(payload: bytes, results: Connection, control: Connection, cancel:
             pass
     _lower_priority()
     reporter = ChildReporter(results, cancel)
-    threading.Thread(target=_guard, args=(control, reporter), daemon=True, name="learnalytics-child-guard").start()
+    threading.Thread(
+        target=_guard, args=(control, reporter), daemon=True, name="learnalytics-child-guard"
+    ).start()
     try:
         fn, args, kwargs = pickle.loads(payload)
         if pass_report:
@@ -284,7 +290,7 @@ def child_main(payload: bytes, results: Connection, control: Connection, cancel:
         result = fn(*args, **kwargs)
     except Cancelled as exc:
         reporter.finish(("cancelled", str(exc) or "cancelled"))
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the app
+    except BaseException as exc:
         reporter.finish(("error", _portable(exc), format_exception(exc)))
     else:
         reporter.finish(("ok", result))
@@ -338,8 +344,9 @@ def run_in_child(
     cancel = ctx.Event()
     results_r, results_w = ctx.Pipe(duplex=False)
     control_r, control_w = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=child_main, name=name, daemon=False,
-                       args=(payload, results_w, control_r, cancel, pass_report))
+    proc = ctx.Process(
+        target=child_main, name=name, daemon=False, args=(payload, results_w, control_r, cancel, pass_report)
+    )
     with _live_lock:
         if not _atexit_installed:
             atexit.register(_kill_all)
@@ -399,8 +406,10 @@ def run_in_child(
 def _unpack(outcome: tuple | None, exitcode: int | None) -> Any:
     """The result of an outcome message, or raise what it says."""
     if outcome is None:
-        raise ProcessJobError(f"The background process stopped without a result (exit code {exitcode}): "
-                              "it crashed or was killed.")
+        raise ProcessJobError(
+            f"The background process stopped without a result (exit code {exitcode}): "
+            "it crashed or was killed."
+        )
     kind = outcome[0]
     if kind == "ok":
         return outcome[1]

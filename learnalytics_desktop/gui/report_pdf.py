@@ -16,7 +16,16 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QFont, QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 RESOLUTION = 300  # dots per inch of the PDF's coordinate system
 MARGIN_MM = 18.0
@@ -31,8 +40,12 @@ def screen_dpi() -> float:
 
 
 def _page_layout() -> QPageLayout:
-    return QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                       QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter)
+    return QPageLayout(
+        QPageSize(QPageSize.PageSizeId.A4),
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+        QPageLayout.Unit.Millimeter,
+    )
 
 
 class _Pages:
@@ -51,7 +64,9 @@ class _Pages:
         font = QFont()
         font.setPointSizeF(10)
         self.doc.setDefaultFont(font)
-        self.body = QSizeF(self.paint_rect.width() / self.scale, (self.paint_rect.height() - self.footer) / self.scale)
+        self.body = QSizeF(
+            self.paint_rect.width() / self.scale, (self.paint_rect.height() - self.footer) / self.scale
+        )
         self.doc.setPageSize(self.body)
         self.doc.setHtml(html)
         self.count = max(1, self.doc.pageCount())
@@ -69,9 +84,14 @@ class _Pages:
         footer_font.setPointSizeF(FOOTER_PT)
         painter.setFont(footer_font)
         painter.setPen(Qt.GlobalColor.darkGray)
-        box = QRectF(0, self.paint_rect.height() - self.footer * 0.6, self.paint_rect.width(), self.footer * 0.6)
-        painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                         f"{title} · page {number + 1} of {self.count}")
+        box = QRectF(
+            0, self.paint_rect.height() - self.footer * 0.6, self.paint_rect.width(), self.footer * 0.6
+        )
+        painter.drawText(
+            box,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            f"{title} · page {number + 1} of {self.count}",
+        )
         painter.restore()
 
 

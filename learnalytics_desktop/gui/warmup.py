@@ -49,7 +49,15 @@ DELAY_MS = 300  # after the window is shown: let the first paint and the databas
 SLICE_S = 0.005  # GUI-thread budget per event-loop turn for step 2
 BACKGROUND = ("numpy", "pandas")
 #: standard-library (and optional) modules pyqtgraph imports: plain imports, done in step 1 too
-CHART_LIB_DEPS = ("array", "cProfile", "multiprocessing", "pydoc", "socket", "xml.etree.ElementTree", "colorama")
+CHART_LIB_DEPS = (
+    "array",
+    "cProfile",
+    "multiprocessing",
+    "pydoc",
+    "socket",
+    "xml.etree.ElementTree",
+    "colorama",
+)
 QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets")
 QT_EXTRA = ("PySide6.QtSvg", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtTest")
 CHART_LIB = "pyqtgraph"
@@ -93,7 +101,7 @@ class Warmup(QObject):
             t = time.perf_counter()
             try:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - only a warm-up: the page that needs it will say
+            except Exception:
                 log.exception("warm-up: importing %s failed", name)
             self.timings[f"{name}_background_ms"] = round((time.perf_counter() - t) * 1000, 1)
         t = time.perf_counter()
@@ -138,7 +146,9 @@ class Warmup(QObject):
         except StopIteration:
             self._timer.stop()
             self._slices_ready = True
-        self.timings["qt_types_ms"] = round(self.timings.get("qt_types_ms", 0.0) + (time.perf_counter() - t) * 1000, 1)
+        self.timings["qt_types_ms"] = round(
+            self.timings.get("qt_types_ms", 0.0) + (time.perf_counter() - t) * 1000, 1
+        )
         if self._slices_ready:
             self._maybe_chart_lib()
 
@@ -158,7 +168,7 @@ class Warmup(QObject):
         gc.disable()
         try:
             importlib.import_module(CHART_LIB)
-        except Exception:  # noqa: BLE001 - only a warm-up: the chart page will report it
+        except Exception:
             log.exception("warm-up: importing %s failed", CHART_LIB)
         finally:
             if collecting:

@@ -230,9 +230,13 @@ class Task:
             else:
                 self.where = "process"
                 return run_in_child(
-                    payload, pass_report=pass_report, progress=self._progress_from_worker,
-                    cancelled=lambda: self.token.cancelled, grace=self.runner.process_grace,
-                    name=f"learnalytics-job-{self.id}", started=self._child_started,
+                    payload,
+                    pass_report=pass_report,
+                    progress=self._progress_from_worker,
+                    cancelled=lambda: self.token.cancelled,
+                    grace=self.runner.process_grace,
+                    name=f"learnalytics-job-{self.id}",
+                    started=self._child_started,
                 )
         self.where = "thread"
         if pass_report:
@@ -354,7 +358,7 @@ class TaskRunner(QObject):
             task.outcome = ("ok", task._run())
         except Cancelled as exc:
             task.outcome = ("cancelled", exc)
-        except BaseException as exc:  # noqa: BLE001 - delivered to the failure handler
+        except BaseException as exc:
             task.outcome = ("error", exc)
 
     def _future_done(self, task: Task, fut: Future) -> None:

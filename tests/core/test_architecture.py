@@ -36,4 +36,6 @@ def test_core_is_qt_free(path):
 @pytest.mark.parametrize("path", sorted(PKG.rglob("*.py")), ids=lambda p: str(p.relative_to(PKG)))
 def test_absolute_imports_only(path):
     rel = [(line, n) for line, n in _imports(path) if n.startswith(".")]
-    assert not rel, f"{path.relative_to(PKG)} uses relative imports (PyInstaller runs __main__ as a script): {rel}"
+    assert not rel, (
+        f"{path.relative_to(PKG)} uses relative imports (PyInstaller runs __main__ as a script): {rel}"
+    )

@@ -23,22 +23,29 @@ def test_categories_and_defaults_are_consistent():
     assert all(":" in iri for iri in list(DEFAULT_VERBS) + list(DEFAULT_TYPES))
 
 
-@pytest.mark.parametrize(("verb", "type_", "expected"), [
-    ("https://w3id.org/xapi/video/verbs/played", None, "video"),
-    (ADL + "verbs/completed", "https://w3id.org/xapi/video/activity-type/video", "video"),
-    (ADL + "verbs/answered", ADL + "activities/question", "assessment"),
-    (ADL + "verbs/answered", None, "assessment"),
-    (ADL + "verbs/completed", "http://id.tincanapi.com/activitytype/school-assignment", "assignment"),
-    ("http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/activitytype/forum-topic", "forum"),
-    ("http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/activitytype/lms/course", "navigation"),
-    (ADL + "verbs/launched", "https://w3id.org/xapi/cmi5/activitytype/block", "navigation"),
-    ("http://activitystrea.ms/schema/1.0/watch", None, "video"),
-    (ADL + "verbs/completed", None, "other"),  # a generic verb says nothing by itself
-    # the last path segment is never an identity:
-    ("https://example.org/my/verbs/played", "https://example.org/types/video", "other"),
-    ("https://w3id.org/xapi/video/verbs/completed", None, "other"),
-    (None, None, "other"),
-])
+@pytest.mark.parametrize(
+    ("verb", "type_", "expected"),
+    [
+        ("https://w3id.org/xapi/video/verbs/played", None, "video"),
+        (ADL + "verbs/completed", "https://w3id.org/xapi/video/activity-type/video", "video"),
+        (ADL + "verbs/answered", ADL + "activities/question", "assessment"),
+        (ADL + "verbs/answered", None, "assessment"),
+        (ADL + "verbs/completed", "http://id.tincanapi.com/activitytype/school-assignment", "assignment"),
+        ("http://id.tincanapi.com/verb/viewed", "http://id.tincanapi.com/activitytype/forum-topic", "forum"),
+        (
+            "http://id.tincanapi.com/verb/viewed",
+            "http://id.tincanapi.com/activitytype/lms/course",
+            "navigation",
+        ),
+        (ADL + "verbs/launched", "https://w3id.org/xapi/cmi5/activitytype/block", "navigation"),
+        ("http://activitystrea.ms/schema/1.0/watch", None, "video"),
+        (ADL + "verbs/completed", None, "other"),  # a generic verb says nothing by itself
+        # the last path segment is never an identity:
+        ("https://example.org/my/verbs/played", "https://example.org/types/video", "other"),
+        ("https://w3id.org/xapi/video/verbs/completed", None, "other"),
+        (None, None, "other"),
+    ],
+)
 def test_default_mapping(verb, type_, expected):
     assert load_mapping().category(verb, type_) == expected
 
@@ -50,8 +57,9 @@ def test_type_wins_over_verb():
 
 
 def test_overrides_are_saved_and_win(db):
-    save_mapping(db, {"https://example.org/verbs/posted": "forum"},
-                 {ADL + "activities/assessment": "assignment"})
+    save_mapping(
+        db, {"https://example.org/verbs/posted": "forum"}, {ADL + "activities/assessment": "assignment"}
+    )
     m = load_mapping(db)
     assert m.category("https://example.org/verbs/posted", None) == "forum"
     assert m.category(ADL + "verbs/answered", ADL + "activities/assessment") == "assignment"
@@ -60,11 +68,14 @@ def test_overrides_are_saved_and_win(db):
     assert load_mapping(db).category(ADL + "verbs/answered", ADL + "activities/assessment") == "assessment"
 
 
-@pytest.mark.parametrize(("verbs", "types"), [
-    ({"https://x.org/v": "videos"}, {}),
-    ({}, {"not an iri": "video"}),
-    ({"https://x.org/v": None}, {}),
-])
+@pytest.mark.parametrize(
+    ("verbs", "types"),
+    [
+        ({"https://x.org/v": "videos"}, {}),
+        ({}, {"not an iri": "video"}),
+        ({"https://x.org/v": None}, {}),
+    ],
+)
 def test_bad_overrides_are_refused(db, verbs, types):
     with pytest.raises(ValueError):
         save_mapping(db, verbs, types)

@@ -9,8 +9,8 @@ import os
 import sqlite3
 
 import pytest
-
 from test_importer_helpers import stmt, write_jsonl
+
 from learnalytics_desktop.cli import main
 
 KEYS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided")
@@ -24,8 +24,10 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def src(tmp_path):
-    return write_jsonl(tmp_path / "s.jsonl", [stmt(1), stmt(2), stmt(1), {"actor": {}},
-                                              dict(stmt(3), id="=HYPERLINK(\"http://evil\")")])
+    return write_jsonl(
+        tmp_path / "s.jsonl",
+        [stmt(1), stmt(2), stmt(1), {"actor": {}}, dict(stmt(3), id='=HYPERLINK("http://evil")')],
+    )
 
 
 def test_import_json_contract(capsys, tmp_path, src):
@@ -53,11 +55,20 @@ def test_import_cannot_run_exits_2_with_one_line(capsys, tmp_path, src):
     assert code == 2 and "--key-file" in err
     short = tmp_path / "short.key"
     short.write_text("abcd")
-    code, _, err = run(capsys, "import", "--db", str(tmp_path / "x.db"), str(src), "--pseudonymize",
-                       "--key-file", str(short))
+    code, _, err = run(
+        capsys, "import", "--db", str(tmp_path / "x.db"), str(src), "--pseudonymize", "--key-file", str(short)
+    )
     assert code == 2 and "at least 32" in err
-    code, _, err = run(capsys, "import", "--db", str(tmp_path / "x.db"), str(src), "--pseudonymize",
-                       "--key-file", str(tmp_path / "nokey"))
+    code, _, err = run(
+        capsys,
+        "import",
+        "--db",
+        str(tmp_path / "x.db"),
+        str(src),
+        "--pseudonymize",
+        "--key-file",
+        str(tmp_path / "nokey"),
+    )
     assert code == 2 and "keygen" in err
 
 
@@ -70,8 +81,17 @@ def test_keygen_and_pseudonymised_import(capsys, tmp_path, src):
     assert len(bytes.fromhex(key.read_text().strip())) == 32
     code, _, err = run(capsys, "keygen", "--key-file", str(key))
     assert code == 2 and "already exists" in err
-    code, out, _ = run(capsys, "import", "--db", str(tmp_path / "p.db"), str(src), "--pseudonymize",
-                       "--key-file", str(key), "--json")
+    code, out, _ = run(
+        capsys,
+        "import",
+        "--db",
+        str(tmp_path / "p.db"),
+        str(src),
+        "--pseudonymize",
+        "--key-file",
+        str(key),
+        "--json",
+    )
     assert code == 0 and json.loads(out)["pseudonymized"] is True
     conn = sqlite3.connect(tmp_path / "p.db")
     assert {r[0][:7] for r in conn.execute("SELECT ifi FROM actors")} == {"pseudo:"}
@@ -87,7 +107,9 @@ def test_validate_exit_codes_and_json(capsys, tmp_path, src):
     data = json.loads(out)
     assert (data["read"], data["valid"], data["invalid"]) == (5, 3, 2)
     bad = [r for r in data["results"] if not r["ok"]]
-    assert {r["location"] for r in bad} == {"line 4", "line 5"} and all(r["rule"] and r["reason"] for r in bad)
+    assert {r["location"] for r in bad} == {"line 4", "line 5"} and all(
+        r["rule"] and r["reason"] for r in bad
+    )
     code, out, _ = run(capsys, "validate", "--quiet", str(src))
     assert code == 1 and ": ok " not in out and out.count("INVALID") == 2
     code, _, err = run(capsys, "validate", str(tmp_path / "none.json"))
@@ -108,7 +130,7 @@ def test_rejects_listing_and_safe_csv(capsys, tmp_path, src):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["import_id", "source", "location", "statement_id", "rule", "reason", "excerpt"]
     ids = [r[3] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://evil\")" in ids  # neutralised formula
+    assert '\'=HYPERLINK("http://evil")' in ids  # neutralised formula
     for row in rows[1:]:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
     code, out, _ = run(capsys, "rejects", "--db", str(db), "--json")

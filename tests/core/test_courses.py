@@ -20,15 +20,21 @@ from learnalytics_desktop.core.courses import (
 @pytest.fixture
 def two(db):
     b = EventBuilder(db)
-    c1 = b.course("https://lms.example.edu/course/ida101/2025-autumn", "Introduction to Data Analysis (Autumn 2025)")
-    c2 = b.course("https://lms.example.edu/course/ida101/2026-autumn", "Introduction to Data Analysis (Autumn 2026)")
+    c1 = b.course(
+        "https://lms.example.edu/course/ida101/2025-autumn", "Introduction to Data Analysis (Autumn 2025)"
+    )
+    c2 = b.course(
+        "https://lms.example.edu/course/ida101/2026-autumn", "Introduction to Data Analysis (Autumn 2026)"
+    )
     students = [b.student(f"s{i}") for i in range(20)]
     # c1: one stray statement weeks early (a teacher trying it out), then 20 students over
     # 10 weeks from Wednesday 2025-09-17, and one statement half a year later
     b.event(students[0], c1, "2025-08-01T10:00:00Z", "reading")
     for i, s in enumerate(students):
         for week in range(10):
-            b.event(s, c1, datetime(2025, 9, 17, 9, tzinfo=UTC) + timedelta(days=7 * week, hours=i), "reading")
+            b.event(
+                s, c1, datetime(2025, 9, 17, 9, tzinfo=UTC) + timedelta(days=7 * week, hours=i), "reading"
+            )
     b.event(students[1], c1, "2026-03-01T10:00:00Z", "reading")
     b.event(students[2], c1, "2025-09-20T10:00:00Z", "reading", voided=1)
     b.enrol(b.student("never"), c1)

@@ -49,25 +49,41 @@ def add_model(conn, model_id: str, week: int, created: str, active: int = 0) -> 
     )
 
 
-def add_run(conn, course, model_id: str, week: int, created: str, seed: int, *, as_of=None) -> tuple[int, dict]:
+def add_run(
+    conn, course, model_id: str, week: int, created: str, seed: int, *, as_of=None
+) -> tuple[int, dict]:
     """A stored run with random risks; returns its id and {actor: (risk, level)}."""
     as_of = as_of or course.as_of_week(week)
     actors = compute_features(conn, course.id, as_of).index.tolist()
     risks = np.random.default_rng(seed).beta(1.2, 2.5, len(actors)).round(4)
     levels = risk_level(risks)
-    run = conn.execute("INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES (?,?,?,?,?)",
-                       (model_id, course.id, week, as_of.isoformat(), created)).lastrowid
-    reasons = [[f"reason {i} of {a}" + (" (raises risk)" if i == 0 else "") for i in range(4)] for a in actors]
-    conn.executemany("INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
-                     [(run, a, float(r), lv, json.dumps(rs)) for a, r, lv, rs in zip(actors, risks, levels, reasons, strict=True)])
+    run = conn.execute(
+        "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES (?,?,?,?,?)",
+        (model_id, course.id, week, as_of.isoformat(), created),
+    ).lastrowid
+    reasons = [
+        [f"reason {i} of {a}" + (" (raises risk)" if i == 0 else "") for i in range(4)] for a in actors
+    ]
+    conn.executemany(
+        "INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
+        [
+            (run, a, float(r), lv, json.dumps(rs))
+            for a, r, lv, rs in zip(actors, risks, levels, reasons, strict=True)
+        ],
+    )
     return run, {a: (float(r), lv) for a, r, lv in zip(actors, risks, levels, strict=True)}
 
 
 def sql_students(conn, cid, as_of) -> set[int]:
-    return {r[0] for r in conn.execute(
-        "SELECT u.actor FROM (SELECT actor FROM enrolments WHERE course = ?1 UNION "
-        "SELECT actor FROM statements WHERE course = ?1 AND voided = 0 AND is_voiding = 0 AND ts < ?2) u "
-        "JOIN actors a ON a.id = u.actor WHERE a.kind != 'group'", (cid, to_ms(as_of)))}
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT u.actor FROM (SELECT actor FROM enrolments WHERE course = ?1 UNION "
+            "SELECT actor FROM statements WHERE course = ?1 AND voided = 0 AND is_voiding = 0 AND ts < ?2) u "
+            "JOIN actors a ON a.id = u.actor WHERE a.kind != 'group'",
+            (cid, to_ms(as_of)),
+        )
+    }
 
 
 # -- scoring status -----------------------------------------------------------------------------
@@ -85,9 +101,18 @@ def test_scoring_status_says_what_is_missing(demo):
     add_run(conn, course, "m-old", WEEK, "2026-10-27T09:00:00Z", 1)  # not the active model
     assert dashboard.scoring_status(conn, cid, WEEK).state == "not_scored"
     first, _ = add_run(conn, course, "m-new", WEEK, "2026-10-27T10:00:00Z", 2)
-    mid_week, _ = add_run(conn, course, "m-new", WEEK, "2026-10-28T10:00:00Z", 3,
-                          as_of=course.as_of_week(WEEK) + timedelta(days=2))
-    add_run(conn, course, "m-new", WEEK, "2026-10-29T10:00:00Z", 4, as_of=course.as_of_week(WEEK + 1))  # week 7
+    mid_week, _ = add_run(
+        conn,
+        course,
+        "m-new",
+        WEEK,
+        "2026-10-28T10:00:00Z",
+        3,
+        as_of=course.as_of_week(WEEK) + timedelta(days=2),
+    )
+    add_run(
+        conn, course, "m-new", WEEK, "2026-10-29T10:00:00Z", 4, as_of=course.as_of_week(WEEK + 1)
+    )  # week 7
     status = dashboard.scoring_status(conn, cid, WEEK)
     assert status.state == "scored" and status.run_id == mid_week != first
     conn.execute("UPDATE models SET active = 1 WHERE id = 'm-old'")  # pinned
@@ -107,10 +132,14 @@ def test_overview_numbers_equal_independent_computations(demo):
     assert o.as_of == as_of and o.status.run_id == run
     students = sql_students(conn, cid, as_of)
     assert o.students == len(students) == 44
-    active = {r[0] for r in conn.execute(
-        "SELECT DISTINCT s.actor FROM v_events s JOIN actors a ON a.id = s.actor "
-        "WHERE s.course = ? AND s.ts >= ? AND s.ts < ? AND a.kind != 'group'",
-        (cid, to_ms(as_of - timedelta(days=7)), to_ms(as_of)))}
+    active = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT s.actor FROM v_events s JOIN actors a ON a.id = s.actor "
+            "WHERE s.course = ? AND s.ts >= ? AND s.ts < ? AND a.kind != 'group'",
+            (cid, to_ms(as_of - timedelta(days=7)), to_ms(as_of)),
+        )
+    }
     assert o.active_this_week == len(active) > 0
     eng = engagement_score(compute_features(conn, cid, as_of), load_weights(conn))
     assert o.avg_engagement == pytest.approx(eng.mean())
@@ -139,7 +168,9 @@ def test_completion_by_category_matches_a_statement_by_statement_count(demo):
     rows = conn.execute(
         "SELECT s.actor, a.iri, v.iri, a.type_iri, s.completion, s.score_scaled, s.score_raw, s.late "
         "FROM statements s JOIN verbs v ON v.id = s.verb JOIN activities a ON a.id = s.object "
-        "WHERE s.course = ? AND s.ts < ? AND s.voided = 0 AND s.is_voiding = 0", (cid, to_ms(as_of))).fetchall()
+        "WHERE s.course = ? AND s.ts < ? AND s.voided = 0 AND s.is_voiding = 0",
+        (cid, to_ms(as_of)),
+    ).fetchall()
     item_category: dict[str, str] = {}
     done: set[tuple[int, str]] = set()
     for actor, item, verb, type_iri, *_ in rows:  # the demo's types are all mapped: the type decides
@@ -149,9 +180,16 @@ def test_completion_by_category_matches_a_statement_by_statement_count(demo):
         if actor not in students:
             continue
         cat = item_category[item]
-        ok = (completion == 1 or (cat == "video" and verb.endswith("/completed")) or cat == "reading"
-              or (cat == "assessment" and (scaled is not None or raw is not None or verb.endswith(("/passed", "/failed"))))
-              or (cat == "assignment" and (verb.endswith("/submit") or late is not None)))
+        ok = (
+            completion == 1
+            or (cat == "video" and verb.endswith("/completed"))
+            or cat == "reading"
+            or (
+                cat == "assessment"
+                and (scaled is not None or raw is not None or verb.endswith(("/passed", "/failed")))
+            )
+            or (cat == "assignment" and (verb.endswith("/submit") or late is not None))
+        )
         if ok:
             done.add((actor, item))
     got = dashboard.completion_by_category(conn, cid, as_of).set_index("category")
@@ -190,12 +228,17 @@ def test_small_cells_are_suppressed(demo):
     add_model(conn, "m1", WEEK, "2026-10-27T00:00:00Z")
     run, truth = add_run(conn, course, "m1", WEEK, "2026-10-27T09:00:00Z", 6)
     conn.execute("UPDATE scores SET level = 'low' WHERE run_id = ?", (run,))
-    conn.execute("UPDATE scores SET level = 'moderate' WHERE run_id = ? AND actor IN "
-                 "(SELECT actor FROM scores WHERE run_id = ? LIMIT 3)", (run, run))
+    conn.execute(
+        "UPDATE scores SET level = 'moderate' WHERE run_id = ? AND actor IN "
+        "(SELECT actor FROM scores WHERE run_id = ? LIMIT 3)",
+        (run, run),
+    )
     o = dashboard.course_overview(conn, cid, WEEK)
     levels = o.levels.set_index("level")
     assert levels.loc["moderate", "students"] == 3 and o.count_text(3) == "<5"
-    assert math.isnan(levels.loc["moderate", "share"]) and levels.loc["low", "share"] == pytest.approx(41 / 44)
+    assert math.isnan(levels.loc["moderate", "share"]) and levels.loc["low", "share"] == pytest.approx(
+        41 / 44
+    )
     assert levels.loc["high", "students"] == 0 and levels.loc["high", "share"] == 0.0  # zero reveals no one
     set_small_cell_threshold(conn, 50)  # the whole course (44) is now a small cell
     o = dashboard.course_overview(conn, cid, WEEK)
@@ -215,17 +258,27 @@ def test_risk_table_is_the_latest_run_with_features_at_its_as_of(demo):
     table = dashboard.risk_table(conn, cid, WEEK)
     assert table.attrs["status"].run_id == run and len(table) == len(truth) == 44
     assert table["risk_score"].is_monotonic_decreasing
-    assert {a: (r, lv) for a, r, lv in zip(table.actor, table.risk_score, table.risk_level, strict=True)} == truth
-    assert table["risk_level"].cat.ordered and list(table["risk_level"].cat.categories) == ["low", "moderate", "high"]
+    assert {
+        a: (r, lv) for a, r, lv in zip(table.actor, table.risk_score, table.risk_level, strict=True)
+    } == truth
+    assert table["risk_level"].cat.ordered and list(table["risk_level"].cat.categories) == [
+        "low",
+        "moderate",
+        "high",
+    ]
     features = compute_features(conn, cid, course.as_of_week(WEEK))
     eng = engagement_score(features, load_weights(conn))
     indexed = table.set_index("actor")
     np.testing.assert_allclose(indexed["engagement"], eng.reindex(indexed.index))
-    np.testing.assert_allclose(indexed["days_since_last_activity"], features["days_since_last_activity"].reindex(indexed.index))
+    np.testing.assert_allclose(
+        indexed["days_since_last_activity"], features["days_since_last_activity"].reindex(indexed.index)
+    )
     labels = dict(conn.execute("SELECT id, label FROM actors").fetchall())
     assert all(labels[a] == s for a, s in zip(table.actor, table.student, strict=True))
     a = int(table.actor.iloc[0])
-    assert table.top_reasons.iloc[0] == "; ".join(f"reason {i} of {a}" for i in range(3))  # "(raises risk)" implied
+    assert table.top_reasons.iloc[0] == "; ".join(
+        f"reason {i} of {a}" for i in range(3)
+    )  # "(raises risk)" implied
     assert table.reasons.iloc[0][0] == f"reason 0 of {a} (raises risk)"
 
 
@@ -239,16 +292,28 @@ def test_student_timeline_never_looks_past_as_of(demo):
     add_model(conn, "m6", WEEK, "2026-10-27T00:00:00Z")
     run6, _ = add_run(conn, course, "m6", WEEK, "2026-10-27T09:00:00Z", 10)
     as_of = course.as_of_week(4)
-    busiest = conn.execute("SELECT actor, count(*) n FROM v_events WHERE course = ? AND ts < ? GROUP BY actor ORDER BY n DESC",
-                           (cid, to_ms(as_of))).fetchone()[0]
+    busiest = conn.execute(
+        "SELECT actor, count(*) n FROM v_events WHERE course = ? AND ts < ? GROUP BY actor ORDER BY n DESC",
+        (cid, to_ms(as_of)),
+    ).fetchone()[0]
     t = dashboard.student_timeline(conn, busiest, cid, as_of, limit=25)
-    assert len(t.events) == 25 and t.events["time"].is_monotonic_decreasing and (t.events["time"] < as_of).all()
-    total = conn.execute("SELECT count(*) FROM v_events WHERE actor = ? AND course = ? AND ts < ?",
-                         (busiest, cid, to_ms(as_of))).fetchone()[0]
-    assert t.total_events == total and t.weekly["events"].sum() == total and t.weekly["week"].tolist() == [1, 2, 3, 4]
+    assert (
+        len(t.events) == 25 and t.events["time"].is_monotonic_decreasing and (t.events["time"] < as_of).all()
+    )
+    total = conn.execute(
+        "SELECT count(*) FROM v_events WHERE actor = ? AND course = ? AND ts < ?",
+        (busiest, cid, to_ms(as_of)),
+    ).fetchone()[0]
+    assert (
+        t.total_events == total
+        and t.weekly["events"].sum() == total
+        and t.weekly["week"].tolist() == [1, 2, 3, 4]
+    )
     for w in (1, 4):
-        n = conn.execute("SELECT count(*) FROM v_events WHERE actor = ? AND course = ? AND ts >= ? AND ts < ?",
-                         (busiest, cid, to_ms(course.as_of_week(w - 1)), to_ms(course.as_of_week(w)))).fetchone()[0]
+        n = conn.execute(
+            "SELECT count(*) FROM v_events WHERE actor = ? AND course = ? AND ts >= ? AND ts < ?",
+            (busiest, cid, to_ms(course.as_of_week(w - 1)), to_ms(course.as_of_week(w))),
+        ).fetchone()[0]
         assert t.weekly.set_index("week").loc[w, "events"] == n
     assert t.risk["run_id"].tolist() == [run4]  # the week-6 run is after as_of
     assert t.latest == {} or t.latest["risk_level"] == truth4[busiest][1]
@@ -271,12 +336,18 @@ def test_student_compare_uses_the_course_distribution(demo):
     assert row["percentile"] == pytest.approx(100 * (below + equal / 2))
     assert f"higher than {100 * below:.0f}% of the course" in row["words"] and "active days" in row["words"]
     choices = dashboard.student_choices(conn, cid, as_of)
-    assert set(choices["actor"]) == set(features.index) and choices["student"].str.lower().is_monotonic_increasing
+    assert (
+        set(choices["actor"]) == set(features.index)
+        and choices["student"].str.lower().is_monotonic_increasing
+    )
 
 
 def test_percentile_words_in_plain_language():
     assert dashboard.percentile_words(5.0, [1, 2, 3, 4, 5]) == (90.0, "higher than 80% of the course")
-    assert dashboard.percentile_words(1.0, [1, 2, 3, 4, 5, float("nan")]) == (10.0, "lower than 80% of the course")
+    assert dashboard.percentile_words(1.0, [1, 2, 3, 4, 5, float("nan")]) == (
+        10.0,
+        "lower than 80% of the course",
+    )
     assert dashboard.percentile_words(3.0, [3, 3]) == (50.0, "in the middle of the course")
     pct, words = dashboard.percentile_words(float("nan"), [1, 2])
     assert math.isnan(pct) and words == "nothing to compare yet"
@@ -295,17 +366,25 @@ def test_export_writes_safe_csv_and_an_audit_entry(demo, tmp_path):
     add_model(conn, "m1", WEEK, "2026-10-27T00:00:00Z")
     run, _ = add_run(conn, course, "m1", WEEK, "2026-10-27T09:00:00Z", 8)
     table = dashboard.risk_table(conn, cid, WEEK)
-    table.loc[0, "reasons"] = ["=HYPERLINK(\"x\")", "second"]
+    table.loc[0, "reasons"] = ['=HYPERLINK("x")', "second"]
     shown = table.iloc[[3, 0, 1]]
     path = tmp_path / "risk.csv"
-    assert dashboard.export_risk_table(conn, path, shown, course_id=cid, week=WEEK, run_id=run, filtered=True) == 3
+    assert (
+        dashboard.export_risk_table(conn, path, shown, course_id=cid, week=WEEK, run_id=run, filtered=True)
+        == 3
+    )
     back = pd.read_csv(path, encoding="utf-8-sig")
     assert list(back.columns) == list(dashboard.EXPORT_COLUMNS.values())
     assert back["student"].tolist() == shown["student"].tolist()
-    assert back.loc[1, "reasons"] == "'=HYPERLINK(\"x\"); second"  # formula neutralised
+    assert back.loc[1, "reasons"] == '\'=HYPERLINK("x"); second'  # formula neutralised
     assert back["risk_score"].tolist() == pytest.approx(shown["risk_score"].tolist())
     entry = list_exports(conn)[0]
-    assert entry["what"] == "risk_table" and entry["rows"] == 3 and entry["run_id"] == run and entry["filtered"] is True
+    assert (
+        entry["what"] == "risk_table"
+        and entry["rows"] == 3
+        and entry["run_id"] == run
+        and entry["filtered"] is True
+    )
     assert not any(s in json.dumps(entry) for s in shown["student"])  # no learner identifier in the log
     with pytest.raises(ValueError, match="no column"):
         dashboard.export_risk_table(conn, path, shown.drop(columns=["engagement"]), course_id=cid, week=WEEK)

@@ -53,7 +53,7 @@ def test_content_is_valid_xapi_with_the_untidiness_of_real_exports(tmp_path):
     assert formats == {".jsonl", ".json", ".zip"}
     assert any("lrs-page" in p.name for p in files.xapi_files)
     bad, ok, kinds, offsets, verbs, without_id = Counter(), 0, Counter(), Counter(), Counter(), 0
-    for name, s in _records(files):
+    for _name, s in _records(files):
         if s is None:
             bad["not json"] += 1
             continue
@@ -72,8 +72,20 @@ def test_content_is_valid_xapi_with_the_untidiness_of_real_exports(tmp_path):
     assert set(kinds) == {"account", "mbox", "mbox_sha1sum", "openid"}
     assert kinds["account"] > kinds["mbox"] > 0
     assert {"Z", "+01:00", "-05:00"} <= set(offsets)
-    assert {"played", "paused", "completed", "passed", "failed", "submit", "launched", "terminated", "voided",
-            "replied", "post", "experienced"} <= set(verbs)
+    assert {
+        "played",
+        "paused",
+        "completed",
+        "passed",
+        "failed",
+        "submit",
+        "launched",
+        "terminated",
+        "voided",
+        "replied",
+        "post",
+        "experienced",
+    } <= set(verbs)
     assert 0 < without_id < ok * 0.06
     assert ok == files.counts["statements_generated"] + files.counts["duplicates"] + files.counts["voided"]
 
@@ -104,7 +116,8 @@ def test_demo_database(tmp_path):
     conn = open_db(demo.path)
     try:
         read, stored, dup, rej, voided = conn.execute(
-            "SELECT sum(read), sum(stored), sum(duplicates), sum(rejected), sum(voided) FROM imports").fetchone()
+            "SELECT sum(read), sum(stored), sum(duplicates), sum(rejected), sum(voided) FROM imports"
+        ).fetchone()
         assert read == stored + dup + rej and rej == 10 and voided == 2
         assert dup == files.counts["duplicates"]
         for target in files.voided_ids:
@@ -122,11 +135,13 @@ def test_demo_database(tmp_path):
             aid = demo.actor_id(conn, st)
             if st.kind == "openid" or not st.in_roster:
                 continue  # an openid matches no roster row: the roster adds a second actor
-            enrolled = conn.execute("SELECT source FROM enrolments WHERE course = ? AND actor = ?",
-                                    (past, aid)).fetchone()
+            enrolled = conn.execute(
+                "SELECT source FROM enrolments WHERE course = ? AND actor = ?", (past, aid)
+            ).fetchone()
             assert enrolled == ("roster",), st
-            grade = conn.execute("SELECT final_grade, result FROM outcomes WHERE course = ? AND actor = ?",
-                                 (past, aid)).fetchone()
+            grade = conn.execute(
+                "SELECT final_grade, result FROM outcomes WHERE course = ? AND actor = ?", (past, aid)
+            ).fetchone()
             assert grade == (st.final_grade, st.result), st
         attrs = conn.execute("SELECT DISTINCT key FROM attributes ORDER BY key").fetchall()
         assert attrs == [("Age band",), ("Study mode",)]

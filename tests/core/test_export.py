@@ -58,7 +58,7 @@ def test_numpy_and_pandas_values():
 def test_csv_has_bom_crlf_and_round_trips(tmp_path):
     path = tmp_path / "out.csv"
     rows = [
-        {"student": "Zoë Ærø", "note": "=WEBSERVICE(\"x\")", "grade": -4.5, "text": 'a "quoted", line\nbreak'},
+        {"student": "Zoë Ærø", "note": '=WEBSERVICE("x")', "grade": -4.5, "text": 'a "quoted", line\nbreak'},
         {"student": "@alice", "note": None, "grade": 70, "text": "ok"},
     ]
     n = write_csv_atomic(path, rows)
@@ -68,7 +68,7 @@ def test_csv_has_bom_crlf_and_round_trips(tmp_path):
     assert b"\r\n" in raw
     parsed = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert parsed[0] == ["student", "note", "grade", "text"]
-    assert parsed[1] == ["Zoë Ærø", "'=WEBSERVICE(\"x\")", "-4.5", 'a "quoted", line\nbreak']
+    assert parsed[1] == ["Zoë Ærø", '\'=WEBSERVICE("x")', "-4.5", 'a "quoted", line\nbreak']
     assert parsed[2] == ["'@alice", "", "70", "ok"]
 
 

@@ -87,11 +87,18 @@ def test_known_values_for_a_busy_student(course):
     assert a.forum_posts == 1
     assert a.assignments_submitted == 2
     assert a.late_submissions == 1
-    assert a.days_since_last_activity == pytest.approx((AS_OF - at("2026-01-16T12:00:00Z")).total_seconds() / 86400)
+    assert a.days_since_last_activity == pytest.approx(
+        (AS_OF - at("2026-01-16T12:00:00Z")).total_seconds() / 86400
+    )
     gaps = np.array([2, 3, 2, 2, 1, 1, 3.0])  # between active days, then the open gap to the 19th
     assert a.regularity_score == pytest.approx(1 - gaps.std() / gaps.mean())
     assert a.events_video == 4 and a.events_assessment == 4 and a.events_forum == 2
-    assert a.events_assignment == 2 and a.events_reading == 1 and a.events_navigation == 1 and a.events_other == 0
+    assert (
+        a.events_assignment == 2
+        and a.events_reading == 1
+        and a.events_navigation == 1
+        and a.events_other == 0
+    )
     assert a.events_last_7_days == 5  # 12th..18th
 
 
@@ -126,8 +133,9 @@ def test_as_of_is_strict_and_never_the_wall_clock(course):
 
 def test_naive_as_of_means_utc(course):
     naive = AS_OF.replace(tzinfo=None)
-    pd.testing.assert_frame_equal(compute_features(course["db"], course["c"], naive),
-                                  compute_features(course["db"], course["c"], AS_OF))
+    pd.testing.assert_frame_equal(
+        compute_features(course["db"], course["c"], naive), compute_features(course["db"], course["c"], AS_OF)
+    )
 
 
 def test_category_mapping_overrides_are_used(course):
@@ -179,8 +187,14 @@ def test_engagement_score_default_weights_and_normalisation(course):
     assert s[course["ann"]] > s[course["bob"]] > s[course["cat"]] == 0.0
     a = f.loc[course["ann"]]
     p95 = np.percentile(f["total_time_minutes"], 95)
-    expected = (0.20 * a.regularity_score + 0.15 * 0.5 + 0.20 * a.quiz_avg_score + 0.10 * (1 / 20)
-                + 0.15 * min(a.total_time_minutes / p95, 1) + 0.20 * (1 - a.days_since_last_activity / 14))
+    expected = (
+        0.20 * a.regularity_score
+        + 0.15 * 0.5
+        + 0.20 * a.quiz_avg_score
+        + 0.10 * (1 / 20)
+        + 0.15 * min(a.total_time_minutes / p95, 1)
+        + 0.20 * (1 - a.days_since_last_activity / 14)
+    )
     assert s[course["ann"]] == pytest.approx(expected, abs=0.0006)
     only_quiz = engagement_score(f, {"quiz_avg_score": 3})
     assert only_quiz[course["ann"]] == pytest.approx(round(a.quiz_avg_score, 3))
@@ -231,8 +245,9 @@ def test_ms_helper():
 def test_unpacked_read_path_gives_the_same_table(course):
     """Huge ids do not fit the packed fetch; the plain one must agree with it."""
     packed = compute_features(course["db"], course["c"], AS_OF)
-    course["db"].execute("INSERT INTO actors(id, ifi, kind, label) VALUES (?, 'account:h|huge', 'account', 'huge')",
-                         (1 << 40,))
+    course["db"].execute(
+        "INSERT INTO actors(id, ifi, kind, label) VALUES (?, 'account:h|huge', 'account', 'huge')", (1 << 40,)
+    )
     pd.testing.assert_frame_equal(compute_features(course["db"], course["c"], AS_OF), packed)
 
 
@@ -240,9 +255,13 @@ def test_huge_ids_in_the_data(course):
     """Ids far beyond any lookup table (an old database after many erasures) still work."""
     db, b, c = course["db"], course["b"], course["c"]
     before = compute_features(db, c, AS_OF)
-    db.execute("INSERT INTO actors(id, ifi, kind, label) VALUES (?, 'account:h|big', 'account', 'big')", (1 << 45,))
-    db.execute("INSERT INTO activities(id, iri, type_iri) VALUES (?, 'https://x.example/video/big', ?)",
-               (1 << 44, "https://w3id.org/xapi/video/activity-type/video"))
+    db.execute(
+        "INSERT INTO actors(id, ifi, kind, label) VALUES (?, 'account:h|big', 'account', 'big')", (1 << 45,)
+    )
+    db.execute(
+        "INSERT INTO activities(id, iri, type_iri) VALUES (?, 'https://x.example/video/big', ?)",
+        (1 << 44, "https://w3id.org/xapi/video/activity-type/video"),
+    )
     b.event(1 << 45, c, "2026-01-06T10:00:00Z", "video", verb="played", obj="https://x.example/video/big")
     after = compute_features(db, c, AS_OF)
     assert after.loc[1 << 45, "events_video"] == 1 and after.loc[1 << 45, "video_completion_rate"] == 0

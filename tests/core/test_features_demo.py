@@ -8,7 +8,12 @@ import pytest
 from factories import make_demo_db
 
 from learnalytics_desktop.core.courses import get_course
-from learnalytics_desktop.core.features import compute_features, engagement_score, student_events, weekly_series
+from learnalytics_desktop.core.features import (
+    compute_features,
+    engagement_score,
+    student_events,
+    weekly_series,
+)
 from learnalytics_desktop.core.outcomes import at_risk_labels
 from learnalytics_desktop.core.store import open_db
 
@@ -27,8 +32,11 @@ def test_students_who_stop_in_week_3_rank_high_at_week_5(demo):
     course = get_course(conn, cid)
     as_of = course.as_of_week(5)
     f = compute_features(conn, cid, as_of)
-    stopped = [s for s in d.files.students_of("2025-autumn")
-               if s.fade_week == 3 and s.last_active is not None and s.last_active < course.as_of_week(3)]
+    stopped = [
+        s
+        for s in d.files.students_of("2025-autumn")
+        if s.fade_week == 3 and s.last_active is not None and s.last_active < course.as_of_week(3)
+    ]
     assert len(stopped) >= 3
     ids = [d.actor_id(conn, s) for s in stopped]
     assert (f.loc[ids, "days_since_last_activity"] >= 14).all()
@@ -44,7 +52,9 @@ def test_students_who_never_started_are_there_with_nothing(demo):
         cid = d.course_id(conn, key)
         never = [s for s in d.files.students_of(key) if s.never_started]
         f = compute_features(conn, cid, get_course(conn, cid).as_of_week(4))
-        assert len(f) == len(d.files.students_of(key)) + sum(s.kind == "openid" for s in d.files.students_of(key))
+        assert len(f) == len(d.files.students_of(key)) + sum(
+            s.kind == "openid" for s in d.files.students_of(key)
+        )
         for s in never:
             row = f.loc[d.actor_id(conn, s)]
             assert row.total_events == 0 and row.days_since_last_activity == pytest.approx(28.0)
@@ -66,9 +76,14 @@ def test_voided_statements_do_not_count(demo):
     cid = d.course_id(conn, "2025-autumn")
     end = get_course(conn, cid).as_of_week(13)
     f = compute_features(conn, cid, end)
-    assert f["total_events"].sum() == conn.execute(
-        "SELECT count(*) FROM v_events v JOIN actors a ON a.id = v.actor WHERE course = ? AND ts < ? "
-        "AND a.kind != 'group'", (cid, int(end.timestamp() * 1000))).fetchone()[0]
+    assert (
+        f["total_events"].sum()
+        == conn.execute(
+            "SELECT count(*) FROM v_events v JOIN actors a ON a.id = v.actor WHERE course = ? AND ts < ? "
+            "AND a.kind != 'group'",
+            (cid, int(end.timestamp() * 1000)),
+        ).fetchone()[0]
+    )
     for target in d.files.voided_ids:
         actor, ts = conn.execute("SELECT actor, ts FROM statements WHERE id = ?", (target,)).fetchone()
         events = student_events(conn, actor, cid, end, limit=10_000)
@@ -86,9 +101,14 @@ def test_features_carry_signal_about_outcomes(demo):
     score = engagement_score(both)
     at_risk, fine = score[both.at_risk == 1], score[both.at_risk == 0]
     # probability that a random at-risk student scores below a random other one (an AUC)
-    auc = (np.less.outer(at_risk.to_numpy(), fine.to_numpy()).mean()
-           + 0.5 * np.equal.outer(at_risk.to_numpy(), fine.to_numpy()).mean())
+    auc = (
+        np.less.outer(at_risk.to_numpy(), fine.to_numpy()).mean()
+        + 0.5 * np.equal.outer(at_risk.to_numpy(), fine.to_numpy()).mean()
+    )
     assert 0.65 < auc < 0.99
-    assert both.loc[both.at_risk == 1, "quiz_avg_score"].mean() < both.loc[both.at_risk == 0, "quiz_avg_score"].mean()
+    assert (
+        both.loc[both.at_risk == 1, "quiz_avg_score"].mean()
+        < both.loc[both.at_risk == 0, "quiz_avg_score"].mean()
+    )
     assert both["late_submissions"].sum() > 0 and both["forum_posts"].sum() > 0
     assert both["video_completion_rate"].dropna().between(0, 1).all()

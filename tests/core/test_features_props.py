@@ -20,8 +20,15 @@ from learnalytics_desktop.core.store import open_db
 
 START = at("2026-02-02")  # a Monday
 CATS = ["video", "assessment", "assignment", "reading", "forum", "navigation", "other"]
-VERB_OF = {"video": ["played", "completed"], "assessment": ["attempted", "passed"], "assignment": ["submitted"],
-           "reading": ["experienced"], "forum": ["viewed", "replied"], "navigation": ["launched"], "other": ["did"]}
+VERB_OF = {
+    "video": ["played", "completed"],
+    "assessment": ["attempted", "passed"],
+    "assignment": ["submitted"],
+    "reading": ["experienced"],
+    "forum": ["viewed", "replied"],
+    "navigation": ["launched"],
+    "other": ["did"],
+}
 
 event = st.tuples(
     st.integers(0, 4),  # student
@@ -38,9 +45,18 @@ event = st.tuples(
 def _insert(b: EventBuilder, course: int, students: list[int], evs) -> None:
     for who, minute, cat, k, dur, score, late, voided in evs:
         verbs = VERB_OF[cat]
-        b.event(students[who], course, START + timedelta(minutes=minute), cat, verb=verbs[k % len(verbs)],
-                obj=f"o{k}", duration=dur, score=score if cat == "assessment" else None, late=late,
-                voided=int(voided and k == 3))
+        b.event(
+            students[who],
+            course,
+            START + timedelta(minutes=minute),
+            cat,
+            verb=verbs[k % len(verbs)],
+            obj=f"o{k}",
+            duration=dur,
+            score=score if cat == "assessment" else None,
+            late=late,
+            voided=int(voided and k == 3),
+        )
 
 
 def _setup(evs, enrolled, dated=True):
@@ -56,8 +72,13 @@ def _setup(evs, enrolled, dated=True):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(event, max_size=40), st.lists(event, max_size=15), st.integers(0, 30 * 24 * 60),
-       st.sets(st.integers(0, 4), max_size=3), st.booleans())
+@given(
+    st.lists(event, max_size=40),
+    st.lists(event, max_size=15),
+    st.integers(0, 30 * 24 * 60),
+    st.sets(st.integers(0, 4), max_size=3),
+    st.booleans(),
+)
 def test_statements_after_as_of_change_nothing(before, after, cut, enrolled, dated):
     """With the user's calendar or one found from the data (which must then come from the
     statements before the as-of instant only)."""
@@ -67,7 +88,9 @@ def test_statements_after_as_of_change_nothing(before, after, cut, enrolled, dat
     w1 = weekly_series(conn, c, as_of)
     later = [(w, max(m, cut), *rest) for w, m, *rest in after]  # at or after the cut
     _insert(b, c, students, later)
-    _insert(b, other, students, [(w, m % (cut + 1), *rest) for w, m, *rest in after])  # any time, other course
+    _insert(
+        b, other, students, [(w, m % (cut + 1), *rest) for w, m, *rest in after]
+    )  # any time, other course
     grp = b.student("g", kind="group")
     b.event(grp, c, as_of, "forum", verb="replied")
     pd.testing.assert_frame_equal(compute_features(conn, c, as_of), f1)
@@ -81,7 +104,9 @@ def _reference(conn, course, as_of_ms, students):
         "SELECT s.actor, s.ts, min(round(s.duration * 1000), 86400000) / 1000.0, s.score_scaled, v.iri, "
         "a.type_iri, a.iri FROM v_events s "
         "JOIN verbs v ON v.id = s.verb JOIN activities a ON a.id = s.object "
-        "WHERE s.course = ? AND s.ts < ? ORDER BY s.ts, s.rowid", (course, as_of_ms)).fetchall()
+        "WHERE s.course = ? AND s.ts < ? ORDER BY s.ts, s.rowid",
+        (course, as_of_ms),
+    ).fetchall()
     out = {}
     start_ms = int(START.timestamp() * 1000)
     for sid in students:
@@ -116,7 +141,9 @@ def _reference(conn, course, as_of_ms, students):
             "quiz_avg_score": float(np.mean(quiz)) if quiz else math.nan,
             "quiz_score_trend": float(np.polyfit(range(len(quiz)), quiz, 1)[0]) if len(quiz) >= 3 else 0.0,
             "video_completion_rate": len(done) / len(videos) if videos else math.nan,
-            "days_since_last_activity": (as_of_ms - ts[-1]) / 86_400_000 if ts else (as_of_ms - start_ms) / 86_400_000,
+            "days_since_last_activity": (as_of_ms - ts[-1]) / 86_400_000
+            if ts
+            else (as_of_ms - start_ms) / 86_400_000,
             "regularity_score": reg,
         }
     return pd.DataFrame.from_dict(out, orient="index")

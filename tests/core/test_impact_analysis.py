@@ -22,8 +22,14 @@ def confounded(n=600, seed=11):
     p_treat = 1 / (1 + np.exp(-(-3 + 6 * risk - 0.5 * activity)))
     treated = rng.uniform(size=n) < p_treat
     grade = 85 - 40 * risk + 3 * activity + TRUE_EFFECT * treated + rng.normal(0, 6, n)
-    return pd.DataFrame({"group": np.where(treated, "treated", "control"), "final_grade": grade,
-                         "risk_score": risk, "activity": activity})
+    return pd.DataFrame(
+        {
+            "group": np.where(treated, "treated", "control"),
+            "final_grade": grade,
+            "risk_score": risk,
+            "activity": activity,
+        }
+    )
 
 
 def test_confounded_naive_is_wrong_and_adjusted_recovers_the_effect():
@@ -69,7 +75,9 @@ def test_randomised_design_reports_the_naive_estimate():
     risk = rng.uniform(0, 1, n)
     treated = rng.permutation(np.r_[np.ones(n // 2), np.zeros(n // 2)]).astype(bool)
     grade = 80 - 30 * risk + TRUE_EFFECT * treated + rng.normal(0, 5, n)
-    df = pd.DataFrame({"group": np.where(treated, "treated", "holdout"), "final_grade": grade, "risk_score": risk})
+    df = pd.DataFrame(
+        {"group": np.where(treated, "treated", "holdout"), "final_grade": grade, "risk_score": risk}
+    )
     r = analyze_impact(df, outcome="final_grade", covariates=["risk_score"], randomised=True, n_boot=200)
     assert r.recommended == "naive" and r.randomised
     e = r.estimates["naive"]
@@ -93,8 +101,9 @@ def test_no_clear_effect_wording():
 
 
 def test_binary_outcome():
-    df = pd.DataFrame({"group": ["treated"] * 70 + ["control"] * 80,
-                       "passed": [1] * 56 + [0] * 14 + [1] * 48 + [0] * 32})
+    df = pd.DataFrame(
+        {"group": ["treated"] * 70 + ["control"] * 80, "passed": [1] * 56 + [0] * 14 + [1] * 48 + [0] * 32}
+    )
     r = analyze_impact(df, outcome="passed", randomised=True)
     assert r.kind == "binary"
     e = r.estimates["naive"]
@@ -153,7 +162,9 @@ def test_to_dict_is_strict_json():
 def test_html_report_is_self_contained_and_escaped():
     df = confounded(n=150)
     df = df.rename(columns={"activity": "<script>alert(1)</script>"})
-    r = analyze_impact(df, outcome="final_grade", covariates=["risk_score", "<script>alert(1)</script>"], n_boot=100)
+    r = analyze_impact(
+        df, outcome="final_grade", covariates=["risk_score", "<script>alert(1)</script>"], n_boot=100
+    )
     page = render_report_html(r, title="Impact & <b>report</b>", context={"Course": "Stats <101>"})
     assert page.startswith("<!DOCTYPE html>")
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -168,7 +179,9 @@ def test_deterministic_assignment_is_flagged_as_no_overlap():
     risk = rng.uniform(0, 1, 400)
     treated = risk >= 0.6  # everyone above the risk gate got a message
     grade = 85 - 40 * risk + TRUE_EFFECT * treated + rng.normal(0, 6, 400)
-    df = pd.DataFrame({"group": np.where(treated, "treated", "control"), "final_grade": grade, "risk_score": risk})
+    df = pd.DataFrame(
+        {"group": np.where(treated, "treated", "control"), "final_grade": grade, "risk_score": risk}
+    )
     r = analyze_impact(df, outcome="final_grade", covariates=["risk_score"], n_boot=100)
     assert r.diagnostics["poor_overlap"] and r.diagnostics["clipped"] > 40
     assert any("barely overlap" in w for w in r.warnings)
@@ -188,11 +201,13 @@ def test_outcome_missing_mostly_in_one_group_is_flagged():
 
 
 def test_bootstrap_reports_progress_and_can_be_cancelled():
-    from learnalytics_desktop.core.jobs import CancelToken, Cancelled
+    from learnalytics_desktop.core.jobs import Cancelled, CancelToken
 
     seen = []
     token = CancelToken(lambda f, m: seen.append((f, m)))
-    analyze_impact(confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=200, report=token)
+    analyze_impact(
+        confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=200, report=token
+    )
     assert any("Bootstrap" in m for _f, m in seen)
 
     def cancel_soon(f, m):
@@ -201,7 +216,9 @@ def test_bootstrap_reports_progress_and_can_be_cancelled():
 
     stopper = CancelToken(cancel_soon)
     with pytest.raises(Cancelled):
-        analyze_impact(confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=500, report=stopper)
+        analyze_impact(
+            confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=500, report=stopper
+        )
 
 
 def _imbalanced_holdout(per_group: int, seed: int = 4) -> pd.DataFrame:
@@ -209,26 +226,30 @@ def _imbalanced_holdout(per_group: int, seed: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     risk = np.r_[np.linspace(0.5, 0.9, per_group), np.linspace(0.2, 0.6, per_group)]
     grade = 70 - 20 * risk + rng.normal(0, 5, 2 * per_group)
-    return pd.DataFrame({"group": ["treated"] * per_group + ["holdout"] * per_group, "final_grade": grade,
-                         "risk_score": risk})
+    return pd.DataFrame(
+        {"group": ["treated"] * per_group + ["holdout"] * per_group, "final_grade": grade, "risk_score": risk}
+    )
 
 
 def test_text_says_what_was_computed_when_groups_are_too_small_to_adjust():
-    small = analyze_impact(_imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=True,
-                           n_boot=100)
+    small = analyze_impact(
+        _imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=True, n_boot=100
+    )
     assert "adjusted" not in small.estimates and small.confounded
     text = " ".join(small.warnings)
     assert "shown as a check" not in text
     assert "no adjusted estimate could be computed" in text and "risk_score" in text
     assert "shown as a check" not in render_report_html(small)
     # with 10 per group the adjusted estimate exists, and then the text may point to it
-    big = analyze_impact(_imbalanced_holdout(12), outcome="final_grade", covariates=["risk_score"], randomised=True,
-                         n_boot=100)
+    big = analyze_impact(
+        _imbalanced_holdout(12), outcome="final_grade", covariates=["risk_score"], randomised=True, n_boot=100
+    )
     assert "adjusted" in big.estimates and big.confounded
     assert any("The adjusted estimate is shown as a check." in w for w in big.warnings)
     # not randomised, covariates given but too few students: the reason does not claim there were no covariates
-    plain = analyze_impact(_imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=False,
-                           n_boot=100)
+    plain = analyze_impact(
+        _imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=False, n_boot=100
+    )
     assert plain.recommended == "naive" and "adjusted" not in plain.estimates
     assert "No pre-intervention covariates" not in plain.recommended_reason
     assert "fewer than 10 students" in plain.recommended_reason

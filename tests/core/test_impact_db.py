@@ -32,11 +32,23 @@ def _grades(s, treated, seed=0):
 
 def test_randomised_holdout_from_the_log(db):
     s = build_course(db, 240, seed=1)
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, ignore_risk_gate=True,
-                                holdout_fraction=0.3, seed=5)
+    batch = draft_interventions(
+        db,
+        s.course_id,
+        s.actors,
+        as_of=AS_OF,
+        features=s.features,
+        ignore_risk_gate=True,
+        holdout_fraction=0.3,
+        seed=5,
+    )
     write_outcomes(db, s.course_id, _grades(s, set(batch.treated_actors)))
     frame, meta = impact_frame(db, s.course_id, None, "final_grade")
-    assert meta["randomised"] and "risk_score" in meta["covariates"] and "days_since_last_activity" in meta["covariates"]
+    assert (
+        meta["randomised"]
+        and "risk_score" in meta["covariates"]
+        and "days_since_last_activity" in meta["covariates"]
+    )
     assert set(frame.loc[frame["group"] == "control", "actor"]) == set(batch.held_out_actors)
     # stored snapshot, not recomputed: the risk is the one at drafting time
     row = frame.set_index("actor").loc[batch.treated_actors[0]]
@@ -52,7 +64,9 @@ def test_untreated_comparison_is_confounded_and_adjusted(db, monkeypatch):
     s = build_course(db, 400, seed=2)
     monkeypatch.setattr(features_pkg, "compute_features", lambda conn, course_id, as_of: s.features)
     save_rules(db, replace(default_rules(), advisor="Sam Advisor"))
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features)  # the risk gate picks who
+    batch = draft_interventions(
+        db, s.course_id, s.actors, as_of=AS_OF, features=s.features
+    )  # the risk gate picks who
     approve(db, batch.treated_ids)
     export_csv(db, db_path_sibling(db, "x.csv"), course_id=s.course_id, mark_exported=True)
     treated = set(batch.treated_actors)
@@ -82,7 +96,7 @@ def test_groups_table_with_dates_and_eligibility(db, monkeypatch, tmp_path):
     monkeypatch.setattr(features_pkg, "compute_features", fake)
     write_outcomes(db, s.course_id, _grades(s, set(s.actors[:30])))
     lines = ["student,group,date,eligible"]
-    for i, a in enumerate(s.actors):
+    for i, _a in enumerate(s.actors):
         label = f"s{i:03d}"
         group = "treated" if i < 30 else "control"
         date = "2024-03-12" if i < 30 else ""
@@ -104,8 +118,11 @@ def test_groups_table_with_dates_and_eligibility(db, monkeypatch, tmp_path):
 def test_groups_table_problems_name_the_rows(db, tmp_path):
     s = build_course(db, 5, seed=5)
     path = tmp_path / "g.csv"
-    path.write_text("student,group,eligible\ns000,treated,1\nghost,control,1\ns001,maybe,1\ns002,control,perhaps\n"
-                    "s000,control,1\n", encoding="utf-8")
+    path.write_text(
+        "student,group,eligible\ns000,treated,1\nghost,control,1\ns001,maybe,1\ns002,control,perhaps\n"
+        "s000,control,1\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImpactError) as info:
         impact_frame(db, s.course_id, read_groups_csv(path), "final_grade")
     text = str(info.value)
@@ -118,7 +135,10 @@ def test_groups_table_problems_name_the_rows(db, tmp_path):
 
 def test_unknown_outcome_lists_the_choices(db):
     s = build_course(db, 4)
-    db.execute("INSERT INTO attributes(course, actor, key, value) VALUES (?, ?, 'exam_score', '71.5')", (s.course_id, s.actors[0]))
+    db.execute(
+        "INSERT INTO attributes(course, actor, key, value) VALUES (?, ?, 'exam_score', '71.5')",
+        (s.course_id, s.actors[0]),
+    )
     with pytest.raises(ImpactError, match="final_grade, passed, withdrew; attributes: exam_score"):
         impact_frame(db, s.course_id, pd.DataFrame({"student": ["s000"], "group": ["treated"]}), "grade")
 
@@ -145,11 +165,33 @@ def test_cli_impact_json(db, tmp_path, monkeypatch, capsys):
     treated = {a for a in s.actors if rng.uniform() < s.risk[a]}  # confounded choice
     write_outcomes(db, s.course_id, _grades(s, treated))
     path = tmp_path / "groups.csv"
-    path.write_text("student,group,date\n" + "".join(
-        f"s{i:03d},{'treated' if a in treated else 'control'},2024-03-12\n" for i, a in enumerate(s.actors)), encoding="utf-8")
+    path.write_text(
+        "student,group,date\n"
+        + "".join(
+            f"s{i:03d},{'treated' if a in treated else 'control'},2024-03-12\n"
+            for i, a in enumerate(s.actors)
+        ),
+        encoding="utf-8",
+    )
     report = tmp_path / "report.html"
-    code = main(["impact", "--db", _db_file(db), "--course", "Statistics 101", "--groups", str(path),
-                 "--outcome", "final_grade", "--json", "--bootstrap", "200", "--report", str(report)])
+    code = main(
+        [
+            "impact",
+            "--db",
+            _db_file(db),
+            "--course",
+            "Statistics 101",
+            "--groups",
+            str(path),
+            "--outcome",
+            "final_grade",
+            "--json",
+            "--bootstrap",
+            "200",
+            "--report",
+            str(report),
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     for key in ("naive", "adjusted"):
@@ -157,7 +199,19 @@ def test_cli_impact_json(db, tmp_path, monkeypatch, capsys):
     assert out["recommended"] == "adjusted" and out["balance"] and isinstance(out["warnings"], list)
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'export'").fetchone()[0] == 1
-    code = main(["impact", "--db", _db_file(db), "--course", "Statistics 101", "--groups", str(path), "--bootstrap", "200"])
+    code = main(
+        [
+            "impact",
+            "--db",
+            _db_file(db),
+            "--course",
+            "Statistics 101",
+            "--groups",
+            str(path),
+            "--bootstrap",
+            "200",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0 and "recommended" in text and "95% CI" in text
 
@@ -166,7 +220,9 @@ def test_cli_errors_are_one_line(db, tmp_path, capsys):
     build_course(db, 4)
     code = main(["impact", "--db", _db_file(db), "--course", "nope", "--groups", str(tmp_path / "none.csv")])
     assert code == 2 and "No course offering matches 'nope'" in capsys.readouterr().err
-    code = main(["impact", "--db", _db_file(db), "--course", "Statistics 101", "--groups", str(tmp_path / "none.csv")])
+    code = main(
+        ["impact", "--db", _db_file(db), "--course", "Statistics 101", "--groups", str(tmp_path / "none.csv")]
+    )
     assert code == 2 and "no file" in capsys.readouterr().err
 
 
@@ -176,8 +232,23 @@ def test_cli_interventions_round_trip(db, tmp_path, monkeypatch, capsys):
     dbf = _db_file(db)
     assert main(["interventions", "rules", "--db", dbf]) == 0
     assert "re_engagement" in capsys.readouterr().out
-    code = main(["interventions", "draft", "--db", dbf, "--course", "Statistics 101", "--as-of", "2024-03-10",
-                 "--holdout", "0.2", "--seed", "3", "--json"])
+    code = main(
+        [
+            "interventions",
+            "draft",
+            "--db",
+            dbf,
+            "--course",
+            "Statistics 101",
+            "--as-of",
+            "2024-03-10",
+            "--holdout",
+            "0.2",
+            "--seed",
+            "3",
+            "--json",
+        ]
+    )
     batch = json.loads(capsys.readouterr().out)
     assert code == 0 and batch["seed"] == 3 and batch["treated_ids"]
     ids = ",".join(map(str, batch["treated_ids"]))
@@ -190,16 +261,51 @@ def test_cli_interventions_round_trip(db, tmp_path, monkeypatch, capsys):
     code = main(["interventions", "approve", "--db", dbf, ids])
     err = capsys.readouterr().err
     assert code == 2 and "{advisor}" in err  # drafted before the advisor was set: refused, not sent half-done
-    assert main(["interventions", "fill", "--db", dbf, "--course", "Statistics 101", "--placeholder", "advisor",
-                 "--value", "Sam"]) == 0
-    assert f"in {len(batch['treated_ids'])} draft(s)" in capsys.readouterr().out  # held-out rows stay untouched
+    assert (
+        main(
+            [
+                "interventions",
+                "fill",
+                "--db",
+                dbf,
+                "--course",
+                "Statistics 101",
+                "--placeholder",
+                "advisor",
+                "--value",
+                "Sam",
+            ]
+        )
+        == 0
+    )
+    assert (
+        f"in {len(batch['treated_ids'])} draft(s)" in capsys.readouterr().out
+    )  # held-out rows stay untouched
     assert main(["interventions", "approve", "--db", dbf, ids]) == 0
     out_dir = tmp_path / "eml"
     out_dir.mkdir()
-    assert main(["interventions", "export", "--db", dbf, "--course", "Statistics 101", "--eml", str(out_dir)]) == 0
+    assert (
+        main(["interventions", "export", "--db", dbf, "--course", "Statistics 101", "--eml", str(out_dir)])
+        == 0
+    )
     assert "intervention e-mails" in capsys.readouterr().out
     assert list(out_dir.glob("*.eml"))
-    assert main(["interventions", "list", "--db", dbf, "--course", "Statistics 101", "--status", "exported", "--json"]) == 0
+    assert (
+        main(
+            [
+                "interventions",
+                "list",
+                "--db",
+                dbf,
+                "--course",
+                "Statistics 101",
+                "--status",
+                "exported",
+                "--json",
+            ]
+        )
+        == 0
+    )
     listed = json.loads(capsys.readouterr().out)
     assert {r["id"] for r in listed} == set(batch["treated_ids"])
     ext = tmp_path / "ext.csv"

@@ -9,8 +9,8 @@ import sqlite3
 import zipfile
 
 import pytest
-
 from test_importer_helpers import counts, sid, stmt, voiding, write_jsonl
+
 from learnalytics_desktop.core.ingest.importer import import_paths, validate_paths
 from learnalytics_desktop.core.ingest.pseudonym import create_key, load_key, pseudonymize_ifi
 from learnalytics_desktop.core.store.db import set_setting
@@ -21,20 +21,36 @@ def _ids(db: sqlite3.Connection) -> set[str]:
 
 
 def test_every_record_has_exactly_one_outcome(db, tmp_path):
-    p = write_jsonl(tmp_path / "mixed.jsonl", [
-        stmt(1), stmt(2), stmt(3),
-        stmt(1),                                   # duplicate
-        stmt(2, timestamp="2024-05-05T00:00:00Z"),  # conflict: same id, other content
-        {k: v for k, v in stmt(4).items() if k != "actor"},  # invalid
-        '{"id": "broken", ',                       # malformed JSON
-        "[1, 2]",                                  # not an object
-    ])
+    p = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [
+            stmt(1),
+            stmt(2),
+            stmt(3),
+            stmt(1),  # duplicate
+            stmt(2, timestamp="2024-05-05T00:00:00Z"),  # conflict: same id, other content
+            {k: v for k, v in stmt(4).items() if k != "actor"},  # invalid
+            '{"id": "broken", ',  # malformed JSON
+            "[1, 2]",  # not an object
+        ],
+    )
     with open(p, "a") as f:
         f.write(json.dumps(stmt(5))[:-5])  # truncated last line, no newline
     rep = import_paths(db, [p])
-    assert counts(rep) == {"read": 9, "stored": 3, "duplicates": 1, "conflicts": 1, "rejected": 4, "voided": 0}
-    assert rep.rejects_by_rule == {"statement.required": 1, "json.malformed": 1, "record.not_object": 1,
-                                   "json.truncated": 1}
+    assert counts(rep) == {
+        "read": 9,
+        "stored": 3,
+        "duplicates": 1,
+        "conflicts": 1,
+        "rejected": 4,
+        "voided": 0,
+    }
+    assert rep.rejects_by_rule == {
+        "statement.required": 1,
+        "json.malformed": 1,
+        "record.not_object": 1,
+        "json.truncated": 1,
+    }
     assert rep.read == rep.stored + rep.duplicates + rep.conflicts + rep.rejected
     rows = db.execute("SELECT location, statement_id, rule, excerpt FROM rejects ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ["line 6", "line 7", "line 8", "line 9"]
@@ -56,17 +72,24 @@ def test_statements_without_id_get_stable_ids_and_reimport_adds_nothing(db, tmp_
     assert counts(first)["stored"] == 20
     ids = _ids(db)
     again = import_paths(db, [p])
-    assert counts(again) == {"read": 20, "stored": 0, "duplicates": 20, "conflicts": 0, "rejected": 0, "voided": 0}
+    assert counts(again) == {
+        "read": 20,
+        "stored": 0,
+        "duplicates": 20,
+        "conflicts": 0,
+        "rejected": 0,
+        "voided": 0,
+    }
     assert _ids(db) == ids
     # The same statements as another system would serialise them: still the same statements.
     other = []
     for s in items:
         t = json.loads(json.dumps(s))
-        t["verb"]["display"] = {"de": "erlebt"}                     # display is not compared
-        t["object"]["definition"] = {"name": {"en": "renamed"}}     # nor activity definitions
+        t["verb"]["display"] = {"de": "erlebt"}  # display is not compared
+        t["object"]["definition"] = {"name": {"en": "renamed"}}  # nor activity definitions
         t["actor"]["mbox"] = t["actor"]["mbox"].replace("Example.ORG", "example.org")  # domain case
         t["timestamp"] = t["timestamp"].replace("T10:", "T12:").replace("Z", "+02:00")  # same instant
-        t["stored"] = "2024-06-01T00:00:00Z"                        # set by an LRS
+        t["stored"] = "2024-06-01T00:00:00Z"  # set by an LRS
         t["version"] = "1.0.3"
         other.append(dict(reversed(list(t.items()))))
     q = tmp_path / "other.json"
@@ -86,7 +109,10 @@ def test_voiding_in_both_orders_and_across_imports(db, tmp_path):
     flags = dict(db.execute("SELECT id, voided FROM statements WHERE is_voiding=0"))
     assert flags == {target: 1, late_target: 1, sid(3): 0}
     assert {r[0] for r in db.execute("SELECT id FROM v_events")} == {sid(3)}
-    assert dict(db.execute("SELECT target_id, voiding_id FROM voids")) == {target: sid(100), late_target: sid(101)}
+    assert dict(db.execute("SELECT target_id, voiding_id FROM voids")) == {
+        target: sid(100),
+        late_target: sid(101),
+    }
 
 
 def test_a_voiding_statement_cannot_be_voided(db, tmp_path):
@@ -103,13 +129,31 @@ def test_a_voiding_statement_cannot_be_voided(db, tmp_path):
 
 
 def test_typed_columns(db, tmp_path):
-    full = stmt(1, result={"score": {"raw": 8, "min": 0, "max": 10, "scaled": 0.8}, "success": True,
-                           "completion": False, "duration": "PT1M30S", "response": "choice-a",
-                           "extensions": {"https://example.org/ext/late": True}},
-                context={"registration": "EC531277-B57B-4C15-8D91-D292C5B2B8F7",
-                         "contextActivities": {"parent": [{"id": "http://example.org/course/geo",
-                                                           "definition": {"type": "http://adlnet.gov/expapi/activities/course",
-                                                                          "name": {"en-GB": "Geology"}}}]}})
+    full = stmt(
+        1,
+        result={
+            "score": {"raw": 8, "min": 0, "max": 10, "scaled": 0.8},
+            "success": True,
+            "completion": False,
+            "duration": "PT1M30S",
+            "response": "choice-a",
+            "extensions": {"https://example.org/ext/late": True},
+        },
+        context={
+            "registration": "EC531277-B57B-4C15-8D91-D292C5B2B8F7",
+            "contextActivities": {
+                "parent": [
+                    {
+                        "id": "http://example.org/course/geo",
+                        "definition": {
+                            "type": "http://adlnet.gov/expapi/activities/course",
+                            "name": {"en-GB": "Geology"},
+                        },
+                    }
+                ]
+            },
+        },
+    )
     full["timestamp"] = "2024-03-02T10:00:00.250+02:00"
     account = stmt(2, actor={"account": {"homePage": "https://lms.example.org", "name": "stu42"}})
     stored_only = stmt(3, stored="2024-03-09T00:00:00Z")
@@ -121,17 +165,46 @@ def test_typed_columns(db, tmp_path):
         "c.iri, c.name, s.ts, s.duration, s.score_raw, s.score_min, s.score_max, s.score_scaled, s.success, "
         "s.completion, s.response, s.registration, s.late FROM statements s JOIN actors a ON a.id=s.actor "
         "JOIN verbs v ON v.id=s.verb JOIN activities o ON o.id=s.object JOIN courses c ON c.id=s.course "
-        "WHERE s.id=?", (sid(1),)).fetchone()
+        "WHERE s.id=?",
+        (sid(1),),
+    ).fetchone()
     email = "learner1@example.org"
-    assert row == ("mbox:mailto:" + email, email, "Learner Name1", email,
-                   hashlib.sha1(f"mailto:{email}".encode()).hexdigest(),
-                   "http://adlnet.gov/expapi/verbs/experienced", "experienced", "http://example.org/act/1",
-                   "http://adlnet.gov/expapi/activities/lesson", "Lesson 1", "http://example.org/course/geo",
-                   "Geology", 1709366400250, 90.0, 8, 0, 10, 0.8, 1, 0, "choice-a",
-                   "ec531277-b57b-4c15-8d91-d292c5b2b8f7", 1)
-    acc = db.execute("SELECT a.ifi, a.kind, a.label, c.iri FROM statements s JOIN actors a ON a.id=s.actor "
-                     "JOIN courses c ON c.id=s.course WHERE s.id=?", (sid(2),)).fetchone()
-    assert acc == ("account:https://lms.example.org|stu42", "account", "stu42", "http://example.org/course/fallback")
+    assert row == (
+        "mbox:mailto:" + email,
+        email,
+        "Learner Name1",
+        email,
+        hashlib.sha1(f"mailto:{email}".encode()).hexdigest(),
+        "http://adlnet.gov/expapi/verbs/experienced",
+        "experienced",
+        "http://example.org/act/1",
+        "http://adlnet.gov/expapi/activities/lesson",
+        "Lesson 1",
+        "http://example.org/course/geo",
+        "Geology",
+        1709366400250,
+        90.0,
+        8,
+        0,
+        10,
+        0.8,
+        1,
+        0,
+        "choice-a",
+        "ec531277-b57b-4c15-8d91-d292c5b2b8f7",
+        1,
+    )
+    acc = db.execute(
+        "SELECT a.ifi, a.kind, a.label, c.iri FROM statements s JOIN actors a ON a.id=s.actor "
+        "JOIN courses c ON c.id=s.course WHERE s.id=?",
+        (sid(2),),
+    ).fetchone()
+    assert acc == (
+        "account:https://lms.example.org|stu42",
+        "account",
+        "stu42",
+        "http://example.org/course/fallback",
+    )
     ts, stored_ts = db.execute("SELECT ts, stored_ts FROM statements WHERE id=?", (sid(3),)).fetchone()
     assert ts == stored_ts == 1709942400000
 
@@ -144,7 +217,8 @@ def test_course_fallback_setting_and_no_course(db, tmp_path):
     q = write_jsonl(tmp_path / "b.jsonl", [stmt(2)])
     import_paths(db, [q])
     assert db.execute("SELECT c.iri FROM statements s JOIN courses c ON c.id=s.course").fetchall() == [
-        ("http://example.org/c/default",)]
+        ("http://example.org/c/default",)
+    ]
 
 
 def test_pseudonymisation_keeps_no_names_or_emails_anywhere(tmp_path):
@@ -168,8 +242,13 @@ def test_pseudonymisation_keeps_no_names_or_emails_anywhere(tmp_path):
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     blob = b"".join(f.read_bytes() for f in tmp_path.glob("p.db*"))
-    for secret in (b"Learner Name", b"learner3@example.org", b"Learner3@Example", b"Rejected Person",
-                   hashlib.sha1(b"mailto:learner3@example.org").hexdigest().encode()):
+    for secret in (
+        b"Learner Name",
+        b"learner3@example.org",
+        b"Learner3@Example",
+        b"Rejected Person",
+        hashlib.sha1(b"mailto:learner3@example.org").hexdigest().encode(),
+    ):
         assert secret.lower() not in blob.lower()
 
 
@@ -183,7 +262,14 @@ def test_folder_zip_and_gzip_sources_and_skips(db, tmp_path):
         z.writestr("notes.txt", "hi")
     (folder / "readme.md").write_text("hello")
     rep = import_paths(db, [folder])
-    assert counts(rep) == {"read": 5, "stored": 5, "duplicates": 0, "conflicts": 0, "rejected": 0, "voided": 0}
+    assert counts(rep) == {
+        "read": 5,
+        "stored": 5,
+        "duplicates": 0,
+        "conflicts": 0,
+        "rejected": 0,
+        "voided": 0,
+    }
     assert [f.stored for f in rep.files] == [2, 2, 1]
     assert any("notes.txt" in n for f in rep.files for n in f.notes)
     assert [p.rsplit("/", 1)[-1] for p, _ in rep.skipped] == ["readme.md"]
@@ -207,7 +293,7 @@ def test_worker_processes_give_the_same_result(tmp_path):
 
 def test_deeply_nested_and_huge_values_are_outcomes_not_crashes(db, tmp_path):
     deep = stmt(1, context={"extensions": {"http://x.org/e": json.loads("[" * 200 + "]" * 200)}})
-    too_deep = '{"id": "%s", "x": %s}' % (sid(2), "[" * 5000 + "]" * 5000)
+    too_deep = '{{"id": "{}", "x": {}}}'.format(sid(2), "[" * 5000 + "]" * 5000)
     p = write_jsonl(tmp_path / "d.jsonl", [deep, too_deep, stmt(3)])
     rep = import_paths(db, [p])
     assert rep.read == 3 and rep.read == rep.stored + rep.rejected

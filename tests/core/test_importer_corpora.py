@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from test_importer_helpers import counts
+
 from learnalytics_desktop.core.ingest.categories import load_mapping
 from learnalytics_desktop.core.ingest.importer import import_paths
 
@@ -17,19 +18,31 @@ def test_ralph_22000_statements(db, corpora):
     lines = gzip.decompress(src.read_bytes()).splitlines()
     data = [json.loads(x) for x in lines]
     rep = import_paths(db, [src])
-    assert counts(rep) == {"read": 22000, "stored": 22000, "duplicates": 0, "conflicts": 0, "rejected": 0,
-                           "voided": 0}
+    assert counts(rep) == {
+        "read": 22000,
+        "stored": 22000,
+        "duplicates": 0,
+        "conflicts": 0,
+        "rejected": 0,
+        "voided": 0,
+    }
     actors = {(d["actor"]["account"]["homePage"], d["actor"]["account"]["name"]) for d in data}
     assert db.execute("SELECT count(*) FROM actors").fetchone()[0] == len(actors) == 1452
     parents = Counter(d["context"]["contextActivities"]["parent"][0]["id"] for d in data)
-    by_course = dict(db.execute("SELECT c.iri, count(*) FROM statements s JOIN courses c ON c.id=s.course GROUP BY c.iri"))
+    by_course = dict(
+        db.execute("SELECT c.iri, count(*) FROM statements s JOIN courses c ON c.id=s.course GROUP BY c.iri")
+    )
     assert by_course == dict(parents)
     verbs = Counter(d["verb"]["id"] for d in data)
-    assert dict(db.execute("SELECT v.iri, count(*) FROM statements s JOIN verbs v ON v.id=s.verb GROUP BY v.iri")) == dict(verbs)
+    assert dict(
+        db.execute("SELECT v.iri, count(*) FROM statements s JOIN verbs v ON v.id=s.verb GROUP BY v.iri")
+    ) == dict(verbs)
     assert verbs["https://w3id.org/xapi/video/verbs/played"] == 6603
     mapping = load_mapping(db)
-    rows = db.execute("SELECT v.iri, a.type_iri FROM statements s JOIN verbs v ON v.id=s.verb "
-                      "JOIN activities a ON a.id=s.object").fetchall()
+    rows = db.execute(
+        "SELECT v.iri, a.type_iri FROM statements s JOIN verbs v ON v.id=s.verb "
+        "JOIN activities a ON a.id=s.object"
+    ).fetchall()
     cats = Counter(mapping.category(v, t) for v, t in rows)
     assert cats["video"] == 22000  # every object is a video activity
     span = db.execute("SELECT min(ts), max(ts) FROM statements").fetchone()
@@ -40,12 +53,20 @@ def test_datasim_array_and_singles(db, corpora):
     folder = corpora / "xapi-valid" / "datasim"
     arr = json.loads((folder / "tccc_dev-array.json").read_text())
     rep = import_paths(db, [folder])
-    assert counts(rep) == {"read": len(arr) + 2, "stored": len(arr) + 2, "duplicates": 0, "conflicts": 0,
-                           "rejected": 0, "voided": 0}
+    assert counts(rep) == {
+        "read": len(arr) + 2,
+        "stored": len(arr) + 2,
+        "duplicates": 0,
+        "conflicts": 0,
+        "rejected": 0,
+        "voided": 0,
+    }
     assert len(arr) == 2814
     every = arr + [json.loads((folder / n).read_text()) for n in ("simple.json", "long.json")]
-    idents = {s["actor"]["mbox"].lower() if "mbox" in s["actor"] else json.dumps(s["actor"], sort_keys=True)
-              for s in every}
+    idents = {
+        s["actor"]["mbox"].lower() if "mbox" in s["actor"] else json.dumps(s["actor"], sort_keys=True)
+        for s in every
+    }
     assert db.execute("SELECT count(*) FROM actors").fetchone()[0] == len(idents)
     names = {n for (n,) in db.execute("SELECT name FROM actors WHERE name IS NOT NULL")}
     assert {s["actor"]["name"] for s in arr} <= names
@@ -66,8 +87,14 @@ def test_cmi5_scenarios_in_order(db, corpora):
         else:
             conf += 1
     rep = import_paths(db, [folder])
-    assert counts(rep) == {"read": len(files), "stored": len(first), "duplicates": dup, "conflicts": conf,
-                           "rejected": 0, "voided": 0}
+    assert counts(rep) == {
+        "read": len(files),
+        "stored": len(first),
+        "duplicates": dup,
+        "conflicts": conf,
+        "rejected": 0,
+        "voided": 0,
+    }
     assert (len(files), dup, conf) == (104, 6, 3)
     assert db.execute("SELECT count(*) FROM conflicts").fetchone()[0] == conf
 

@@ -19,11 +19,20 @@ def stmt(i: int, *, with_id: bool = True, who: int | None = None, **extra: Any) 
     """A valid statement; ``who`` picks the learner (default: i % 7)."""
     n = i % 7 if who is None else who
     s: dict[str, Any] = {
-        "actor": {"objectType": "Agent", "name": f"Learner Name{n}", "mbox": f"mailto:Learner{n}@Example.ORG"},
+        "actor": {
+            "objectType": "Agent",
+            "name": f"Learner Name{n}",
+            "mbox": f"mailto:Learner{n}@Example.ORG",
+        },
         "verb": {"id": VERB, "display": {"en-US": "experienced"}},
-        "object": {"objectType": "Activity", "id": f"http://example.org/act/{i % 5}",
-                   "definition": {"type": "http://adlnet.gov/expapi/activities/lesson",
-                                  "name": {"fr": f"Leçon {i % 5}", "en-US": f"Lesson {i % 5}"}}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"http://example.org/act/{i % 5}",
+            "definition": {
+                "type": "http://adlnet.gov/expapi/activities/lesson",
+                "name": {"fr": f"Leçon {i % 5}", "en-US": f"Lesson {i % 5}"},
+            },
+        },
         "timestamp": f"2024-03-{1 + i % 28:02d}T10:{i % 60:02d}:00.000Z",
     }
     if with_id:
@@ -33,8 +42,13 @@ def stmt(i: int, *, with_id: bool = True, who: int | None = None, **extra: Any) 
 
 
 def voiding(i: int, target: str) -> dict[str, Any]:
-    return {"id": sid(i), "actor": {"mbox": "mailto:admin@example.org"}, "verb": {"id": VOIDED},
-            "object": {"objectType": "StatementRef", "id": target}, "timestamp": "2024-04-01T00:00:00Z"}
+    return {
+        "id": sid(i),
+        "actor": {"mbox": "mailto:admin@example.org"},
+        "verb": {"id": VOIDED},
+        "object": {"objectType": "StatementRef", "id": target},
+        "timestamp": "2024-04-01T00:00:00Z",
+    }
 
 
 def write_jsonl(path: Path, items: list[Any]) -> Path:

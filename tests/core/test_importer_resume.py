@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_importer_helpers import counts, sid, stmt, voiding, write_jsonl
+
 from learnalytics_desktop.core.ingest.importer import import_paths
 from learnalytics_desktop.core.jobs import Cancelled
 from learnalytics_desktop.core.store.db import open_db
@@ -23,7 +23,12 @@ def _corpus(tmp_path: Path, n: int) -> Path:
     for i in range(n):
         items.append(stmt(i, who=i % 97))
         if i % 1000 == 500:
-            items += [stmt(i - 3), "{oops", voiding(10**6 + i, sid(i - 10)), stmt(i - 4, timestamp="2020-01-01T00:00:00Z")]
+            items += [
+                stmt(i - 3),
+                "{oops",
+                voiding(10**6 + i, sid(i - 10)),
+                stmt(i - 4, timestamp="2020-01-01T00:00:00Z"),
+            ]
     items.append(voiding(2 * 10**6, sid(n - 1)))  # voids a statement of the first part... later
     return write_jsonl(tmp_path / "big.jsonl", items)
 
@@ -31,8 +36,10 @@ def _corpus(tmp_path: Path, n: int) -> Path:
 def _state(path: Path) -> tuple:
     conn = sqlite3.connect(path)
     try:
-        stmts = conn.execute("SELECT s.id, s.hash, s.voided, s.is_voiding, a.ifi FROM statements s "
-                             "JOIN actors a ON a.id = s.actor ORDER BY s.id").fetchall()
+        stmts = conn.execute(
+            "SELECT s.id, s.hash, s.voided, s.is_voiding, a.ifi FROM statements s "
+            "JOIN actors a ON a.id = s.actor ORDER BY s.id"
+        ).fetchall()
         rejects = conn.execute("SELECT location, rule FROM rejects ORDER BY location").fetchall()
         conflicts = conn.execute("SELECT statement_id, location FROM conflicts ORDER BY location").fetchall()
         voids = conn.execute("SELECT * FROM voids ORDER BY target_id").fetchall()
@@ -61,7 +68,9 @@ def test_cancel_keeps_committed_chunks_and_rerun_completes(tmp_path):
     part = import_paths(path, [src], workers=0, chunk_records=1000, report=_CancelAfter(3))
     assert part.cancelled and part.files[0].status == "cancelled"
     conn = sqlite3.connect(path)
-    status, read, stored, resume_at = conn.execute("SELECT status, read, stored, resume_at FROM imports").fetchone()
+    status, read, stored, resume_at = conn.execute(
+        "SELECT status, read, stored, resume_at FROM imports"
+    ).fetchone()
     assert status == "cancelled" and read == resume_at == 4000  # 4 batches committed, then cancelled
     assert conn.execute("SELECT count(*) FROM statements").fetchone()[0] == stored
     conn.close()
@@ -103,8 +112,12 @@ def test_sigkill_mid_import_then_rerun_equals_uninterrupted(tmp_path, kill_at):
     ref = import_paths(tmp_path / "ref.db", [src], workers=0, chunk_records=500)
     path = tmp_path / "k.db"
     open_db(path).close()  # the watcher below needs the file before the child writes to it
-    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT, str(path), str(src)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SCRIPT, str(path), str(src)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
     deadline = time.monotonic() + 60
     killed = False
     watch = sqlite3.connect(path, timeout=10)
@@ -123,11 +136,14 @@ def test_sigkill_mid_import_then_rerun_equals_uninterrupted(tmp_path, kill_at):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     status, stored, rejected, resume_at, read = conn.execute(
-        "SELECT status, stored, rejected, resume_at, read FROM imports WHERE source=?", (str(src),)).fetchone()
+        "SELECT status, stored, rejected, resume_at, read FROM imports WHERE source=?", (str(src),)
+    ).fetchone()
     assert status == "running" and resume_at == read and 0 < read < ref.read
     # Whatever was committed is complete: the counts match the rows.
-    n_stmts = conn.execute("SELECT count(*) FROM statements WHERE import_id = "
-                           "(SELECT id FROM imports WHERE source=?)", (str(src),)).fetchone()[0]
+    n_stmts = conn.execute(
+        "SELECT count(*) FROM statements WHERE import_id = (SELECT id FROM imports WHERE source=?)",
+        (str(src),),
+    ).fetchone()[0]
     assert n_stmts == stored
     assert conn.execute("SELECT count(*) FROM rejects WHERE source=?", (str(src),)).fetchone()[0] == rejected
     conn.close()

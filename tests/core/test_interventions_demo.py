@@ -29,7 +29,9 @@ def test_drafting_on_live_features(demo):
     assert len(table) >= 40 and table["gate"].isna().all()  # nothing scored yet: the gate is unknown
     firing = [int(a) for a, r in zip(table["actor"], table["rules"], strict=True) if r]
     assert firing, "the demo has inactive students"
-    batch = draft_interventions(conn, cid, firing, as_of=as_of, ignore_risk_gate=True, holdout_fraction=0.25, seed=1)
+    batch = draft_interventions(
+        conn, cid, firing, as_of=as_of, ignore_risk_gate=True, holdout_fraction=0.25, seed=1
+    )
     assert len(batch.treated_actors) + len(batch.held_out_actors) == len(firing)
     rows = list_interventions(conn, cid)
     assert set(rows["status"]) <= {"draft", "held_out"} and rows["features"].notna().all()
@@ -46,17 +48,21 @@ def test_impact_table_recomputes_features_before_the_intervention_day(demo):
     inactive = feats["days_since_last_activity"] > feats["days_since_last_activity"].median()
     import pandas as pd
 
-    groups = pd.DataFrame({
-        "student": [labels[a] for a in feats.index],
-        "group": ["treated" if x else "control" for x in inactive],
-        "date": week6.date().isoformat(),
-    })
+    groups = pd.DataFrame(
+        {
+            "student": [labels[a] for a in feats.index],
+            "group": ["treated" if x else "control" for x in inactive],
+            "date": week6.date().isoformat(),
+        }
+    )
     frame, meta = impact_frame(conn, cid, groups, "final_grade")
     assert "days_since_last_activity" in meta["covariates"]
     assert not any(c.startswith("pct_") for c in meta["covariates"])
     # features as of the start of the intervention day equal those computed for that instant
     got = frame.set_index("actor")["days_since_last_activity"]
-    assert got.loc[feats.index].to_numpy() == pytest.approx(feats["days_since_last_activity"].to_numpy(), nan_ok=True)
+    assert got.loc[feats.index].to_numpy() == pytest.approx(
+        feats["days_since_last_activity"].to_numpy(), nan_ok=True
+    )
     result = analyze_impact(frame, outcome="final_grade", covariates=meta["covariates"], n_boot=100)
     assert result.confounded and result.recommended == "adjusted"
     assert result.balance and all("smd" in r for r in result.balance)

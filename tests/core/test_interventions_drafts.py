@@ -44,7 +44,9 @@ def test_suggest_lists_gate_and_rules(db):
 
 def test_draft_writes_rows_with_snapshot_and_skips_with_reasons(db):
     s = build_course(db, 30, seed=2)
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, rules=_rules(), user="advisor1")
+    batch = draft_interventions(
+        db, s.course_id, s.actors, as_of=AS_OF, features=s.features, rules=_rules(), user="advisor1"
+    )
     eligible = {a for a in s.actors if s.risk[a] >= 0.6 and _fires(s.features.loc[a])}
     assert set(batch.treated_actors) == eligible and not batch.held_out_actors
     assert {x["actor"] for x in batch.skipped} == set(s.actors) - eligible
@@ -53,7 +55,9 @@ def test_draft_writes_rows_with_snapshot_and_skips_with_reasons(db):
     rows = list_interventions(db, s.course_id)
     assert len(rows) == len(batch.treated_ids)
     row = get_intervention(db, batch.treated_ids[0])
-    assert row.status == "draft" and row.arm == "treated" and row.user == "advisor1" and row.date == "2024-03-10"
+    assert (
+        row.status == "draft" and row.arm == "treated" and row.user == "advisor1" and row.date == "2024-03-10"
+    )
     assert row.risk == pytest.approx(s.risk[row.actor])
     snap = json.loads(row.features)
     assert snap["days_since_last_activity"] == s.features.loc[row.actor, "days_since_last_activity"]
@@ -65,13 +69,16 @@ def test_draft_writes_rows_with_snapshot_and_skips_with_reasons(db):
 
 
 def _fires(f):
-    return f["days_since_last_activity"] > 7 or f["video_completion_rate"] < 0.3 or f["quiz_score_trend"] < -0.1
+    return (
+        f["days_since_last_activity"] > 7 or f["video_completion_rate"] < 0.3 or f["quiz_score_trend"] < -0.1
+    )
 
 
 def test_risk_from_the_score_table_is_used_when_not_given(db):
     s = build_course(db, 10, seed=3)
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, ignore_risk_gate=True,
-                                rules=_rules())
+    batch = draft_interventions(
+        db, s.course_id, s.actors, as_of=AS_OF, features=s.features, ignore_risk_gate=True, rules=_rules()
+    )
     for iid in batch.treated_ids:
         row = get_intervention(db, iid)
         assert row.risk == pytest.approx(s.risk[row.actor])
@@ -88,7 +95,14 @@ def test_no_risk_score_before_as_of_means_skipped(db):
 
 def test_holdout_batch(db):
     s = build_course(db, 200, seed=5)
-    kw = dict(as_of=AS_OF, features=s.features, rules=_rules(), ignore_risk_gate=True, holdout_fraction=0.25, seed=99)
+    kw = dict(
+        as_of=AS_OF,
+        features=s.features,
+        rules=_rules(),
+        ignore_risk_gate=True,
+        holdout_fraction=0.25,
+        seed=99,
+    )
     batch = draft_interventions(db, s.course_id, s.actors, **kw)
     n = len(batch.treated_actors) + len(batch.held_out_actors)
     assert len(batch.held_out_actors) == int(n * 0.25 + 0.5)
@@ -109,16 +123,32 @@ def test_tiny_holdout_warns(db):
     s = build_course(db, 30, seed=6)
     feats = s.features.copy()
     feats.loc[s.actors[:2], "days_since_last_activity"] = 10.0  # both qualify
-    batch = draft_interventions(db, s.course_id, s.actors[:2], as_of=AS_OF, features=feats, rules=_rules(),
-                                ignore_risk_gate=True, holdout_fraction=0.1, seed=1)
+    batch = draft_interventions(
+        db,
+        s.course_id,
+        s.actors[:2],
+        as_of=AS_OF,
+        features=feats,
+        rules=_rules(),
+        ignore_risk_gate=True,
+        holdout_fraction=0.1,
+        seed=1,
+    )
     assert len(batch.treated_actors) == 2 and not batch.held_out_actors
     assert any("rounds to nobody" in w for w in batch.warnings)
 
 
 def test_missing_advisor_is_left_visible_and_blocks_approval(db):
     s = build_course(db, 30, seed=7)
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features,
-                                rules=_rules(advisor=""), ignore_risk_gate=True)
+    batch = draft_interventions(
+        db,
+        s.course_id,
+        s.actors,
+        as_of=AS_OF,
+        features=s.features,
+        rules=_rules(advisor=""),
+        ignore_risk_gate=True,
+    )
     assert any("{advisor}" in w for w in batch.warnings)
     student_rows = list_interventions(db, s.course_id, ids=batch.treated_ids)
     iid = int(student_rows[student_rows["channel"] == "email"]["id"].iloc[0])
@@ -126,7 +156,9 @@ def test_missing_advisor_is_left_visible_and_blocks_approval(db):
     with pytest.raises(InterventionError, match=r"\{advisor\}"):
         approve(db, iid)
     assert fill_placeholder(db, batch.treated_ids, "advisor", "Sam", user="ann") == len(batch.treated_ids)
-    assert "{advisor}" not in get_intervention(db, iid).body and get_intervention(db, iid).body.endswith("Sam")
+    assert "{advisor}" not in get_intervention(db, iid).body and get_intervention(db, iid).body.endswith(
+        "Sam"
+    )
     assert history(db, iid)[-1]["edit"] == ["fill advisor"]
     assert approve(db, iid) == 1
     with pytest.raises(InterventionError, match="not a placeholder"):
@@ -137,8 +169,16 @@ def test_missing_advisor_is_left_visible_and_blocks_approval(db):
 
 def test_review_transitions_and_history(db):
     s = build_course(db, 30, seed=8)
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, rules=_rules(),
-                                ignore_risk_gate=True, user="ann")
+    batch = draft_interventions(
+        db,
+        s.course_id,
+        s.actors,
+        as_of=AS_OF,
+        features=s.features,
+        rules=_rules(),
+        ignore_risk_gate=True,
+        user="ann",
+    )
     a, b = batch.treated_ids[:2]
     update_draft(db, a, subject="New subject", body="New body", user="ann")
     approve(db, [a], user="ann")
@@ -157,14 +197,19 @@ def test_review_transitions_and_history(db):
     assert h[1]["edit"] == ["subject", "body"]
     assert (h[2]["from"], h[2]["to"], h[2]["user"]) == ("draft", "approved", "ann")
     hb = history(db, b)
-    assert [(x["from"], x["to"]) for x in hb] == [(None, "draft"), ("draft", "dismissed"), ("dismissed", "draft")]
+    assert [(x["from"], x["to"]) for x in hb] == [
+        (None, "draft"),
+        ("draft", "dismissed"),
+        ("dismissed", "draft"),
+    ]
     assert hb[1]["reason"] == "spoke in person"
 
 
 def test_approve_is_all_or_nothing(db):
     s = build_course(db, 30, seed=9)
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, rules=_rules(),
-                                ignore_risk_gate=True)
+    batch = draft_interventions(
+        db, s.course_id, s.actors, as_of=AS_OF, features=s.features, rules=_rules(), ignore_risk_gate=True
+    )
     a, b = batch.treated_ids[:2]
     dismiss(db, b)
     with pytest.raises(InterventionError):
@@ -183,5 +228,12 @@ def test_bad_selection_is_refused(db):
     with pytest.raises(InterventionError, match="no course"):
         draft_interventions(db, 999, s.actors, as_of=AS_OF, features=s.features)
     with pytest.raises(ValueError, match="below 1"):
-        draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, ignore_risk_gate=True,
-                            holdout_fraction=1.0)
+        draft_interventions(
+            db,
+            s.course_id,
+            s.actors,
+            as_of=AS_OF,
+            features=s.features,
+            ignore_risk_gate=True,
+            holdout_fraction=1.0,
+        )

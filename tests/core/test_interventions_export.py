@@ -28,8 +28,16 @@ from learnalytics_desktop.core.interventions import (
     save_rules,
 )
 
-EXPECTED_HEADERS = {"x-unsent", "to", "subject", "date", "x-learnalytics-interventions", "content-type",
-                    "content-transfer-encoding", "mime-version"}
+EXPECTED_HEADERS = {
+    "x-unsent",
+    "to",
+    "subject",
+    "date",
+    "x-learnalytics-interventions",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
 
 
 def _parse(path):
@@ -39,8 +47,15 @@ def _parse(path):
 def _drafted(db, n=30, seed=1, pseudonymised=False, instructor=""):
     s = build_course(db, n, seed=seed, pseudonymised=pseudonymised)
     r = default_rules()
-    save_rules(db, RuleSet(rules=r.rules, risk_threshold=r.risk_threshold, advisor="Sam Advisor", instructor_email=instructor))
-    batch = draft_interventions(db, s.course_id, s.actors, as_of=AS_OF, features=s.features, ignore_risk_gate=True)
+    save_rules(
+        db,
+        RuleSet(
+            rules=r.rules, risk_threshold=r.risk_threshold, advisor="Sam Advisor", instructor_email=instructor
+        ),
+    )
+    batch = draft_interventions(
+        db, s.course_id, s.actors, as_of=AS_OF, features=s.features, ignore_risk_gate=True
+    )
     return s, batch
 
 
@@ -53,9 +68,9 @@ def test_build_eml_round_trip_and_no_header_injection():
         ids=[1, 2],
     )
     msg = BytesParser(policy=policy.default).parsebytes(data)
-    assert {k.lower() for k in msg.keys()} <= EXPECTED_HEADERS
+    assert {k.lower() for k in msg} <= EXPECTED_HEADERS
     assert msg["X-Unsent"] == "1"
-    assert "bcc" not in {k.lower() for k in msg.keys()} and msg["Cc"] is None and msg["X-Evil"] is None
+    assert "bcc" not in {k.lower() for k in msg} and msg["Cc"] is None and msg["X-Evil"] is None
     assert msg["Subject"] == "Hello Bcc: victim@example.org X-Evil: 1"
     assert "Bcc: not-a-header" in msg.get_content()  # body text stays body text
     assert "Æøå ✓" in msg.get_content()
@@ -64,7 +79,9 @@ def test_build_eml_round_trip_and_no_header_injection():
 
 
 def test_build_eml_with_valid_recipient():
-    data, warn = build_eml(subject="Hi", body="B", to_addr="ada@example.org", to_name='Ada "The" Lovelace, PhD')
+    data, warn = build_eml(
+        subject="Hi", body="B", to_addr="ada@example.org", to_name='Ada "The" Lovelace, PhD'
+    )
     msg = BytesParser(policy=policy.default).parsebytes(data)
     assert warn is None
     assert msg["To"].addresses[0].addr_spec == "ada@example.org"
@@ -83,11 +100,13 @@ def test_export_eml_one_per_student_and_statuses(db, tmp_path):
     res = export_eml(db, out, course_id=s.course_id, user="ann")
     frame = list_interventions(db, s.course_id, ids=batch.treated_ids)
     assert set(frame["status"]) == {"exported"}
-    student_groups = {(a, c == "instructor_alert") for a, c in zip(frame["actor"], frame["channel"], strict=True)}
+    student_groups = {
+        (a, c == "instructor_alert") for a, c in zip(frame["actor"], frame["channel"], strict=True)
+    }
     assert len(res.files) == len(student_groups) == len(list(out.iterdir()))
     for path in out.iterdir():
         msg = _parse(path)
-        assert {k.lower() for k in msg.keys()} <= EXPECTED_HEADERS
+        assert {k.lower() for k in msg} <= EXPECTED_HEADERS
         assert msg["X-Unsent"] == "1"
         ids = [int(x) for x in msg["X-Learnalytics-Interventions"].split(",")]
         rows = [get_intervention(db, i) for i in ids]
@@ -159,7 +178,10 @@ def test_export_eml_failure_removes_written_files(db, tmp_path, monkeypatch):
 def test_export_csv_is_safe_and_logged(db, tmp_path):
     s, batch = _drafted(db)
     iid = batch.treated_ids[0]
-    db.execute("UPDATE interventions SET subject = '=HYPERLINK(\"http://x\",\"y\")', body = '@SUM(1)' WHERE id = ?", (iid,))
+    db.execute(
+        "UPDATE interventions SET subject = '=HYPERLINK(\"http://x\",\"y\")', body = '@SUM(1)' WHERE id = ?",
+        (iid,),
+    )
     approve(db, [iid])
     path = tmp_path / "drafts.csv"
     res = export_csv(db, path, course_id=s.course_id, mark_exported=True)
@@ -187,18 +209,27 @@ def _csv(tmp_path, text, name="ext.csv"):
 def test_import_external_matches_by_label_account_and_email(db, tmp_path):
     s = build_course(db, 6)
     db.execute("UPDATE actors SET label = 'Ann Label' WHERE id = ?", (s.actors[0],))
-    db.execute("UPDATE actors SET label = 'Bob Label' WHERE id = ?", (s.actors[1],))  # s001 is now only an account name
-    path = _csv(tmp_path, "Student,Date,Group,Channel,Note\n"
-                          "Ann Label,2024-03-12,treated,phone,called\n"
-                          "s001,2024-03-12,control,,\n"
-                          "S002@EXAMPLE.ORG,2024-03-13T10:00:00,yes,,\n")
+    db.execute(
+        "UPDATE actors SET label = 'Bob Label' WHERE id = ?", (s.actors[1],)
+    )  # s001 is now only an account name
+    path = _csv(
+        tmp_path,
+        "Student,Date,Group,Channel,Note\n"
+        "Ann Label,2024-03-12,treated,phone,called\n"
+        "s001,2024-03-12,control,,\n"
+        "S002@EXAMPLE.ORG,2024-03-13T10:00:00,yes,,\n",
+    )
     rep = import_external(db, s.course_id, path, user="ann")
     assert rep.ok and rep.written == 3
     assert rep.matched_by == {"label": 1, "account": 1, "email": 1}
     assert rep.groups == {"treated": 2, "control": 1}
     rows = list_interventions(db, s.course_id)
     by_actor = {int(a): r for a, r in zip(rows["actor"], rows.to_dict("records"), strict=True)}
-    assert (by_actor[s.actors[0]]["arm"], by_actor[s.actors[0]]["status"], by_actor[s.actors[0]]["channel"]) == ("external", "done", "phone")
+    assert (
+        by_actor[s.actors[0]]["arm"],
+        by_actor[s.actors[0]]["status"],
+        by_actor[s.actors[0]]["channel"],
+    ) == ("external", "done", "phone")
     assert by_actor[s.actors[0]]["body"] == "called"
     assert (by_actor[s.actors[1]]["arm"], by_actor[s.actors[1]]["status"]) == ("control", "comparison")
     assert by_actor[s.actors[2]]["date"] == "2024-03-13"
@@ -206,12 +237,15 @@ def test_import_external_matches_by_label_account_and_email(db, tmp_path):
 
 def test_import_external_bad_rows_write_nothing(db, tmp_path):
     s = build_course(db, 4)
-    path = _csv(tmp_path, "student;date;group\n"
-                          "s000;2024-03-12;treated\n"
-                          "nobody;2024-03-12;treated\n"
-                          "s001;12/03/2024;control\n"
-                          "s002;2024-03-12;maybe\n"
-                          "s000;2024-03-14;control\n")
+    path = _csv(
+        tmp_path,
+        "student;date;group\n"
+        "s000;2024-03-12;treated\n"
+        "nobody;2024-03-12;treated\n"
+        "s001;12/03/2024;control\n"
+        "s002;2024-03-12;maybe\n"
+        "s000;2024-03-14;control\n",
+    )
     rep = import_external(db, s.course_id, path)
     assert not rep.ok and rep.written == 0
     problems = {e["row"]: e["problem"] for e in rep.errors}
@@ -223,7 +257,12 @@ def test_import_external_bad_rows_write_nothing(db, tmp_path):
     assert db.execute("SELECT COUNT(*) FROM interventions").fetchone()[0] == 0
     part = import_external(db, s.course_id, path, skip_bad=True)
     assert part.written == 1 and len(part.errors) == 4
-    dry = import_external(db, s.course_id, _csv(tmp_path, "student,date,group\ns003,2024-03-12,control\n", "b.csv"), dry_run=True)
+    dry = import_external(
+        db,
+        s.course_id,
+        _csv(tmp_path, "student,date,group\ns003,2024-03-12,control\n", "b.csv"),
+        dry_run=True,
+    )
     assert dry.ok and dry.written == 0
     assert db.execute("SELECT COUNT(*) FROM interventions").fetchone()[0] == 1
 

@@ -8,8 +8,8 @@ from learnalytics_desktop.core.interventions import (
     DEFAULT_RULES,
     HOLDOUT_EXPLANATION,
     Rule,
-    RuleSet,
     RulesError,
+    RuleSet,
     TemplateError,
     check_template,
     default_rules,
@@ -78,16 +78,33 @@ def test_default_rules_follow_the_seed_and_validate():
 
 def test_rule_matching_and_missing_features():
     rules = default_rules()
-    hits, unknown = rules.matching({"days_since_last_activity": 8, "video_completion_rate": 0.3, "quiz_score_trend": None})
+    hits, unknown = rules.matching(
+        {"days_since_last_activity": 8, "video_completion_rate": 0.3, "quiz_score_trend": None}
+    )
     assert [r.key for r in hits] == ["re_engagement"]  # 0.3 is not < 0.3
     assert [r.key for r in unknown] == ["declining_performance"]
-    assert rules.passes_gate(0.6) is True and rules.passes_gate(0.59) is False and rules.passes_gate(None) is None
+    assert (
+        rules.passes_gate(0.6) is True
+        and rules.passes_gate(0.59) is False
+        and rules.passes_gate(None) is None
+    )
 
 
 def test_rules_round_trip_through_settings(db):
     assert load_rules(db) == DEFAULT_RULES
     changed = RuleSet(
-        rules=(Rule("re_engagement", "Nudge", "days_since_last_activity", ">=", 10, "email", "Hi {first_name}", "Body {course}"),),
+        rules=(
+            Rule(
+                "re_engagement",
+                "Nudge",
+                "days_since_last_activity",
+                ">=",
+                10,
+                "email",
+                "Hi {first_name}",
+                "Body {course}",
+            ),
+        ),
         risk_threshold=0.5,
         advisor="Dr Advisor",
         instructor_email="prof@example.org",
@@ -115,8 +132,11 @@ def test_rules_round_trip_through_settings(db):
 )
 def test_invalid_rules_are_refused_with_the_rule_named(db, change, fragment):
     base = DEFAULT_RULES.rules[0]
-    bad = DEFAULT_RULES.with_rule(Rule(**{**base.__dict__, **change})) if "key" not in change else RuleSet(
-        rules=(Rule(**{**base.__dict__, **change}),))
+    bad = (
+        DEFAULT_RULES.with_rule(Rule(**{**base.__dict__, **change}))
+        if "key" not in change
+        else RuleSet(rules=(Rule(**{**base.__dict__, **change}),))
+    )
     with pytest.raises(RulesError) as info:
         save_rules(db, bad)
     assert fragment in str(info.value)
@@ -163,7 +183,9 @@ def test_holdout_known_draw_is_stable_across_versions():
     import hashlib
     import hmac
 
-    ranked = sorted(range(1, 11), key=lambda a: hmac.new(b"7", f"unknown|{a}".encode(), hashlib.sha256).digest())
+    ranked = sorted(
+        range(1, 11), key=lambda a: hmac.new(b"7", f"unknown|{a}".encode(), hashlib.sha256).digest()
+    )
     assert draw.held_out == frozenset(ranked[:3])
 
 

@@ -31,8 +31,10 @@ def build_course(conn, n=40, *, seed=0, pseudonymised=False, effect=5.0, outcome
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    cur = conn.execute("INSERT INTO courses(iri, name, start_date, weeks) VALUES (?,?,?,?)",
-                       (COURSE_IRI, "Statistics 101", "2024-01-08", 12))
+    cur = conn.execute(
+        "INSERT INTO courses(iri, name, start_date, weeks) VALUES (?,?,?,?)",
+        (COURSE_IRI, "Statistics 101", "2024-01-08", 12),
+    )
     course = int(cur.lastrowid)
     actors, rows, risk = [], [], {}
     for i in range(n):
@@ -42,8 +44,12 @@ def build_course(conn, n=40, *, seed=0, pseudonymised=False, effect=5.0, outcome
         else:
             ifi, kind = f"account:https://lms.example.org|{label}", "account"
             name, email = f"Student Number{i}", f"{label}@example.org"
-        aid = int(conn.execute("INSERT INTO actors(ifi, kind, label, name, email) VALUES (?,?,?,?,?)",
-                               (ifi, kind, label, name, email)).lastrowid)
+        aid = int(
+            conn.execute(
+                "INSERT INTO actors(ifi, kind, label, name, email) VALUES (?,?,?,?,?)",
+                (ifi, kind, label, name, email),
+            ).lastrowid
+        )
         actors.append(aid)
         conn.execute("INSERT INTO enrolments(course, actor, source) VALUES (?,?,'roster')", (course, aid))
         days = float(rng.integers(0, 21))
@@ -52,18 +58,29 @@ def build_course(conn, n=40, *, seed=0, pseudonymised=False, effect=5.0, outcome
         quiz = float(rng.uniform(40, 95))
         r = float(1 / (1 + np.exp(-(-2.5 + 0.25 * days - 1.5 * video))))
         risk[aid] = round(r, 4)
-        rows.append({"actor": aid, "days_since_last_activity": days, "video_completion_rate": video,
-                     "quiz_score_trend": trend, "quiz_avg_score": quiz})
+        rows.append(
+            {
+                "actor": aid,
+                "days_since_last_activity": days,
+                "video_completion_rate": video,
+                "quiz_score_trend": trend,
+                "quiz_avg_score": quiz,
+            }
+        )
     features = pd.DataFrame(rows).set_index("actor")
-    run = int(conn.execute(
-        "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES ('m1', ?, 9, ?, ?)",
-        (course, datetime(2024, 3, 11, tzinfo=UTC).isoformat(), "2024-03-11T08:00:00Z"),
-    ).lastrowid)
+    run = int(
+        conn.execute(
+            "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES ('m1', ?, 9, ?, ?)",
+            (course, datetime(2024, 3, 11, tzinfo=UTC).isoformat(), "2024-03-11T08:00:00Z"),
+        ).lastrowid
+    )
     for aid, r in risk.items():
         level = "high" if r >= 0.6 else "moderate" if r >= 0.3 else "low"
         reasons = ["no activity for a while"] if features.loc[aid, "days_since_last_activity"] > 7 else []
-        conn.execute("INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
-                     (run, aid, r, level, json.dumps(reasons)))
+        conn.execute(
+            "INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
+            (run, aid, r, level, json.dumps(reasons)),
+        )
     return Synthetic(course, actors, features, risk, {"effect": effect})
 
 
@@ -72,8 +89,13 @@ def write_outcomes(conn, course_id, grades):
     for aid, g in grades.items():
         conn.execute(
             "INSERT OR REPLACE INTO outcomes(course, actor, final_grade, result, passed, withdrew) VALUES (?,?,?,?,?,0)",
-            (course_id, aid, g, None if g is None else ("pass" if g >= 50 else "fail"),
-             None if g is None else int(g >= 50)),
+            (
+                course_id,
+                aid,
+                g,
+                None if g is None else ("pass" if g >= 50 else "fail"),
+                None if g is None else int(g >= 50),
+            ),
         )
 
 
@@ -87,5 +109,8 @@ def test_builder_makes_consistent_data(db):
 
 def test_pseudonymised_builder_has_no_names(db):
     s = build_course(db, 3, pseudonymised=True)
-    assert db.execute("SELECT COUNT(*) FROM actors WHERE email IS NOT NULL OR name IS NOT NULL").fetchone()[0] == 0
+    assert (
+        db.execute("SELECT COUNT(*) FROM actors WHERE email IS NOT NULL OR name IS NOT NULL").fetchone()[0]
+        == 0
+    )
     assert len(s.actors) == 3

@@ -26,7 +26,9 @@ def _plan(conn: sqlite3.Connection, sql: str, params: tuple) -> str:
 def test_course_counts_and_percentiles_read_the_covering_index_only(db):
     counts = _plan(db, courses_mod._COUNTS, (1,))
     assert "COVERING INDEX statements_course_cover" in counts, counts
-    pct = _plan(db, "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?", (1, 5, 0))
+    pct = _plan(
+        db, "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?", (1, 5, 0)
+    )
     assert "COVERING INDEX statements_course_cover" in pct and "TEMP B-TREE" not in pct, pct
     events = _plan(db, "SELECT actor, ts, verb FROM v_events WHERE course = ? AND ts < ? ORDER BY ts", (1, 5))
     assert "statements_course_cover" in events and "TEMP B-TREE" not in events, events
@@ -47,9 +49,15 @@ def test_schema_1_database_is_upgraded_with_a_backup_and_counts_stay_right(tmp_p
         conn.execute(stmt)
     conn.execute("PRAGMA user_version = 1")
     conn.execute("INSERT INTO imports(id, source, started_at) VALUES (1, 'x', 't')")
-    conn.executemany("INSERT INTO actors(id, ifi, kind, label) VALUES (?, ?, ?, ?)",
-                     [(1, "a", "account", "a"), (2, "b", "account", "b"), (3, "g", "group", "g"),
-                      (4, "e", "account", "e")])
+    conn.executemany(
+        "INSERT INTO actors(id, ifi, kind, label) VALUES (?, ?, ?, ?)",
+        [
+            (1, "a", "account", "a"),
+            (2, "b", "account", "b"),
+            (3, "g", "group", "g"),
+            (4, "e", "account", "e"),
+        ],
+    )
     conn.execute("INSERT INTO verbs(id, iri) VALUES (1, 'v')")
     conn.execute("INSERT INTO activities(id, iri) VALUES (1, 'o')")
     conn.execute("INSERT INTO courses(id, iri) VALUES (1, 'c')")
@@ -111,8 +119,9 @@ def test_overview_weekly_engagement_from_shared_events_is_identical(demo_path):
     course = max(list_courses(conn), key=lambda c: c.statements)
     as_of = course.as_of_week(5)
     events = load_events(conn, course.id, as_of, start=course_start(conn, course.id, before=as_of))
-    pd.testing.assert_frame_equal(weekly_engagement(conn, course.id, as_of, events=events),
-                                  weekly_engagement(conn, course.id, as_of))
+    pd.testing.assert_frame_equal(
+        weekly_engagement(conn, course.id, as_of, events=events), weekly_engagement(conn, course.id, as_of)
+    )
     conn.close()
 
 
@@ -130,13 +139,16 @@ def test_vectorised_reasons_equal_the_per_student_ones():
     rng = np.random.default_rng(3)
     n = 300
     base = rng.gamma(2.0, 10.0, n)
-    frame = pd.DataFrame({
-        "total_events": base * 10 + rng.normal(0, 5, n),
-        "active_days": base / 2 + rng.normal(0, 1, n),
-        "forum_posts": np.round(base / 5 + rng.normal(0, 1, n)).clip(0),
-        "days_since_last_activity": rng.exponential(4, n),
-        "quiz_avg_score": np.where(rng.random(n) < 0.2, np.nan, rng.beta(5, 2, n)),
-    }, index=pd.Index(np.arange(1000, 1000 + n), name="actor"))
+    frame = pd.DataFrame(
+        {
+            "total_events": base * 10 + rng.normal(0, 5, n),
+            "active_days": base / 2 + rng.normal(0, 1, n),
+            "forum_posts": np.round(base / 5 + rng.normal(0, 1, n)).clip(0),
+            "days_since_last_activity": rng.exponential(4, n),
+            "quiz_avg_score": np.where(rng.random(n) < 0.2, np.nan, rng.beta(5, 2, n)),
+        },
+        index=pd.Index(np.arange(1000, 1000 + n), name="actor"),
+    )
     # more forum posts than the activity level predicts *raises* the risk here: against the
     # known direction of forum_posts, so its reasons are withheld
     excess = frame["forum_posts"].to_numpy() - base / 5

@@ -28,10 +28,15 @@ def test_train_then_score_writes_safe_csv(demo_db, tmp_path, capsys):
     from learnalytics_desktop.core.store.db import set_setting
 
     db = str(demo_db.path)
-    assert main(["train", "--db", db, "--course", "2025-autumn", "--week", "4", "--kind", "logreg", "--json"]) == 0
+    assert (
+        main(["train", "--db", db, "--course", "2025-autumn", "--week", "4", "--kind", "logreg", "--json"])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["model_id"].startswith("m") and out["kind"] == "logreg" and out["week"] == 4
-    assert out["validation"]["hgb"]["roc_auc"] is not None and out["validation"]["logreg"]["brier"] is not None
+    assert (
+        out["validation"]["hgb"]["roc_auc"] is not None and out["validation"]["logreg"]["brier"] is not None
+    )
     assert "calibration" not in out["validation"]["hgb"]  # curves stay in the card
     assert out["chosen"]["picked_by"] == "user"
 
@@ -59,22 +64,73 @@ def test_train_then_score_writes_safe_csv(demo_db, tmp_path, capsys):
     conn.close()
 
     # capacity: exactly N high
-    assert main(["score", "--db", db, "--course", "2026-autumn", "--week", "4", "--capacity", "3",
-                 "--out", str(target), "--json"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--db",
+                db,
+                "--course",
+                "2026-autumn",
+                "--week",
+                "4",
+                "--capacity",
+                "3",
+                "--out",
+                str(target),
+                "--json",
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["levels"]["high"] == 3 and summary["students"] == len(rows) and summary["capacity"] == 3
     # the capacity saved in Settings applies without --capacity, and --capacity overrides it
     conn = open_db(demo_db.path)
     set_setting(conn, CAPACITY_KEY, 5)
     conn.close()
-    assert main(["score", "--db", db, "--course", "2026-autumn", "--week", "4", "--out", str(target), "--json"]) == 0
+    assert (
+        main(["score", "--db", db, "--course", "2026-autumn", "--week", "4", "--out", str(target), "--json"])
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["levels"]["high"] == 5 and summary["capacity"] == 5
-    assert main(["score", "--db", db, "--course", "2026-autumn", "--week", "4", "--capacity", "2",
-                 "--out", str(target), "--json"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--db",
+                db,
+                "--course",
+                "2026-autumn",
+                "--week",
+                "4",
+                "--capacity",
+                "2",
+                "--out",
+                str(target),
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["levels"]["high"] == 2
     with pytest.raises(SystemExit):
-        main(["score", "--db", db, "--course", "2026-autumn", "--week", "4", "--capacity", "0", "--out", str(target)])
+        main(
+            [
+                "score",
+                "--db",
+                db,
+                "--course",
+                "2026-autumn",
+                "--week",
+                "4",
+                "--capacity",
+                "0",
+                "--out",
+                str(target),
+            ]
+        )
     assert "between 1 and" in capsys.readouterr().err
 
     # scoring at another week than the model's is refused with the reason

@@ -48,12 +48,18 @@ def test_student_who_stops_in_week_3_ranks_high_at_week_5(demo, conn):
     res = train_model(conn, [demo["past"]], 5)
     assert res.card["counts"]["excluded_no_outcome"] > 0  # the auditors: active, no outcome row
     out = score_course(conn, demo["current"], 5)
-    assert len(out) == conn.execute(
-        "SELECT count(*) FROM (SELECT actor FROM enrolments WHERE course = ?1 UNION "
-        "SELECT actor FROM v_events WHERE course = ?1)", (demo["current"],)
-    ).fetchone()[0]
+    assert (
+        len(out)
+        == conn.execute(
+            "SELECT count(*) FROM (SELECT actor FROM enrolments WHERE course = ?1 UNION "
+            "SELECT actor FROM v_events WHERE course = ?1)",
+            (demo["current"],),
+        ).fetchone()[0]
+    )
     rank = out["risk_score"].rank(pct=True, ascending=False)
-    stoppers = out["actor"].map(lambda a: demo["truth"].get(a) is not None and demo["truth"][a].fade_week == 3)
+    stoppers = out["actor"].map(
+        lambda a: demo["truth"].get(a) is not None and demo["truth"][a].fade_week == 3
+    )
     never = out["actor"].map(lambda a: demo["truth"].get(a) is not None and demo["truth"][a].never_started)
     assert stoppers.sum() >= 5 and never.sum() >= 3
     assert rank[stoppers].median() < 0.2, rank[stoppers].describe()
@@ -79,7 +85,10 @@ def test_week_6_auc_calibration_and_transfer(demo, conn):
     cal = chosen["calibration"]
     assert cal[0]["observed"] < cal[-1]["observed"]
     assert chosen["calibration_error"] < 0.1
-    assert res.card["fairness"]["available"] and set(res.card["fairness"]["attributes"]) == {"Study mode", "Age band"}
+    assert res.card["fairness"]["available"] and set(res.card["fairness"]["attributes"]) == {
+        "Study mode",
+        "Age band",
+    }
     # transfer: on the offering in progress, the week-6 risk separates who has faded or never started
     out = score_course(conn, demo["current"], 6)
     truth = demo["truth"]

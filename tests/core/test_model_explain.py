@@ -61,7 +61,13 @@ def test_inactivity_is_the_reason_with_real_values():
     [
         ("days_since_last_activity", 12, 2, {}, "no activity for 12 days"),
         ("days_since_last_activity", float("nan"), 2, {}, "no activity recorded yet"),
-        ("quiz_avg_score", 0.41, 0.7, {"quiz_score_trend": -0.08}, "quiz average 41%, falling (course median 70%)"),
+        (
+            "quiz_avg_score",
+            0.41,
+            0.7,
+            {"quiz_score_trend": -0.08},
+            "quiz average 41%, falling (course median 70%)",
+        ),
         ("quiz_avg_score", float("nan"), 0.7, {}, "no quiz taken yet"),
         ("video_completion_rate", 0.2, 0.65, {}, "watched 20% of videos (course median 65%)"),
         ("total_time_minutes", 150, 600, {}, "2.5 hours of study time (course median 10.0 hours)"),
@@ -137,7 +143,9 @@ def test_fairness_warns_on_marked_differences():
 
 
 def test_fairness_without_attributes():
-    rep = fairness_report(np.array([0, 1]), np.array([0.2, 0.8]), np.array([False, True]), pd.DataFrame(index=[0, 1]), 5, "high")
+    rep = fairness_report(
+        np.array([0, 1]), np.array([0.2, 0.8]), np.array([False, True]), pd.DataFrame(index=[0, 1]), 5, "high"
+    )
     assert rep["available"] is False
 
 
@@ -155,7 +163,9 @@ def _collinear_logreg():
     z = rng.normal(size=n)
     active = np.round(np.clip(12 + 4 * z + rng.normal(0, 0.7, n), 0, None))
     posts = np.round(np.clip(0.5 * active + rng.normal(0, 0.5, n), 0, None))
-    frame = pd.DataFrame({"active_days": active, "forum_posts": posts}, index=pd.Index(np.arange(n), name="actor"))
+    frame = pd.DataFrame(
+        {"active_days": active, "forum_posts": posts}, index=pd.Index(np.arange(n), name="actor")
+    )
     y = (rng.random(n) < 1 / (1 + np.exp(1.0 + 1.6 * z))).astype(int)
     est = LogisticRegression().fit(frame, y)
     return TrainedModel(kind="logreg", estimator=est, features=list(frame.columns), week=4), frame
@@ -222,8 +232,11 @@ def test_gradient_boosting_respects_the_known_directions(constrained_hgb):
     assert "quiz_count" not in base.monotonic_cst
     rows = model.design(frame.iloc[:40])
     grid = np.linspace(0, 1, 21)
-    for feature, values, sign in (("quiz_avg_score", grid, -1), ("days_since_last_activity", grid * 40, 1),
-                                  ("active_days", grid * 40, -1)):
+    for feature, values, sign in (
+        ("quiz_avg_score", grid, -1),
+        ("days_since_last_activity", grid * 40, 1),
+        ("active_days", grid * 40, -1),
+    ):
         X = rows.loc[rows.index.repeat(len(values))].copy()
         X[feature] = np.tile(values, len(rows))
         p = model.predict(X).reshape(len(rows), len(values))

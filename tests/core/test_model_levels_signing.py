@@ -9,7 +9,12 @@ import stat
 import pytest
 
 from learnalytics_desktop.core.model import levels, signing
-from learnalytics_desktop.core.model.levels import ThresholdError, levels_by_capacity, risk_level, validate_thresholds
+from learnalytics_desktop.core.model.levels import (
+    ThresholdError,
+    levels_by_capacity,
+    risk_level,
+    validate_thresholds,
+)
 from learnalytics_desktop.core.model.signing import ModelFileError, load_signed, save_signed, sidecar_path
 
 # --- levels --------------------------------------------------------------------------------

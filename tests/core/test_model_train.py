@@ -26,7 +26,10 @@ AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 def _add_course(db, cid: int, n: int, first_actor: int) -> None:
-    db.execute("INSERT OR IGNORE INTO courses(id, iri, name) VALUES (?, ?, ?)", (cid, f"https://x.test/c{cid}", f"C{cid}"))
+    db.execute(
+        "INSERT OR IGNORE INTO courses(id, iri, name) VALUES (?, ?, ?)",
+        (cid, f"https://x.test/c{cid}", f"C{cid}"),
+    )
     db.executemany(
         "INSERT OR IGNORE INTO actors(id, ifi, kind, label) VALUES (?, ?, 'account', ?)",
         [(a, f"account:https://lms.test|s{a}", f"s{a}") for a in range(first_actor, first_actor + n)],
@@ -43,16 +46,32 @@ def make_data(db, parts, attributes=None) -> TrainingData:
         feats.append(X[cols].astype(float).set_axis(idx))
         labels.append(y.set_axis(idx))
         courses.append(
-            {"id": cid, "iri": f"https://x.test/c{cid}", "name": f"C{cid}", "as_of": AS_OF.isoformat(),
-             "students": len(X) + 3, "trained_on": len(X), "at_risk": int(y.sum()), "excluded_no_outcome": 3,
-             "excluded_no_features": 0, "first_statement": "2025-01-01T00:00:00+00:00",
-             "last_statement": "2025-02-28T00:00:00+00:00", "statements": 1000}
+            {
+                "id": cid,
+                "iri": f"https://x.test/c{cid}",
+                "name": f"C{cid}",
+                "as_of": AS_OF.isoformat(),
+                "students": len(X) + 3,
+                "trained_on": len(X),
+                "at_risk": int(y.sum()),
+                "excluded_no_outcome": 3,
+                "excluded_no_features": 0,
+                "first_statement": "2025-01-01T00:00:00+00:00",
+                "last_statement": "2025-02-28T00:00:00+00:00",
+                "statements": 1000,
+            }
         )
     X = pd.concat(feats)
     A = attributes.set_axis(X.index) if attributes is not None else pd.DataFrame(index=X.index)
     return TrainingData(
-        features=X, labels=pd.concat(labels), attributes=A, feature_columns=cols, ignored_columns=ignored,
-        courses=courses, latest_course=parts[-1][0], label="withdrew or failed",
+        features=X,
+        labels=pd.concat(labels),
+        attributes=A,
+        feature_columns=cols,
+        ignored_columns=ignored,
+        courses=courses,
+        latest_course=parts[-1][0],
+        label="withdrew or failed",
     )
 
 
@@ -69,7 +88,9 @@ def trained(tmp_path_factory, synth):
     home = tmp_path_factory.mktemp("model_home")
     X, y = synth
     rng = np.random.default_rng(0)
-    attrs = pd.DataFrame({"gender": rng.choice(["f", "m"], len(X)), "first_gen": rng.choice(["yes", "no"], len(X))})
+    attrs = pd.DataFrame(
+        {"gender": rng.choice(["f", "m"], len(X)), "first_gen": rng.choice(["yes", "no"], len(X))}
+    )
     attrs.iloc[:3, 1] = "unknown"  # a group of 3: a small cell
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LEARNALYTICS_HOME", str(home))
@@ -115,7 +136,10 @@ def test_card_registry_and_reload(tdb, synth):
     # registry rows
     row = db.execute("SELECT kind, week, card, active FROM models WHERE id = ?", (res.model_id,)).fetchone()
     assert row[0] == res.kind and row[1] == 6 and json.loads(row[2]) == card and row[3] == 0
-    assert db.execute("SELECT count(*) FROM training_rows WHERE model_id = ?", (res.model_id,)).fetchone()[0] == 600
+    assert (
+        db.execute("SELECT count(*) FROM training_rows WHERE model_id = ?", (res.model_id,)).fetchone()[0]
+        == 600
+    )
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'train'").fetchone()[0] == 1
     # reload gives the same predictions
     loaded = registry.load_model(db)
@@ -142,9 +166,19 @@ def test_stopper_ranks_high_and_reasons_are_plain(tdb):
     current, _ = synthetic_features(300, seed=11, first_actor=5001)
     # a student who stopped in week 3: no activity for 3 weeks, little done before
     stopper = current.index[0]
-    current.loc[stopper, ["days_since_last_activity", "active_days", "total_events", "total_time_minutes",
-                          "video_completion_rate", "quiz_count", "quiz_avg_score", "quiz_score_trend"]] = [
-        22, 4, 60, 90, 0.12, 2, 0.41, -0.15]
+    current.loc[
+        stopper,
+        [
+            "days_since_last_activity",
+            "active_days",
+            "total_events",
+            "total_time_minutes",
+            "video_completion_rate",
+            "quiz_count",
+            "quiz_avg_score",
+            "quiz_score_trend",
+        ],
+    ] = [22, 4, 60, 90, 0.12, 2, 0.41, -0.15]
     _add_course(db, 2, len(current), 5001)
     out = score_features(db, res.model, 2, AS_OF, current)
     assert list(out.columns[:5]) == ["student", "actor", "risk_score", "risk_level", "reasons"]
@@ -198,7 +232,9 @@ def test_user_pick_active_model_and_swapped_file(db):
     model_file = db.execute("SELECT file FROM models WHERE id = ?", (b.model_id,)).fetchone()[0]
     registry.delete_model(db, b.model_id)
     assert registry.active_model_id(db) == a.model_id
-    assert db.execute("SELECT count(*) FROM training_rows WHERE model_id = ?", (b.model_id,)).fetchone()[0] == 0
+    assert (
+        db.execute("SELECT count(*) FROM training_rows WHERE model_id = ?", (b.model_id,)).fetchone()[0] == 0
+    )
     from pathlib import Path
 
     assert not Path(model_file).exists()
@@ -283,8 +319,19 @@ def test_scoring_point_in_course_must_match_the_model():
     from learnalytics_desktop.core.courses import Course
     from learnalytics_desktop.core.model.scoring import ScoringError, _resolve_as_of
 
-    course = Course(id=1, iri="c", name="c", start=date(2026, 9, 14), weeks=13, students=0, statements=0,
-                    start_source="user", weeks_source="user", first_statement=None, last_statement=None)
+    course = Course(
+        id=1,
+        iri="c",
+        name="c",
+        start=date(2026, 9, 14),
+        weeks=13,
+        students=0,
+        statements=0,
+        start_source="user",
+        weeks_source="user",
+        first_statement=None,
+        last_statement=None,
+    )
     end5 = course.as_of_week(5)
     now = end5 + timedelta(days=30)
 

@@ -12,12 +12,25 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from conftest import NetworkBlocked
 
 PKG = Path(__file__).resolve().parents[2] / "learnalytics_desktop"
-NETWORK_MODULES = {"socket", "urllib.request", "http.client", "requests", "httpx", "aiohttp", "ftplib",
-                   "smtplib", "urllib3", "PySide6.QtNetwork", "xmlrpc.client", "telnetlib", "poplib", "imaplib"}
+NETWORK_MODULES = {
+    "socket",
+    "urllib.request",
+    "http.client",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "ftplib",
+    "smtplib",
+    "urllib3",
+    "PySide6.QtNetwork",
+    "xmlrpc.client",
+    "telnetlib",
+    "poplib",
+    "imaplib",
+}
 
 
 def test_guard_blocks_tcp_and_name_lookup():

@@ -55,13 +55,15 @@ def write(tmp_path, name, text, encoding="utf-8", bom=b""):
 
 def test_gradebook_cp1252_semicolons_decimal_commas(course, tmp_path):
     db, c, ids = course
-    text = ("Student ID;Name;Email;Final grade;Result\r\n"
-            "u100;Zoë Müller;;67,5;Pass\r\n"
-            ";José;ZOE@uni.example;38;Fail\r\n"
-            ";Sam;mailto:sam@uni.example;;Withdrawn\r\n"
-            "u999;Nobody;nobody@uni.example;80;Distinction\r\n"
-            "u200;Twin;;55 %;Pass\r\n"
-            "\r\n")
+    text = (
+        "Student ID;Name;Email;Final grade;Result\r\n"
+        "u100;Zoë Müller;;67,5;Pass\r\n"
+        ";José;ZOE@uni.example;38;Fail\r\n"
+        ";Sam;mailto:sam@uni.example;;Withdrawn\r\n"
+        "u999;Nobody;nobody@uni.example;80;Distinction\r\n"
+        "u200;Twin;;55 %;Pass\r\n"
+        "\r\n"
+    )
     path = write(tmp_path, "grades.csv", text, "cp1252")
     r = import_outcomes(db, c, path)  # every column recognised from its header
     assert (r.encoding, r.delimiter) == ("cp1252", "semicolon")
@@ -71,13 +73,21 @@ def test_gradebook_cp1252_semicolons_decimal_commas(course, tmp_path):
     assert r.matched_by == {"account": 2, "email": 1, "email_sha1": 1}  # u200: narrowed to this course
     assert [(i.row, i.value) for i in r.unmatched] == [(5, "u999 / nobody@uni.example")]
     assert [d["actor"] for d in r.learners_without_row] == [ids["openid"]]
-    got = dict(((a, (g, res, p, w)) for a, g, res, p, w in db.execute(
-        "SELECT actor, final_grade, result, passed, withdrew FROM outcomes WHERE course = ?", (c,))))
+    got = dict(
+        (
+            (a, (g, res, p, w))
+            for a, g, res, p, w in db.execute(
+                "SELECT actor, final_grade, result, passed, withdrew FROM outcomes WHERE course = ?", (c,)
+            )
+        )
+    )
     assert got[ids["acc"]] == (67.5, "Pass", 1, 0)
     assert got[ids["mbox"]] == (38.0, "Fail", 0, 0)
     assert got[ids["sha"]] == (None, "Withdrawn", 0, 1)
     assert got[ids["twin_here"]] == (55.0, "Pass", 1, 0)
-    enrolled = db.execute("SELECT count(*) FROM enrolments WHERE course = ? AND source = 'outcomes'", (c,)).fetchone()
+    enrolled = db.execute(
+        "SELECT count(*) FROM enrolments WHERE course = ? AND source = 'outcomes'", (c,)
+    ).fetchone()
     assert enrolled[0] == 4
     assert "1 unmatched" in r.summary() and "row 5" in r.summary()
     assert r.to_dict()["unmatched"][0]["row"] == 5
@@ -85,28 +95,43 @@ def test_gradebook_cp1252_semicolons_decimal_commas(course, tmp_path):
 
 def test_roster_creates_students_without_statements(course, tmp_path):
     db, c, ids = course
-    text = ("\ufeffStudent ID,Email,Study mode\n"
-            "u100,,Full-time\n"
-            "u555,new.one@uni.example,Part-time\n"
-            ",only.mail@uni.example,Full-time\n"
-            "u555,new.one@uni.example,Part-time\n")
+    text = (
+        "\ufeffStudent ID,Email,Study mode\n"
+        "u100,,Full-time\n"
+        "u555,new.one@uni.example,Part-time\n"
+        ",only.mail@uni.example,Full-time\n"
+        "u555,new.one@uni.example,Part-time\n"
+    )
     path = write(tmp_path, "roster.csv", text)
     r = import_roster(db, c, path, attribute_columns=["study mode"])
     assert r.encoding == "utf-8 (with BOM)" and r.delimiter == "comma"
     assert r.matched == 1 and r.created == 2 and [d.row for d in r.duplicates] == [5]
-    new = db.execute("SELECT ifi, kind, label, email FROM actors WHERE label IN ('u555', 'only.mail@uni.example') "
-                     "ORDER BY label").fetchall()
-    assert new == [("mbox:mailto:only.mail@uni.example", "mbox", "only.mail@uni.example", "only.mail@uni.example"),
-                   (f"account:{HOME}|u555", "account", "u555", "new.one@uni.example")]
+    new = db.execute(
+        "SELECT ifi, kind, label, email FROM actors WHERE label IN ('u555', 'only.mail@uni.example') "
+        "ORDER BY label"
+    ).fetchall()
+    assert new == [
+        ("mbox:mailto:only.mail@uni.example", "mbox", "only.mail@uni.example", "only.mail@uni.example"),
+        (f"account:{HOME}|u555", "account", "u555", "new.one@uni.example"),
+    ]
     learners = course_learners(db, c)
     assert "u555" in learners.values() and "only.mail@uni.example" in learners.values()
-    attrs = dict(db.execute("SELECT a.label, t.value FROM attributes t JOIN actors a ON a.id = t.actor "
-                            "WHERE t.key = 'Study mode'").fetchall())
+    attrs = dict(
+        db.execute(
+            "SELECT a.label, t.value FROM attributes t JOIN actors a ON a.id = t.actor "
+            "WHERE t.key = 'Study mode'"
+        ).fetchall()
+    )
     assert attrs == {"u100": "Full-time", "u555": "Part-time", "only.mail@uni.example": "Full-time"}
     # importing again replaces the roster, creates nobody twice, and now everything matches
     r2 = import_roster(db, c, path, attribute_columns=["Study mode"])
     assert r2.created == 0 and r2.matched == 3
-    assert db.execute("SELECT count(*) FROM enrolments WHERE course = ? AND source = 'roster'", (c,)).fetchone()[0] == 3
+    assert (
+        db.execute("SELECT count(*) FROM enrolments WHERE course = ? AND source = 'roster'", (c,)).fetchone()[
+            0
+        ]
+        == 3
+    )
     # a later gradebook matches the created students by their e-mail
     grades = write(tmp_path, "g.csv", "email,grade\nnew.one@uni.example,71\nonly.mail@uni.example,12\n")
     g = import_outcomes(db, c, grades)
@@ -135,8 +160,11 @@ def test_bad_values_write_nothing(course, tmp_path):
 def test_missing_and_unrecognised_columns(course, tmp_path):
     db, c, _ = course
     path = write(tmp_path, "g.csv", "Matrikel;Note;Ergebnis\n1;2;3\n")
-    with pytest.raises(OutcomesError, match=r"The grade column 'Grade %' is not in g.csv. Its columns are: "
-                                            r"'Matrikel', 'Note', 'Ergebnis'"):
+    with pytest.raises(
+        OutcomesError,
+        match=r"The grade column 'Grade %' is not in g.csv. Its columns are: "
+        r"'Matrikel', 'Note', 'Ergebnis'",
+    ):
         import_outcomes(db, c, path, id_column="Matrikel", grade_column="Grade %")
     with pytest.raises(OutcomesError, match="no student id or e-mail column"):
         import_outcomes(db, c, path, grade_column="Note")
@@ -151,7 +179,11 @@ def test_duplicated_headers_utf16_tabs_and_ragged_rows(course, tmp_path):
     text = "Email\tEmail\tGrade\tPassed\r\nzoe@uni.example\tother@x\t81\tyes\r\nsam@uni.example\r\n"
     path = write(tmp_path, "u16.csv", text, "utf-16-le", bom=b"\xff\xfe")
     t = read_csv(path)
-    assert t.encoding == "utf-16" and t.delimiter == "\t" and t.header == ["Email", "Email (2)", "Grade", "Passed"]
+    assert (
+        t.encoding == "utf-16"
+        and t.delimiter == "\t"
+        and t.header == ["Email", "Email (2)", "Grade", "Passed"]
+    )
     assert t.rows[1] == (3, ["sam@uni.example", "", "", ""])
     r = import_outcomes(db, c, path, email_column="Email", grade_column="Grade", passed_column="Passed")
     assert r.matched == 2 and any("appears 2 times" in w for w in r.warnings)
@@ -168,7 +200,7 @@ def test_duplicated_headers_utf16_tabs_and_ragged_rows(course, tmp_path):
 def test_latin1_fallback_and_single_column_roster(course, tmp_path):
     db, c, _ = course
     path = tmp_path / "l1.csv"
-    path.write_bytes("Student ID\nu100\n".encode() + b"u\x81x\n")  # 0x81 is undefined in cp1252
+    path.write_bytes(b"Student ID\nu100\n" + b"u\x81x\n")  # 0x81 is undefined in cp1252
     t = read_csv(path)
     assert t.encoding == "latin-1" and t.delimiter == ","
     r = import_roster(db, c, path)
@@ -179,9 +211,15 @@ def test_flags_and_grade_only_gradebooks(course, tmp_path):
     db, c, ids = course
     r = import_outcomes(db, c, write(tmp_path, "f.csv", "id,withdrew\nu100,Y\nu200,no\n"))
     assert r.matched == 2
-    assert db.execute("SELECT passed, withdrew FROM outcomes WHERE actor = ?", (ids["acc"],)).fetchone() == (0, 1)
+    assert db.execute("SELECT passed, withdrew FROM outcomes WHERE actor = ?", (ids["acc"],)).fetchone() == (
+        0,
+        1,
+    )
     import_outcomes(db, c, write(tmp_path, "g.csv", "id,mark\nu100,39.9\nu200,40\n"), grade_column="mark")
-    assert dict(db.execute("SELECT actor, passed FROM outcomes").fetchall()) == {ids["acc"]: 0, ids["twin_here"]: 1}
+    assert dict(db.execute("SELECT actor, passed FROM outcomes").fetchall()) == {
+        ids["acc"]: 0,
+        ids["twin_here"]: 1,
+    }
     import_outcomes(db, c, write(tmp_path, "h.csv", "id,mark\nu100,55\n"), grade_column="mark", pass_mark=60)
     assert db.execute("SELECT passed FROM outcomes").fetchall() == [(0,)]
     with pytest.raises(OutcomesError, match="'perhaps' is not yes/no"):
@@ -209,10 +247,15 @@ def test_pseudonymised_database(db, tmp_path):
     key = b"k" * 32
     b = EventBuilder(db)
     c = b.course("https://x.example/c", start="2026-01-05", weeks=10)
-    db.execute("INSERT INTO imports(source, started_at, status, pseudonymized) VALUES ('x', '2026', 'done', 1)")
+    db.execute(
+        "INSERT INTO imports(source, started_at, status, pseudonymized) VALUES ('x', '2026', 'done', 1)"
+    )
     ps = {}
-    for name, ifi in (("acc", f"account:{HOME}|u100"), ("mail", "mbox:mailto:zoe@uni.example"),
-                      ("sha", f"mbox_sha1sum:{sha1('sam@uni.example')}")):
+    for name, ifi in (
+        ("acc", f"account:{HOME}|u100"),
+        ("mail", "mbox:mailto:zoe@uni.example"),
+        ("sha", f"mbox_sha1sum:{sha1('sam@uni.example')}"),
+    ):
         pseudo = pseudonymize_ifi(key, ifi)
         db.execute("INSERT INTO actors(ifi, kind, label) VALUES (?, 'pseudo', ?)", (pseudo, pseudo[7:19]))
         ps[name] = db.execute("SELECT id FROM actors WHERE ifi = ?", (pseudo,)).fetchone()[0]
@@ -222,9 +265,16 @@ def test_pseudonymised_database(db, tmp_path):
         import_roster(db, c, roster)
     r = import_roster(db, c, roster, pseudonymize_key=key, home_pages=[HOME])
     assert r.matched == 3 and r.matched_by == {"pseudonym": 3} and r.created == 1
-    created = db.execute("SELECT ifi, kind, name, email FROM actors WHERE id NOT IN (?, ?, ?)", tuple(ps.values()))
+    created = db.execute(
+        "SELECT ifi, kind, name, email FROM actors WHERE id NOT IN (?, ?, ?)", tuple(ps.values())
+    )
     ifi, kind, name, email = created.fetchone()
-    assert ifi == pseudonymize_ifi(key, f"account:{HOME}|u777") and kind == "pseudo" and name is None and email is None
+    assert (
+        ifi == pseudonymize_ifi(key, f"account:{HOME}|u777")
+        and kind == "pseudo"
+        and name is None
+        and email is None
+    )
     grades = write(tmp_path, "g.csv", "id,result\nu100,Pass\nu777,Withdrawn\n")
     g = import_outcomes(db, c, grades)
     assert g.matched == 0 and len(g.unmatched) == 2 and any("no key was given" in w for w in g.warnings)

@@ -29,7 +29,10 @@ def test_a_role_given_as_empty_is_not_used(db, course, tmp_path):
     report = import_outcomes(db, course, csv, result_column="")
     assert report.columns == {"id": "Student ID", "grade": "Final grade"}
     rows = db.execute("SELECT final_grade, result, passed FROM outcomes ORDER BY final_grade").fetchall()
-    assert rows == [(30.0, None, 0), (72.0, None, 1)]  # passed from the grade and the pass mark, not the Result
+    assert rows == [
+        (30.0, None, 0),
+        (72.0, None, 1),
+    ]  # passed from the grade and the pass mark, not the Result
     guessed = import_outcomes(db, course, csv)  # None: recognised from the header, as before
     assert guessed.columns["result"] == "Result"
     with pytest.raises(OutcomesError, match="no grade, result, passed or withdrew column"):

@@ -21,10 +21,14 @@ SECRET_NAME = "Zelda Quintanilla"
 def _fill(conn, n_other: int = 30) -> int:
     """A small database: one learner we will erase and some others; returns her actor id."""
     with transaction(conn):
-        conn.execute("INSERT INTO imports(id, source, started_at, status) VALUES (1, 'f.json', '2026-01-01', 'done')")
+        conn.execute(
+            "INSERT INTO imports(id, source, started_at, status) VALUES (1, 'f.json', '2026-01-01', 'done')"
+        )
         conn.execute("INSERT INTO verbs(id, iri) VALUES (1, 'http://adlnet.gov/expapi/verbs/completed')")
-        conn.execute("INSERT INTO activities(id, iri, type_iri) VALUES (1, 'https://lms.example/q1', "
-                     "'http://adlnet.gov/expapi/activities/assessment')")
+        conn.execute(
+            "INSERT INTO activities(id, iri, type_iri) VALUES (1, 'https://lms.example/q1', "
+            "'http://adlnet.gov/expapi/activities/assessment')"
+        )
         conn.execute("INSERT INTO courses(id, iri, name) VALUES (1, 'https://lms.example/c1', 'C1')")
         conn.execute(
             "INSERT INTO actors(id, ifi, kind, label, name, email) VALUES (1, ?, 'mbox', ?, ?, ?)",
@@ -38,26 +42,48 @@ def _fill(conn, n_other: int = 30) -> int:
         rows = []
         for a in range(1, n_other + 2):
             for k in range(20):
-                rows.append((f"00000000-0000-4000-8000-{a:06d}{k:06d}", os.urandom(16), a, 1, 1, 1,
-                             1_700_000_000_000 + k * 3_600_000, 0.5))
+                rows.append(
+                    (
+                        f"00000000-0000-4000-8000-{a:06d}{k:06d}",
+                        os.urandom(16),
+                        a,
+                        1,
+                        1,
+                        1,
+                        1_700_000_000_000 + k * 3_600_000,
+                        0.5,
+                    )
+                )
         conn.executemany(
             "INSERT INTO statements(id, hash, actor, verb, object, course, ts, score_scaled, import_id) "
             "VALUES (?,?,?,?,?,?,?,?,1)",
             rows,
         )
-        conn.execute("INSERT INTO rejects(import_id, source, location, rule, reason, excerpt) VALUES "
-                     "(1, 'f.json', 'line 3', 'timestamp.format', 'bad timestamp', ?)",
-                     (json.dumps({"actor": {"mbox": f"mailto:{SECRET_EMAIL}", "name": SECRET_NAME}}),))
+        conn.execute(
+            "INSERT INTO rejects(import_id, source, location, rule, reason, excerpt) VALUES "
+            "(1, 'f.json', 'line 3', 'timestamp.format', 'bad timestamp', ?)",
+            (json.dumps({"actor": {"mbox": f"mailto:{SECRET_EMAIL}", "name": SECRET_NAME}}),),
+        )
         conn.execute("INSERT INTO outcomes(course, actor, final_grade, result) VALUES (1, 1, 35, 'Fail')")
         conn.execute("INSERT INTO enrolments(course, actor, source) VALUES (1, 1, 'roster')")
-        conn.execute("INSERT INTO interventions(actor, course, created_at, date, rule, channel, arm, subject, body, "
-                     "status, user) VALUES (1, 1, '2026-10-01', '2026-10-01', 'inactive', 'email', 'treated', "
-                     "'Checking in', ?, 'draft', 'advisor')", (f"Dear {SECRET_NAME}, we miss you",))
-        conn.execute("INSERT INTO audit_log(at, user, action, detail) VALUES ('2026-10-02', 'advisor', "
-                     "'intervention', ?)", (json.dumps({"ids": [1], "reason": f"{SECRET_NAME} asked us to stop"}),))
-        conn.execute("INSERT INTO score_runs(id, model_id, course, week, as_of, created_at) "
-                     "VALUES (1, 'm1', 1, 5, '2026-10-01', '2026-10-01')")
-        conn.execute("INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (1, 1, 0.8, 'high', '[]')")
+        conn.execute(
+            "INSERT INTO interventions(actor, course, created_at, date, rule, channel, arm, subject, body, "
+            "status, user) VALUES (1, 1, '2026-10-01', '2026-10-01', 'inactive', 'email', 'treated', "
+            "'Checking in', ?, 'draft', 'advisor')",
+            (f"Dear {SECRET_NAME}, we miss you",),
+        )
+        conn.execute(
+            "INSERT INTO audit_log(at, user, action, detail) VALUES ('2026-10-02', 'advisor', "
+            "'intervention', ?)",
+            (json.dumps({"ids": [1], "reason": f"{SECRET_NAME} asked us to stop"}),),
+        )
+        conn.execute(
+            "INSERT INTO score_runs(id, model_id, course, week, as_of, created_at) "
+            "VALUES (1, 'm1', 1, 5, '2026-10-01', '2026-10-01')"
+        )
+        conn.execute(
+            "INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (1, 1, 0.8, 'high', '[]')"
+        )
     return 1
 
 
@@ -167,7 +193,9 @@ def test_lock_held_by_live_process_names_owner(tmp_path):
         "from learnalytics_desktop.core.privacy.lock import DatabaseLock\n"
         f"l = DatabaseLock({str(dbp)!r}); l.acquire(); print('ok', flush=True); sys.stdin.read()\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "ok"
         with pytest.raises(lock.DatabaseLocked, match=f"process {proc.pid}"):
@@ -209,10 +237,15 @@ def test_erasure_flags_models_trained_on_the_learner(db):
     _fill(db, n_other=3)
     with transaction(db):
         for mid, actors in (("m-with", (1, 2)), ("m-without", (2, 3))):
-            db.execute("INSERT INTO models(id, created_at, kind, week, courses, card, file) "
-                       "VALUES (?, '2026-10-01', 'hgb', 5, '[]', '{\"kind\": \"hgb\"}', 'x.joblib')", (mid,))
-            db.executemany("INSERT INTO training_rows(model_id, actor, label) VALUES (?, ?, 0)",
-                           [(mid, a) for a in actors])
+            db.execute(
+                "INSERT INTO models(id, created_at, kind, week, courses, card, file) "
+                "VALUES (?, '2026-10-01', 'hgb', 5, '[]', '{\"kind\": \"hgb\"}', 'x.joblib')",
+                (mid,),
+            )
+            db.executemany(
+                "INSERT INTO training_rows(model_id, actor, label) VALUES (?, ?, 0)",
+                [(mid, a) for a in actors],
+            )
     erase.erase_learner(db, 1)
     cards = {r[0]: json.loads(r[1]) for r in db.execute("SELECT id, card FROM models")}
     assert cards["m-with"]["erased_since_training"] == 1

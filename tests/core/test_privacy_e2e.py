@@ -22,12 +22,24 @@ def _statement(email: str, i: int, name: str | None = None) -> dict:
         "id": str(uuid.uuid4()),
         "actor": actor,
         "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
-        "object": {"id": f"https://lms.example.edu/quiz/{i % 4}",
-                   "definition": {"type": "http://adlnet.gov/expapi/activities/assessment"}},
+        "object": {
+            "id": f"https://lms.example.edu/quiz/{i % 4}",
+            "definition": {"type": "http://adlnet.gov/expapi/activities/assessment"},
+        },
         "result": {"score": {"scaled": 0.5 + (i % 5) / 10}, "completion": True},
-        "context": {"contextActivities": {"grouping": [{
-            "id": "https://lms.example.edu/course/stat101",
-            "definition": {"type": "http://adlnet.gov/expapi/activities/course", "name": {"en": "Stat 101"}}}]}},
+        "context": {
+            "contextActivities": {
+                "grouping": [
+                    {
+                        "id": "https://lms.example.edu/course/stat101",
+                        "definition": {
+                            "type": "http://adlnet.gov/expapi/activities/course",
+                            "name": {"en": "Stat 101"},
+                        },
+                    }
+                ]
+            }
+        },
         "timestamp": f"2026-10-{1 + i % 20:02d}T10:{i % 60:02d}:00+02:00",
     }
 
@@ -65,16 +77,25 @@ def test_erase_through_cli_after_real_import(tmp_path, xapi_file, capsys):
 def test_pseudonymised_learner_found_only_with_key(tmp_path, xapi_file, capsys):
     db, key = tmp_path / "pseudo.db", tmp_path / "officer.key"
     assert cli(["keygen", "--key-file", str(key)]) == 0
-    assert cli(["import", "--db", str(db), str(xapi_file), "--pseudonymize", "--key-file", str(key), "--json"]) == 0
+    assert (
+        cli(["import", "--db", str(db), str(xapi_file), "--pseudonymize", "--key-file", str(key), "--json"])
+        == 0
+    )
     capsys.readouterr()
     raw = _raw(db).lower()
     assert EMAIL.lower().encode() not in raw and b"okonkwo" not in raw
     # without the key the e-mail cannot be looked up, and the message says why
-    assert cli(["export-learner", "--db", str(db), "--student", EMAIL, "--out", str(tmp_path / "x.json")]) == 2
+    assert (
+        cli(["export-learner", "--db", str(db), "--student", EMAIL, "--out", str(tmp_path / "x.json")]) == 2
+    )
     assert "pseudonymised" in capsys.readouterr().err
     out = tmp_path / "sar.json"
-    assert cli(["export-learner", "--db", str(db), "--student", EMAIL, "--key-file", str(key),
-                "--out", str(out)]) == 0
+    assert (
+        cli(
+            ["export-learner", "--db", str(db), "--student", EMAIL, "--key-file", str(key), "--out", str(out)]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["learner"]["kind"] == "pseudo" and len(doc["statements"]) == 15
     assert doc["learner"]["email"] is None and doc["learner"]["name"] is None

@@ -16,10 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learnalytics_desktop.core.ingest.jsonstream import iter_json_values
-from learnalytics_desktop.core.ingest.readers import ReadLimits, Reader, SourceFile, discover
+from learnalytics_desktop.core.ingest.readers import Reader, ReadLimits, SourceFile, discover
 
-STMT = {"actor": {"mbox": "mailto:a@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-        "object": {"id": "http://example.org/a"}}
+STMT = {
+    "actor": {"mbox": "mailto:a@example.org"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+    "object": {"id": "http://example.org/a"},
+}
 
 
 def _source(path: Path) -> SourceFile:
@@ -44,7 +47,9 @@ def stmt(i: int) -> dict:
 
 def test_json_lines_with_bom_crlf_and_blank_lines(tmp_path):
     p = tmp_path / "s.jsonl"
-    p.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(json.dumps(stmt(i)).encode() for i in range(3)) + b"\r\n\r\n")
+    p.write_bytes(
+        b"\xef\xbb\xbf" + b"\r\n".join(json.dumps(stmt(i)).encode() for i in range(3)) + b"\r\n\r\n"
+    )
     recs = records(p)
     assert [r[0] for r in recs] == [1, 2, 3]
     assert data_of(recs) == [stmt(0), stmt(1), stmt(2)]
@@ -83,7 +88,9 @@ def test_single_pretty_statement_and_lrs_page(tmp_path):
     single.write_text(json.dumps(stmt(7), indent=4))
     assert data_of(records(single)) == [stmt(7)]
     page = tmp_path / "page.json"
-    page.write_text(json.dumps({"more": "/xapi/statements?more=abc", "statements": [stmt(1), stmt(2)]}, indent=1))
+    page.write_text(
+        json.dumps({"more": "/xapi/statements?more=abc", "statements": [stmt(1), stmt(2)]}, indent=1)
+    )
     recs = records(page)
     assert data_of(recs) == [stmt(1), stmt(2)]
     assert recs[0][0].startswith("statements index 0")
@@ -91,7 +98,10 @@ def test_single_pretty_statement_and_lrs_page(tmp_path):
 
 def test_json_lines_of_pages(tmp_path):
     p = tmp_path / "pages.jsonl"
-    p.write_text("\n".join(json.dumps({"statements": [stmt(2 * i), stmt(2 * i + 1)], "more": ""}) for i in range(2)) + "\n")
+    p.write_text(
+        "\n".join(json.dumps({"statements": [stmt(2 * i), stmt(2 * i + 1)], "more": ""}) for i in range(2))
+        + "\n"
+    )
     recs = records(p)
     assert data_of(recs) == [stmt(i) for i in range(4)]
     assert recs[3][0] == "line 2 statements index 1 (line 1)"
@@ -243,11 +253,23 @@ def test_arrays_stream_in_bounded_memory(tmp_path):
 
 # -- properties of the splitter -------------------------------------------------------------
 
-_scalars = st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False) | st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from('"\\[]{},:\n\t'), max_size=12)
-_values = st.recursive(_scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=4),
-                       max_leaves=12)
-_objects = st.dictionaries(st.text(alphabet=st.sampled_from('ab"\\{[]},: é'), max_size=5), _values, max_size=5)
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from('"\\[]{},:\n\t'), max_size=12
+    )
+)
+_values = st.recursive(
+    _scalars,
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=4),
+    max_leaves=12,
+)
+_objects = st.dictionaries(
+    st.text(alphabet=st.sampled_from('ab"\\{[]},: é'), max_size=5), _values, max_size=5
+)
 
 
 def _split(text: bytes, chunk: int) -> list:
@@ -258,16 +280,25 @@ def _split(text: bytes, chunk: int) -> list:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(arr=st.lists(_objects, max_size=6), indent=st.sampled_from([None, 0, 1, "\t"]),
-       ascii_=st.booleans(), chunk=st.integers(1, 64))
+@given(
+    arr=st.lists(_objects, max_size=6),
+    indent=st.sampled_from([None, 0, 1, "\t"]),
+    ascii_=st.booleans(),
+    chunk=st.integers(1, 64),
+)
 def test_array_split_equals_json_loads(arr, indent, ascii_, chunk):
     text = json.dumps(arr, indent=indent, ensure_ascii=ascii_).encode()
     assert _split(text, chunk) == json.loads(text)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(arr=st.lists(_objects, max_size=5), extra=_values, first=st.booleans(), indent=st.sampled_from([None, 2]),
-       chunk=st.integers(1, 40))
+@given(
+    arr=st.lists(_objects, max_size=5),
+    extra=_values,
+    first=st.booleans(),
+    indent=st.sampled_from([None, 2]),
+    chunk=st.integers(1, 40),
+)
 def test_page_split_two_levels_deep_equals_json_loads(arr, extra, first, indent, chunk):
     page = {"statements": arr, "more": extra} if first else {"more": extra, "statements": arr}
     text = json.dumps(page, indent=indent, ensure_ascii=False).encode()

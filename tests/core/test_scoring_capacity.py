@@ -33,7 +33,9 @@ def demo(untrained):
 
 
 def _levels(conn, run_id):
-    return conn.execute("SELECT actor, risk, level FROM scores WHERE run_id = ? ORDER BY risk DESC", (run_id,)).fetchall()
+    return conn.execute(
+        "SELECT actor, risk, level FROM scores WHERE run_id = ? ORDER BY risk DESC", (run_id,)
+    ).fetchall()
 
 
 @pytest.mark.slow  # builds a demo database and trains a model (~8 s)
@@ -51,8 +53,11 @@ def test_saved_capacity_decides_the_levels_when_scoring_from_the_dashboard(demo)
     assert len(rows) > 10
     assert sum(lv == "high" for *_, lv in rows) == 10
     assert min(r for _, r, lv in rows if lv == "high") >= max(r for _, r, lv in rows if lv != "high")
-    detail = json.loads(conn.execute("SELECT detail FROM audit_log WHERE action = 'score' ORDER BY id DESC LIMIT 1")
-                        .fetchone()[0])
+    detail = json.loads(
+        conn.execute(
+            "SELECT detail FROM audit_log WHERE action = 'score' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+    )
     assert detail["capacity"] == 10 and detail["high"] == 10
 
     # an explicit capacity overrides the saved one for that run only

@@ -87,7 +87,9 @@ def _no_leaked_threads(qapp):
         p.join(5)
     problems = []
     if leaked:
-        problems.append(f"{len(leaked)} TaskRunner(s) not shut down (call runner.shutdown() or close the window)")
+        problems.append(
+            f"{len(leaked)} TaskRunner(s) not shut down (call runner.shutdown() or close the window)"
+        )
     if threads:
         problems.append(f"threads still running: {[t.name for t in threads]}")
     if pool_busy:

@@ -13,7 +13,9 @@ def small_demo(monkeypatch, students: int = 20) -> None:
     """Make ``core.demo.build_demo_database`` build a small demo (fast tests)."""
     import learnalytics_desktop.core.demo as demo
 
-    monkeypatch.setattr(demo, "build_demo_database", functools.partial(demo.build_demo_database, students=students))
+    monkeypatch.setattr(
+        demo, "build_demo_database", functools.partial(demo.build_demo_database, students=students)
+    )
 
 
 def build_small_demo(path: Path, students: int = 20) -> Path:
@@ -26,6 +28,8 @@ def build_small_demo(path: Path, students: int = 20) -> Path:
 def open_in(window, qtbot, path: Path, *, create: bool = False) -> None:
     """Open ``path`` in ``window`` and wait until it is the window's database."""
     # wait for the database task itself: pages may start (and finish) their own tasks meanwhile
-    with qtbot.waitSignal(window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"):
+    with qtbot.waitSignal(
+        window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"
+    ):
         window.open_database(path, create=create)
     assert window.db_path == Path(path).resolve()

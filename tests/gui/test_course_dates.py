@@ -34,7 +34,9 @@ def demo(tmp_path):
 
 def open_in(window, qtbot, path: Path, *, create: bool = False) -> None:
     """Open ``path`` and wait for that task (other tasks, e.g. a page's reload, may end first)."""
-    with qtbot.waitSignal(window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"):
+    with qtbot.waitSignal(
+        window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"
+    ):
         window.open_database(path, create=create)
     assert window.db_path == Path(path).resolve()
 
@@ -48,8 +50,9 @@ def dates_dialog(qtbot, window) -> CourseDatesDialog:
 
 def wait_saved(qtbot, window, dialog, action) -> None:
     """Run ``action`` (save or reset) and wait until the window reloaded its courses."""
-    with qtbot.waitSignal(window.runner.finished, timeout=10000,
-                          check_params_cb=lambda t: t.key == "courses"):
+    with qtbot.waitSignal(
+        window.runner.finished, timeout=10000, check_params_cb=lambda t: t.key == "courses"
+    ):
         assert action() is not None, dialog.message.text()
 
 
@@ -67,8 +70,10 @@ def test_changing_the_dates_moves_as_of_week(qtbot, window, demo):
 
     new_start = course.start + timedelta(days=7)
     dialog.set_dates(new_start, 9)
-    assert f"week 9 ends on {new_start + timedelta(days=62):%a} {(new_start + timedelta(days=62)).isoformat()}" \
+    assert (
+        f"week 9 ends on {new_start + timedelta(days=62):%a} {(new_start + timedelta(days=62)).isoformat()}"
         in dialog.meaning.text()
+    )
     wait_saved(qtbot, window, dialog, dialog.save)
     after = window.shell.context.course
     assert after.id == course.id and after.start == new_start and after.weeks == 9
@@ -93,7 +98,12 @@ def test_reset_to_the_data(qtbot, window, demo):
     assert f"starts {data_start:%a} {data_start.isoformat()}, with {data_weeks} weeks" in dialog.found.text()
     wait_saved(qtbot, window, dialog, dialog.reset)
     course = window.shell.context.course
-    assert (course.start, course.weeks, course.start_source, course.weeks_source) == (data_start, data_weeks, "data", "data")
+    assert (course.start, course.weeks, course.start_source, course.weeks_source) == (
+        data_start,
+        data_weeks,
+        "data",
+        "data",
+    )
     assert course.as_of_week(2) == dialog.course.as_of_week(2)
 
 
@@ -105,7 +115,9 @@ def test_nothing_is_written_when_nothing_changed(qtbot, window, demo):
     dialog = dates_dialog(qtbot, window)
     assert dialog.save() is None and dialog.result() == dialog.DialogCode.Accepted
     conn = open_db(demo.path)
-    assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'course_dates'").fetchone()[0] == audits
+    assert (
+        conn.execute("SELECT count(*) FROM audit_log WHERE action = 'course_dates'").fetchone()[0] == audits
+    )
     conn.close()
 
 
@@ -127,7 +139,11 @@ def test_a_course_without_statements_can_be_given_dates(qtbot, window, tmp_path)
 
 def test_dates_button_opens_the_dialog(qtbot, window, demo, monkeypatch):
     calls = []
-    monkeypatch.setattr(CourseDatesDialog, "ask", classmethod(lambda cls, parent, shell, course_id=None: calls.append(shell.context.course_id)))
+    monkeypatch.setattr(
+        CourseDatesDialog,
+        "ask",
+        classmethod(lambda cls, parent, shell, course_id=None: calls.append(shell.context.course_id)),
+    )
     assert not window.context_bar.dates_button.isEnabled()
     open_in(window, qtbot, demo.path)
     assert window.context_bar.dates_button.isEnabled()
@@ -146,7 +162,9 @@ def test_network_share_warning_is_a_banner_not_a_dialog(qtbot, window, tmp_path,
     shared = tmp_path / "share" / "course.db"
     shared.parent.mkdir()
     local = tmp_path / "local.db"
-    monkeypatch.setattr(store_db, "is_network_path", lambda p, mounts_text=None: Path(p).parent == shared.parent)
+    monkeypatch.setattr(
+        store_db, "is_network_path", lambda p, mounts_text=None: Path(p).parent == shared.parent
+    )
     assert storage_warning(local) is None
     open_in(window, qtbot, shared, create=True)
     expected = storage_warning(shared)
@@ -164,7 +182,9 @@ def test_network_share_warning_is_a_banner_not_a_dialog(qtbot, window, tmp_path,
 # -- screenshot (on request) -------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>")
+@pytest.mark.skipif(
+    not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>"
+)
 def test_screenshot(qtbot, window, demo, monkeypatch):
     import learnalytics_desktop.core.store.db as store_db
 

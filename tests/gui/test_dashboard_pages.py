@@ -46,22 +46,34 @@ def read(path: Path, fn, *args, **kw):
 
 
 def add_model(conn, model_id: str = "m-test", week: int = WEEK) -> None:
-    conn.execute("INSERT INTO models(id, created_at, kind, week, courses, card, file, active) VALUES (?,?,?,?,?,?,?,0)",
-                 (model_id, "2026-10-27T00:00:00Z", "logreg", week, "[]", "{}", "/nonexistent"))
+    conn.execute(
+        "INSERT INTO models(id, created_at, kind, week, courses, card, file, active) VALUES (?,?,?,?,?,?,?,0)",
+        (model_id, "2026-10-27T00:00:00Z", "logreg", week, "[]", "{}", "/nonexistent"),
+    )
 
 
 def add_run(conn, course_id: int, model_id: str = "m-test", week: int = WEEK, seed: int = 3) -> int:
     """A stored run with random risks for every student of the course at the week."""
     course = next(c for c in list_courses(conn) if c.id == course_id)
-    actors = [a for (a,) in conn.execute(
-        "SELECT actor FROM enrolments WHERE course = ?1 UNION SELECT actor FROM v_events WHERE course = ?1 AND ts < ?2",
-        (course_id, int(course.as_of_week(week).timestamp() * 1000)))]
+    actors = [
+        a
+        for (a,) in conn.execute(
+            "SELECT actor FROM enrolments WHERE course = ?1 UNION SELECT actor FROM v_events WHERE course = ?1 AND ts < ?2",
+            (course_id, int(course.as_of_week(week).timestamp() * 1000)),
+        )
+    ]
     risks = np.random.default_rng(seed).beta(1.2, 2.5, len(actors)).round(4)
-    run = conn.execute("INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES (?,?,?,?,?)",
-                       (model_id, course_id, week, course.as_of_week(week).isoformat(), "2026-10-27T09:00:00Z")).lastrowid
-    conn.executemany("INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
-                     [(run, a, float(r), lv, json.dumps([f"reason one of {a}", "reason two", "reason three", "four"]))
-                      for a, r, lv in zip(actors, risks, risk_level(risks), strict=True)])
+    run = conn.execute(
+        "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES (?,?,?,?,?)",
+        (model_id, course_id, week, course.as_of_week(week).isoformat(), "2026-10-27T09:00:00Z"),
+    ).lastrowid
+    conn.executemany(
+        "INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
+        [
+            (run, a, float(r), lv, json.dumps([f"reason one of {a}", "reason two", "reason three", "four"]))
+            for a, r, lv in zip(actors, risks, risk_level(risks), strict=True)
+        ],
+    )
     return int(run)
 
 
@@ -123,7 +135,9 @@ def test_overview_shows_the_core_numbers(qtbot, runner, scored):
     for text, row in zip(page.levels.texts, o.levels.itertuples(), strict=True):
         assert text.startswith(o.count_text(int(row.students)))
     rates = o.completion.set_index("category")["completion"]
-    assert page.completion.texts == [f"{100 * rates[c]:.0f}%" for c in ("video", "reading", "assessment", "assignment")]
+    assert page.completion.texts == [
+        f"{100 * rates[c]:.0f}%" for c in ("video", "reading", "assessment", "assignment")
+    ]
     xs, ys = page.weekly.median.getData()
     assert list(xs) == list(range(1, WEEK + 1)) and np.allclose(ys, o.weekly["engagement_median"])
     page.weekly.metric.setCurrentIndex(1)  # minutes per week
@@ -164,7 +178,11 @@ def test_score_now_runs_on_the_worker_and_the_page_follows(qtbot, runner, plain,
     page = OverviewPage(shell)
     ctx = context_for(plain)
     show(qtbot, page, ctx, lambda: page.overview is not None)
-    assert page.banner.button.isVisible() and page.banner.button.isEnabled() and page.risk_card.value.text() == "—"
+    assert (
+        page.banner.button.isVisible()
+        and page.banner.button.isEnabled()
+        and page.risk_card.value.text() == "—"
+    )
     with qtbot.waitSignal(shell.data_changed, timeout=10000):
         QTest.mouseClick(page.banner.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.overview.at_risk is not None and not runner.is_busy(), timeout=10000)
@@ -196,8 +214,13 @@ def test_table_is_the_core_frame_with_levels_in_colour_and_words(at_risk):
         level = str(frame["risk_level"][r])
         assert model.index(r, col["level"]).data() == level.capitalize()
         brush = model.index(r, col["level"]).data(Qt.ItemDataRole.BackgroundRole)
-        assert brush.color().name().lower() == {"low": "#ddeffa", "moderate": "#fbe6bc", "high": "#f6cdb0"}[level]
-        assert model.index(r, col["risk_score"]).data(Qt.ItemDataRole.UserRole) == pytest.approx(frame["risk_score"][r])
+        assert (
+            brush.color().name().lower()
+            == {"low": "#ddeffa", "moderate": "#fbe6bc", "high": "#f6cdb0"}[level]
+        )
+        assert model.index(r, col["risk_score"]).data(Qt.ItemDataRole.UserRole) == pytest.approx(
+            frame["risk_score"][r]
+        )
     assert "reason two" in model.index(0, col["top_reasons"]).data(Qt.ItemDataRole.ToolTipRole)
 
 
@@ -238,8 +261,10 @@ def test_double_click_opens_the_student_and_selection_drafts_interventions(qtbot
     assert nav.args == ["student", {"actor": int(page.model.value(2, "actor"))}]
     view.clearSelection()
     for r in (0, 3, 4):
-        view.selectionModel().select(page.model.index(r, 0), view.selectionModel().SelectionFlag.Select
-                                     | view.selectionModel().SelectionFlag.Rows)
+        view.selectionModel().select(
+            page.model.index(r, 0),
+            view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
+        )
     assert page.draft_button.isEnabled() and "3 students" in page.draft_button.text()
     with qtbot.waitSignal(shell.navigate_requested) as nav:
         QTest.mouseClick(page.draft_button, Qt.MouseButton.LeftButton)
@@ -295,14 +320,26 @@ def test_header_state_is_saved_and_restored(qtbot, runner, at_risk):
 def big_frame(n: int = 100_000) -> pd.DataFrame:
     rng = np.random.default_rng(1)
     risk = rng.random(n).round(4)
-    reasons = [["no activity for 12 days", "quiz average 41%", "3 late submissions"], ["regular study pattern"]]
-    frame = pd.DataFrame({
-        "actor": np.arange(n, dtype=np.int64), "student": [f"s{i:06d}@uni.example" for i in range(n)], "risk_score": risk,
-        "risk_level": pd.Categorical(risk_level(risk), categories=["low", "moderate", "high"], ordered=True),
-        "top_reasons": np.where(risk > 0.5, "no activity for 12 days; quiz average 41%", "regular study pattern"),
-        "engagement": rng.random(n), **{c: rng.random(n) * 20 for c in dashboard.TABLE_FEATURES},
-        "reasons": [reasons[int(r <= 0.5)] for r in risk],
-    })
+    reasons = [
+        ["no activity for 12 days", "quiz average 41%", "3 late submissions"],
+        ["regular study pattern"],
+    ]
+    frame = pd.DataFrame(
+        {
+            "actor": np.arange(n, dtype=np.int64),
+            "student": [f"s{i:06d}@uni.example" for i in range(n)],
+            "risk_score": risk,
+            "risk_level": pd.Categorical(
+                risk_level(risk), categories=["low", "moderate", "high"], ordered=True
+            ),
+            "top_reasons": np.where(
+                risk > 0.5, "no activity for 12 days; quiz average 41%", "regular study pattern"
+            ),
+            "engagement": rng.random(n),
+            **{c: rng.random(n) * 20 for c in dashboard.TABLE_FEATURES},
+            "reasons": [reasons[int(r <= 0.5)] for r in risk],
+        }
+    )
     return prepare(frame)
 
 
@@ -370,7 +407,10 @@ def test_student_page_shows_the_core_timeline(qtbot, runner, scored):
     show(qtbot, page, ctx, lambda: page.timeline is not None and page.timeline.actor == actor)
     t = read(scored, dashboard.student_timeline, actor, ctx.course_id, ctx.as_of)
     assert page.picker.currentText() == t.label == table["student"][0]
-    assert "Risk level" in page.summary.text() and str(table["risk_level"][0]).capitalize() in page.summary.text()
+    assert (
+        "Risk level" in page.summary.text()
+        and str(table["risk_level"][0]).capitalize() in page.summary.text()
+    )
     xs, heights = page.activity.bars.opts["x"], page.activity.bars.opts["height"]
     assert list(xs) == t.weekly["week"].tolist() and np.allclose(heights, t.weekly["minutes"].fillna(0))
     assert page.events.rowCount() == len(t.events) and len(t.events) > 0
@@ -380,7 +420,11 @@ def test_student_page_shows_the_core_timeline(qtbot, runner, scored):
     words = [page.compare.value(r, "words") for r in range(page.compare.rowCount())]
     assert words == t.compare["words"].tolist() and all("course" in w for w in words)
     quiz_x, quiz_y = page.quizzes.line.getData()
-    assert np.allclose(quiz_y, 100 * t.quizzes["score"]) if len(t.quizzes) else quiz_x is None or len(quiz_x) == 0
+    assert (
+        np.allclose(quiz_y, 100 * t.quizzes["score"])
+        if len(t.quizzes)
+        else quiz_x is None or len(quiz_x) == 0
+    )
     risk_x, risk_y = page.risk.curve.getData()
     assert np.allclose(risk_y, 100 * t.risk["risk_score"]) and list(risk_x) == t.risk["week"].tolist()
 
@@ -395,10 +439,14 @@ def test_student_picker_searches_and_switches(qtbot, runner, scored):
     target = choices.iloc[7]
     page.picker.setCurrentIndex(page.picker.findText(target["student"]))
     page.picker.activated.emit(page.picker.currentIndex())
-    qtbot.waitUntil(lambda: page.timeline.actor == int(target["actor"]) and not runner.is_busy(), timeout=10000)
+    qtbot.waitUntil(
+        lambda: page.timeline.actor == int(target["actor"]) and not runner.is_busy(), timeout=10000
+    )
     assert page.summary.text().startswith(f"<b>{target['student']}")
     page.set_context(ctx.with_changes(week=3))  # an earlier week: nothing later is shown
-    qtbot.waitUntil(lambda: page.timeline.as_of == ctx.course.as_of_week(3) and not runner.is_busy(), timeout=10000)
+    qtbot.waitUntil(
+        lambda: page.timeline.as_of == ctx.course.as_of_week(3) and not runner.is_busy(), timeout=10000
+    )
     assert page.timeline.weekly["week"].max() == 3 and page.timeline.actor == int(target["actor"])
     assert all(page.events.value(r, "time") < ctx.course.as_of_week(3) for r in range(page.events.rowCount()))
 
@@ -417,19 +465,30 @@ def test_main_window_goes_from_the_table_to_the_student(qtbot, scored):
     open_in(window, qtbot, scored)
     qtbot.waitUntil(lambda: window.shell.context.course is not None, timeout=10000)
     if window.shell.context.course.iri != CURRENT or window.shell.context.week != WEEK:
-        window.shell.set_context(context_for(scored).with_changes(data_version=window.shell.context.data_version))
+        window.shell.set_context(
+            context_for(scored).with_changes(data_version=window.shell.context.data_version)
+        )
     page = window.navigate("at_risk")
-    qtbot.waitUntil(lambda: page.frame is not None and len(page.frame) == 44 and not window.runner.is_busy(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: page.frame is not None and len(page.frame) == 44 and not window.runner.is_busy(),
+        timeout=20000,
+    )
     page.open_student(page.model.index(1, 0))
     assert window.current_key == "student"
     student = window.pages["student"]
     actor = int(page.model.value(1, "actor"))
-    qtbot.waitUntil(lambda: student.timeline is not None and student.timeline.actor == actor
-                    and not window.runner.is_busy(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            student.timeline is not None and student.timeline.actor == actor and not window.runner.is_busy()
+        ),
+        timeout=20000,
+    )
     assert student.picker.currentText() == page.model.value(1, "student")
     overview = window.navigate("overview")
     qtbot.waitUntil(lambda: overview.overview is not None and not window.runner.is_busy(), timeout=20000)
-    assert overview.risk_card.value.text() == overview.overview.count_text(int((page.frame["risk_level"] == "high").sum()))
+    assert overview.risk_card.value.text() == overview.overview.count_text(
+        int((page.frame["risk_level"] == "high").sum())
+    )
     window.close()
 
 
@@ -448,15 +507,21 @@ def test_score_now_with_a_really_trained_model(qtbot, runner, plain, monkeypatch
         conn.close()
     page = AtRiskPage(Shell(runner))
     show(qtbot, page, context_for(plain), lambda: page.frame is not None)
-    assert len(page.frame) == 0 and page.banner.button.isVisible() and page.count.text() == "No students scored"
+    assert (
+        len(page.frame) == 0 and page.banner.button.isVisible() and page.count.text() == "No students scored"
+    )
     QTest.mouseClick(page.banner.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.frame is not None and len(page.frame) == 44 and not runner.is_busy(), timeout=60000)
+    qtbot.waitUntil(
+        lambda: page.frame is not None and len(page.frame) == 44 and not runner.is_busy(), timeout=60000
+    )
     stored = read(plain, lambda c: c.execute("SELECT count(*) FROM scores").fetchone()[0])
     assert stored == 44 and not math.isnan(page.frame["engagement"].mean())
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>")
+@pytest.mark.skipif(
+    not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>"
+)
 def test_screenshots(qtbot, tmp_path):
     """The main window at 1200x780 on the full demo (300 students, a trained and scored model)."""
     from gui_helpers import open_in
@@ -478,21 +543,31 @@ def test_screenshots(qtbot, tmp_path):
     window.resize(1200, 780)
     window.show()
     open_in(window, qtbot, demo.path)
-    qtbot.waitUntil(lambda: window.shell.context.course is not None and not window.runner.is_busy(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.shell.context.course is not None and not window.runner.is_busy(), timeout=20000
+    )
     assert window.shell.context.course.iri == CURRENT and window.shell.context.week == WEEK
-    ready = {"overview": lambda p: p.overview is not None, "at_risk": lambda p: p.frame is not None and len(p.frame) > 0,
-             "student": lambda p: p.timeline is not None}
+    ready = {
+        "overview": lambda p: p.overview is not None,
+        "at_risk": lambda p: p.frame is not None and len(p.frame) > 0,
+        "student": lambda p: p.timeline is not None,
+    }
     for key in ("overview", "at_risk", "student"):
         if key == "student":  # the first student at level Moderate: a mixed picture
             table = window.pages["at_risk"]
-            row = next(r for r in range(table.model.rowCount()) if table.model.value(r, "level") == "Moderate")
+            row = next(
+                r for r in range(table.model.rowCount()) if table.model.value(r, "level") == "Moderate"
+            )
             table.open_student(table.model.index(row, 0))
         page = window.navigate(key)
         qtbot.waitUntil(lambda p=page, k=key: ready[k](p) and not window.runner.is_busy(), timeout=30000)
         if key == "at_risk":  # three students picked for interventions
             for r in (0, 2, 3):
-                page.view.selectionModel().select(page.model.index(r, 0), page.view.selectionModel().SelectionFlag.Select
-                                                  | page.view.selectionModel().SelectionFlag.Rows)
+                page.view.selectionModel().select(
+                    page.model.index(r, 0),
+                    page.view.selectionModel().SelectionFlag.Select
+                    | page.view.selectionModel().SelectionFlag.Rows,
+                )
         window.statusBar().clearMessage()
         QTest.qWait(50)
         assert window.grab().save(str(out / f"{key}.png"))

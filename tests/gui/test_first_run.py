@@ -63,8 +63,11 @@ def test_offered_only_without_recent_database_and_until_answered(tmp_path):
 
 
 def test_welcome_dialog_buttons_give_the_choice(qtbot):
-    for button, choice in (("tour_button", WelcomeDialog.DEMO_AND_TOUR), ("demo_button", WelcomeDialog.DEMO),
-                           ("own_button", WelcomeDialog.OWN_DATA)):
+    for button, choice in (
+        ("tour_button", WelcomeDialog.DEMO_AND_TOUR),
+        ("demo_button", WelcomeDialog.DEMO),
+        ("own_button", WelcomeDialog.OWN_DATA),
+    ):
         dialog = WelcomeDialog()
         qtbot.addWidget(dialog)
         getattr(dialog, button).click()
@@ -163,7 +166,13 @@ def test_stops_highlight_their_widgets_and_the_text_never_covers_them(qtbot, win
     window.resize(*size)
     tour = GuidedTour(window, remember=False)
     tour.start()
-    expected = [window.nav, window.context_bar, window.nav.viewport(), window.nav.viewport(), window.statusBar()]
+    expected = [
+        window.nav,
+        window.context_bar,
+        window.nav.viewport(),
+        window.nav.viewport(),
+        window.statusBar(),
+    ]
     for widget in expected:
         _check_stop(tour, window)
         target, _ = tour.current.target(window)
@@ -179,7 +188,9 @@ def test_nav_stops_highlight_the_right_entries(qtbot, window):
     tour.next()
     for key in ("at_risk", "interventions"):
         hole = tour.highlight_rect()
-        row = [window.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.nav.count())].index(key)
+        row = [window.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.nav.count())].index(
+            key
+        )
         item_rect = window.nav.visualItemRect(window.nav.item(row))
         top_left = window.nav.viewport().mapTo(window, item_rect.topLeft())
         assert hole == QRect(top_left, item_rect.size())

@@ -28,8 +28,17 @@ def students(n: int = 6) -> pd.DataFrame:
             "name": [f"s{i:02d}" for i in range(n)],
             "risk": [0.9, 0.1, np.nan, 0.5, 0.1, 0.75][:n],
             "events": np.array([3, 120000, 7, 0, 42, 9][:n], dtype=np.int64),
-            "last": pd.to_datetime(["2026-10-01", "2026-10-03", None, "2026-09-01", "2026-10-02", "2026-10-04"][:n], utc=True),
-            "reasons": [["no logins", "late work"], [], ["quiz scores low"], None, ["no logins"], ["forum quiet"]][:n],
+            "last": pd.to_datetime(
+                ["2026-10-01", "2026-10-03", None, "2026-09-01", "2026-10-02", "2026-10-04"][:n], utc=True
+            ),
+            "reasons": [
+                ["no logins", "late work"],
+                [],
+                ["quiz scores low"],
+                None,
+                ["no logins"],
+                ["forum quiet"],
+            ][:n],
             "level": ["high", "low", "low", "medium", "low", "high"][:n],
         }
     )
@@ -79,7 +88,9 @@ def test_user_role_gives_raw_python_values():
 
 def test_extra_formats_and_errors():
     assert Column("x", fmt="float", digits=1).format(1234.56) == "1,234.6"
-    assert Column("x", fmt="date").format(1_790_000_000_000) == datetime.fromtimestamp(1_790_000_000, UTC).strftime("%Y-%m-%d")
+    assert Column("x", fmt="date").format(1_790_000_000_000) == datetime.fromtimestamp(
+        1_790_000_000, UTC
+    ).strftime("%Y-%m-%d")
     assert Column("x", fmt="bool").format(np.bool_(True)) == "yes"
     assert Column("x", fmt=lambda v: f"<{v}>").format(3) == "<3>"
     assert Column("x", fmt="int").format("n/a") == "n/a"  # unformattable values show as text
@@ -104,7 +115,14 @@ def test_sort_is_stable_with_missing_last_both_ways():
     model.sort(1, Qt.SortOrder.AscendingOrder)
     assert texts(model, 0) == ["s01", "s04", "s03", "s05", "s00", "s02"]  # ties keep frame order
     model.sort(1, Qt.SortOrder.DescendingOrder)
-    assert texts(model, 0) == ["s00", "s05", "s03", "s01", "s04", "s02"]  # ties still in frame order, NaN last
+    assert texts(model, 0) == [
+        "s00",
+        "s05",
+        "s03",
+        "s01",
+        "s04",
+        "s02",
+    ]  # ties still in frame order, NaN last
     model.sort(4, Qt.SortOrder.AscendingOrder)  # lists sort by their text
     assert texts(model, 0) == ["s01", "s05", "s04", "s00", "s02", "s03"]
     model.sort(-1)
@@ -129,7 +147,9 @@ def test_sorting_100k_rows_is_fast_and_correct():
             "events": rng.integers(0, 500, n),
         }
     )
-    model = FrameTableModel(frame, [Column("name"), Column("risk", fmt="percent"), Column("events", fmt="int")])
+    model = FrameTableModel(
+        frame, [Column("name"), Column("risk", fmt="percent"), Column("events", fmt="int")]
+    )
     assert model.rowCount() == n  # at the threshold: everything loaded
     t0 = time.perf_counter()
     model.sort(1, Qt.SortOrder.DescendingOrder)
@@ -203,4 +223,11 @@ def test_role_hooks_colour_cells(qtbot):
 def test_columns_inferred_from_dtypes():
     model = FrameTableModel(students())
     fmts = {c.name: c.fmt for c in model.columns}
-    assert fmts == {"name": "text", "risk": "float", "events": "int", "last": "datetime", "reasons": "list", "level": "text"}
+    assert fmts == {
+        "name": "text",
+        "risk": "float",
+        "events": "int",
+        "last": "datetime",
+        "reasons": "list",
+        "level": "text",
+    }

@@ -58,13 +58,17 @@ def test_training_from_the_model_page_runs_in_a_child_and_cancels(qtbot, runner,
     page = ModelPage(Shell(runner))
     qtbot.addWidget(page)
     page.show()
-    page.set_context(PageContext(db_path=demo.path, course_id=current.id, week=6, course=current, courses=tuple(courses)))
+    page.set_context(
+        PageContext(db_path=demo.path, course_id=current.id, week=6, course=current, courses=tuple(courses))
+    )
     qtbot.waitUntil(lambda: page.train_panel.db_path == demo.path and not runner.is_busy(), timeout=15000)
     task = page.train_panel.start()
     qtbot.waitUntil(lambda: task.pid is not None or task.done, timeout=WAIT)
     with qtbot.waitSignal(runner.cancelled, timeout=WAIT):
         page.train_panel.cancel()
-    assert task.where == "process" and page.train_panel.status.text() == "Training cancelled; nothing was saved."
+    assert (
+        task.where == "process" and page.train_panel.status.text() == "Training cancelled; nothing was saved."
+    )
     assert live_processes() == []
 
 

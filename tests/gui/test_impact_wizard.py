@@ -44,7 +44,10 @@ SCREENSHOTS = os.environ.get("LEARNALYTICS_SCREENSHOTS")
 def rules_for(days: float):
     """Only the re-engagement rule, firing above ``days`` days without activity, signed."""
     base = default_rules()
-    rules = tuple(replace(r, threshold=days) if r.key == "re_engagement" else replace(r, enabled=False) for r in base.rules)
+    rules = tuple(
+        replace(r, threshold=days) if r.key == "re_engagement" else replace(r, enabled=False)
+        for r in base.rules
+    )
     return replace(base, rules=rules, advisor="Sam Lee")
 
 
@@ -54,8 +57,9 @@ def draft(conn, days: float, fraction: float):
     rules = rules_for(days)
     table = suggest(conn, cid, as_of=as_of, rules=rules)
     firing = [int(a) for a, r in zip(table["actor"], table["rules"], strict=True) if r]
-    draft_interventions(conn, cid, firing, as_of=as_of, holdout_fraction=fraction, seed=11, rules=rules,
-                        ignore_risk_gate=True)
+    draft_interventions(
+        conn, cid, firing, as_of=as_of, holdout_fraction=fraction, seed=11, rules=rules, ignore_risk_gate=True
+    )
     return cid
 
 
@@ -157,7 +161,11 @@ def test_randomised_holdout_end_to_end(qtbot, runner, templates, tmp_path, monke
     assert result.recommended == core.recommended == "naive"
     for key, est in core.estimates.items():
         mine = result.estimates[key]
-        assert same(mine.estimate, est.estimate) and same(mine.ci_low, est.ci_low) and same(mine.ci_high, est.ci_high)
+        assert (
+            same(mine.estimate, est.estimate)
+            and same(mine.ci_low, est.ci_low)
+            and same(mine.ci_high, est.ci_high)
+        )
         assert same(mine.p_value, est.p_value)
     assert result.verdict == core.verdict and result.n == core.n
 
@@ -175,13 +183,23 @@ def test_randomised_holdout_end_to_end(qtbot, runner, templates, tmp_path, monke
 
     # another test re-runs the statistics; the numbers follow the core's for that test
     page.test_radios["mann_whitney"].setChecked(True)
-    qtbot.waitUntil(lambda: wizard.result is not None and wizard.result.estimates["naive"].extra.get("test")
-                    == "mann_whitney" and not wizard.busy, timeout=30000)
-    core_mw = read(path, impact_from_db, ctx.course_id, None, "final_grade", comparison="holdout", test="mann_whitney")
+    qtbot.waitUntil(
+        lambda: (
+            wizard.result is not None
+            and wizard.result.estimates["naive"].extra.get("test") == "mann_whitney"
+            and not wizard.busy
+        ),
+        timeout=30000,
+    )
+    core_mw = read(
+        path, impact_from_db, ctx.course_id, None, "final_grade", comparison="holdout", test="mann_whitney"
+    )
     assert same(wizard.result.estimates["naive"].estimate, core_mw.estimates["naive"].estimate)
     page.test_radios["welch"].setChecked(True)
-    qtbot.waitUntil(lambda: wizard.result.estimates["naive"].extra.get("test") == "welch" and not wizard.busy,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: wizard.result.estimates["naive"].extra.get("test") == "welch" and not wizard.busy,
+        timeout=30000,
+    )
 
     wizard.next()
     results = wizard.results
@@ -250,7 +268,9 @@ def test_confounded_treated_vs_untreated(qtbot, qtmodeltester, runner, templates
     assert not list((tmp_path / "reports").glob("*.part"))
     qtbot.waitUntil(lambda: "Report written" in wizard.results.written.text(), timeout=10000)
     exports = [e for e in read(path, list_exports) if e.get("what") == "impact report"]
-    assert {e["format"] for e in exports} == {"pdf", "html"} and {e["analysis"] for e in exports} == {wizard.analysis_id}
+    assert {e["format"] for e in exports} == {"pdf", "html"} and {e["analysis"] for e in exports} == {
+        wizard.analysis_id
+    }
     record = read(path, list_analyses, ctx.course_id)[0]
     assert len(record["reports"]) == 2 and record["recommended"] == "adjusted"
 
@@ -269,9 +289,14 @@ def test_groups_csv_and_the_randomised_flag(qtbot, runner, templates, tmp_path):
         conn.close()
     median = feats["days_since_last_activity"].median()
     groups = tmp_path / "groups.csv"
-    groups.write_text("student,group,date\n" + "".join(
-        f"{labels[a]},{'treated' if d > median else 'control'},{week6.date().isoformat()}\n"
-        for a, d in feats["days_since_last_activity"].items()), encoding="utf-8")
+    groups.write_text(
+        "student,group,date\n"
+        + "".join(
+            f"{labels[a]},{'treated' if d > median else 'control'},{week6.date().isoformat()}\n"
+            for a, d in feats["days_since_last_activity"].items()
+        ),
+        encoding="utf-8",
+    )
     wizard = open_wizard(qtbot, runner, ctx)
     wizard.choose.randomised.setChecked(True)  # the user claims chance decided: the wizard believes it
     run_to_design(qtbot, wizard, "csv", "passed", str(groups))
@@ -294,7 +319,9 @@ def test_a_data_problem_is_shown_on_the_page(qtbot, runner, templates, tmp_path)
     bad = tmp_path / "bad.csv"
     bad.write_text("student,group\nnobody,treated\n", encoding="utf-8")
     wizard = open_wizard(qtbot, runner, ctx)
-    runner.failure_handler = lambda task, exc: pytest.fail(f"an expected problem reached the error dialog: {exc}")
+    runner.failure_handler = lambda task, exc: pytest.fail(
+        f"an expected problem reached the error dialog: {exc}"
+    )
     wizard.choose.radios["csv"].setChecked(True)
     wizard.choose.path.setText(str(bad))
     wizard.next()

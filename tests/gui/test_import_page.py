@@ -89,7 +89,10 @@ def test_import_a_datasim_file_end_to_end(qtbot, window, page):
     assert page.rate_label.text().startswith("Done:") and "statements/s" in page.rate_label.text()
     assert max(gaps) < 0.25, f"the GUI thread stalled {max(gaps) * 1000:.0f} ms during the import"
     # the data changed: the course list reloads and the pickers follow
-    qtbot.waitUntil(lambda: window.context_bar.course_combo.count() == 1 and window.context_bar.course is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.context_bar.course_combo.count() == 1 and window.context_bar.course is not None,
+        timeout=10000,
+    )
     assert window.context_bar.course.iri == FALLBACK
     assert window.shell.context.course_id == window.context_bar.course.id
     # importing the same file again adds nothing
@@ -112,7 +115,13 @@ def test_rejects_and_conflicts_are_reported_and_quarantined(qtbot, window, page,
     page.add_paths([src])
     run_import(qtbot, page)
     c = page.report_view.counts_text()
-    assert (c["read"], c["stored"], c["duplicates"], c["conflicts"], c["rejected"]) == ("7", "2", "1", "1", "3")
+    assert (c["read"], c["stored"], c["duplicates"], c["conflicts"], c["rejected"]) == (
+        "7",
+        "2",
+        "1",
+        "1",
+        "3",
+    )
     rejects = page.report_view.rejects_model
     rules = [rejects.value(r, "rule") for r in range(rejects.rowCount())]
     assert len(rules) >= 2 and sum(rejects.value(r, "count") for r in range(rejects.rowCount())) == 3
@@ -143,14 +152,23 @@ def test_report_and_quarantine_export_to_csv(qtbot, window, page, tmp_path, monk
         page.report_view.export_button.click()
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     counts = {r["name"]: r["count"] for r in rows if r["section"] == "count"}
-    assert counts == {"read": "2", "stored": "1", "duplicates": "0", "conflicts": "0", "rejected": "1", "voided": "0"}
+    assert counts == {
+        "read": "2",
+        "stored": "1",
+        "duplicates": "0",
+        "conflicts": "0",
+        "rejected": "1",
+        "voided": "0",
+    }
     assert [r["section"] for r in rows].count("rejected by rule") == 1
 
     with qtbot.waitSignal(page.runner.succeeded, timeout=10000, check_params_cb=quarantine_loaded):
         page.tabs.setCurrentWidget(page.quarantine)
     out2 = tmp_path / "quarantine.csv"
     monkeypatch.setattr(files, "ask_save_file", lambda *a, **k: out2)
-    with qtbot.waitSignal(page.runner.succeeded, timeout=10000, check_params_cb=lambda t, r: t.label.startswith("Exporting")):
+    with qtbot.waitSignal(
+        page.runner.succeeded, timeout=10000, check_params_cb=lambda t, r: t.label.startswith("Exporting")
+    ):
         page.quarantine.export_button.click()
     text = out2.read_text(encoding="utf-8-sig")
     assert "two.jsonl" in text and "'=cmd" in text  # the formula is neutralised
@@ -170,7 +188,9 @@ def test_pseudonymised_import_uses_the_key_file(qtbot, window, page, tmp_path):
     run_import(qtbot, page)
     conn = sqlite3.connect(window.db_path)
     kinds = {r[0] for r in conn.execute("SELECT kind FROM actors")}
-    names = conn.execute("SELECT COUNT(*) FROM actors WHERE name IS NOT NULL OR email IS NOT NULL").fetchone()[0]
+    names = conn.execute(
+        "SELECT COUNT(*) FROM actors WHERE name IS NOT NULL OR email IS NOT NULL"
+    ).fetchone()[0]
     conn.close()
     assert kinds == {"pseudo"} and names == 0
 
@@ -208,14 +228,37 @@ def test_drop_files_and_folders_on_the_page(qtbot, page, tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
     data = QMimeData()
-    data.setUrls([QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(ARRAY)), QUrl("https://example.org/x.json")])
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    data.setUrls(
+        [QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(ARRAY)), QUrl("https://example.org/x.json")]
+    )
+    enter = QDragEnterEvent(
+        QPoint(20, 20),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(page, enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(page, drop)
     assert page.sources.paths() == [folder, ARRAY]  # the web URL is not a local file
-    QApplication.sendEvent(page, QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(
+        page,
+        QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            data,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        ),
+    )
     assert len(page.sources.paths()) == 2  # no duplicates
     page.sources.setCurrentRow(0)
     page.remove_button.click()
@@ -256,7 +299,11 @@ def test_progress_and_cancel_with_a_fake_importer(qtbot, window, page, monkeypat
     task = page.start()
     assert started.wait(5)
     qtbot.waitUntil(lambda: "records, 50,000/s" in page.rate_label.text(), timeout=5000)
-    assert page.cancel_button.isEnabled() and not page.start_button.isEnabled() and not page.add_files_button.isEnabled()
+    assert (
+        page.cancel_button.isEnabled()
+        and not page.start_button.isEnabled()
+        and not page.add_files_button.isEnabled()
+    )
     assert window.status_progress.isVisible()
     with qtbot.waitSignal(page.runner.finished, timeout=5000):
         page.cancel_button.click()
@@ -286,7 +333,10 @@ def test_screenshot_of_the_import_page(qtbot, window, page, tmp_path):
     page.fallback_edit.setText(FALLBACK)
     window.resize(1280, 800)
     run_import(qtbot, page)
-    qtbot.waitUntil(lambda: window.context_bar.course_combo.count() >= 1 and window.context_bar.course is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.context_bar.course_combo.count() >= 1 and window.context_bar.course is not None,
+        timeout=10000,
+    )
     shots = Path("/tmp/shots")
     shots.mkdir(exist_ok=True)
     assert window.grab().save(str(shots / "import.png"))

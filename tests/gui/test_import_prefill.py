@@ -17,8 +17,10 @@ OTHER = "https://lms.example.edu/course/202"
 def open_in(window, qtbot, path, *, create=False):
     """Open ``path`` and wait until the window (and its pages) follow it."""
     window.open_database(path, create=create)
-    qtbot.waitUntil(lambda: window.db_path == path.resolve() and window.shell.context.db_path == path.resolve(),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.db_path == path.resolve() and window.shell.context.db_path == path.resolve(),
+        timeout=20000,
+    )
 
 
 def _save_fallback(path, value):

@@ -21,8 +21,17 @@ import pytest
 from factories import make_demo_db
 
 from learnalytics_desktop.core.courses import get_course, list_courses
-from learnalytics_desktop.core.interventions import HOLDOUT_EXPLANATION, default_rules, list_interventions, load_rules
-from learnalytics_desktop.core.interventions.gui_support import high_risk_students, interventions_table, placeholders_left
+from learnalytics_desktop.core.interventions import (
+    HOLDOUT_EXPLANATION,
+    default_rules,
+    list_interventions,
+    load_rules,
+)
+from learnalytics_desktop.core.interventions.gui_support import (
+    high_risk_students,
+    interventions_table,
+    placeholders_left,
+)
 from learnalytics_desktop.core.store.db import open_db
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
@@ -45,15 +54,19 @@ def store_score_run(conn, course_id: int, week: int) -> dict[int, float]:
 
     as_of = get_course(conn, course_id).as_of_week(week)
     feats = compute_features(conn, course_id, as_of)
-    run = conn.execute("INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES ('test', ?, ?, ?, ?)",
-                       (course_id, week, as_of.isoformat(), "2025-10-27T08:00:00Z")).lastrowid
+    run = conn.execute(
+        "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES ('test', ?, ?, ?, ?)",
+        (course_id, week, as_of.isoformat(), "2025-10-27T08:00:00Z"),
+    ).lastrowid
     risk = {}
     for actor, row in feats.iterrows():
         quiz = row["quiz_avg_score"] if row["quiz_avg_score"] == row["quiz_avg_score"] else 0.3
         r = 1 / (1 + math.exp(-(-1.0 + 0.15 * row["days_since_last_activity"] - 3.0 * (quiz - 0.5))))
         level = "high" if r >= 0.6 else "moderate" if r >= 0.3 else "low"
-        conn.execute("INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
-                     (run, int(actor), round(r, 4), level, json.dumps(["little recent activity"])))
+        conn.execute(
+            "INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
+            (run, int(actor), round(r, 4), level, json.dumps(["little recent activity"])),
+        )
         risk[int(actor)] = r
     return risk
 
@@ -146,7 +159,9 @@ def draft_with_holdout(qtbot, page, demo, monkeypatch, fraction=0.2):
 
     def fake_ask(parent, *, who, rules: object, students):
         asked.update(who=who, students=students)
-        return DraftRequest(holdout_fraction=fraction, ignore_risk_gate=True, rules=replace(rules, advisor="Sam Lee"))
+        return DraftRequest(
+            holdout_fraction=fraction, ignore_risk_gate=True, rules=replace(rules, advisor="Sam Lee")
+        )
 
     monkeypatch.setattr(DraftDialog, "ask", fake_ask)
     page.open_with(actors=actors)
@@ -181,14 +196,18 @@ def test_edit_fill_approve_and_export(qtbot, page, demo, monkeypatch, tmp_path):
     draft_with_holdout(qtbot, page, demo, monkeypatch)
     page.view.selectRow(0)
     row = page.selected_rows()[0]
-    page.editor.subject.setText("=HYPERLINK(\"x\") checking in")
+    page.editor.subject.setText('=HYPERLINK("x") checking in')
     page.editor.subject.textEdited.emit(page.editor.subject.text())
-    page.editor.body.setPlainText(page.editor.body.toPlainText().replace("{first_name}", "Alex") + "\nEdited.")
+    page.editor.body.setPlainText(
+        page.editor.body.toPlainText().replace("{first_name}", "Alex") + "\nEdited."
+    )
     assert page.editor.dirty and page.editor.save_button.isEnabled()
     # approving with unsaved text saves it first
     page.act("approve")
     wait_idle(qtbot, page)
-    qtbot.waitUntil(lambda: read(demo, list_interventions, ids=[row["id"]])["status"].iloc[0] == "approved", timeout=10000)
+    qtbot.waitUntil(
+        lambda: read(demo, list_interventions, ids=[row["id"]])["status"].iloc[0] == "approved", timeout=10000
+    )
     saved = read(demo, list_interventions, ids=[row["id"]]).iloc[0]
     assert saved["subject"].startswith("=HYPERLINK") and saved["body"].endswith("Edited.")
 
@@ -206,11 +225,17 @@ def test_edit_fill_approve_and_export(qtbot, page, demo, monkeypatch, tmp_path):
     page.select_ids([int(i) for i in drafts["id"]])
     assert page.editor.approve_button.isEnabled()
     page.editor.approve_button.click()
-    qtbot.waitUntil(lambda: len(read(demo, list_interventions, page.ctx.course_id, statuses=["approved"]))
-                    == len(drafts) + 1, timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            len(read(demo, list_interventions, page.ctx.course_id, statuses=["approved"])) == len(drafts) + 1
+        ),
+        timeout=10000,
+    )
     wait_idle(qtbot, page)
     approved = read(demo, list_interventions, page.ctx.course_id, statuses=["approved"])
-    qtbot.waitUntil(lambda: int((page.state.frame["status"] == "approved").sum()) == len(approved), timeout=10000)
+    qtbot.waitUntil(
+        lambda: int((page.state.frame["status"] == "approved").sum()) == len(approved), timeout=10000
+    )
     assert page.action_eml.isEnabled()
 
     csv_path = tmp_path / "out" / "approved.csv"
@@ -230,8 +255,13 @@ def test_edit_fill_approve_and_export(qtbot, page, demo, monkeypatch, tmp_path):
     folder.mkdir()
     monkeypatch.setattr(files, "ask_folder", lambda *a, **k: folder)
     page.export_eml()
-    qtbot.waitUntil(lambda: read(demo, list_interventions, page.ctx.course_id, statuses=["exported"]).shape[0] == len(approved),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            read(demo, list_interventions, page.ctx.course_id, statuses=["exported"]).shape[0]
+            == len(approved)
+        ),
+        timeout=10000,
+    )
     wait_idle(qtbot, page)
     emls = sorted(folder.glob("*.eml"))
     assert emls
@@ -248,8 +278,12 @@ def test_edit_fill_approve_and_export(qtbot, page, demo, monkeypatch, tmp_path):
     assert page.log.mark_sent.isEnabled()
     page.log.mark_sent.click()
     wait_idle(qtbot, page)
-    qtbot.waitUntil(lambda: read(demo, list_interventions, page.ctx.course_id, statuses=["done"]).shape[0] == len(approved),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            read(demo, list_interventions, page.ctx.course_id, statuses=["done"]).shape[0] == len(approved)
+        ),
+        timeout=10000,
+    )
 
 
 def test_dismiss_restore_and_history(qtbot, page, demo, monkeypatch):
@@ -299,13 +333,23 @@ def test_high_risk_students_in_the_draft_menu(qtbot, page, demo):
 
 
 def test_import_outside_interventions(qtbot, page, demo, monkeypatch, tmp_path):
-    labels = read(demo, lambda c: [r[0] for r in c.execute(
-        "SELECT a.label FROM actors a JOIN enrolments e ON e.actor = a.id WHERE e.course = ? ORDER BY a.label LIMIT 4",
-        (page.ctx.course_id,))])
+    labels = read(
+        demo,
+        lambda c: [
+            r[0]
+            for r in c.execute(
+                "SELECT a.label FROM actors a JOIN enrolments e ON e.actor = a.id WHERE e.course = ? ORDER BY a.label LIMIT 4",
+                (page.ctx.course_id,),
+            )
+        ],
+    )
     src = tmp_path / "outside.csv"
-    src.write_text("student,date,group\n" + "".join(f"{lab},2025-10-20,{'treated' if i % 2 else 'control'}\n"
-                                                    for i, lab in enumerate(labels))
-                   + "nobody-like-this,2025-10-20,treated\n", encoding="utf-8")
+    src.write_text(
+        "student,date,group\n"
+        + "".join(f"{lab},2025-10-20,{'treated' if i % 2 else 'control'}\n" for i, lab in enumerate(labels))
+        + "nobody-like-this,2025-10-20,treated\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(files, "ask_open_file", lambda *a, **k: src)
     seen = {}
 
@@ -327,8 +371,15 @@ def test_import_outside_interventions(qtbot, page, demo, monkeypatch, tmp_path):
 def test_import_dialog_lists_problems(qtbot):
     from learnalytics_desktop.core.interventions import ExternalImport
 
-    report = ExternalImport(path="x.csv", batch=None, rows_read=3, groups={"treated": 2}, matched_by={"label": 2},
-                            errors=[{"row": 4, "student": "zz", "problem": "no student 'zz'"}], dry_run=True)
+    report = ExternalImport(
+        path="x.csv",
+        batch=None,
+        rows_read=3,
+        groups={"treated": 2},
+        matched_by={"label": 2},
+        errors=[{"row": 4, "student": "zz", "problem": "no student 'zz'"}],
+        dry_run=True,
+    )
     dialog = ImportDialog(report)
     qtbot.addWidget(dialog)
     assert dialog.problems.rowCount() == 1 and dialog.problems.item(0, 2).text() == "no student 'zz'"
@@ -367,13 +418,20 @@ def test_draft_dialog_holdout_and_explanation(qtbot):
     dialog.fraction.setValue(25)
     dialog.advisor.setText("Kim")
     req = dialog.request()
-    assert req.holdout_fraction == pytest.approx(0.25) and req.rules.advisor == "Kim" and not req.ignore_risk_gate
+    assert (
+        req.holdout_fraction == pytest.approx(0.25)
+        and req.rules.advisor == "Kim"
+        and not req.ignore_risk_gate
+    )
     dialog.holdout.setChecked(False)
     assert dialog.request().holdout_fraction == 0.0 and not dialog.fraction.isEnabled()
 
 
 def test_placeholders_left():
-    assert placeholders_left("Hi {first_name}", "From {advisor} {{literal}} {unknown}") == ["first_name", "advisor"]
+    assert placeholders_left("Hi {first_name}", "From {advisor} {{literal}} {unknown}") == [
+        "first_name",
+        "advisor",
+    ]
     assert placeholders_left("Hi", "all filled") == []
 
 

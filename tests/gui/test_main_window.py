@@ -47,10 +47,19 @@ def test_every_page_is_reachable_by_keyboard_shortcut(qtbot, window):
 
 def test_navigation_list_is_keyboard_driven_and_named(qtbot, window):
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
-        "Import", "Overview", "Students at risk", "Student", "Model", "Interventions", "Impact", "Settings"
+        "Import",
+        "Overview",
+        "Students at risk",
+        "Student",
+        "Model",
+        "Interventions",
+        "Impact",
+        "Settings",
     ]
     assert window.nav.accessibleName() == "Pages"
-    assert [window.go_actions[s.key].shortcut().toString() for s in PAGES] == [f"Ctrl+{i}" for i in range(1, 9)]
+    assert [window.go_actions[s.key].shortcut().toString() for s in PAGES] == [
+        f"Ctrl+{i}" for i in range(1, 9)
+    ]
     assert all(not window.nav.item(i).icon().isNull() for i in range(window.nav.count()))
     window.nav.setFocus()
     QTest.keyClick(window.nav, Qt.Key.Key_Down)
@@ -76,7 +85,9 @@ def test_a_broken_page_is_reported_not_hidden(qtbot, window, monkeypatch):
     import learnalytics_desktop.gui.main_window as mw
     from learnalytics_desktop.gui.pages import PageSpec
 
-    broken = PageSpec("overview", "Overview", "overview", "learnalytics_desktop.gui.pages.no_such_module:Nope", "")
+    broken = PageSpec(
+        "overview", "Overview", "overview", "learnalytics_desktop.gui.pages.no_such_module:Nope", ""
+    )
     monkeypatch.setattr(mw, "PAGES", tuple(broken if p.key == "overview" else p for p in PAGES))
     window.pages.pop("overview", None)
     page = window.navigate("overview")
@@ -156,8 +167,9 @@ def test_recent_files_menu(qtbot, window, tmp_path, demo_db):
     window._fill_recent_menu()
     actions = window.recent_menu.actions()
     assert [a.text().split()[1] for a in actions] == ["demo.db", "one.db"]
-    with qtbot.waitSignal(window.runner.succeeded, timeout=10000,
-                          check_params_cb=lambda task, result: task.key == "database"):
+    with qtbot.waitSignal(
+        window.runner.succeeded, timeout=10000, check_params_cb=lambda task, result: task.key == "database"
+    ):
         actions[1].trigger()
     assert window.db_path == (tmp_path / "one.db").resolve()
 
@@ -166,8 +178,9 @@ def test_backup_copy_writes_a_database_and_an_audit_row(qtbot, window, demo_db, 
     open_in(window, qtbot, demo_db)
     target = tmp_path / "copy.db"
     monkeypatch.setattr(files, "ask_save_file", lambda *a, **k: target)
-    with qtbot.waitSignal(window.runner.succeeded, timeout=10000,
-                          check_params_cb=lambda task, result: task.key == "backup"):
+    with qtbot.waitSignal(
+        window.runner.succeeded, timeout=10000, check_params_cb=lambda task, result: task.key == "backup"
+    ):
         window.action_backup.trigger()
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT COUNT(*) FROM statements").fetchone()[0] > 1000
@@ -185,13 +198,17 @@ def test_demo_is_built_on_first_use_with_a_progress_dialog(qtbot, window, monkey
     small_demo(monkeypatch)
     assert not demo_db_path().exists()
     seen = []
-    window.runner.started.connect(lambda t: seen.append([d.isVisible() for d in window.findChildren(QProgressDialog)]))
+    window.runner.started.connect(
+        lambda t: seen.append([d.isVisible() for d in window.findChildren(QProgressDialog)])
+    )
     with qtbot.waitSignal(window.runner.succeeded, timeout=30000):
         window.open_demo()
     assert seen == [[True]]  # the modal progress dialog was up
     assert demo_db_path().exists() and window.db_path == demo_db_path().resolve()
     assert window.context_bar.course_combo.count() == 2
-    qtbot.waitUntil(lambda: not [d for d in window.findChildren(QProgressDialog) if d.isVisible()], timeout=2000)
+    qtbot.waitUntil(
+        lambda: not [d for d in window.findChildren(QProgressDialog) if d.isVisible()], timeout=2000
+    )
 
 
 def test_status_bar_shows_progress_and_cancels(qtbot, window):

@@ -11,4 +11,6 @@ def test_card_advises_retraining_after_an_erasure():
     html = card_html({**base, "erased_since_training": 2})
     assert "2 learners this model was trained on have since been erased" in html
     assert "train a new model" in html
-    assert "1 learner this model was trained on has since been erased" in card_html({**base, "erased_since_training": 1})
+    assert "1 learner this model was trained on has since been erased" in card_html(
+        {**base, "erased_since_training": 1}
+    )

@@ -68,8 +68,13 @@ def context_for(path: Path, course_key: str | None, demo_files=None, week: int =
     if course_key is not None:
         iri = f"https://lms.example.edu/course/ida101/{course_key}"
         course = next(c for c in courses if c.iri == iri)
-    return PageContext(db_path=path, course_id=None if course is None else course.id, week=week, course=course,
-                       courses=tuple(courses))
+    return PageContext(
+        db_path=path,
+        course_id=None if course is None else course.id,
+        week=week,
+        course=course,
+        courses=tuple(courses),
+    )
 
 
 def open_page(qtbot, runner, ctx: PageContext) -> ModelPage:
@@ -92,7 +97,10 @@ def test_form_lists_offerings_and_says_what_is_missing(qtbot, runner, demo):
     past, current = demo.course_id(conn, PAST), demo.course_id(conn, CURRENT)
     conn.close()
     assert panel.chosen_ids() == [past]
-    items = {panel.offering_list.item(i).data(0x100): panel.offering_list.item(i) for i in range(panel.offering_list.count())}
+    items = {
+        panel.offering_list.item(i).data(0x100): panel.offering_list.item(i)
+        for i in range(panel.offering_list.count())
+    }
     assert "no final outcomes yet" in items[current].text() and not items[current].flags()
     assert panel.week.value() == 5  # the week of the offering in progress
     assert panel.train_button.isEnabled() and "No model has been trained" in page.summary.text()
@@ -102,7 +110,10 @@ def test_form_lists_offerings_and_says_what_is_missing(qtbot, runner, demo):
     assert panel.start() is None
     panel.set_chosen([past])
     panel.week.setValue(14)
-    assert "Week 14 is past the end of Introduction to Data Analysis (Autumn 2025) (13 weeks)" in panel.status.text()
+    assert (
+        "Week 14 is past the end of Introduction to Data Analysis (Autumn 2025) (13 weeks)"
+        in panel.status.text()
+    )
     assert page.charts.card is None and "select one" in page.card_view.toPlainText()
 
 
@@ -221,7 +232,10 @@ def test_fairness_table_hides_small_groups(qtbot, runner, trained):
     assert page.fairness.rowCount() == len(groups)
     small = [g for _, g in groups if g.get("suppressed") == "small cell"]
     assert small, "the template's threshold of 12 should hide at least one demo group"
-    shown = {(page.fairness.index(r, 0).data(), page.fairness.index(r, 1).data()): r for r in range(page.fairness.rowCount())}
+    shown = {
+        (page.fairness.index(r, 0).data(), page.fairness.index(r, 1).data()): r
+        for r in range(page.fairness.rowCount())
+    }
     for attribute, g in groups:
         r = shown[(attribute, g["group"])]
         if g.get("suppressed") == "small cell":
@@ -251,18 +265,47 @@ def test_make_active_pins_and_use_latest_unpins(qtbot, runner, trained):
         page.latest_button.click()
     assert read(path, list_models)[0]["pinned"] is False
     assert page.models.index(0, 0).data() == "✔ latest"
-    audit = read(path, lambda c: c.execute("SELECT count(*) FROM audit_log WHERE action = 'model_active'").fetchone()[0])
+    audit = read(
+        path,
+        lambda c: c.execute("SELECT count(*) FROM audit_log WHERE action = 'model_active'").fetchone()[0],
+    )
     assert audit == 2
 
 
 def test_fairness_frame_from_a_card():
-    card = {"fairness": {"available": True, "attributes": {"Study mode": {"groups": [
-        {"group": "Full-time", "n": 40, "base_rate": 0.3, "roc_auc": 0.81, "calibration_gap": -0.02,
-         "flag_rate": 0.25, "fpr": 0.1, "fnr": None},
-        {"group": "Part-time", "n": "suppressed", "base_rate": 0.4, "roc_auc": None, "calibration_gap": 0.01,
-         "flag_rate": 0.3, "fpr": None, "fnr": None, "suppressed": "secondary (protects a small group's count)"},
-        {"group": "Online", "n": "<5", "suppressed": "small cell"},
-    ]}}}}
+    card = {
+        "fairness": {
+            "available": True,
+            "attributes": {
+                "Study mode": {
+                    "groups": [
+                        {
+                            "group": "Full-time",
+                            "n": 40,
+                            "base_rate": 0.3,
+                            "roc_auc": 0.81,
+                            "calibration_gap": -0.02,
+                            "flag_rate": 0.25,
+                            "fpr": 0.1,
+                            "fnr": None,
+                        },
+                        {
+                            "group": "Part-time",
+                            "n": "suppressed",
+                            "base_rate": 0.4,
+                            "roc_auc": None,
+                            "calibration_gap": 0.01,
+                            "flag_rate": 0.3,
+                            "fpr": None,
+                            "fnr": None,
+                            "suppressed": "secondary (protects a small group's count)",
+                        },
+                        {"group": "Online", "n": "<5", "suppressed": "small cell"},
+                    ]
+                }
+            },
+        }
+    }
     frame = fairness_frame(card)
     assert frame["students"].tolist() == ["40", "hidden", "<5"]
     assert frame.loc[0, "roc_auc"] == 0.81 and math.isnan(frame.loc[0, "fnr"])
@@ -288,7 +331,9 @@ def test_registered_in_the_navigation():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>")
+@pytest.mark.skipif(
+    not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>"
+)
 def test_screenshots(qtbot, tmp_path):
     """The Model page's three tabs and the Settings page's four tabs (and the erasure dialog)
     at 1200x780 on the full demo (300 students); the model is trained through the page."""
@@ -307,7 +352,9 @@ def test_screenshots(qtbot, tmp_path):
     window.resize(1200, 780)
     window.show()
     open_in(window, qtbot, demo.path)
-    qtbot.waitUntil(lambda: window.shell.context.course is not None and not window.runner.is_busy(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.shell.context.course is not None and not window.runner.is_busy(), timeout=20000
+    )
 
     def shot(name: str) -> None:
         window.statusBar().clearMessage()
@@ -315,7 +362,9 @@ def test_screenshots(qtbot, tmp_path):
         assert window.grab().save(str(out / f"{name}.png"))
 
     page = window.navigate("model")
-    qtbot.waitUntil(lambda: page.train_panel.db_path is not None and not window.runner.is_busy(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: page.train_panel.db_path is not None and not window.runner.is_busy(), timeout=20000
+    )
     with qtbot.waitSignal(page.train_panel.trained, timeout=300000):
         page.train_panel.start()
     qtbot.waitUntil(lambda: page.card is not None and not window.runner.is_busy(), timeout=30000)
@@ -327,9 +376,13 @@ def test_screenshots(qtbot, tmp_path):
         section = settings.show_section(key)
         qtbot.waitUntil(lambda s=section: s.stored is not None and not window.runner.is_busy(), timeout=30000)
         shot(f"settings_{key}")
-    label = read(demo.path, lambda c: c.execute(
-        "SELECT a.label FROM actors a JOIN statements s ON s.actor = a.id WHERE s.course IS NOT NULL "
-        "AND a.kind = 'account' GROUP BY a.id ORDER BY a.id LIMIT 1").fetchone()[0])
+    label = read(
+        demo.path,
+        lambda c: c.execute(
+            "SELECT a.label FROM actors a JOIN statements s ON s.actor = a.id WHERE s.course IS NOT NULL "
+            "AND a.kind = 'account' GROUP BY a.id ORDER BY a.id LIMIT 1"
+        ).fetchone()[0],
+    )
     dialog = EraseDialog(window, read(demo.path, find_learner, label))
     qtbot.addWidget(dialog)
     dialog.show()

@@ -37,8 +37,16 @@ def make_shell(runner, db_path: Path, course_id: int | None) -> Shell:
         conn.close()
     course = next((c for c in courses if c.id == course_id), None)
     shell = Shell(runner)
-    shell.set_context(PageContext(db_path=Path(db_path), course_id=course_id, week=3, course=course,
-                                  courses=tuple(courses), data_version=1))
+    shell.set_context(
+        PageContext(
+            db_path=Path(db_path),
+            course_id=course_id,
+            week=3,
+            course=course,
+            courses=tuple(courses),
+            data_version=1,
+        )
+    )
     return shell
 
 
@@ -59,7 +67,9 @@ def open_dialog(qtbot, shell, **kw) -> OutcomesDialog:
 def wait_for(qtbot, dialog: OutcomesDialog, start) -> object:
     """Call ``start()`` (which returns a task) and wait until the runner delivered its outcome."""
     holder = []
-    with qtbot.waitSignal(dialog.runner.finished, timeout=20000, check_params_cb=lambda t: bool(holder) and t is holder[0]):
+    with qtbot.waitSignal(
+        dialog.runner.finished, timeout=20000, check_params_cb=lambda t: bool(holder) and t is holder[0]
+    ):
         task = start()
         assert task is not None, dialog.message.text()
         holder.append(task)
@@ -79,7 +89,9 @@ def test_demo_gradebook_through_the_dialog_matches_the_cli(qtbot, runner, demo, 
 
     conn = open_db(demo.path)
     cid = demo.course_id(conn, "2025-autumn")
-    original = conn.execute(f"SELECT {OUTCOME_COLUMNS} FROM outcomes WHERE course = ? ORDER BY actor", (cid,)).fetchall()
+    original = conn.execute(
+        f"SELECT {OUTCOME_COLUMNS} FROM outcomes WHERE course = ? ORDER BY actor", (cid,)
+    ).fetchall()
     conn.execute("DELETE FROM outcomes WHERE course = ?", (cid,))  # the dialog must write them again
     conn.close()
     cli_db = tmp_path / "cli.db"
@@ -93,8 +105,14 @@ def test_demo_gradebook_through_the_dialog_matches_the_cli(qtbot, runner, demo, 
     dialog = open_dialog(qtbot, shell, kind="outcomes")
     assert dialog.course_combo.currentData() == cid  # the current course by default
     load(qtbot, dialog, gradebook)
-    assert dialog.mapping() == {"id": "Student ID", "email": "Email", "grade": "Final grade", "result": "Result",
-                                "passed": "", "withdrew": ""}
+    assert dialog.mapping() == {
+        "id": "Student ID",
+        "email": "Email",
+        "grade": "Final grade",
+        "result": "Result",
+        "passed": "",
+        "withdrew": "",
+    }
     text = dialog.read_label.text()
     assert "cp1252" in text and "semicolon" in text and "not UTF-8" in text
     assert dialog.preview_table.rowCount() == min(25, dialog.preview.total_rows)
@@ -111,7 +129,9 @@ def test_demo_gradebook_through_the_dialog_matches_the_cli(qtbot, runner, demo, 
     assert f"<b>{cli_report['matched']}</b> matched" in dialog.report_view.summary.text()
 
 
-def test_report_lists_rows_not_stored_with_line_numbers_and_exports_them(qtbot, runner, demo, tmp_path, monkeypatch):
+def test_report_lists_rows_not_stored_with_line_numbers_and_exports_them(
+    qtbot, runner, demo, tmp_path, monkeypatch
+):
     conn = open_db(demo.path)
     cid = demo.course_id(conn, "2025-autumn")
     conn.close()
@@ -122,15 +142,19 @@ def test_report_lists_rows_not_stored_with_line_numbers_and_exports_them(qtbot, 
         f"{students[0].student_id},{students[0].email},71.5,Pass\n"
         "S0000000,nobody@example.org,50,Pass\n"
         f"{students[1].student_id},{students[1].email},12,Fail\n"
-        f"{students[0].student_id},{students[0].email},80,Pass\n", encoding="utf-8")
+        f"{students[0].student_id},{students[0].email},80,Pass\n",
+        encoding="utf-8",
+    )
     shell = make_shell(runner, demo.path, cid)
     dialog = open_dialog(qtbot, shell)
     load(qtbot, dialog, csv)
     run(qtbot, dialog)
     result = dialog.result
     assert (result.matched, len(result.unmatched), len(result.duplicates)) == (2, 1, 1)
-    assert dialog.report_view.issue_rows() == [(3, "Unmatched", "S0000000 / nobody@example.org"),
-                                               (5, "Duplicate row", f"{students[0].student_id} / {students[0].email}")]
+    assert dialog.report_view.issue_rows() == [
+        (3, "Unmatched", "S0000000 / nobody@example.org"),
+        (5, "Duplicate row", f"{students[0].student_id} / {students[0].email}"),
+    ]
     assert dialog.report_view.learners_table.rowCount() == len(result.learners_without_row) > 30
     stored = rows(demo.path, "SELECT final_grade FROM outcomes WHERE course = ? ORDER BY final_grade", cid)
     assert stored == [(12.0,), (71.5,)]
@@ -172,8 +196,11 @@ def test_a_bad_value_stops_the_whole_import(qtbot, runner, demo, tmp_path):
     before = rows(demo.path, "SELECT count(*), sum(final_grade) FROM outcomes WHERE course = ?", cid)
     people = demo.files.students_of("2025-autumn")
     csv = tmp_path / "grades.csv"
-    csv.write_text(f"Student ID,Email,Final grade\n{people[0].student_id},{people[0].email},55\n"
-                   f"{people[1].student_id},{people[1].email},fifty\n", encoding="utf-8")
+    csv.write_text(
+        f"Student ID,Email,Final grade\n{people[0].student_id},{people[0].email},55\n"
+        f"{people[1].student_id},{people[1].email},fifty\n",
+        encoding="utf-8",
+    )
     dialog = open_dialog(qtbot, make_shell(runner, demo.path, cid))
     load(qtbot, dialog, csv)
     run(qtbot, dialog)
@@ -183,8 +210,11 @@ def test_a_bad_value_stops_the_whole_import(qtbot, runner, demo, tmp_path):
 
 def test_cp1252_file_preview(qtbot, runner, demo, tmp_path):
     csv = tmp_path / "export.csv"
-    csv.write_bytes("Matrikelnummer;E-Mail;Note;Résultat\r\n1234;zoë.müller@example.de;87,5;Pass\r\n"
-                    "5678;;;W\r\n".encode("cp1252"))
+    csv.write_bytes(
+        "Matrikelnummer;E-Mail;Note;Résultat\r\n1234;zoë.müller@example.de;87,5;Pass\r\n5678;;;W\r\n".encode(
+            "cp1252"
+        )
+    )
     dialog = open_dialog(qtbot, make_shell(runner, demo.path, None))
     load(qtbot, dialog, csv)
     table = dialog.preview_table
@@ -219,7 +249,9 @@ def test_not_used_means_not_used_and_roles_are_checked_before_running(qtbot, run
     dialog.set_mapping(grade="Final grade")  # the Result column exists but is "not used"
     run(qtbot, dialog)
     assert dialog.result.columns == {"id": "Student ID", "email": "Email", "grade": "Final grade"}
-    results = rows(demo.path, "SELECT count(*), count(result), count(final_grade) FROM outcomes WHERE course = ?", cid)
+    results = rows(
+        demo.path, "SELECT count(*), count(result), count(final_grade) FROM outcomes WHERE course = ?", cid
+    )
     assert results[0][0] > 30 and results[0][1] == 0 and results[0][2] > 0
 
 
@@ -233,8 +265,11 @@ def test_class_list_with_attributes(qtbot, runner, demo):
     assert not dialog.role_combos["grade"].isVisibleTo(dialog)
     load(qtbot, dialog, roster)
     assert dialog.mapping() == {"id": "Student ID", "email": "Email"}
-    visible = [dialog.attribute_list.item(i).text() for i in range(dialog.attribute_list.count())
-               if not dialog.attribute_list.item(i).isHidden()]
+    visible = [
+        dialog.attribute_list.item(i).text()
+        for i in range(dialog.attribute_list.count())
+        if not dialog.attribute_list.item(i).isHidden()
+    ]
     assert visible == ["First name", "Last name", "Study mode", "Age band"]  # id and e-mail are taken
     assert dialog.attributes() == []  # nothing is kept unless the user ticks it
     assert "never inputs of the at-risk model unless you ask" in ATTRIBUTE_NOTE
@@ -268,7 +303,9 @@ def test_reachable_from_the_import_page_and_the_file_menu(qtbot, demo, monkeypat
     window.show()
     page = window.navigate("import")
     assert not window.action_outcomes.isEnabled() and not page.outcomes_box.gradebook_button.isEnabled()
-    with qtbot.waitSignal(window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"):
+    with qtbot.waitSignal(
+        window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"
+    ):
         window.open_database(demo.path)
     assert window.action_outcomes.isEnabled() and page.outcomes_box.roster_button.isEnabled()
     page.outcomes_box.roster_button.click()
@@ -285,14 +322,18 @@ def test_the_window_follows_a_class_list_import(qtbot, demo, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"):
+    with qtbot.waitSignal(
+        window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "database"
+    ):
         window.open_database(demo.path)
     students, version = window.shell.context.course.students, window.shell.context.data_version
     roster = tmp_path / "roster.csv"
     roster.write_text("Student ID,Email\nu0000001,new.student@students.example.edu\n", encoding="utf-8")
     dialog = open_dialog(qtbot, window.shell, kind="roster")
     load(qtbot, dialog, roster)
-    with qtbot.waitSignal(window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "courses"):
+    with qtbot.waitSignal(
+        window.runner.finished, timeout=20000, check_params_cb=lambda t: t.key == "courses"
+    ):
         run(qtbot, dialog)
     assert dialog.result.created == 1  # the new student; the old list's students without statements leave
     conn = open_db(demo.path)
@@ -307,7 +348,9 @@ def test_the_window_follows_a_class_list_import(qtbot, demo, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>")
+@pytest.mark.skipif(
+    not os.environ.get("LEARNALYTICS_SCREENSHOTS"), reason="set LEARNALYTICS_SCREENSHOTS=<folder>"
+)
 def test_screenshot(qtbot, runner, tmp_path):
     """The dialog on the demo's gradebook (mapping) and after the import (report)."""
     from PySide6.QtWidgets import QApplication

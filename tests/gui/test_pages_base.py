@@ -89,7 +89,14 @@ def test_as_of_is_none_without_a_course_or_a_start_date():
 
 def test_registry_lists_the_eight_pages_in_work_order():
     assert [p.title for p in PAGES] == [
-        "Import", "Overview", "Students at risk", "Student", "Model", "Interventions", "Impact", "Settings"
+        "Import",
+        "Overview",
+        "Students at risk",
+        "Student",
+        "Model",
+        "Interventions",
+        "Impact",
+        "Settings",
     ]
     assert page_spec("import").load().__name__ == "ImportPage"
     with pytest.raises(KeyError, match="no page registered"):

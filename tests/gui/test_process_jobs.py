@@ -40,8 +40,11 @@ def alive(pid: int) -> bool:
 def test_result_comes_back_from_a_child_process(qtbot, runner):
     seen = []
     with qtbot.waitSignal(runner.succeeded, timeout=WAIT) as blocker:
-        task = runner.submit(jobs.whoami).in_process().on_success(
-            lambda r: seen.append((r, threading.current_thread() is threading.main_thread())))
+        task = (
+            runner.submit(jobs.whoami)
+            .in_process()
+            .on_success(lambda r: seen.append((r, threading.current_thread() is threading.main_thread())))
+        )
     pid = blocker.args[1]
     assert task.where == "process" and pid == task.pid and pid != os.getpid()
     assert seen == [(pid, True)]
@@ -82,11 +85,14 @@ def test_failure_without_callback_shows_the_childs_traceback_in_the_dialog(qtbot
     dialog.reject()
 
 
-@pytest.mark.parametrize(("job", "words"), [
-    (jobs.odd_error, "process_job_samples.Odd: 1 and 2"),
-    (jobs.unpicklable_result, "result cannot be sent back"),
-    (jobs.hard_crash, "exit code 7"),
-])
+@pytest.mark.parametrize(
+    ("job", "words"),
+    [
+        (jobs.odd_error, "process_job_samples.Odd: 1 and 2"),
+        (jobs.unpicklable_result, "result cannot be sent back"),
+        (jobs.hard_crash, "exit code 7"),
+    ],
+)
 def test_what_cannot_come_back_is_a_clear_error(qtbot, runner, job, words):
     errors = []
     with qtbot.waitSignal(runner.failed, timeout=WAIT):
@@ -111,7 +117,9 @@ def test_cancel_stops_the_child_cooperatively(qtbot, runner, tmp_path):
     flag = tmp_path / "running"
     runner.failure_handler = lambda task, exc: pytest.fail(f"cancel reported as a failure: {exc}")
     notified = []
-    task = runner.submit(jobs.until_cancelled, str(flag)).in_process().on_cancelled(lambda: notified.append(1))
+    task = (
+        runner.submit(jobs.until_cancelled, str(flag)).in_process().on_cancelled(lambda: notified.append(1))
+    )
     qtbot.waitUntil(flag.exists, timeout=WAIT)
     pid = int(flag.read_text())
     qtbot.waitUntil(lambda: task.message.endswith("ticks"), timeout=WAIT)  # progress flows
@@ -195,8 +203,10 @@ def test_the_child_exits_when_the_app_dies(qtbot, tmp_path):
     flag = tmp_path / "running"
     script = tmp_path / "parent.py"
     script.write_text(PARENT, encoding="utf-8")
-    parent = subprocess.Popen([sys.executable, str(script), str(flag), str(Path(__file__).parent)],
-                              cwd=Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen(
+        [sys.executable, str(script), str(flag), str(Path(__file__).parent)],
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         qtbot.waitUntil(flag.exists, timeout=WAIT)
         pid = int(flag.read_text())

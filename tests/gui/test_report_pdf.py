@@ -17,10 +17,17 @@ def report_html():
     risk = rng.uniform(0, 1, n)
     treated = (risk > 0.5) ^ (rng.random(n) < 0.2)
     grade = 60 - 20 * risk + 3 * treated + rng.normal(0, 8, n)
-    df = pd.DataFrame({"group": np.where(treated, "treated", "control"), "final_grade": grade, "risk_score": risk,
-                       "active_days": rng.poisson(20 - 10 * risk)})
-    result = analyze_impact(df, outcome="final_grade", covariates=["risk_score", "active_days"], randomised=False,
-                            n_boot=100)
+    df = pd.DataFrame(
+        {
+            "group": np.where(treated, "treated", "control"),
+            "final_grade": grade,
+            "risk_score": risk,
+            "active_days": rng.poisson(20 - 10 * risk),
+        }
+    )
+    result = analyze_impact(
+        df, outcome="final_grade", covariates=["risk_score", "active_days"], randomised=False, n_boot=100
+    )
     return render_report_html(result)
 
 
@@ -60,5 +67,8 @@ def test_estimates_table_has_page_wide_columns_in_the_pdf(qapp, report_html):
         text, lines = block.text(), block.layout()
         for i in range(lines.lineCount() - 1):
             end = lines.lineAt(i).textStart() + lines.lineAt(i).textLength()
-            assert text[end - 1] in " -" or not text[end - 1].isalnum() or not text[end].isalnum(), (row, text)
+            assert text[end - 1] in " -" or not text[end - 1].isalnum() or not text[end].isalnum(), (
+                row,
+                text,
+            )
     assert html_to_pdf(report_html).startswith(b"%PDF")

@@ -11,7 +11,12 @@ from factories import make_demo_db
 
 from learnalytics_desktop.core.store.db import get_setting, open_db
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
-from learnalytics_desktop.gui.pages.settings_categories import COL_CATEGORY, COL_IRI, CategoryDelegate, CategoryModel
+from learnalytics_desktop.gui.pages.settings_categories import (
+    COL_CATEGORY,
+    COL_IRI,
+    CategoryDelegate,
+    CategoryModel,
+)
 from learnalytics_desktop.gui.pages.settings_erase_dialog import EraseDialog
 from learnalytics_desktop.gui.pages.settings_page import SettingsPage
 from learnalytics_desktop.gui.pages.settings_privacy import KEY_FILE_SETTING
@@ -113,8 +118,13 @@ def test_risk_thresholds_validated_then_saved_with_capacity_and_label(qtbot, run
     assert read(demo, get_thresholds) == {"moderate": 0.25, "high": 0.55}
     assert read(demo, get_capacity) == 15
     assert read(demo, get_setting, "at_risk_label") == "grade_below:50"
-    actions = read(demo, lambda c: [json.loads(d)["key"] for a, d in c.execute(
-        "SELECT action, detail FROM audit_log WHERE action = 'settings'")])
+    actions = read(
+        demo,
+        lambda c: [
+            json.loads(d)["key"]
+            for a, d in c.execute("SELECT action, detail FROM audit_log WHERE action = 'settings'")
+        ],
+    )
     assert {"risk_thresholds", "risk_capacity", "at_risk_label"} <= set(actions)
 
 
@@ -175,7 +185,10 @@ def test_bulk_change_filter_and_fallback_validation(qtbot, runner, demo):
     c.table.selectAll()
     c.bulk_combo.setCurrentIndex(c.bulk_combo.findData("forum"))
     c.set_selected()
-    assert all(c.model.choice(c.proxy.mapToSource(c.proxy.index(i, 0)).row()) == "forum" for i in range(c.proxy.rowCount()))
+    assert all(
+        c.model.choice(c.proxy.mapToSource(c.proxy.index(i, 0)).row()) == "forum"
+        for i in range(c.proxy.rowCount())
+    )
     c.fallback_edit.setText("not an iri")
     assert "course fallback must be an IRI" in c.message.text()
     assert c.save() is None
@@ -190,10 +203,12 @@ def test_category_model_and_delegate(qtmodeltester, qtbot):
     from learnalytics_desktop.gui.pages.settings_jobs import CategoryRow
 
     model = CategoryModel()
-    model.set_rows([
-        CategoryRow("verb", COMPLETED, "completed", 10, None, None),
-        CategoryRow("type", "http://adlnet.gov/expapi/activities/media", "", 5, "video", "reading"),
-    ])
+    model.set_rows(
+        [
+            CategoryRow("verb", COMPLETED, "completed", 10, None, None),
+            CategoryRow("type", "http://adlnet.gov/expapi/activities/media", "", 5, "video", "reading"),
+        ]
+    )
     qtmodeltester.check(model)
     assert model.index(1, COL_CATEGORY).data() == "reading"
     assert not model.set_choice(1, "")  # a row with a default cannot be left unmapped
@@ -201,7 +216,10 @@ def test_category_model_and_delegate(qtmodeltester, qtbot):
     qtbot.addWidget(view)
     view.setModel(model)
     delegate = CategoryDelegate(view)
-    editors = [delegate.createEditor(view.viewport(), QStyleOptionViewItem(), model.index(r, COL_CATEGORY)) for r in (0, 1)]
+    editors = [
+        delegate.createEditor(view.viewport(), QStyleOptionViewItem(), model.index(r, COL_CATEGORY))
+        for r in (0, 1)
+    ]
     assert editors[0].itemText(0) == "(not mapped)" and editors[1].itemText(0) == "video"
     delegate.setEditorData(editors[1], model.index(1, COL_CATEGORY))
     assert editors[1].currentText() == "reading"
@@ -246,9 +264,13 @@ def test_threshold_and_key_file_saved_key_never_in_the_database(qtbot, runner, d
 
 
 def first_learner(path: Path) -> tuple[int, str]:
-    return read(path, lambda c: c.execute(
-        "SELECT a.id, a.label FROM actors a JOIN statements s ON s.actor = a.id "
-        "WHERE a.kind = 'account' GROUP BY a.id ORDER BY a.id LIMIT 1").fetchone())
+    return read(
+        path,
+        lambda c: c.execute(
+            "SELECT a.id, a.label FROM actors a JOIN statements s ON s.actor = a.id "
+            "WHERE a.kind = 'account' GROUP BY a.id ORDER BY a.id LIMIT 1"
+        ).fetchone(),
+    )
 
 
 def test_erasure_through_the_confirmation(qtbot, runner, demo, monkeypatch):
@@ -286,7 +308,10 @@ def test_erasure_declined_or_unknown_learner_erases_nothing(qtbot, runner, demo,
     with qtbot.waitSignal(runner.succeeded, timeout=10000):
         p.erase_learner()
     qtbot.waitUntil(lambda: p.learner_result.text() == "Nothing was erased.", timeout=5000)
-    assert read(demo, lambda c: c.execute("SELECT count(*) FROM actors WHERE id = ?", (actor,)).fetchone()[0]) == 1
+    assert (
+        read(demo, lambda c: c.execute("SELECT count(*) FROM actors WHERE id = ?", (actor,)).fetchone()[0])
+        == 1
+    )
     p.learner_edit.setText("nobody-like-this")
     with qtbot.waitSignal(runner.failed, timeout=10000):
         p.erase_learner()
@@ -323,7 +348,9 @@ def test_subject_access_export_and_audit_log_export(qtbot, runner, demo, tmp_pat
     qtbot.waitUntil(lambda: target.exists() and "was written to" in p.learner_result.text(), timeout=15000)
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert doc["learner"]["label"] == label
-    n_statements = read(demo, lambda c: c.execute("SELECT count(*) FROM statements WHERE actor = ?", (actor,)).fetchone()[0])
+    n_statements = read(
+        demo, lambda c: c.execute("SELECT count(*) FROM statements WHERE actor = ?", (actor,)).fetchone()[0]
+    )
     assert len(doc["statements"]) == n_statements
     before = read(demo, lambda c: c.execute("SELECT count(*) FROM audit_log").fetchone()[0])
     log = tmp_path / "audit.csv"
@@ -359,7 +386,12 @@ def test_backup_then_restore_reloads_the_pages(qtbot, runner, demo, tmp_path, mo
     assert read(demo, load_weights) == pytest.approx(DEFAULT_WEIGHTS)
     assert Path(f"{demo}.before-restore.bak").is_file()
     assert "Restored from" in p.records.result.text()
-    assert read(demo, lambda c: c.execute("SELECT count(*) FROM audit_log WHERE action = 'restore'").fetchone()[0]) == 1
+    assert (
+        read(
+            demo, lambda c: c.execute("SELECT count(*) FROM audit_log WHERE action = 'restore'").fetchone()[0]
+        )
+        == 1
+    )
 
 
 def test_restore_refused_while_other_work_runs(qtbot, runner, demo, monkeypatch):

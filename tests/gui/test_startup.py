@@ -32,7 +32,12 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def test_app_and_main_window_do_not_import_heavy_libraries(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, *HEAVY], capture_output=True, text=True, cwd=ROOT, env=_env(tmp_path), timeout=120
+        [sys.executable, "-c", PROBE, *HEAVY],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(tmp_path),
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
@@ -43,10 +48,16 @@ def test_self_test_passes_and_leaves_the_user_profile_alone(tmp_path):
     del env["LEARNALYTICS_HOME"]  # as a user runs it: the self-test picks a scratch folder itself
     home = tmp_path / "user"
     home.mkdir()
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local" / "share"))
+    env.update(
+        HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local" / "share")
+    )
     out = subprocess.run(
         [sys.executable, "-m", "learnalytics_desktop", "--self-test"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "FAIL" not in out.stdout

@@ -62,8 +62,14 @@ sys.exit(code)
 def test_warmup_loads_numpy_pandas_pyqtgraph_after_the_window_is_shown(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LEARNALYTICS_HOME=str(tmp_path / "home"))
     env.pop("PYTHONPATH", None)
-    out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "w.db")], capture_output=True, text=True,
-                         cwd=ROOT, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "w.db")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["at_shown"] == []  # the first window pays for none of them

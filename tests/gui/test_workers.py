@@ -32,7 +32,9 @@ def wait_for_cancel(started: threading.Event, *, report):
 def test_success_calls_callback_on_gui_thread(qtbot, runner):
     seen = []
     with qtbot.waitSignal(runner.succeeded, timeout=5000) as blocker:
-        runner.submit(add, 2, b=3).on_success(lambda r: seen.append((r, threading.current_thread() is threading.main_thread())))
+        runner.submit(add, 2, b=3).on_success(
+            lambda r: seen.append((r, threading.current_thread() is threading.main_thread()))
+        )
     task, result = blocker.args
     assert result == 5 and seen == [(5, True)]
     assert task.state == "ok" and task.done
@@ -84,7 +86,11 @@ def test_failure_without_callback_shows_the_error_dialog(qtbot, runner):
     assert dialog.windowTitle() == "Importing failed"
     assert dialog.message_label.text() == "the file has no statements"
     details = dialog.details.toPlainText()
-    assert "Traceback" in details and "ValueError: the file has no statements" in details and "in boom" in details
+    assert (
+        "Traceback" in details
+        and "ValueError: the file has no statements" in details
+        and "in boom" in details
+    )
     assert not dialog.details.isVisible()
     dialog.details_button.click()
     assert dialog.details.isVisible()

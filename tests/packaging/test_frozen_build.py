@@ -22,7 +22,9 @@ PINS = ["pyinstaller==6.22.3", "pyinstaller-hooks-contrib==2026.9"]  # the `pack
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(sys.platform != "linux", reason="build.sh's archive step and this check are for Linux CI"),
+    pytest.mark.skipif(
+        sys.platform != "linux", reason="build.sh's archive step and this check are for Linux CI"
+    ),
 ]
 
 
@@ -33,9 +35,11 @@ def _ensure_pyinstaller() -> None:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if not p.is_dir()} | {
-            p.relative_to(folder).as_posix() + "/": (0, 0) for p in folder.rglob("*") if p.is_dir()}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if not p.is_dir()
+    } | {p.relative_to(folder).as_posix() + "/": (0, 0) for p in folder.rglob("*") if p.is_dir()}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +48,23 @@ def bundle(tmp_path_factory):
     faulthandler.cancel_dump_traceback_later()
     _ensure_pyinstaller()
     base = tmp_path_factory.mktemp("frozen")
-    env = dict(os.environ, PYTHON=sys.executable, DIST_DIR=str(base / "dist"), WORK_DIR=str(base / "work"),
-               SKIP_INSTALL="1", SKIP_SELFTEST="1")
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        DIST_DIR=str(base / "dist"),
+        WORK_DIR=str(base / "work"),
+        SKIP_INSTALL="1",
+        SKIP_SELFTEST="1",
+    )
     env.pop("PYTHONPATH", None)
-    out = subprocess.run(["bash", str(ROOT / "packaging" / "build.sh")], capture_output=True, text=True,
-                         cwd=ROOT, env=env, timeout=1500)
+    out = subprocess.run(
+        ["bash", str(ROOT / "packaging" / "build.sh")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=1500,
+    )
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
     shutil.rmtree(base / "work", ignore_errors=True)
     yield base / "dist", out.stdout
@@ -62,14 +78,27 @@ def test_frozen_self_test_passes_and_writes_nothing_beside_the_executable(bundle
     user = tmp_path / "user"
     user.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("LEARNALYTICS_HOME", "PYTHONPATH", "PYTHONHOME")}
-    env.update(QT_QPA_PLATFORM="offscreen", HOME=str(user), XDG_DATA_HOME=str(user / "data"),
-               XDG_CONFIG_HOME=str(user / "config"), XDG_CACHE_HOME=str(user / "cache"))
-    out = subprocess.run([str(app / "learnalytics-desktop"), "--self-test"], capture_output=True, text=True,
-                         cwd=tmp_path, env=env, timeout=900)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(user),
+        XDG_DATA_HOME=str(user / "data"),
+        XDG_CONFIG_HOME=str(user / "config"),
+        XDG_CACHE_HOME=str(user / "cache"),
+    )
+    out = subprocess.run(
+        [str(app / "learnalytics-desktop"), "--self-test"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=900,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert_all_steps_passed(out.stdout)
     assert _snapshot(app) == before, "the frozen app wrote into its own folder"
-    assert not (user / "data").exists() and not (user / "config").exists()  # the self-test used a scratch folder
+    assert (
+        not (user / "data").exists() and not (user / "config").exists()
+    )  # the self-test used a scratch folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["user"]  # nor in the working directory
 
 
@@ -89,9 +118,16 @@ def test_bundle_layout_archive_and_command_line(bundle):
     assert len(archives) == 1 and "MiB archive" in log
     with tarfile.open(archives[0]) as tar:
         names = set(tar.getnames())
-    assert {"learnalytics-desktop/learnalytics-desktop", "learnalytics-desktop/learnalytics",
-            "learnalytics-desktop/BUILD-INFO.txt"} <= names
-    cli = subprocess.run([str(app / "learnalytics"), "--version"], capture_output=True, text=True, timeout=120)
+    assert {
+        "learnalytics-desktop/learnalytics-desktop",
+        "learnalytics-desktop/learnalytics",
+        "learnalytics-desktop/BUILD-INFO.txt",
+    } <= names
+    cli = subprocess.run(
+        [str(app / "learnalytics"), "--version"], capture_output=True, text=True, timeout=120
+    )
     assert cli.returncode == 0 and cli.stdout.strip() == f"learnalytics {version}", cli.stdout + cli.stderr
-    commands = subprocess.run([str(app / "learnalytics"), "--help"], capture_output=True, text=True, timeout=120)
+    commands = subprocess.run(
+        [str(app / "learnalytics"), "--help"], capture_output=True, text=True, timeout=120
+    )
     assert all(c in commands.stdout for c in ("import", "train", "erase", "export-learner")), commands.stdout

@@ -31,13 +31,20 @@ print(json.dumps({
 
 def _probe(tmp_path: Path, **extra: str) -> dict[str, str]:
     user = tmp_path / "user"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(user),
-               XDG_DATA_HOME=str(user / "data"), XDG_CONFIG_HOME=str(user / "config"), **extra)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(user),
+        XDG_DATA_HOME=str(user / "data"),
+        XDG_CONFIG_HOME=str(user / "config"),
+        **extra,
+    )
     env.pop("PYTHONPATH", None)
     if "LEARNALYTICS_HOME" not in extra:
         env.pop("LEARNALYTICS_HOME", None)
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=tmp_path, env=env,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

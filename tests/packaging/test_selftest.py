@@ -51,7 +51,7 @@ def assert_all_steps_passed(stdout: str) -> None:
 
 def test_end_to_end_steps_are_registered_after_the_window_checks():
     names = step_names()
-    assert names[-len(END_TO_END):] == END_TO_END
+    assert names[-len(END_TO_END) :] == END_TO_END
     assert names.index("main window opens") < names.index(END_TO_END[0])
     assert len(set(names)) == len(names)
 
@@ -96,7 +96,11 @@ def test_self_test_from_source_passes_every_step(tmp_path):
     env.pop("PYTHONPATH", None)
     out = subprocess.run(
         [sys.executable, "-m", "learnalytics_desktop", "--self-test"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=900,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=900,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert_all_steps_passed(out.stdout)

@@ -19,10 +19,15 @@ def test_every_asset_is_listed_with_a_package_relative_destination():
     expected = {p for p in assets.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert {Path(src) for src, _ in listed} == expected
     for src, dest in listed:
-        assert dest == Path(src).parent.relative_to(ROOT).as_posix() and dest.startswith("learnalytics_desktop/assets")
+        assert dest == Path(src).parent.relative_to(ROOT).as_posix() and dest.startswith(
+            "learnalytics_desktop/assets"
+        )
     dests = {dest for _, dest in listed}
-    assert {"learnalytics_desktop/assets/selftest", "learnalytics_desktop/assets/selftest/xapi",
-            "learnalytics_desktop/assets/icons"} <= dests
+    assert {
+        "learnalytics_desktop/assets/selftest",
+        "learnalytics_desktop/assets/selftest/xapi",
+        "learnalytics_desktop/assets/icons",
+    } <= dests
 
 
 def test_a_missing_required_asset_stops_the_build(tmp_path):

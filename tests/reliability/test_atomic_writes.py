@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from learnalytics_desktop.core import export
-from learnalytics_desktop.core.export import ExportError, atomic_write_bytes, atomic_write_text, write_csv_atomic
+from learnalytics_desktop.core.export import (
+    ExportError,
+    atomic_write_bytes,
+    atomic_write_text,
+    write_csv_atomic,
+)
 
 OLD = b"student,score\r\nann,1\r\n"
 
@@ -24,7 +29,7 @@ def _leftovers(folder: Path, target: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p != target)
 
 
-def _rows_then_crash(n: int):  # noqa: ANN202
+def _rows_then_crash(n: int):
     for i in range(n):
         yield {"student": f"s{i}", "score": i}
     raise RuntimeError("the database connection was lost while reading rows")
@@ -54,10 +59,10 @@ def test_failure_while_writing_leaves_the_previous_file(target, monkeypatch, whe
         real_fdopen = os.fdopen
 
         class Failing:
-            def __init__(self, fh) -> None:  # noqa: ANN001
+            def __init__(self, fh) -> None:
                 self.fh = fh
 
-            def __enter__(self):  # noqa: ANN204
+            def __enter__(self):
                 return self
 
             def __exit__(self, *exc: object) -> None:
@@ -94,7 +99,9 @@ def test_real_full_disk(tmp_path):
         pytest.skip("a tmpfs can only be mounted by root on Linux")
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"mounting a tmpfs is not permitted here: {done.stderr.strip()}")
     try:
@@ -136,7 +143,7 @@ def test_settings_change_failing_half_way_keeps_the_previous_settings(db, monkey
     assert first != dict(DEFAULT_WEIGHTS)
     audits = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
-    def failing_audit(*args, **kwargs):  # noqa: ANN202
+    def failing_audit(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(dbmod, "audit", failing_audit)

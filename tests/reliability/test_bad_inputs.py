@@ -16,12 +16,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from factories import make_demo_db
+
 from learnalytics_desktop.cli import main
 
-TABLES = ("statements", "actors", "imports", "rejects", "enrolments", "outcomes", "attributes", "interventions",
-          "models", "score_runs", "settings", "audit_log")
+TABLES = (
+    "statements",
+    "actors",
+    "imports",
+    "rejects",
+    "enrolments",
+    "outcomes",
+    "attributes",
+    "interventions",
+    "models",
+    "score_runs",
+    "settings",
+    "audit_log",
+)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)) * 4
 XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + b"[Content_Types].xml" + bytes(300)
 
@@ -62,7 +74,7 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def refused(capsys, code_expected: int, argv: list[str], *words: str) -> str:  # noqa: ANN001
+def refused(capsys, code_expected: int, argv: list[str], *words: str) -> str:
     """Run the CLI; assert the exit code and one stderr line holding every word."""
     code, _out, err = cli(capsys, *argv)
     assert code == code_expected, err
@@ -79,14 +91,25 @@ GRADEBOOK_BAD: dict[str, tuple[Callable[[Env], bytes], tuple[str, ...]]] = {
     "excel workbook": (lambda e: XLSX, ("gb.csv", "spreadsheet workbook (.xlsx or .xls), not a CSV file")),
     "empty file": (lambda e: b"", ("gb.csv is empty",)),
     "only blank lines": (lambda e: b"\r\n\r\n  \r\n", ("gb.csv is empty",)),
-    "no grade or result column": (lambda e: b"Student ID,Comment\nu1,fine\n",
-                                  ("gb.csv", "no grade, result, passed or withdrew column", "'Student ID', 'Comment'")),
-    "row wider than the header": (lambda e: b"Student ID,Final grade\nu1,50\nu2,61,5,extra\n",
-                                  ("Line 3 of gb.csv has 4 cells but the header (line 1) has 2", "delimiter")),
-    "bad values": (lambda e: (f"Student ID;Email;Final grade;Result\n{e.students()[0].student_id};{e.students()[0].email};"
-                              f"fifty;Pass\n{e.students()[1].student_id};{e.students()[1].email};55;Maybe\n").encode(),
-                   ("gb.csv: nothing was imported because of bad values", "line 2: grade 'fifty' is not a number",
-                    "line 3: result 'Maybe'")),
+    "no grade or result column": (
+        lambda e: b"Student ID,Comment\nu1,fine\n",
+        ("gb.csv", "no grade, result, passed or withdrew column", "'Student ID', 'Comment'"),
+    ),
+    "row wider than the header": (
+        lambda e: b"Student ID,Final grade\nu1,50\nu2,61,5,extra\n",
+        ("Line 3 of gb.csv has 4 cells but the header (line 1) has 2", "delimiter"),
+    ),
+    "bad values": (
+        lambda e: (
+            f"Student ID;Email;Final grade;Result\n{e.students()[0].student_id};{e.students()[0].email};"
+            f"fifty;Pass\n{e.students()[1].student_id};{e.students()[1].email};55;Maybe\n"
+        ).encode(),
+        (
+            "gb.csv: nothing was imported because of bad values",
+            "line 2: grade 'fifty' is not a number",
+            "line 3: result 'Maybe'",
+        ),
+    ),
     "UTF-16 that is not valid": (lambda e: b"\xff\xfeS\x00t\x00\x00\xd8", ("gb.csv", "not valid UTF-16")),
 }
 
@@ -111,11 +134,17 @@ def test_gradebook_refused(env, capsys, case):
 
 
 ROSTER_BAD = {
-    "named id column missing": (b"Name,Mail\nAnn,ann@x.example\n", ["--id-column", "Student ID"],
-                                ("The student id column 'Student ID' is not in roster.csv", "Its columns are: 'Name', 'Mail'")),
+    "named id column missing": (
+        b"Name,Mail\nAnn,ann@x.example\n",
+        ["--id-column", "Student ID"],
+        ("The student id column 'Student ID' is not in roster.csv", "Its columns are: 'Name', 'Mail'"),
+    ),
     "binary file": (PNG, [], ("roster.csv", "not a text file")),
-    "named attribute column missing": (b"Student ID,Email\nu1,a@x.example\n", ["--attribute-column", "Age band"],
-                                       ("The attribute column 'Age band' is not in roster.csv",)),
+    "named attribute column missing": (
+        b"Student ID,Email\nu1,a@x.example\n",
+        ["--attribute-column", "Age band"],
+        ("The attribute column 'Age band' is not in roster.csv",),
+    ),
 }
 
 
@@ -134,16 +163,22 @@ def _graded(env: Env) -> list[Any]:
 
 def _gradebook(env: Env, extra: str = "Comment") -> str:
     """A European spreadsheet export: semicolons, decimal commas, accents, CRLF."""
-    rows = [f"{s.student_id};{s.email};{s.final_grade:.1f};Zoë Müller;0;{s.result}".replace(f"{s.final_grade:.1f}",
-            f"{s.final_grade:.1f}".replace(".", ",")) for s in _graded(env)]
+    rows = [
+        f"{s.student_id};{s.email};{s.final_grade:.1f};Zoë Müller;0;{s.result}".replace(
+            f"{s.final_grade:.1f}", f"{s.final_grade:.1f}".replace(".", ",")
+        )
+        for s in _graded(env)
+    ]
     return f"Student ID;Email;Final grade;Name;{extra};Result\r\n" + "\r\n".join(rows) + "\r\n"
 
 
 READ_WITH_WARNING = {
     "Windows-1252": (lambda e: _gradebook(e).encode("cp1252"), "read as Windows-1252"),
     "UTF-16 without BOM": (lambda e: _gradebook(e).encode("utf-16-le"), "UTF-16 without a byte-order mark"),
-    "repeated header": (lambda e: _gradebook(e, extra="Final grade").encode(),
-                        "The column 'Final grade' appears 2 times in gb.csv; the first one was used"),
+    "repeated header": (
+        lambda e: _gradebook(e, extra="Final grade").encode(),
+        "The column 'Final grade' appears 2 times in gb.csv; the first one was used",
+    ),
 }
 
 
@@ -151,7 +186,9 @@ READ_WITH_WARNING = {
 def test_gradebook_read_with_a_warning(env, capsys, case):
     make, warning = READ_WITH_WARNING[case]
     path = env.file("gb.csv", make(env))
-    code, out, err = cli(capsys, "outcomes", "--db", str(env.db), "--course", "2025-autumn", str(path), "--json")
+    code, out, err = cli(
+        capsys, "outcomes", "--db", str(env.db), "--course", "2025-autumn", str(path), "--json"
+    )
     assert code == 0, err
     report = json.loads(out)
     assert any(warning in w for w in report["warnings"]), report["warnings"]
@@ -166,32 +203,65 @@ def test_gradebook_read_with_a_warning(env, capsys, case):
 
 # --- interventions done outside the app (CSV with dates) -----------------------------------------
 
+
 def _who(env: Env) -> list[str]:
     conn = sqlite3.connect(env.db)
     try:
-        return [r[0] for r in conn.execute(
-            "SELECT a.label FROM actors a JOIN enrolments e ON e.actor = a.id WHERE e.course = 2 ORDER BY a.id LIMIT 2")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT a.label FROM actors a JOIN enrolments e ON e.actor = a.id WHERE e.course = 2 ORDER BY a.id LIMIT 2"
+            )
+        ]
     finally:
         conn.close()
 
 
 INTERVENTIONS_BAD = {
-    "month-first date": (lambda e, w: f"student,date,group\n{w[0]},03/10/2026,treated\n{w[1]},2026-10-03,control\n", "utf-8",
-                         1, ("row 2: date '03/10/2026' is not an ISO date like 2024-03-15", "Nothing was written")),
-    "day-first dotted date": (lambda e, w: f"student,date,group\n{w[0]},03.10.2026,treated\n", "utf-8",
-                              1, ("row 2: date '03.10.2026' is not an ISO date",)),
-    "impossible date": (lambda e, w: f"student,date,group\n{w[0]},2026-02-30,treated\n", "utf-8",
-                        1, ("row 2: date '2026-02-30' is not an ISO date",)),
-    "Windows-1252": (lambda e, w: f"student,date,group,note\n{w[0]},2026-10-03,treated,Café\n", "cp1252",
-                     2, ("iv.csv is not UTF-8 text (byte", "save it as CSV UTF-8")),
-    "repeated header": (lambda e, w: f"student,date,date,group\n{w[0]},2026-10-03,2026-10-04,treated\n", "utf-8",
-                        2, ("iv.csv: the column(s) ['date'] appear more than once",)),
-    "missing column": (lambda e, w: f"student,when\n{w[0]},2026-10-03\n", "utf-8",
-                       2, ("iv.csv has no column(s) ['date', 'group']", "needs student, date and group")),
+    "month-first date": (
+        lambda e, w: f"student,date,group\n{w[0]},03/10/2026,treated\n{w[1]},2026-10-03,control\n",
+        "utf-8",
+        1,
+        ("row 2: date '03/10/2026' is not an ISO date like 2024-03-15", "Nothing was written"),
+    ),
+    "day-first dotted date": (
+        lambda e, w: f"student,date,group\n{w[0]},03.10.2026,treated\n",
+        "utf-8",
+        1,
+        ("row 2: date '03.10.2026' is not an ISO date",),
+    ),
+    "impossible date": (
+        lambda e, w: f"student,date,group\n{w[0]},2026-02-30,treated\n",
+        "utf-8",
+        1,
+        ("row 2: date '2026-02-30' is not an ISO date",),
+    ),
+    "Windows-1252": (
+        lambda e, w: f"student,date,group,note\n{w[0]},2026-10-03,treated,Café\n",
+        "cp1252",
+        2,
+        ("iv.csv is not UTF-8 text (byte", "save it as CSV UTF-8"),
+    ),
+    "repeated header": (
+        lambda e, w: f"student,date,date,group\n{w[0]},2026-10-03,2026-10-04,treated\n",
+        "utf-8",
+        2,
+        ("iv.csv: the column(s) ['date'] appear more than once",),
+    ),
+    "missing column": (
+        lambda e, w: f"student,when\n{w[0]},2026-10-03\n",
+        "utf-8",
+        2,
+        ("iv.csv has no column(s) ['date', 'group']", "needs student, date and group"),
+    ),
     "binary file": (lambda e, w: PNG, "utf-8", 2, ("iv.csv is not UTF-8 text",)),
     "empty file": (lambda e, w: b"", "utf-8", 2, ("iv.csv is empty",)),
-    "unknown student": (lambda e, w: "student,date,group\nnobody-here,2026-10-03,treated\n", "utf-8",
-                        1, ("row 2: no student 'nobody-here'",)),
+    "unknown student": (
+        lambda e, w: "student,date,group\nnobody-here,2026-10-03,treated\n",
+        "utf-8",
+        1,
+        ("row 2: no student 'nobody-here'",),
+    ),
 }
 
 
@@ -201,7 +271,9 @@ def test_external_interventions_refused(env, capsys, case):
     data = make(env, _who(env))
     path = env.file("iv.csv", data if isinstance(data, bytes) else data.encode(encoding))
     before = env.counts()
-    _code, _out, err = cli(capsys, "interventions", "import", "--db", str(env.db), "--course", "2026-autumn", str(path))
+    _code, _out, err = cli(
+        capsys, "interventions", "import", "--db", str(env.db), "--course", "2026-autumn", str(path)
+    )
     assert _code == code, err
     for w in words:
         assert w in err, f"{w!r} not in {err!r}"
@@ -211,23 +283,45 @@ def test_external_interventions_refused(env, capsys, case):
 def test_external_interventions_iso_date_is_read_as_written(env, capsys):
     """2026-10-03 is the 3rd of October: stored as that day, never re-read day-first."""
     w = _who(env)
-    path = env.file("iv.csv", f"student,date,group\n{w[0]},2026-10-03,treated\n{w[1]},2026-10-03T14:30:00,control\n")
-    code, out, err = cli(capsys, "interventions", "import", "--db", str(env.db), "--course", "2026-autumn", str(path))
+    path = env.file(
+        "iv.csv", f"student,date,group\n{w[0]},2026-10-03,treated\n{w[1]},2026-10-03T14:30:00,control\n"
+    )
+    code, out, err = cli(
+        capsys, "interventions", "import", "--db", str(env.db), "--course", "2026-autumn", str(path)
+    )
     assert code == 0, err
     conn = sqlite3.connect(env.db)
     try:
-        assert [r[0] for r in conn.execute("SELECT date FROM interventions WHERE rule = 'external'")] == ["2026-10-03"] * 2
+        assert [r[0] for r in conn.execute("SELECT date FROM interventions WHERE rule = 'external'")] == [
+            "2026-10-03"
+        ] * 2
     finally:
         conn.close()
 
 
 DATE_OPTIONS = {
-    "features --as-of": (["features", "--db", "{db}", "--course", "2026-autumn", "--as-of", "03/10/2026",
-                          "--out", "{folder}/f.csv"], ("--as-of must be a date (2026-10-26) or a date-time, got '03/10/2026'",)),
-    "courses --start": (["courses", "--db", "{db}", "--course", "2026-autumn", "--start", "10/03/2026"],
-                        ("The start date must look like 2026-09-14, got '10/03/2026'",)),
-    "draft --as-of": (["interventions", "draft", "--db", "{db}", "--course", "2026-autumn", "--as-of", "3.10.2026"],
-                      ("--as-of '3.10.2026' is not a date like 2024-03-15",)),
+    "features --as-of": (
+        [
+            "features",
+            "--db",
+            "{db}",
+            "--course",
+            "2026-autumn",
+            "--as-of",
+            "03/10/2026",
+            "--out",
+            "{folder}/f.csv",
+        ],
+        ("--as-of must be a date (2026-10-26) or a date-time, got '03/10/2026'",),
+    ),
+    "courses --start": (
+        ["courses", "--db", "{db}", "--course", "2026-autumn", "--start", "10/03/2026"],
+        ("The start date must look like 2026-09-14, got '10/03/2026'",),
+    ),
+    "draft --as-of": (
+        ["interventions", "draft", "--db", "{db}", "--course", "2026-autumn", "--as-of", "3.10.2026"],
+        ("--as-of '3.10.2026' is not a date like 2024-03-15",),
+    ),
 }
 
 
@@ -266,31 +360,50 @@ def test_key_file_refused(env, capsys, case):
         assert w in str(info.value)
     target = env.folder / "new.db"
     src = env.demo.files.xapi_files[0]
-    refused(capsys, 2, ["import", "--db", str(target), "--pseudonymize", "--key-file", str(key), str(src)], *words)
+    refused(
+        capsys, 2, ["import", "--db", str(target), "--pseudonymize", "--key-file", str(key), str(src)], *words
+    )
     assert not target.exists()  # refused before the database was created
     with pytest.raises(KeyFileError, match="key.txt"):  # the Import page's job: the same message
         run_import(target, [src], key_file=key)
     assert not target.exists()
     before = env.counts()
-    refused(capsys, 2, ["roster", "--db", str(env.db), "--course", "2025-autumn", "--key-file", str(key),
-                        str(env.demo.files.rosters[env.demo.files.offering("2025-autumn").iri])], *words)
+    refused(
+        capsys,
+        2,
+        [
+            "roster",
+            "--db",
+            str(env.db),
+            "--course",
+            "2025-autumn",
+            "--key-file",
+            str(key),
+            str(env.demo.files.rosters[env.demo.files.offering("2025-autumn").iri]),
+        ],
+        *words,
+    )
     assert env.counts() == before
 
 
 # --- model files from elsewhere --------------------------------------------------------------------
 
+
 def _register_model(env: Env, model_file: Path) -> str:
     conn = sqlite3.connect(env.db)
     try:
-        conn.execute("INSERT INTO models(id, created_at, kind, week, courses, card, file) VALUES "
-                     "('m-elsewhere', '2026-11-01T10:00:00Z', 'logreg', 4, '[]', '{}', ?)", (str(model_file),))
+        conn.execute(
+            "INSERT INTO models(id, created_at, kind, week, courses, card, file) VALUES "
+            "('m-elsewhere', '2026-11-01T10:00:00Z', 'logreg', 4, '[]', '{}', ?)",
+            (str(model_file),),
+        )
         conn.commit()
     finally:
         conn.close()
     return "m-elsewhere"
 
 
-def _foreign(env, path, monkeypatch):  # noqa: ANN001, ANN202 - signed on another computer
+def _foreign(env, path, monkeypatch):
     from learnalytics_desktop.core.model.signing import save_signed
 
     with monkeypatch.context() as m:
@@ -298,7 +411,7 @@ def _foreign(env, path, monkeypatch):  # noqa: ANN001, ANN202 - signed on anothe
         save_signed({"model_id": "m-elsewhere"}, path)
 
 
-def _tampered(env, path, monkeypatch):  # noqa: ANN001, ANN202 - signed here, then changed
+def _tampered(env, path, monkeypatch):
     from learnalytics_desktop.core.model.signing import save_signed
 
     save_signed({"model_id": "m-elsewhere"}, path)
@@ -307,13 +420,13 @@ def _tampered(env, path, monkeypatch):  # noqa: ANN001, ANN202 - signed here, th
     path.write_bytes(bytes(data))
 
 
-def _unsigned(env, path, monkeypatch):  # noqa: ANN001, ANN202 - a pickle with no signature
+def _unsigned(env, path, monkeypatch):
     import joblib
 
     joblib.dump({"model_id": "m-elsewhere"}, path)
 
 
-def _bad_sidecar(env, path, monkeypatch):  # noqa: ANN001, ANN202 - the signature file is not JSON
+def _bad_sidecar(env, path, monkeypatch):
     from learnalytics_desktop.core.model.signing import save_signed, sidecar_path
 
     save_signed({"model_id": "m-elsewhere"}, path)
@@ -348,8 +461,24 @@ def test_model_file_refused(env, capsys, monkeypatch, case):
         assert w in str(info.value)
     before = env.counts()
     out = env.folder / "risk.csv"
-    refused(capsys, 2, ["score", "--db", str(env.db), "--course", "2026-autumn", "--week", "4", "--model", model_id,
-                        "--out", str(out)], *words)
+    refused(
+        capsys,
+        2,
+        [
+            "score",
+            "--db",
+            str(env.db),
+            "--course",
+            "2026-autumn",
+            "--week",
+            "4",
+            "--model",
+            model_id,
+            "--out",
+            str(out),
+        ],
+        *words,
+    )
     assert env.counts() == before and not out.exists()
 
 
@@ -374,6 +503,7 @@ def test_rules_file_refused(env, capsys, case):
 
 # --- statement files --------------------------------------------------------------------------------
 
+
 def _traversal_zip(env: Env, path: Path) -> None:
     lines = env.demo.files.xapi_files[0].read_text(encoding="utf-8").splitlines()[:30]
     with zipfile.ZipFile(path, "w") as zf:
@@ -383,14 +513,29 @@ def _traversal_zip(env: Env, path: Path) -> None:
 
 STATEMENT_FILES = {
     # name: (file name, bytes or builder, (rule, words in its reason) or None, words in the file's notes)
-    "not JSON": ("notes.json", b"Dear advisor,\nhere are the statements you asked for.\n",
-                 ("json.malformed", "not valid JSON"), ()),
+    "not JSON": (
+        "notes.json",
+        b"Dear advisor,\nhere are the statements you asked for.\n",
+        ("json.malformed", "not valid JSON"),
+        (),
+    ),
     "binary": ("export.json", PNG, ("file.encoding", "NUL bytes", "not UTF-8 JSON"), ()),
-    "UTF-16": ("utf16.jsonl", '{"id": 1}\n'.encode("utf-16"), ("file.encoding", "UTF-16", "save the file as UTF-8"), ()),
+    "UTF-16": (
+        "utf16.jsonl",
+        '{"id": 1}\n'.encode("utf-16"),
+        ("file.encoding", "UTF-16", "save the file as UTF-8"),
+        (),
+    ),
     "empty": ("empty.jsonl", b"", None, ("the file is empty",)),
-    "zip with path-traversal names": ("evil.zip", _traversal_zip, None,
-                                      ("member ../../../../tmp/evil-member.jsonl: its name points outside the archive",
-                                       "nothing is ever extracted")),
+    "zip with path-traversal names": (
+        "evil.zip",
+        _traversal_zip,
+        None,
+        (
+            "member ../../../../tmp/evil-member.jsonl: its name points outside the archive",
+            "nothing is ever extracted",
+        ),
+    ),
     "damaged zip": ("broken.zip", b"PK\x03\x04" + bytes(100), ("archive.damaged", "cannot be opened"), ()),
 }
 
@@ -414,9 +559,13 @@ def test_statement_files(env, capsys, case):
     report = json.loads(out)
     conn = sqlite3.connect(env.db)
     try:
-        rejects = conn.execute("SELECT location, rule, reason FROM rejects WHERE source = ?", (str(path),)).fetchall()
-        stored = conn.execute("SELECT count(*) FROM statements WHERE import_id IN (SELECT id FROM imports WHERE source = ?)",
-                              (str(path),)).fetchone()[0]
+        rejects = conn.execute(
+            "SELECT location, rule, reason FROM rejects WHERE source = ?", (str(path),)
+        ).fetchall()
+        stored = conn.execute(
+            "SELECT count(*) FROM statements WHERE import_id IN (SELECT id FROM imports WHERE source = ?)",
+            (str(path),),
+        ).fetchone()[0]
     finally:
         conn.close()
     file_notes = report["files"][0]["notes"]

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from reliability._corpus import COUNTS, check_whole_chunks, file_counts, table_counts
 from learnalytics_desktop.cli import main
 from learnalytics_desktop.core.ingest import importer
 from learnalytics_desktop.core.ingest.importer import CHUNK_RECORDS, import_paths
 from learnalytics_desktop.core.store.db import DatabaseError, open_db
 from learnalytics_desktop.gui.pages.import_jobs import run_import
+from reliability._corpus import COUNTS, check_whole_chunks, file_counts, table_counts
 
 BUDGET = 2_500 * 1024  # bytes left on the tiny disk: two of the demo's four files fit
 
@@ -50,15 +50,18 @@ class TinyDisk:
             if sys.platform != "linux" or os.geteuid() != 0 or not shutil.which("mount"):
                 pytest.skip("a tmpfs can only be mounted by root on Linux")
             folder.mkdir()
-            done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)],
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)],
+                capture_output=True,
+                text=True,
+            )
             if done.returncode != 0:
                 pytest.skip(f"mounting a tmpfs is not permitted here: {done.stderr.strip()}")
         else:
             folder.mkdir()
             real = importer.open_db
 
-            def limited(path, *args, **kwargs):  # noqa: ANN001, ANN202 - every connection the importer opens
+            def limited(path, *args, **kwargs):
                 conn = real(path, *args, **kwargs)
                 if self.limit is not None:
                     conn.execute(f"PRAGMA max_page_count = {self.limit}")
@@ -81,7 +84,10 @@ class TinyDisk:
             self.limit = None
 
     def close(self) -> None:
-        if self.mode == "tmpfs" and subprocess.run(["umount", str(self.folder)], capture_output=True).returncode:
+        if (
+            self.mode == "tmpfs"
+            and subprocess.run(["umount", str(self.folder)], capture_output=True).returncode
+        ):
             subprocess.run(["umount", "-l", str(self.folder)], capture_output=True)
 
 
@@ -139,7 +145,12 @@ def test_disk_full_with_a_connection_keeps_it_usable(tmp_path, corpus):
     with pytest.raises(DatabaseError, match=r"The disk holding .*c\.db is full"):
         import_paths(conn, [corpus], workers=0, chunk_records=1_000)
     assert not conn.in_transaction
-    assert check_whole_chunks(tmp_path / "c.db", ref_files, 1_000, statuses=("pending", "running", "done", "failed")) > 0
+    assert (
+        check_whole_chunks(
+            tmp_path / "c.db", ref_files, 1_000, statuses=("pending", "running", "done", "failed")
+        )
+        > 0
+    )
     conn.execute("PRAGMA max_page_count = 1073741823")
     rest = import_paths(conn, [corpus], workers=0, chunk_records=1_000)
     conn.close()
@@ -152,7 +163,7 @@ def test_full_disk_when_opening_is_not_called_damage(tmp_path, monkeypatch):
     is damaged", which sends a user looking for a backup instead of freeing space)."""
     from learnalytics_desktop.core.store import db as dbmod
 
-    def full(conn, path):  # noqa: ANN001, ANN202
+    def full(conn, path):
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(dbmod, "_configure", full)
@@ -171,7 +182,7 @@ def test_io_error_during_an_import(tmp_path, corpus, monkeypatch, capsys):
     real = Writer._apply_voiding
     calls = [0]
 
-    def failing(self, *args, **kwargs):  # noqa: ANN001, ANN202
+    def failing(self, *args, **kwargs):
         calls[0] += 1
         out = real(self, *args, **kwargs)  # the statements of the chunk are written...
         if calls[0] == 2:  # ...and then the disk fails, in the second chunk
@@ -188,8 +199,12 @@ def test_io_error_during_an_import(tmp_path, corpus, monkeypatch, capsys):
     committed = check_whole_chunks(db, ref_files, CHUNK_RECORDS, statuses=("pending", "done", "failed"))
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("SELECT count(*) FROM imports WHERE status = 'failed' AND message LIKE '%I/O error%'"
-                            ).fetchone()[0] == 1
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM imports WHERE status = 'failed' AND message LIKE '%I/O error%'"
+            ).fetchone()[0]
+            == 1
+        )
     finally:
         conn.close()
     assert committed == next(iter(ref_files.values()))["read"]  # the first file's chunk only

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from reliability._corpus import COUNTS, check_whole_chunks, content, demo_corpus, file_counts, table_counts
 from learnalytics_desktop.core.ingest.importer import import_paths
+from reliability._corpus import COUNTS, check_whole_chunks, content, demo_corpus, file_counts, table_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 2_000
@@ -33,8 +33,14 @@ print(json.dumps({k: getattr(rep, k) for k in ("read", "stored", "duplicates", "
 
 
 def _start(db: Path, src: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(src), str(CHUNK)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db), str(src), str(CHUNK)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # the interpreter and the importer's modules are loaded
     assert line.strip() == "started", proc.stderr.read() if proc.stderr else line
@@ -71,7 +77,9 @@ def test_sigkill_at_random_points_then_rerun_equals_uninterrupted(tmp_path):
         # A few kills right after start-up (creating the database, opening the run); the
         # others at random, spread so that the kills cover the whole import.
         # (each restart re-reads the chunk the kill interrupted: about 0.1 s of work)
-        delay = rng.uniform(0, 0.05) if attempt % 7 == 0 else rng.uniform(0, 2 * (left / (KILLS - attempt) + 0.1))
+        delay = (
+            rng.uniform(0, 0.05) if attempt % 7 == 0 else rng.uniform(0, 2 * (left / (KILLS - attempt) + 0.1))
+        )
         proc = _start(path, src)
         time.sleep(delay)
         if not _kill(proc):
@@ -97,7 +105,9 @@ def test_sigkill_at_random_points_then_rerun_equals_uninterrupted(tmp_path):
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'import'").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM imports WHERE batch NOT LIKE '%@%'").fetchone()[0] == 0  # run closed
+        assert (
+            conn.execute("SELECT count(*) FROM imports WHERE batch NOT LIKE '%@%'").fetchone()[0] == 0
+        )  # run closed
     finally:
         conn.close()
 
@@ -109,10 +119,21 @@ def test_crash_after_the_last_file_before_the_run_closes(tmp_path, monkeypatch):
     from learnalytics_desktop.core.ingest import importer
 
     src = tmp_path / "a.jsonl"
-    src.write_text("\n".join(json.dumps({
-        "id": f"00000000-0000-4000-8000-{i:012d}", "actor": {"mbox": f"mailto:s{i % 7}@x.example"},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-        "object": {"id": f"https://x.example/a/{i % 5}"}, "timestamp": "2026-03-02T10:00:00Z"}) for i in range(50)) + "\n")
+    src.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": f"00000000-0000-4000-8000-{i:012d}",
+                    "actor": {"mbox": f"mailto:s{i % 7}@x.example"},
+                    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                    "object": {"id": f"https://x.example/a/{i % 5}"},
+                    "timestamp": "2026-03-02T10:00:00Z",
+                }
+            )
+            for i in range(50)
+        )
+        + "\n"
+    )
     ref = import_paths(tmp_path / "ref.db", [src], workers=0)
 
     def crash(*args, **kwargs):

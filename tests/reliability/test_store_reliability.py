@@ -62,7 +62,9 @@ def test_migration_backs_up_first_and_applies_in_order(tmp_path, monkeypatch):
 def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     path = tmp_path / "old.db"
     open_db(path).close()
-    monkeypatch.setattr(dbmod, "MIGRATIONS", [*schema.MIGRATIONS, "CREATE TABLE ok (x);\nSELECT * FROM missing;"])
+    monkeypatch.setattr(
+        dbmod, "MIGRATIONS", [*schema.MIGRATIONS, "CREATE TABLE ok (x);\nSELECT * FROM missing;"]
+    )
     monkeypatch.setattr(dbmod, "SCHEMA_VERSION", len(schema.MIGRATIONS) + 1)
     with pytest.raises(DatabaseError, match="left as it was; a copy from before the upgrade"):
         open_db(path)
@@ -97,8 +99,9 @@ def test_disk_full_rolls_back_and_database_stays_usable(tmp_path):
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages + 2}")
     with pytest.raises(sqlite3.OperationalError, match="full"), transaction(conn):
-        conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?)",
-                         [(f"k{i}", "x" * 500) for i in range(5000)])
+        conn.executemany(
+            "INSERT INTO settings(key, value) VALUES (?, ?)", [(f"k{i}", "x" * 500) for i in range(5000)]
+        )
     assert conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 1
     conn.execute("PRAGMA max_page_count = 1073741823")
     conn.execute("INSERT INTO settings(key, value) VALUES ('after', '2')")

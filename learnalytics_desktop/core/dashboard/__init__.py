@@ -49,7 +49,12 @@ from learnalytics_desktop.core.dashboard.overview import (
     scoring_status,
     weekly_engagement,
 )
-from learnalytics_desktop.core.dashboard.risk import EXPORT_COLUMNS, TABLE_FEATURES, export_risk_table, risk_table
+from learnalytics_desktop.core.dashboard.risk import (
+    EXPORT_COLUMNS,
+    TABLE_FEATURES,
+    export_risk_table,
+    risk_table,
+)
 from learnalytics_desktop.core.dashboard.student import (
     COMPARE,
     StudentTimeline,

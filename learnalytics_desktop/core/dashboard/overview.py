@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from learnalytics_desktop.core.jobs import NullReporter, Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 WEEK_MS = 7 * 86_400_000
@@ -65,19 +66,34 @@ def scoring_status(conn: sqlite3.Connection, course_id: int, week: int) -> Scori
     ).fetchall()
     for run_id, as_of, created in runs:
         if lo <= datetime.fromisoformat(as_of) < hi:
-            return ScoringStatus("scored", f"Scored {created[:16].replace('T', ' ')} UTC by model {model_id} (week {model_week}).",
-                                 model_id, model_week, int(run_id), as_of, created)
+            return ScoringStatus(
+                "scored",
+                f"Scored {created[:16].replace('T', ' ')} UTC by model {model_id} (week {model_week}).",
+                model_id,
+                model_week,
+                int(run_id),
+                as_of,
+                created,
+            )
     if model_week != week:
         return ScoringStatus(
             "other_week",
             f"The active model {model_id} was trained for week {model_week}; it cannot score week {week}. "
             f"Choose week {model_week}, or train a week-{week} model on the Model page.",
-            model_id, model_week)
-    return ScoringStatus("not_scored", f"Week {week} has not been scored yet with the active model {model_id}.",
-                         model_id, model_week)
+            model_id,
+            model_week,
+        )
+    return ScoringStatus(
+        "not_scored",
+        f"Week {week} has not been scored yet with the active model {model_id}.",
+        model_id,
+        model_week,
+    )
 
 
-def score_now(conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None) -> ScoringStatus:
+def score_now(
+    conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None
+) -> ScoringStatus:
     """Score the offering at week ``week`` with the active model (``core.model.score_course``,
     which stores and audits the run); returns the new status."""
     from learnalytics_desktop.core.model.scoring import score_course
@@ -116,7 +132,9 @@ class Overview:
         return 0 < self.students < self.threshold
 
 
-def course_overview(conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None) -> Overview:
+def course_overview(
+    conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None
+) -> Overview:
     """Everything the Overview page shows for offering ``course_id`` as of week ``week``."""
     import numpy as np
 
@@ -153,13 +171,19 @@ def course_overview(conn: sqlite3.Connection, course_id: int, week: int, *, repo
         notes.append(f"Fewer than {threshold} students: rates are hidden (small-cell rule).")
     completion["students_completing"] = completion["students_completing"].astype("int64")
     return Overview(
-        course_id=int(course_id), week=int(week), as_of=as_of, threshold=threshold, students=n,
+        course_id=int(course_id),
+        week=int(week),
+        as_of=as_of,
+        threshold=threshold,
+        students=n,
         active_this_week=int((features["events_last_7_days"] > 0).sum()),
         avg_engagement=float("nan") if n == 0 or small else float(engagement.mean()),
         status=status,
         at_risk=None if levels is None else int(levels.loc[levels["level"] == "high", "students"].sum()),
         levels=levels if levels is not None else risk_levels(conn, None, threshold),
-        completion=completion, weekly=weekly, notes=notes,
+        completion=completion,
+        weekly=weekly,
+        notes=notes,
     )
 
 
@@ -172,9 +196,18 @@ def risk_levels(conn: sqlite3.Connection, run_id: int | None, threshold: int) ->
     from learnalytics_desktop.core.privacy.suppress import is_small
 
     if run_id is None:
-        return pd.DataFrame({"level": pd.Series(dtype=object), "students": pd.Series(dtype="int64"),
-                             "share": pd.Series(dtype="float64")})
-    counts = dict(conn.execute("SELECT level, count(*) FROM scores WHERE run_id = ? GROUP BY level", (int(run_id),)).fetchall())
+        return pd.DataFrame(
+            {
+                "level": pd.Series(dtype=object),
+                "students": pd.Series(dtype="int64"),
+                "share": pd.Series(dtype="float64"),
+            }
+        )
+    counts = dict(
+        conn.execute(
+            "SELECT level, count(*) FROM scores WHERE run_id = ? GROUP BY level", (int(run_id),)
+        ).fetchall()
+    )
     unknown = sorted(set(counts) - set(LEVELS))
     if unknown:
         raise ValueError(f"scoring run {run_id} has unknown risk level(s) {unknown}; expected {LEVELS}")
@@ -182,10 +215,14 @@ def risk_levels(conn: sqlite3.Connection, run_id: int | None, threshold: int) ->
     total = int(students.sum())
     share = students / total if total else np.full(3, np.nan)
     hidden = np.array([is_small(int(c), threshold) for c in students]) | is_small(total, threshold)
-    return pd.DataFrame({"level": list(LEVELS), "students": students, "share": np.where(hidden, np.nan, share)})
+    return pd.DataFrame(
+        {"level": list(LEVELS), "students": students, "share": np.where(hidden, np.nan, share)}
+    )
 
 
-def completion_by_category(conn: sqlite3.Connection, course_id: int, as_of: datetime, students: Any = None) -> pd.DataFrame:
+def completion_by_category(
+    conn: sqlite3.Connection, course_id: int, as_of: datetime, students: Any = None
+) -> pd.DataFrame:
     """Completion per content category (see the module docstring): columns ``category``,
     ``items``, ``completion`` (0-1, NaN without items) and ``students_completing`` (students
     who completed at least one item). ``students`` are the actor ids counted (default: those
@@ -216,9 +253,12 @@ def completion_by_category(conn: sqlite3.Connection, course_id: int, as_of: date
     objects = [int(o) for o in df["object"].unique()]
     type_of: dict[int, Any] = {}
     for i in range(0, len(objects), 500):
-        part = objects[i:i + 500]
-        type_of.update(conn.execute(
-            f"SELECT id, type_iri FROM activities WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        part = objects[i : i + 500]
+        type_of.update(
+            conn.execute(
+                f"SELECT id, type_iri FROM activities WHERE id IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+        )
     df = df[df["object"].isin(list(type_of))]  # as an inner join with activities would
     df = df.assign(verb=df["verb"].map(verb_iri), type=df["object"].map(type_of))
     df = df[["actor", "object", "verb", "type", "completion", "scored", "late"]]
@@ -233,7 +273,10 @@ def completion_by_category(conn: sqlite3.Connection, course_id: int, as_of: date
         ((cat == "video") & df["verb"].isin(COMPLETED_VERBS))
         | (cat == "reading")
         | ((cat == "assessment") & (df["scored"].astype(bool) | df["verb"].isin(ATTEMPT_DONE_VERBS)))
-        | ((cat == "assignment") & (df["verb"].isin(SUBMIT_VERBS | COMPLETED_VERBS) | df["late"].astype(bool)))
+        | (
+            (cat == "assignment")
+            & (df["verb"].isin(SUBMIT_VERBS | COMPLETED_VERBS) | df["late"].astype(bool))
+        )
     )
     pairs = df.loc[done, ["actor", "object", "item_category"]].drop_duplicates(["actor", "object"])
     out = []
@@ -254,12 +297,30 @@ def _week_events(ev: Any, end_ms: int, enrolled: Any) -> Any:
     active[ev.sidx[m]] = True
     keep = active | np.isin(ev.students, enrolled)
     new_pos = np.cumsum(keep) - 1
-    return replace(ev, students=ev.students[keep], sidx=new_pos[ev.sidx[m]], ts=ev.ts[m], dur=ev.dur[m], cat=ev.cat[m],
-                   verb=ev.verb[m], obj=ev.obj[m], score=ev.score[m], late=ev.late[m], as_of_ms=int(end_ms))
+    return replace(
+        ev,
+        students=ev.students[keep],
+        sidx=new_pos[ev.sidx[m]],
+        ts=ev.ts[m],
+        dur=ev.dur[m],
+        cat=ev.cat[m],
+        verb=ev.verb[m],
+        obj=ev.obj[m],
+        score=ev.score[m],
+        late=ev.late[m],
+        as_of_ms=int(end_ms),
+    )
 
 
-def weekly_engagement(conn: sqlite3.Connection, course_id: int, as_of: datetime, weights: Any = None,
-                      *, report: Reporter | None = None, events: Any = None) -> pd.DataFrame:
+def weekly_engagement(
+    conn: sqlite3.Connection,
+    course_id: int,
+    as_of: datetime,
+    weights: Any = None,
+    *,
+    report: Reporter | None = None,
+    events: Any = None,
+) -> pd.DataFrame:
     """Per course week 1..k (k: the week ``as_of`` falls in, as ``weekly_series``): ``students``,
     ``active`` (students with a statement that week), quartiles ``engagement_q25/median/q75`` of
     the engagement score as of the week's end, and ``minutes_q25/median/q75`` of the minutes
@@ -275,8 +336,17 @@ def weekly_engagement(conn: sqlite3.Connection, course_id: int, as_of: datetime,
 
     report = report or NullReporter()
     start, weeks = course_calendar(conn, course_id)
-    cols = ["week", "students", "active", "engagement_q25", "engagement_median", "engagement_q75",
-            "minutes_q25", "minutes_median", "minutes_q75"]
+    cols = [
+        "week",
+        "students",
+        "active",
+        "engagement_q25",
+        "engagement_median",
+        "engagement_q75",
+        "minutes_q25",
+        "minutes_median",
+        "minutes_q75",
+    ]
     if start is None:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
     if events is not None and events.as_of_ms == to_ms(as_of):
@@ -286,9 +356,13 @@ def weekly_engagement(conn: sqlite3.Connection, course_id: int, as_of: datetime,
     start_ms = to_ms(datetime(start.year, start.month, start.day, tzinfo=UTC))
     k = max(0, -(-(ev.as_of_ms - start_ms) // WEEK_MS))
     k = min(k, weeks) if weeks is not None else k
-    enrolled = np.asarray([r[0] for r in conn.execute("SELECT actor FROM enrolments WHERE course = ?", (int(course_id),))],
-                          dtype=np.int64)
-    week_of = np.clip((ev.ts - start_ms) // WEEK_MS, 0, None) + 1  # statements before the start count in week 1
+    enrolled = np.asarray(
+        [r[0] for r in conn.execute("SELECT actor FROM enrolments WHERE course = ?", (int(course_id),))],
+        dtype=np.int64,
+    )
+    week_of = (
+        np.clip((ev.ts - start_ms) // WEEK_MS, 0, None) + 1
+    )  # statements before the start count in week 1
     out = []
     for w in range(1, k + 1):
         report.check()
@@ -296,10 +370,12 @@ def weekly_engagement(conn: sqlite3.Connection, course_id: int, as_of: datetime,
         sub = _week_events(ev, min(start_ms + w * WEEK_MS, ev.as_of_ms), enrolled)
         eng = engagement_score(features_from_events(sub), weights).to_numpy(dtype=float)
         in_week = week_of[ev.ts < sub.as_of_ms] == w
-        minutes = np.bincount(sub.sidx[in_week], weights=np.nan_to_num(sub.dur[in_week], nan=0.0), minlength=sub.n) / 60.0
+        minutes = (
+            np.bincount(sub.sidx[in_week], weights=np.nan_to_num(sub.dur[in_week], nan=0.0), minlength=sub.n)
+            / 60.0
+        )
         events = np.bincount(sub.sidx[in_week], minlength=sub.n)
-        q = (lambda a: np.quantile(a, [0.25, 0.5, 0.75]) if len(a) else np.full(3, np.nan))
-        out.append((w, sub.n, int((events > 0).sum()), *q(eng), *q(minutes)))
+        out.append((w, sub.n, int((events > 0).sum()), *_quartiles(eng), *_quartiles(minutes)))
     frame = pd.DataFrame(out, columns=cols)
     return frame.astype({"week": "int64", "students": "int64", "active": "int64"})
 
@@ -316,3 +392,10 @@ __all__ = [
     "scoring_status",
     "weekly_engagement",
 ]
+
+
+def _quartiles(values: np.ndarray) -> np.ndarray:
+    """The 25th, 50th and 75th percentiles of ``values`` (NaN for an empty week)."""
+    import numpy as np
+
+    return np.quantile(values, [0.25, 0.5, 0.75]) if len(values) else np.full(3, np.nan)

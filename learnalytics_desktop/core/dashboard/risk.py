@@ -14,14 +14,27 @@ from learnalytics_desktop.core.jobs import NullReporter, Reporter
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-TABLE_FEATURES = ("days_since_last_activity", "events_last_7_days", "active_days", "total_time_minutes",
-                  "quiz_avg_score", "video_completion_rate", "assignments_submitted", "late_submissions", "forum_posts")
+TABLE_FEATURES = (
+    "days_since_last_activity",
+    "events_last_7_days",
+    "active_days",
+    "total_time_minutes",
+    "quiz_avg_score",
+    "video_completion_rate",
+    "assignments_submitted",
+    "late_submissions",
+    "forum_posts",
+)
 TOP_REASONS = 3
 RAISES = " (raises risk)"  # implied in the top reasons column; "(lowers risk)" is kept
 # risk table column -> CSV header (what the file says; learner ids stay inside the app)
 EXPORT_COLUMNS: dict[str, str] = {
-    "student": "student", "risk_score": "risk_score", "risk_level": "risk_level", "reasons": "reasons",
-    "engagement": "engagement_score", **{c: c for c in TABLE_FEATURES},
+    "student": "student",
+    "risk_score": "risk_score",
+    "risk_level": "risk_level",
+    "reasons": "reasons",
+    "engagement": "engagement_score",
+    **{c: c for c in TABLE_FEATURES},
 }
 
 
@@ -34,11 +47,15 @@ def _run_scores(conn: sqlite3.Connection, run_id: int) -> pd.DataFrame:
         "SELECT s.actor, a.label, s.risk, s.level, s.reasons FROM scores s JOIN actors a ON a.id = s.actor WHERE s.run_id = ?",
         (int(run_id),),
     ).fetchall()
-    return pd.DataFrame([(int(a), str(lab), float(r), lv, json.loads(rs)) for a, lab, r, lv, rs in rows],
-                        columns=["actor", "student", "risk_score", "risk_level", "reasons"])
+    return pd.DataFrame(
+        [(int(a), str(lab), float(r), lv, json.loads(rs)) for a, lab, r, lv, rs in rows],
+        columns=["actor", "student", "risk_score", "risk_level", "reasons"],
+    )
 
 
-def risk_table(conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None) -> pd.DataFrame:
+def risk_table(
+    conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None
+) -> pd.DataFrame:
     """The Students at risk table: one row per student of the latest run of the active model
     at this week (see :func:`scoring_status`), highest risk first. Columns ``actor``,
     ``student``, ``risk_score``, ``risk_level`` (ordered categorical low < moderate < high),
@@ -58,21 +75,44 @@ def risk_table(conn: sqlite3.Connection, course_id: int, week: int, *, report: R
         report.progress(0.3, "features")
         features = compute_features(conn, course_id, datetime.fromisoformat(status.run_as_of))  # type: ignore[arg-type]
         features = features.assign(engagement=engagement_score(features, load_weights(conn)))
-        extra = features.reindex(scores["actor"].to_numpy())[["engagement", *TABLE_FEATURES]].reset_index(drop=True)
+        extra = features.reindex(scores["actor"].to_numpy())[["engagement", *TABLE_FEATURES]].reset_index(
+            drop=True
+        )
     else:
         extra = pd.DataFrame({c: pd.Series(dtype="float64") for c in ("engagement", *TABLE_FEATURES)})
     frame = pd.concat([scores.reset_index(drop=True), extra], axis=1)
-    frame["top_reasons"] = ["; ".join(x.removesuffix(RAISES) for x in r[:TOP_REASONS]) for r in frame["reasons"]]
+    frame["top_reasons"] = [
+        "; ".join(x.removesuffix(RAISES) for x in r[:TOP_REASONS]) for r in frame["reasons"]
+    ]
     frame["risk_level"] = pd.Categorical(frame["risk_level"], categories=list(LEVELS), ordered=True)
-    frame = frame.sort_values(["risk_score", "student"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    cols = ["actor", "student", "risk_score", "risk_level", "top_reasons", "engagement", *TABLE_FEATURES, "reasons"]
+    frame = frame.sort_values(["risk_score", "student"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
+    cols = [
+        "actor",
+        "student",
+        "risk_score",
+        "risk_level",
+        "top_reasons",
+        "engagement",
+        *TABLE_FEATURES,
+        "reasons",
+    ]
     frame = frame[cols]
     frame.attrs["status"] = status
     return frame
 
 
-def export_risk_table(conn: sqlite3.Connection, path: str | os.PathLike[str], table: pd.DataFrame, *, course_id: int, week: int,
-                      run_id: int | None = None, filtered: bool = False) -> int:
+def export_risk_table(
+    conn: sqlite3.Connection,
+    path: str | os.PathLike[str],
+    table: pd.DataFrame,
+    *,
+    course_id: int,
+    week: int,
+    run_id: int | None = None,
+    filtered: bool = False,
+) -> int:
     """Write ``table`` (rows of :func:`risk_table`, in the order given) as spreadsheet-safe CSV
     (``core.export.write_csv_atomic``: atomic, formula cells neutralised) with every reason
     "; "-joined, and log the export in the audit log (no learner identifier in the entry).
@@ -83,10 +123,22 @@ def export_risk_table(conn: sqlite3.Connection, path: str | os.PathLike[str], ta
     if missing:
         raise ValueError(f"the risk table to export has no column(s) {missing}")
     out = table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS).copy()
-    out["reasons"] = ["; ".join(r) if isinstance(r, (list, tuple)) else ("" if r is None else str(r)) for r in out["reasons"]]
+    out["reasons"] = [
+        "; ".join(r) if isinstance(r, (list, tuple)) else ("" if r is None else str(r))
+        for r in out["reasons"]
+    ]
     out["risk_level"] = out["risk_level"].astype(object)
     rows = write_csv_atomic(path, out)
-    record_export(conn, "risk_table", path, rows, course=int(course_id), week=int(week), run_id=run_id, filtered=bool(filtered))
+    record_export(
+        conn,
+        "risk_table",
+        path,
+        rows,
+        course=int(course_id),
+        week=int(week),
+        run_id=run_id,
+        filtered=bool(filtered),
+    )
     return rows
 
 

@@ -104,15 +104,21 @@ def _compare(features: pd.DataFrame, actor: int, threshold: int) -> pd.DataFrame
         median = float("nan") if hide_median else float(features[name].median())
         pct, words = percentile_words(value, features[name].to_numpy())
         # the phrase without the median (the table shows it beside), then where the student stands
-        said = (("no value" if math.isnan(value) else f"engagement score {value:.2f}") if name == "engagement"
-                else describe(name, value, float("nan"), row))
+        said = (
+            ("no value" if math.isnan(value) else f"engagement score {value:.2f}")
+            if name == "engagement"
+            else describe(name, value, float("nan"), row)
+        )
         concern = not math.isnan(pct) and (pct <= 25 if higher_better else pct >= 75)
         out.append((name, label, value, median, pct, f"{said}; {words}", concern))
-    return pd.DataFrame(out, columns=["feature", "label", "value", "median", "percentile", "words", "concern"])
+    return pd.DataFrame(
+        out, columns=["feature", "label", "value", "median", "percentile", "words", "concern"]
+    )
 
 
-def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as_of: datetime,
-                     *, limit: int = RECENT_EVENTS) -> StudentTimeline:
+def student_timeline(
+    conn: sqlite3.Connection, actor_id: int, course_id: int, as_of: datetime, *, limit: int = RECENT_EVENTS
+) -> StudentTimeline:
     """Weekly activity, quiz scores, risk history, comparison with the course and recent
     events of one student in one offering as of ``as_of`` (nothing at or after it)."""
     import numpy as np
@@ -144,26 +150,35 @@ def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as
     weekly_all = weekly_from_events(ev, weeks_before)
     del ev
     start_all, weeks_all = course_calendar(conn, cid)
-    start_dt = None if start_all is None else datetime(start_all.year, start_all.month, start_all.day, tzinfo=UTC)
+    start_dt = (
+        None if start_all is None else datetime(start_all.year, start_all.month, start_all.day, tzinfo=UTC)
+    )
     medians = weekly_all.groupby("week")[["events", "minutes"]].median()
     mine = weekly_all[weekly_all["actor"] == actor].set_index("week")[["events", "minutes", "quiz_avg"]]
     weeks = pd.Index(medians.index, name="week")
-    weekly = mine.reindex(weeks).assign(
-        course_events_median=medians["events"], course_minutes_median=medians["minutes"]).reset_index()
+    weekly = (
+        mine.reindex(weeks)
+        .assign(course_events_median=medians["events"], course_minutes_median=medians["minutes"])
+        .reset_index()
+    )
     if actor not in features.index:
         weekly[["events", "minutes"]] = weekly[["events", "minutes"]].fillna(0)
 
     everything = student_events(conn, actor, cid, as_of, limit=10_000_000)
     quiz = everything[(everything["category"] == "assessment") & everything["score"].notna()].iloc[::-1]
     start = pd.Timestamp(start_dt) if start_dt is not None else pd.Timestamp(0, tz="UTC")
-    position = ((quiz["time"] - start) / pd.Timedelta(days=7)).to_numpy(dtype=float) + 0.5  # week w: [w-0.5, w+0.5)
-    quizzes = pd.DataFrame({
-        "time": quiz["time"].to_numpy(),
-        "week": np.floor(position + 0.5).astype("int64"),
-        "position": position,
-        "activity": quiz["activity"].to_numpy(),
-        "score": quiz["score"].to_numpy(dtype=float),
-    })
+    position = ((quiz["time"] - start) / pd.Timedelta(days=7)).to_numpy(
+        dtype=float
+    ) + 0.5  # week w: [w-0.5, w+0.5)
+    quizzes = pd.DataFrame(
+        {
+            "time": quiz["time"].to_numpy(),
+            "week": np.floor(position + 0.5).astype("int64"),
+            "position": position,
+            "activity": quiz["activity"].to_numpy(),
+            "score": quiz["score"].to_numpy(dtype=float),
+        }
+    )
     history = risk_history(conn, actor, cid)
     if len(history):
         keep = np.array([datetime.fromisoformat(a) <= as_of for a in history["as_of"]], dtype=bool)
@@ -179,12 +194,27 @@ def student_timeline(conn: sqlite3.Connection, actor_id: int, course_id: int, as
         if len(row):
             latest = {k: row.iloc[-1][k] for k in ("risk_score", "risk_level", "reasons", "week")}
     return StudentTimeline(
-        actor=actor, label=str(found[0]), course_id=cid, as_of=as_of, in_course=actor in features.index,
-        weekly=weekly, quizzes=quizzes, risk=history,
+        actor=actor,
+        label=str(found[0]),
+        course_id=cid,
+        as_of=as_of,
+        in_course=actor in features.index,
+        weekly=weekly,
+        quizzes=quizzes,
+        risk=history,
         compare=_compare(features, actor, small_cell_threshold(conn)),
-        events=everything.head(max(0, int(limit))).reset_index(drop=True), total_events=len(everything), latest=latest,
+        events=everything.head(max(0, int(limit))).reset_index(drop=True),
+        total_events=len(everything),
+        latest=latest,
         thresholds=get_thresholds(conn),
     )
 
 
-__all__ = ["COMPARE", "RECENT_EVENTS", "StudentTimeline", "percentile_words", "student_choices", "student_timeline"]
+__all__ = [
+    "COMPARE",
+    "RECENT_EVENTS",
+    "StudentTimeline",
+    "percentile_words",
+    "student_choices",
+    "student_timeline",
+]

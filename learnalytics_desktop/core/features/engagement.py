@@ -53,8 +53,10 @@ def validate_weights(weights: Mapping[str, Any]) -> dict[str, float]:
         raise WeightsError("engagement weights must map component names to numbers")
     unknown = sorted(set(weights) - set(DEFAULT_WEIGHTS))
     if unknown:
-        raise WeightsError(f"unknown engagement component(s) {', '.join(map(repr, unknown))}; "
-                           f"the components are {', '.join(DEFAULT_WEIGHTS)}")
+        raise WeightsError(
+            f"unknown engagement component(s) {', '.join(map(repr, unknown))}; "
+            f"the components are {', '.join(DEFAULT_WEIGHTS)}"
+        )
     clean: dict[str, float] = {}
     for name in DEFAULT_WEIGHTS:
         value = weights.get(name, 0.0)
@@ -82,15 +84,20 @@ def components(features: pd.DataFrame) -> pd.DataFrame:
     total = col("total_time_minutes")
     known = total.dropna().to_numpy()
     p95 = float(np.percentile(known, TIME_PERCENTILE * 100)) if len(known) else 0.0
-    return pd.DataFrame({
-        "regularity_score": col("regularity_score").clip(0, 1).fillna(0.0),
-        "video_completion_rate": col("video_completion_rate").clip(0, 1).fillna(0.0),
-        "quiz_avg_score": col("quiz_avg_score").clip(0, 1).fillna(0.0),
-        "forum_posts_normalized": col("forum_posts").clip(0, FORUM_POSTS_CAP).fillna(0.0) / FORUM_POSTS_CAP,
-        "total_time_normalized": (total / max(p95, 1.0)).clip(0, 1).fillna(0.0),
-        "days_since_last_normalized": (1 - col("days_since_last_activity").clip(0, DAYS_SINCE_CAP) / DAYS_SINCE_CAP)
-        .fillna(0.0),
-    }, index=features.index)
+    return pd.DataFrame(
+        {
+            "regularity_score": col("regularity_score").clip(0, 1).fillna(0.0),
+            "video_completion_rate": col("video_completion_rate").clip(0, 1).fillna(0.0),
+            "quiz_avg_score": col("quiz_avg_score").clip(0, 1).fillna(0.0),
+            "forum_posts_normalized": col("forum_posts").clip(0, FORUM_POSTS_CAP).fillna(0.0)
+            / FORUM_POSTS_CAP,
+            "total_time_normalized": (total / max(p95, 1.0)).clip(0, 1).fillna(0.0),
+            "days_since_last_normalized": (
+                1 - col("days_since_last_activity").clip(0, DAYS_SINCE_CAP) / DAYS_SINCE_CAP
+            ).fillna(0.0),
+        },
+        index=features.index,
+    )
 
 
 def engagement_score(features: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:

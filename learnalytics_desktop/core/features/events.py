@@ -24,14 +24,31 @@ from learnalytics_desktop.core.features.catalog import MAX_DURATION_MS
 ADL = "http://adlnet.gov/expapi/verbs/"
 TC = "http://id.tincanapi.com/verb/"
 AS = "http://activitystrea.ms/schema/1.0/"
-FORUM_POST_VERBS = frozenset({
-    ADL + "commented", ADL + "asked", ADL + "shared", TC + "replied", TC + "tweeted", TC + "posted",
-    AS + "post", AS + "reply", AS + "share", AS + "create", "http://activitystrea.ms/post",
-    "https://w3id.org/xapi/acrossx/verbs/posted", "https://w3id.org/xapi/adb/verbs/posted",
-})
-SUBMIT_VERBS = frozenset({
-    TC + "submitted", AS + "submit", "http://activitystrea.ms/submit", "https://w3id.org/xapi/dod-isd/verbs/submitted",
-})
+FORUM_POST_VERBS = frozenset(
+    {
+        ADL + "commented",
+        ADL + "asked",
+        ADL + "shared",
+        TC + "replied",
+        TC + "tweeted",
+        TC + "posted",
+        AS + "post",
+        AS + "reply",
+        AS + "share",
+        AS + "create",
+        "http://activitystrea.ms/post",
+        "https://w3id.org/xapi/acrossx/verbs/posted",
+        "https://w3id.org/xapi/adb/verbs/posted",
+    }
+)
+SUBMIT_VERBS = frozenset(
+    {
+        TC + "submitted",
+        AS + "submit",
+        "http://activitystrea.ms/submit",
+        "https://w3id.org/xapi/dod-isd/verbs/submitted",
+    }
+)
 COMPLETED_VERBS = frozenset({ADL + "completed"})
 
 _SCORE = """CASE WHEN score_scaled IS NOT NULL THEN score_scaled
@@ -107,15 +124,31 @@ def _fetch(conn: sqlite3.Connection, course_id: int, as_of_ms: int) -> tuple[Any
     can be filtered and reordered first, while the values are still packed."""
     import numpy as np
 
-    lo, hi = conn.execute("SELECT min(ts), max(ts) FROM statements WHERE course = ? AND ts < ?",
-                          (int(course_id), int(as_of_ms))).fetchone()
-    top = [conn.execute(f"SELECT ifnull(max(id), 0) FROM {t}").fetchone()[0] for t in ("actors", "verbs", "activities")]
+    lo, hi = conn.execute(
+        "SELECT min(ts), max(ts) FROM statements WHERE course = ? AND ts < ?", (int(course_id), int(as_of_ms))
+    ).fetchone()
+    top = [
+        conn.execute(f"SELECT ifnull(max(id), 0) FROM {t}").fetchone()[0]
+        for t in ("actors", "verbs", "activities")
+    ]
     verb_bits = max(1, int(top[1]).bit_length())
-    packed = lo is not None and (hi - lo < 1 << _TS_BITS and top[0] < 1 << (63 - _TS_BITS)
-                                 and verb_bits + int(top[2]).bit_length() + _DUR_BITS <= 63)
+    packed = lo is not None and (
+        hi - lo < 1 << _TS_BITS
+        and top[0] < 1 << (63 - _TS_BITS)
+        and verb_bits + int(top[2]).bit_length() + _DUR_BITS <= 63
+    )
     if not packed:
-        dtype = np.dtype([("actor", "i8"), ("ts", "i8"), ("verb", "i8"), ("obj", "i8"), ("dur", "f8"),
-                          ("score", "f8"), ("late", "f8")])
+        dtype = np.dtype(
+            [
+                ("actor", "i8"),
+                ("ts", "i8"),
+                ("verb", "i8"),
+                ("obj", "i8"),
+                ("dur", "f8"),
+                ("score", "f8"),
+                ("late", "f8"),
+            ]
+        )
         cur = conn.execute(_PLAIN, (int(course_id), int(as_of_ms)))
         parts = []
         while rows := cur.fetchmany(_CHUNK):
@@ -223,7 +256,9 @@ def _categories(conn: sqlite3.Connection, verb: Any, obj: Any) -> tuple[Any, tup
     return table[vpos, tpos], tuple(CATEGORIES), verb_iris
 
 
-def load_events(conn: sqlite3.Connection, course_id: int, as_of: datetime, start: date | None = None) -> Events:
+def load_events(
+    conn: sqlite3.Connection, course_id: int, as_of: datetime, start: date | None = None
+) -> Events:
     """The statements of offering ``course_id`` strictly before ``as_of`` (see the module docstring)."""
     import numpy as np
 
@@ -231,15 +266,20 @@ def load_events(conn: sqlite3.Connection, course_id: int, as_of: datetime, start
     if start is None:  # the user's date, else what the data before as_of says (never look ahead)
         start = course_start(conn, course_id, before=as_of)
     actor, rows, decode = _fetch(conn, course_id, as_of_ms)
-    groups = np.asarray([r[0] for r in conn.execute("SELECT id FROM actors WHERE kind = 'group'")], dtype=np.int64)
+    groups = np.asarray(
+        [r[0] for r in conn.execute("SELECT id FROM actors WHERE kind = 'group'")], dtype=np.int64
+    )
     if len(groups) and len(actor):
         keep = ~np.isin(actor, groups)
         actor, rows = actor[keep], rows[keep]
     enrolled = np.asarray(
-        [r[0] for r in conn.execute(
-            "SELECT e.actor FROM enrolments e JOIN actors a ON a.id = e.actor WHERE e.course = ? AND a.kind != 'group'",
-            (int(course_id),),
-        )],
+        [
+            r[0]
+            for r in conn.execute(
+                "SELECT e.actor FROM enrolments e JOIN actors a ON a.id = e.actor WHERE e.course = ? AND a.kind != 'group'",
+                (int(course_id),),
+            )
+        ],
         dtype=np.int64,
     )
     top = int(max(actor.max(initial=0), enrolled.max(initial=0)))
@@ -259,6 +299,17 @@ def load_events(conn: sqlite3.Connection, course_id: int, as_of: datetime, start
     ts, verb, obj, dur, score, late = decode(rows[order])
     cat, categories, verb_iris = _categories(conn, verb, obj)
     return Events(
-        students=students, sidx=sidx, ts=ts, dur=dur, cat=cat, verb=verb, obj=obj, score=score, late=late,
-        categories=categories, verb_iris=verb_iris, start=start, as_of_ms=as_of_ms,
+        students=students,
+        sidx=sidx,
+        ts=ts,
+        dur=dur,
+        cat=cat,
+        verb=verb,
+        obj=obj,
+        score=score,
+        late=late,
+        categories=categories,
+        verb_iris=verb_iris,
+        start=start,
+        as_of_ms=as_of_ms,
     )

@@ -59,13 +59,15 @@ def weekly_from_events(ev: Events, weeks: int | None) -> pd.DataFrame:
     qs = np.bincount(qcell, weights=np.clip(ev.score[quiz], 0, 1), minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         quiz_avg = np.where(qn > 0, qs / np.maximum(qn, 1), np.nan)
-    return pd.DataFrame({
-        "actor": np.repeat(ev.students, k).astype(np.int64),
-        "week": np.tile(np.arange(1, k + 1, dtype=np.int64), n),
-        "events": events,
-        "minutes": minutes,
-        "quiz_avg": quiz_avg,
-    })
+    return pd.DataFrame(
+        {
+            "actor": np.repeat(ev.students, k).astype(np.int64),
+            "week": np.tile(np.arange(1, k + 1, dtype=np.int64), n),
+            "events": events,
+            "minutes": minutes,
+            "quiz_avg": quiz_avg,
+        }
+    )
 
 
 def student_events(
@@ -89,18 +91,33 @@ def student_events(
         (int(actor_id), int(course_id), to_ms(as_of), int(max(0, limit))),
     ).fetchall()
     mapping = load_mapping(conn)
-    df = pd.DataFrame(rows, columns=["ts", "verb_iri", "verb_display", "activity_iri", "activity_name", "type_iri",
-                                     "duration", "score", "success", "late"])
-    out = pd.DataFrame({
-        "time": pd.to_datetime(df["ts"].astype("int64"), unit="ms", utc=True),
-        "verb": df["verb_display"].where(df["verb_display"].notna(), df["verb_iri"]),
-        "verb_iri": df["verb_iri"],
-        "activity": df["activity_name"].where(df["activity_name"].notna(), df["activity_iri"]),
-        "activity_iri": df["activity_iri"],
-        "category": [mapping.category(v, t) for v, t in zip(df["verb_iri"], df["type_iri"], strict=True)],
-        "duration_minutes": df["duration"].astype("float64") / 60.0,
-        "score": df["score"].astype("float64"),
-        "success": df["success"].astype("Int64"),
-        "late": df["late"].astype("Int64"),
-    })
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "ts",
+            "verb_iri",
+            "verb_display",
+            "activity_iri",
+            "activity_name",
+            "type_iri",
+            "duration",
+            "score",
+            "success",
+            "late",
+        ],
+    )
+    out = pd.DataFrame(
+        {
+            "time": pd.to_datetime(df["ts"].astype("int64"), unit="ms", utc=True),
+            "verb": df["verb_display"].where(df["verb_display"].notna(), df["verb_iri"]),
+            "verb_iri": df["verb_iri"],
+            "activity": df["activity_name"].where(df["activity_name"].notna(), df["activity_iri"]),
+            "activity_iri": df["activity_iri"],
+            "category": [mapping.category(v, t) for v, t in zip(df["verb_iri"], df["type_iri"], strict=True)],
+            "duration_minutes": df["duration"].astype("float64") / 60.0,
+            "score": df["score"].astype("float64"),
+            "success": df["success"].astype("Int64"),
+            "late": df["late"].astype("Int64"),
+        }
+    )
     return out

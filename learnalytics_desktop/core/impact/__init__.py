@@ -19,7 +19,12 @@ from __future__ import annotations
 
 from learnalytics_desktop.core.impact.analysis import ImpactResult, analyze_impact
 from learnalytics_desktop.core.impact.estimates import Estimate, ImpactError
-from learnalytics_desktop.core.impact.from_db import impact_frame, impact_from_db, load_outcome, read_groups_csv
+from learnalytics_desktop.core.impact.from_db import (
+    impact_frame,
+    impact_from_db,
+    load_outcome,
+    read_groups_csv,
+)
 from learnalytics_desktop.core.impact.report import render_report_html
 
 __all__ = [

@@ -59,7 +59,9 @@ def smd(x: np.ndarray, t: np.ndarray, w: np.ndarray | None = None) -> float:
     return float((mt - mc) / denom)
 
 
-def balance_table(X: np.ndarray, names: list[str], t: np.ndarray, w: np.ndarray | None = None) -> list[dict[str, Any]]:
+def balance_table(
+    X: np.ndarray, names: list[str], t: np.ndarray, w: np.ndarray | None = None
+) -> list[dict[str, Any]]:
     """One row per covariate: means per group, SMD, and (with ``w``) weighted means and SMD."""
     import numpy as np
 
@@ -91,7 +93,9 @@ def design_matrix(X: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(len(X)), (X - X.mean(axis=0)) / sd])
 
 
-def logistic(Z: np.ndarray, t: np.ndarray, beta0: np.ndarray | None = None, iters: int = 50) -> tuple[np.ndarray, np.ndarray]:
+def logistic(
+    Z: np.ndarray, t: np.ndarray, beta0: np.ndarray | None = None, iters: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
     """(fitted probabilities, coefficients) of a ridge-penalised logistic regression of
     ``t`` on the design matrix ``Z`` by Newton-Raphson, optionally warm-started at ``beta0``."""
     import numpy as np
@@ -172,7 +176,12 @@ def regression_adjusted(y: np.ndarray, t: np.ndarray, X: np.ndarray, alpha: floa
     q = float(stats.t.ppf(1 - alpha / 2, df))
     p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else None
     return Estimate(
-        "regression", "Regression-adjusted difference", est, est - q * se, est + q * se, p,
+        "regression",
+        "Regression-adjusted difference",
+        est,
+        est - q * se,
+        est + q * se,
+        p,
         "OLS on treatment + pre-intervention covariates; 95% CI from HC3 robust SE",
         {"se": se, "df": float(df)},
     )
@@ -202,7 +211,15 @@ def adjusted_estimates(
 
 
 def _adjusted(
-    y: np.ndarray, t: np.ndarray, X: np.ndarray, names: list[str], *, seed: int, n_boot: int, alpha: float, report: Any
+    y: np.ndarray,
+    t: np.ndarray,
+    X: np.ndarray,
+    names: list[str],
+    *,
+    seed: int,
+    n_boot: int,
+    alpha: float,
+    report: Any,
 ) -> dict[str, Any]:
     import numpy as np
     from scipy import stats
@@ -226,18 +243,30 @@ def _adjusted(
         boots[b] = (_ipw_est(yb, tb, wb), _aipw_est(yb, tb, Zb, psb))
     out: dict[str, Any] = {}
     for col, key, est, label, method in (
-        (0, "ipw", ipw, "Inverse-probability-weighted difference",
-         "Propensity score (logistic regression) with stabilised, clipped IP weights; "
-         f"95% percentile bootstrap CI ({n_boot} resamples)"),
-        (1, "adjusted", aipw, "Adjusted difference (doubly robust)",
-         "Augmented IPW (propensity score + outcome regression); "
-         f"95% percentile bootstrap CI ({n_boot} resamples)"),
+        (
+            0,
+            "ipw",
+            ipw,
+            "Inverse-probability-weighted difference",
+            "Propensity score (logistic regression) with stabilised, clipped IP weights; "
+            f"95% percentile bootstrap CI ({n_boot} resamples)",
+        ),
+        (
+            1,
+            "adjusted",
+            aipw,
+            "Adjusted difference (doubly robust)",
+            "Augmented IPW (propensity score + outcome regression); "
+            f"95% percentile bootstrap CI ({n_boot} resamples)",
+        ),
     ):
         draws = boots[:, col]
         se = float(draws.std(ddof=1))
         lo, hi = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)])
         p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else None
-        out[key] = Estimate(key, label, est, float(lo), float(hi), p, method, {"se_bootstrap": se, "seed": seed})
+        out[key] = Estimate(
+            key, label, est, float(lo), float(hi), p, method, {"se_bootstrap": se, "seed": seed}
+        )
     out["regression"] = regression_adjusted(y, t, X, alpha)
     ess = {
         g: float(w[t == v].sum() ** 2 / (w[t == v] ** 2).sum()) for g, v in (("treated", 1), ("control", 0))

@@ -68,16 +68,25 @@ class ImpactResult:
     def to_dict(self, *, include_values: bool = False) -> dict[str, Any]:
         """JSON-able dict; ``estimates`` holds ``naive`` and (when run) ``adjusted``."""
         d = {
-            "outcome": self.outcome, "kind": self.kind, "randomised": self.randomised, "design": self.design,
-            "n": self.n, "descriptives": self.descriptives,
+            "outcome": self.outcome,
+            "kind": self.kind,
+            "randomised": self.randomised,
+            "design": self.design,
+            "n": self.n,
+            "descriptives": self.descriptives,
             "estimates": {k: v.to_dict() for k, v in self.estimates.items()},
-            "recommended": self.recommended, "recommended_reason": self.recommended_reason,
+            "recommended": self.recommended,
+            "recommended_reason": self.recommended_reason,
             "verdict": self.verdict,
             "tests": {k: v.to_dict() for k, v in self.tests.items()},
             "effect_sizes": {k: v.to_dict() for k, v in self.effect_sizes.items()},
             "sensitivity": {k: v.to_dict() for k, v in self.sensitivity.items()},
-            "balance": self.balance, "confounded": self.confounded, "assumptions": self.assumptions,
-            "power": self.power, "diagnostics": self.diagnostics, "warnings": self.warnings,
+            "balance": self.balance,
+            "confounded": self.confounded,
+            "assumptions": self.assumptions,
+            "power": self.power,
+            "diagnostics": self.diagnostics,
+            "warnings": self.warnings,
         }
         if include_values:
             d["values"] = self.values
@@ -98,8 +107,8 @@ def _group_codes(series: pd.Series, col: str) -> Any:
 def _outcome_kind(y: pd.Series, kind: str, outcome: str) -> str:
     values = set(y.dropna().unique().tolist())
     if kind == "auto":
-        return "binary" if values <= {0, 1, 0.0, 1.0, True, False} else "numeric"
-    if kind == "binary" and not values <= {0, 1, 0.0, 1.0, True, False}:
+        return "binary" if values <= {0, 1} else "numeric"
+    if kind == "binary" and not values <= {0, 1}:
         raise ImpactError(f"The outcome {outcome!r} is not 0/1, so it cannot be analysed as yes/no.")
     if kind not in {"numeric", "binary"}:
         raise ImpactError(f"kind must be auto, numeric or binary, not {kind!r}.")
@@ -125,7 +134,9 @@ def _covariates(frame: pd.DataFrame, covariates: list[str], warnings: list[str])
             warnings.append(f"The covariate {c} has no values and was left out.")
             continue
         if missing:
-            warnings.append(f"The covariate {c} is missing for {missing} student(s); the median was used for them.")
+            warnings.append(
+                f"The covariate {c} is missing for {missing} student(s); the median was used for them."
+            )
             x = x.fillna(x.median())
         if x.std() == 0:
             continue  # constant: carries no information about who was treated
@@ -134,7 +145,7 @@ def _covariates(frame: pd.DataFrame, covariates: list[str], warnings: list[str])
     return (np.column_stack(cols) if cols else np.empty((len(frame), 0))), names
 
 
-def analyze_impact(
+def analyze_impact(  # noqa: C901 - to be split with the impact rework
     df: pd.DataFrame,
     *,
     outcome: str,
@@ -196,7 +207,9 @@ def analyze_impact(
     yt, yc = y[t == 1], y[t == 0]
     n = {"treated": int(len(yt)), "control": int(len(yc))}
     if min(n.values()) < 2:
-        raise ImpactError(f"Each group needs at least 2 students with an outcome (treated {n['treated']}, control {n['control']}).")
+        raise ImpactError(
+            f"Each group needs at least 2 students with an outcome (treated {n['treated']}, control {n['control']})."
+        )
     randomised = bool(randomised)
     X, names = _covariates(frame, list(covariates or []), warnings)
     balance = balance_table(X, names, t) if names else []
@@ -204,7 +217,11 @@ def analyze_impact(
     effects: dict[str, Estimate] = {}
     if kind == "numeric":
         desc = {"treated": numeric.describe(yt), "control": numeric.describe(yc)}
-        tests = {"welch": numeric.welch_t(yt, yc), "student": numeric.student_t(yt, yc), "mann_whitney": numeric.mann_whitney(yt, yc)}
+        tests = {
+            "welch": numeric.welch_t(yt, yc),
+            "student": numeric.student_t(yt, yc),
+            "mann_whitney": numeric.mann_whitney(yt, yc),
+        }
         if numeric.pooled_sd(yt, yc) > 0:
             effects = {"cohens_d": numeric.cohens_d(yt, yc), "hedges_g": numeric.hedges_g(yt, yc)}
             if yc.std() > 0:
@@ -213,18 +230,50 @@ def analyze_impact(
         assumptions = numeric.assumption_checks(yt, yc)
         mde_d = numeric.minimum_detectable_d(n["treated"], n["control"])
         sd = numeric.pooled_sd(yt, yc)
-        power = {"alpha": 0.05, "power": 0.8, "min_detectable_d": mde_d, "min_detectable_difference": mde_d * sd,
-                 "method": "two-sided Student t-test, noncentral t; difference = d x pooled SD"}
+        power = {
+            "alpha": 0.05,
+            "power": 0.8,
+            "min_detectable_d": mde_d,
+            "min_detectable_difference": mde_d * sd,
+            "method": "two-sided Student t-test, noncentral t; difference = d x pooled SD",
+        }
     else:
         a, c = int(yt.sum()), int(yc.sum())
         desc = {"treated": binary.describe_binary(yt), "control": binary.describe_binary(yc)}
         naive = binary.risk_difference(a, n["treated"], c, n["control"])
-        tests = {"fisher": Estimate("fisher", "Fisher's exact test", None, None, None, naive.p_value, "two-sided Fisher's exact test")}
-        effects = {"risk_difference": naive, "odds_ratio": binary.odds_ratio(a, n["treated"], c, n["control"])}
-        assumptions = {"notes": ["Fisher's exact test and the score intervals need no large-sample assumption."]}
-        power = {"alpha": 0.05, "power": 0.8, **binary.minimum_detectable_difference(c / n["control"], n["treated"], n["control"])}
-    naive = Estimate("naive", naive.label, naive.estimate, naive.ci_low, naive.ci_high, naive.p_value, naive.method,
-                     {**naive.extra, "test": naive.name})
+        tests = {
+            "fisher": Estimate(
+                "fisher",
+                "Fisher's exact test",
+                None,
+                None,
+                None,
+                naive.p_value,
+                "two-sided Fisher's exact test",
+            )
+        }
+        effects = {
+            "risk_difference": naive,
+            "odds_ratio": binary.odds_ratio(a, n["treated"], c, n["control"]),
+        }
+        assumptions = {
+            "notes": ["Fisher's exact test and the score intervals need no large-sample assumption."]
+        }
+        power = {
+            "alpha": 0.05,
+            "power": 0.8,
+            **binary.minimum_detectable_difference(c / n["control"], n["treated"], n["control"]),
+        }
+    naive = Estimate(
+        "naive",
+        naive.label,
+        naive.estimate,
+        naive.ci_low,
+        naive.ci_high,
+        naive.p_value,
+        naive.method,
+        {**naive.extra, "test": naive.name},
+    )
     estimates = {"naive": naive}
     sensitivity: dict[str, Estimate] = {}
     diagnostics: dict[str, Any] = {}
@@ -232,7 +281,9 @@ def analyze_impact(
     later: list[str] = []  # warnings about the adjustment, shown after the design warnings
     can_adjust = bool(names) and min(n.values()) >= MIN_ADJUST_PER_GROUP
     if names and not can_adjust:
-        warnings.append(f"Adjusted estimates need at least {MIN_ADJUST_PER_GROUP} students per group; none computed.")
+        warnings.append(
+            f"Adjusted estimates need at least {MIN_ADJUST_PER_GROUP} students per group; none computed."
+        )
     if can_adjust:
         if report is not None:
             report.progress(0.3, "Bootstrapping the adjusted estimate")
@@ -246,59 +297,108 @@ def analyze_impact(
             row.update({k: w[k] for k in ("mean_treated_weighted", "mean_control_weighted", "smd_weighted")})
         still = [r["covariate"] for r in balance if abs(r["smd_weighted"]) > SMD_LIMIT]
         if still and not randomised:
-            later.append("After weighting, these covariates are still imbalanced (|SMD| > 0.1): " + ", ".join(still)
-                            + ". The adjusted estimate may still be biased.")
+            later.append(
+                "After weighting, these covariates are still imbalanced (|SMD| > 0.1): "
+                + ", ".join(still)
+                + ". The adjusted estimate may still be biased."
+            )
         if diagnostics["clipped"]:
-            later.append(f"{diagnostics['clipped']} student(s) had a propensity score outside {diagnostics['clip_range']} "
-                            "(almost certain to be treated or not); their weights were capped.")
+            later.append(
+                f"{diagnostics['clipped']} student(s) had a propensity score outside {diagnostics['clip_range']} "
+                "(almost certain to be treated or not); their weights were capped."
+            )
         total = n["treated"] + n["control"]
         diagnostics["poor_overlap"] = bool(diagnostics["clipped"] > 0.1 * total)
         if diagnostics["poor_overlap"] and not randomised:
-            later.append("Treated and comparison students barely overlap (for example, everyone above a risk "
-                         "threshold got a message): for many students the other group has nobody like them. The "
-                         "adjusted estimate then rests on extrapolating the outcome model; treat it as rough, and "
-                         "use a randomised hold-out next time.")
+            later.append(
+                "Treated and comparison students barely overlap (for example, everyone above a risk "
+                "threshold got a message): for many students the other group has nobody like them. The "
+                "adjusted estimate then rests on extrapolating the outcome model; treat it as rough, and "
+                "use a randomised hold-out next time."
+            )
         small = {g: v for g, v in diagnostics["effective_n"].items() if v < 0.5 * n[g]}
         if small and not randomised:
-            later.append("The groups overlap poorly: after weighting, " + "; ".join(
-                f"the {g} group counts as {v:.0f} of its {n[g]} students" for g, v in small.items())
-                + ". Treat the adjusted estimate as rough.")
+            later.append(
+                "The groups overlap poorly: after weighting, "
+                + "; ".join(
+                    f"the {g} group counts as {v:.0f} of its {n[g]} students" for g, v in small.items()
+                )
+                + ". Treat the adjusted estimate as rough."
+            )
     if randomised:
         design = "Randomised: the comparison group was held back by chance."
-        recommended, reason = "naive", "The comparison group was chosen at random, so the plain difference is unbiased."
+        recommended, reason = (
+            "naive",
+            "The comparison group was chosen at random, so the plain difference is unbiased.",
+        )
         if imbalanced:
-            check = ("The adjusted estimate is shown as a check." if "adjusted" in estimates else
-                     f"With fewer than {MIN_ADJUST_PER_GROUP} students in a group no adjusted estimate could be "
-                     "computed to check for it, so keep this difference in mind when reading the result.")
-            warnings.append("By chance the groups differ somewhat before the intervention in: " + ", ".join(imbalanced)
-                            + ". " + check)
+            check = (
+                "The adjusted estimate is shown as a check."
+                if "adjusted" in estimates
+                else f"With fewer than {MIN_ADJUST_PER_GROUP} students in a group no adjusted estimate could be "
+                "computed to check for it, so keep this difference in mind when reading the result."
+            )
+            warnings.append(
+                "By chance the groups differ somewhat before the intervention in: "
+                + ", ".join(imbalanced)
+                + ". "
+                + check
+            )
     else:
         design = "Not randomised: the groups were not assigned by chance."
         if imbalanced:
-            warnings.append("The groups differed before the intervention (|SMD| > 0.1) in: " + ", ".join(imbalanced)
-                            + ". The naive comparison is confounded: it mixes the effect of the messages with the "
-                            "reasons students were chosen.")
+            warnings.append(
+                "The groups differed before the intervention (|SMD| > 0.1) in: "
+                + ", ".join(imbalanced)
+                + ". The naive comparison is confounded: it mixes the effect of the messages with the "
+                "reasons students were chosen."
+            )
         if "adjusted" in estimates:
             recommended = "adjusted"
-            reason = ("The groups were not formed by chance; the adjusted estimate accounts for the measured "
-                      "pre-intervention differences (risk and activity). Differences that were not measured remain.")
+            reason = (
+                "The groups were not formed by chance; the adjusted estimate accounts for the measured "
+                "pre-intervention differences (risk and activity). Differences that were not measured remain."
+            )
         elif names:  # covariates, but groups too small to adjust
             recommended = "naive"
-            reason = (f"Pre-intervention covariates were available, but with fewer than {MIN_ADJUST_PER_GROUP} "
-                      "students in a group no adjusted estimate could be computed, so only the naive difference "
-                      "exists; it is an association, not an effect of the messages.")
-            warnings.append("Without randomisation or an adjusted estimate the difference cannot be read as an effect.")
+            reason = (
+                f"Pre-intervention covariates were available, but with fewer than {MIN_ADJUST_PER_GROUP} "
+                "students in a group no adjusted estimate could be computed, so only the naive difference "
+                "exists; it is an association, not an effect of the messages."
+            )
+            warnings.append(
+                "Without randomisation or an adjusted estimate the difference cannot be read as an effect."
+            )
         else:
             recommended = "naive"
-            reason = ("No pre-intervention covariates were available to adjust for, so only the naive difference "
-                      "exists; it is an association, not an effect of the messages.")
-            warnings.append("Without randomisation or pre-intervention covariates the difference cannot be read as an effect.")
+            reason = (
+                "No pre-intervention covariates were available to adjust for, so only the naive difference "
+                "exists; it is an association, not an effect of the messages."
+            )
+            warnings.append(
+                "Without randomisation or pre-intervention covariates the difference cannot be read as an effect."
+            )
     warnings.extend(later)
     result = ImpactResult(
-        outcome=outcome, kind=kind, randomised=randomised, n=n, descriptives=desc, estimates=estimates, tests=tests,
-        effect_sizes=effects, sensitivity=sensitivity, balance=balance, assumptions=assumptions, power=power,
-        recommended=recommended, recommended_reason=reason, verdict="", warnings=warnings, design=design,
-        diagnostics=diagnostics, values={"treated": yt.tolist(), "control": yc.tolist()},
+        outcome=outcome,
+        kind=kind,
+        randomised=randomised,
+        n=n,
+        descriptives=desc,
+        estimates=estimates,
+        tests=tests,
+        effect_sizes=effects,
+        sensitivity=sensitivity,
+        balance=balance,
+        assumptions=assumptions,
+        power=power,
+        recommended=recommended,
+        recommended_reason=reason,
+        verdict="",
+        warnings=warnings,
+        design=design,
+        diagnostics=diagnostics,
+        values={"treated": yt.tolist(), "control": yc.tolist()},
     )
     result.verdict = verdict_text(result)
     return result

@@ -65,7 +65,12 @@ def risk_difference(a: int, n1: int, c: int, n2: int, alpha: float = 0.05) -> Es
     lo = diff - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = diff + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return Estimate(
-        "risk_difference", "Difference in proportions", diff, lo, hi, fisher(a, n1, c, n2),
+        "risk_difference",
+        "Difference in proportions",
+        diff,
+        lo,
+        hi,
+        fisher(a, n1, c, n2),
         "Risk difference; 95% CI by Newcombe's hybrid score method (Wilson intervals); p from Fisher's exact test",
         {"p_treated": p1, "p_control": p2},
     )
@@ -88,12 +93,20 @@ def odds_ratio(a: int, n1: int, c: int, n2: int, alpha: float = 0.05) -> Estimat
     if corrected:
         method += "; 0.5 added to every cell because one was zero (Haldane-Anscombe)"
     return Estimate(
-        "odds_ratio", "Odds ratio", math.exp(log_or), math.exp(log_or - z * se), math.exp(log_or + z * se),
-        fisher(a, n1, c, n2), method, {"ratio": True, "haldane": corrected, "log_se": se},
+        "odds_ratio",
+        "Odds ratio",
+        math.exp(log_or),
+        math.exp(log_or - z * se),
+        math.exp(log_or + z * se),
+        fisher(a, n1, c, n2),
+        method,
+        {"ratio": True, "haldane": corrected, "log_se": se},
     )
 
 
-def minimum_detectable_difference(p_control: float, n1: int, n2: int, alpha: float = 0.05, power: float = 0.8) -> dict[str, Any]:
+def minimum_detectable_difference(
+    p_control: float, n1: int, n2: int, alpha: float = 0.05, power: float = 0.8
+) -> dict[str, Any]:
     """Smallest rise and fall from ``p_control`` detectable with ``power`` (Cohen's h)."""
     from scipy import stats
 

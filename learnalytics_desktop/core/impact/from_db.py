@@ -48,16 +48,23 @@ FALSE = {"0", "false", "no", "n", ""}
 def load_outcome(conn: sqlite3.Connection, course_id: int, outcome: str) -> dict[int, float | None]:
     """actor -> outcome value from ``outcomes`` (or a numeric ``attributes`` key)."""
     if outcome in OUTCOME_COLUMNS:
-        rows = conn.execute(f"SELECT actor, {outcome} FROM outcomes WHERE course = ?", (int(course_id),)).fetchall()
+        rows = conn.execute(
+            f"SELECT actor, {outcome} FROM outcomes WHERE course = ?", (int(course_id),)
+        ).fetchall()
         return {int(a): (None if v is None else float(v)) for a, v in rows}
-    keys = {k for (k,) in conn.execute("SELECT DISTINCT key FROM attributes WHERE course = ?", (int(course_id),))}
+    keys = {
+        k for (k,) in conn.execute("SELECT DISTINCT key FROM attributes WHERE course = ?", (int(course_id),))
+    }
     if outcome not in keys:
         raise ImpactError(
             f"There is no outcome {outcome!r}. Outcomes: {', '.join(OUTCOME_COLUMNS)}"
-            + (f"; attributes: {', '.join(sorted(keys))}" if keys else "") + "."
+            + (f"; attributes: {', '.join(sorted(keys))}" if keys else "")
+            + "."
         )
     out: dict[int, float | None] = {}
-    for a, v in conn.execute("SELECT actor, value FROM attributes WHERE course = ? AND key = ?", (int(course_id), outcome)):
+    for a, v in conn.execute(
+        "SELECT actor, value FROM attributes WHERE course = ? AND key = ?", (int(course_id), outcome)
+    ):
         try:
             out[int(a)] = None if v in (None, "") else float(v)
         except ValueError:
@@ -86,7 +93,9 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
-def _groups_from_table(conn: sqlite3.Connection, course_id: int, groups: pd.DataFrame, warnings: list[str]) -> dict[int, dict[str, Any]]:
+def _groups_from_table(
+    conn: sqlite3.Connection, course_id: int, groups: pd.DataFrame, warnings: list[str]
+) -> dict[int, dict[str, Any]]:
     from learnalytics_desktop.core.impact.analysis import CONTROL, TREATED
     from learnalytics_desktop.core.interventions.external import actor_index, match_student, parse_date
 
@@ -103,7 +112,9 @@ def _groups_from_table(conn: sqlite3.Connection, course_id: int, groups: pd.Data
             flag = str(rec.get("eligible") if rec.get("eligible") is not None else "").strip().lower()
             flag = {"1.0": "1", "0.0": "0", "nan": ""}.get(flag, flag)
             if flag not in TRUE | FALSE:
-                problems.append(f"row {row}: eligible {rec.get('eligible')!r} is not 1/0, true/false or yes/no")
+                problems.append(
+                    f"row {row}: eligible {rec.get('eligible')!r} is not 1/0, true/false or yes/no"
+                )
                 continue
             if flag in FALSE:
                 excluded += 1
@@ -136,7 +147,9 @@ def _groups_from_table(conn: sqlite3.Connection, course_id: int, groups: pd.Data
     return out
 
 
-def _groups_from_log(conn: sqlite3.Connection, course_id: int, comparison: str, warnings: list[str]) -> dict[int, dict[str, Any]]:
+def _groups_from_log(
+    conn: sqlite3.Connection, course_id: int, comparison: str, warnings: list[str]
+) -> dict[int, dict[str, Any]]:
     rows = conn.execute(
         "SELECT i.id, i.batch, i.actor, i.date, i.arm, i.status, i.risk, i.features, a.label FROM interventions i "
         "JOIN actors a ON a.id = i.actor WHERE i.course = ? ORDER BY i.date, i.id",
@@ -157,13 +170,23 @@ def _groups_from_log(conn: sqlite3.Connection, course_id: int, comparison: str, 
             snapshot = json.loads(feats) if feats else {}
             covs = {k: v for k, v in snapshot.items() if not k.startswith("_")}
             covs["risk_score"] = risk
-            out[actor] = {"student": label, "group": group, "date": date.fromisoformat(day), "batch": batch, "covariates": covs}
+            out[actor] = {
+                "student": label,
+                "group": group,
+                "date": date.fromisoformat(day),
+                "batch": batch,
+                "covariates": covs,
+            }
         if not out:
-            raise ImpactError("The interventions log has no randomised hold-out for this course; "
-                              "draft with a hold-out first, or compare with the students not treated.")
+            raise ImpactError(
+                "The interventions log has no randomised hold-out for this course; "
+                "draft with a hold-out first, or compare with the students not treated."
+            )
         if crossed:
-            warnings.append(f"{len(crossed)} student(s) were in more than one randomised batch with different arms; "
-                            "each keeps the arm of their first batch.")
+            warnings.append(
+                f"{len(crossed)} student(s) were in more than one randomised batch with different arms; "
+                "each keeps the arm of their first batch."
+            )
         return out
     if comparison != "untreated":
         raise ImpactError(f"comparison must be 'holdout' or 'untreated', not {comparison!r}.")
@@ -171,17 +194,28 @@ def _groups_from_log(conn: sqlite3.Connection, course_id: int, comparison: str, 
         if status in {"exported", "done"} and arm in {"treated", "external"} and actor not in out:
             out[actor] = {"student": label, "group": "treated", "date": date.fromisoformat(day)}
     if not out:
-        raise ImpactError("No intervention of this course has been exported or marked done yet, so nobody counts as treated.")
-    population = {int(a) for (a,) in conn.execute("SELECT actor FROM outcomes WHERE course = ?", (int(course_id),))}
-    population |= {int(a) for (a,) in conn.execute("SELECT actor FROM enrolments WHERE course = ?", (int(course_id),))}
+        raise ImpactError(
+            "No intervention of this course has been exported or marked done yet, so nobody counts as treated."
+        )
+    population = {
+        int(a) for (a,) in conn.execute("SELECT actor FROM outcomes WHERE course = ?", (int(course_id),))
+    }
+    population |= {
+        int(a) for (a,) in conn.execute("SELECT actor FROM enrolments WHERE course = ?", (int(course_id),))
+    }
     labels = dict(conn.execute("SELECT id, label FROM actors").fetchall())
     for actor in sorted(population - set(out)):
         out[actor] = {"student": labels.get(actor, str(actor)), "group": "control", "date": None}
     return out
 
 
-def _recompute_covariates(conn: sqlite3.Connection, course_id: int, people: dict[int, dict[str, Any]],
-                          warnings: list[str], report: Any) -> None:
+def _recompute_covariates(
+    conn: sqlite3.Connection,
+    course_id: int,
+    people: dict[int, dict[str, Any]],
+    warnings: list[str],
+    report: Any,
+) -> None:
     import statistics
 
     from learnalytics_desktop.core.features import compute_features
@@ -202,8 +236,10 @@ def _recompute_covariates(conn: sqlite3.Connection, course_id: int, people: dict
     known = [p["date"] for p in people.values() if p["date"] is not None]
     treated_days = [p["date"] for p in people.values() if p["date"] is not None and is_treated(p)] or known
     if not treated_days:
-        warnings.append("No intervention dates are known (add a date column), so pre-intervention covariates could "
-                        "not be computed: no balance check and no adjusted estimate.")
+        warnings.append(
+            "No intervention dates are known (add a date column), so pre-intervention covariates could "
+            "not be computed: no balance check and no adjusted estimate."
+        )
         return
     median_day = statistics.median_low(sorted(treated_days))
     filled = 0
@@ -212,8 +248,10 @@ def _recompute_covariates(conn: sqlite3.Connection, course_id: int, people: dict
             p["date"] = median_day
             filled += 1
     if filled:
-        warnings.append(f"{filled} student(s) without a date were compared as of {median_day.isoformat()} "
-                        "(the median intervention date).")
+        warnings.append(
+            f"{filled} student(s) without a date were compared as of {median_day.isoformat()} "
+            "(the median intervention date)."
+        )
     days = sorted({p["date"] for p in people.values()})
     for k, day in enumerate(days):
         if report is not None:
@@ -232,7 +270,9 @@ def _recompute_covariates(conn: sqlite3.Connection, course_id: int, people: dict
             covs["risk_score"] = risk[a][0] if a in risk else None
             p["covariates"] = covs
     if not any(p["covariates"].get("risk_score") is not None for p in people.values()):
-        warnings.append("No stored risk scores exist before the intervention date(s); balance uses features only.")
+        warnings.append(
+            "No stored risk scores exist before the intervention date(s); balance uses features only."
+        )
 
 
 def impact_frame(
@@ -262,20 +302,33 @@ def impact_frame(
         _recompute_covariates(conn, course_id, people, warnings, report)
     records = []
     for a, p in people.items():
-        rec = {"actor": a, "student": p["student"], "group": p["group"],
-               "date": p["date"].isoformat() if p["date"] else None, outcome: values.get(a)}
+        rec = {
+            "actor": a,
+            "student": p["student"],
+            "group": p["group"],
+            "date": p["date"].isoformat() if p["date"] else None,
+            outcome: values.get(a),
+        }
         for k, v in p.get("covariates", {}).items():
             rec.setdefault(k, v)
         records.append(rec)
     frame = pd.DataFrame.from_records(records)
     reserved = {"actor", "student", "group", "date", outcome}
     # pct_* columns are within-course percentiles of other features: the same information twice
-    covariates = [c for c in frame.columns if c not in reserved and not c.startswith("pct_")
-                  and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()]
+    covariates = [
+        c
+        for c in frame.columns
+        if c not in reserved
+        and not c.startswith("pct_")
+        and pd.api.types.is_numeric_dtype(frame[c])
+        and frame[c].notna().any()
+    ]
     no_outcome_row = sum(1 for a in people if a not in values)
     if no_outcome_row:
-        warnings.append(f"{no_outcome_row} student(s) are not in the outcomes table (no gradebook row), so they have "
-                        "no outcome.")
+        warnings.append(
+            f"{no_outcome_row} student(s) are not in the outcomes table (no gradebook row), so they have "
+            "no outcome."
+        )
     return frame, {"randomised": randomised, "covariates": covariates, "warnings": warnings, "source": source}
 
 
@@ -304,9 +357,16 @@ def impact_from_db(
 
     frame, meta = impact_frame(conn, course_id, groups, outcome, comparison=comparison, report=report)
     result = analyze_impact(
-        frame, outcome=outcome, group_col="group", covariates=meta["covariates"] if covariates is None else covariates,
-        randomised=meta["randomised"] if randomised is None else randomised, kind=kind, seed=seed, test=test,
-        n_boot=n_boot, report=report,
+        frame,
+        outcome=outcome,
+        group_col="group",
+        covariates=meta["covariates"] if covariates is None else covariates,
+        randomised=meta["randomised"] if randomised is None else randomised,
+        kind=kind,
+        seed=seed,
+        test=test,
+        n_boot=n_boot,
+        report=report,
     )
     result.warnings[:0] = meta["warnings"]
     result.diagnostics["source"] = meta["source"]

@@ -45,7 +45,9 @@ def _arrays(treated: Any, control: Any) -> tuple[np.ndarray, np.ndarray]:
     if np.isnan(t).any() or np.isnan(c).any():
         raise ImpactError("The outcome has missing values; drop them before testing.")
     if len(t) < 2 or len(c) < 2:
-        raise ImpactError(f"Each group needs at least 2 students with an outcome (treated {len(t)}, control {len(c)}).")
+        raise ImpactError(
+            f"Each group needs at least 2 students with an outcome (treated {len(t)}, control {len(c)})."
+        )
     return t, c
 
 
@@ -65,7 +67,12 @@ def welch_t(treated: Any, control: Any, alpha: float = 0.05) -> Estimate:
     p = float(2 * stats.t.sf(abs(stat), df))
     q = float(stats.t.ppf(1 - alpha / 2, df))
     return Estimate(
-        "welch", "Difference in means (Welch's t-test)", diff, diff - q * se, diff + q * se, p,
+        "welch",
+        "Difference in means (Welch's t-test)",
+        diff,
+        diff - q * se,
+        diff + q * se,
+        p,
         "Welch's unequal-variance t-test; 95% CI with Welch-Satterthwaite df",
         {"t": stat, "df": df, "se": se},
     )
@@ -87,8 +94,14 @@ def student_t(treated: Any, control: Any, alpha: float = 0.05) -> Estimate:
     p = float(2 * stats.t.sf(abs(stat), df))
     q = float(stats.t.ppf(1 - alpha / 2, df))
     return Estimate(
-        "student", "Difference in means (Student's t-test)", diff, diff - q * se, diff + q * se, p,
-        "Student's pooled-variance t-test; 95% CI with n1+n2-2 df", {"t": stat, "df": float(df), "se": se},
+        "student",
+        "Difference in means (Student's t-test)",
+        diff,
+        diff - q * se,
+        diff + q * se,
+        p,
+        "Student's pooled-variance t-test; 95% CI with n1+n2-2 df",
+        {"t": stat, "df": float(df), "se": se},
     )
 
 
@@ -113,7 +126,12 @@ def mann_whitney(treated: Any, control: Any, alpha: float = 0.05) -> Estimate:
     else:
         extra["note"] = "Hodges-Lehmann shift not computed for more than 4 million pairs"
     return Estimate(
-        "mann_whitney", "Shift in location (Mann-Whitney U)", est, lo, hi, float(res.pvalue),
+        "mann_whitney",
+        "Shift in location (Mann-Whitney U)",
+        est,
+        lo,
+        hi,
+        float(res.pvalue),
         "Mann-Whitney U test (two-sided); Hodges-Lehmann shift with Moses distribution-free 95% CI",
         extra,
     )
@@ -178,7 +196,12 @@ def cohens_d(treated: Any, control: Any, alpha: float = 0.05) -> Estimate:
     scale = math.sqrt(1 / n1 + 1 / n2)
     lo, hi = _nct_ci(d / scale, n1 + n2 - 2, alpha)
     return Estimate(
-        "cohens_d", "Cohen's d (pooled SD)", d, lo * scale, hi * scale, None,
+        "cohens_d",
+        "Cohen's d (pooled SD)",
+        d,
+        lo * scale,
+        hi * scale,
+        None,
         "Mean difference / pooled SD; 95% CI by inverting the noncentral t distribution",
         {"pooled_sd": sd},
     )
@@ -191,8 +214,14 @@ def hedges_g(treated: Any, control: Any, alpha: float = 0.05) -> Estimate:
     j = hedges_j(n - 2)
     assert d.estimate is not None and d.ci_low is not None and d.ci_high is not None
     return Estimate(
-        "hedges_g", "Hedges' g (small-sample corrected)", j * d.estimate, j * d.ci_low, j * d.ci_high, None,
-        "J·d with Hedges' exact J; 95% CI = noncentral-t CI of d times J", {"J": j},
+        "hedges_g",
+        "Hedges' g (small-sample corrected)",
+        j * d.estimate,
+        j * d.ci_low,
+        j * d.ci_high,
+        None,
+        "J·d with Hedges' exact J; 95% CI = noncentral-t CI of d times J",
+        {"J": j},
     )
 
 
@@ -209,8 +238,13 @@ def glass_delta(treated: Any, control: Any, alpha: float = 0.05) -> Estimate:
     se = math.sqrt((n1 + n2) / (n1 * n2) + delta**2 / (2 * (n2 - 1)))
     z = float(stats.norm.ppf(1 - alpha / 2))
     return Estimate(
-        "glass_delta", "Glass's delta (control SD; the seed's \"Cohen's d\")", delta, delta - z * se, delta + z * se,
-        None, "Mean difference / control-group SD; 95% CI from the large-sample variance (Hedges & Olkin)",
+        "glass_delta",
+        "Glass's delta (control SD; the seed's \"Cohen's d\")",
+        delta,
+        delta - z * se,
+        delta + z * se,
+        None,
+        "Mean difference / control-group SD; 95% CI from the large-sample variance (Hedges & Olkin)",
         {"control_sd": sd_c},
     )
 
@@ -250,11 +284,20 @@ def assumption_checks(treated: Any, control: Any) -> dict[str, Any]:
             w, p = stats.shapiro(x)
             out["normality"][name] = {"test": "Shapiro-Wilk", "W": float(w), "p_value": float(p), "n": len(x)}
         else:
-            out["normality"][name] = {"test": "Shapiro-Wilk", "W": None, "p_value": None, "n": len(x),
-                                      "note": "not run (needs 3 to 5000 varying values)"}
+            out["normality"][name] = {
+                "test": "Shapiro-Wilk",
+                "W": None,
+                "p_value": None,
+                "n": len(x),
+                "note": "not run (needs 3 to 5000 varying values)",
+            }
     if t.std() > 0 or c.std() > 0:
         stat, p = stats.levene(t, c, center="median")
-        out["equal_variances"] = {"test": "Levene (Brown-Forsythe, median-centred)", "W": float(stat), "p_value": float(p)}
+        out["equal_variances"] = {
+            "test": "Levene (Brown-Forsythe, median-centred)",
+            "W": float(stat),
+            "p_value": float(p),
+        }
     out["notes"].append(
         "With large groups these tests flag even harmless departures; the t-tests rely on the group "
         "means being roughly normal, which holds for moderate and large groups. Welch's test does not "
@@ -272,8 +315,14 @@ def describe(x: Any) -> dict[str, Any]:
         return {"n": 0}
     q1, med, q3 = np.percentile(a, [25, 50, 75])
     return {
-        "n": int(len(a)), "mean": float(a.mean()), "sd": float(a.std(ddof=1)) if len(a) > 1 else None,
-        "median": float(med), "q1": float(q1), "q3": float(q3), "min": float(a.min()), "max": float(a.max()),
+        "n": int(len(a)),
+        "mean": float(a.mean()),
+        "sd": float(a.std(ddof=1)) if len(a) > 1 else None,
+        "median": float(med),
+        "q1": float(q1),
+        "q3": float(q3),
+        "min": float(a.min()),
+        "max": float(a.max()),
     }
 
 

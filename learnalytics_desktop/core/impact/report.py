@@ -54,7 +54,10 @@ def _p(p: float | None) -> str:
 
 
 def _table(
-    headers: list[str] | None, rows: list[list[str]], numeric: set[int] | None = None, widths: list[int] | None = None
+    headers: list[str] | None,
+    rows: list[list[str]],
+    numeric: set[int] | None = None,
+    widths: list[int] | None = None,
 ) -> str:
     """A table; cells are already escaped. ``numeric`` column indexes are right-aligned.
 
@@ -67,11 +70,15 @@ def _table(
     if widths is not None and headers is not None and len(widths) != len(headers):
         raise ValueError(f"{len(widths)} column widths for {len(headers)} columns")
     width = (lambda i: f' width="{widths[i]}%"') if widths else (lambda i: "")
-    head = "<tr>" + "".join(f"<th{width(i)}>{_e(h)}</th>" for i, h in enumerate(headers)) + "</tr>" if headers else ""
+    head = (
+        "<tr>" + "".join(f"<th{width(i)}>{_e(h)}</th>" for i, h in enumerate(headers)) + "</tr>"
+        if headers
+        else ""
+    )
     body = "".join(
-        "<tr>" + "".join(
-            (f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>") for i, c in enumerate(r)
-        ) + "</tr>"
+        "<tr>"
+        + "".join((f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>") for i, c in enumerate(r))
+        + "</tr>"
         for r in rows
     )
     return f'<table width="100%">{head}{body}</table>' if widths else f"<table>{head}{body}</table>"
@@ -82,11 +89,22 @@ def _est_rows(items: dict[str, Estimate], digits: int, recommended: str | None =
     for key, e in items.items():
         label = ("Naive comparison: " if key == "naive" else "") + _e(e.label)
         label += " <b>(recommended)</b>" if key == recommended else ""
-        rows.append([label, _n(e.estimate, digits), _n(e.ci_low, digits), _n(e.ci_high, digits), _p(e.p_value), _e(e.method)])
+        rows.append(
+            [
+                label,
+                _n(e.estimate, digits),
+                _n(e.ci_low, digits),
+                _n(e.ci_high, digits),
+                _p(e.p_value),
+                _e(e.method),
+            ]
+        )
     return rows
 
 
-def render_report_html(result: ImpactResult, *, title: str | None = None, context: dict[str, Any] | None = None) -> str:
+def render_report_html(
+    result: ImpactResult, *, title: str | None = None, context: dict[str, Any] | None = None
+) -> str:
     """The whole report as an HTML string; ``context`` adds rows such as course and date."""
     digits = 3 if result.kind == "binary" else 2
     parts = [
@@ -96,8 +114,11 @@ def render_report_html(result: ImpactResult, *, title: str | None = None, contex
         f"<style>{CSS}</style></head><body>",
         f"<h1>{_e(title or 'Impact report')}: {_e(result.outcome)}</h1>",
     ]
-    info = [["Outcome", _e(result.outcome) + f" ({_e(result.kind)})"], ["Design", _e(result.design)],
-            ["Students", f"{result.n['treated']} treated, {result.n['control']} control"]]
+    info = [
+        ["Outcome", _e(result.outcome) + f" ({_e(result.kind)})"],
+        ["Design", _e(result.design)],
+        ["Students", f"{result.n['treated']} treated, {result.n['control']} control"],
+    ]
     for k, v in (context or {}).items():
         info.append([_e(k), _e(v)])
     info.append(["Generated", _e(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))])
@@ -109,50 +130,79 @@ def render_report_html(result: ImpactResult, *, title: str | None = None, contex
     heads = ["Estimate", "Value", "95% CI low", "95% CI high", "p", "Method"]
     nums = {1, 2, 3, 4}
     parts.append("<h2>Estimates</h2>")
-    parts.append(_table(heads, _est_rows({**result.estimates, **result.sensitivity}, digits, result.recommended), nums,
-                        ESTIMATE_WIDTHS))
+    parts.append(
+        _table(
+            heads,
+            _est_rows({**result.estimates, **result.sensitivity}, digits, result.recommended),
+            nums,
+            ESTIMATE_WIDTHS,
+        )
+    )
     parts.append("<h2>Tests and effect sizes</h2>")
-    others = {k: v for k, v in {**result.tests, **result.effect_sizes}.items() if v.estimate is not None or v.p_value is not None}
+    others = {
+        k: v
+        for k, v in {**result.tests, **result.effect_sizes}.items()
+        if v.estimate is not None or v.p_value is not None
+    }
     parts.append(_table(heads, _est_rows(others, digits), nums, ESTIMATE_WIDTHS))
     parts.append("<h2>Groups</h2>")
     if result.kind == "numeric":
         keys = ["n", "mean", "sd", "median", "q1", "q3", "min", "max"]
     else:
         keys = ["n", "events", "proportion", "ci_low", "ci_high"]
-    rows = [[_e(g)] + [_n(result.descriptives[g].get(k), digits) for k in keys] for g in ("treated", "control")]
+    rows = [
+        [_e(g)] + [_n(result.descriptives[g].get(k), digits) for k in keys] for g in ("treated", "control")
+    ]
     parts.append(_table(["Group", *keys], rows, set(range(1, len(keys) + 1))))
     if result.balance:
         parts.append("<h2>Balance before the intervention</h2>")
-        parts.append("<p>Standardised mean differences (SMD) above 0.1 in size (marked) mean the groups were not alike "
-                     "before the intervention.</p>")
+        parts.append(
+            "<p>Standardised mean differences (SMD) above 0.1 in size (marked) mean the groups were not alike "
+            "before the intervention.</p>"
+        )
         weighted = "smd_weighted" in result.balance[0]
-        heads_b = ["Covariate", "Mean treated", "Mean control", "SMD"] + (["SMD after weighting"] if weighted else [])
+        heads_b = ["Covariate", "Mean treated", "Mean control", "SMD"] + (
+            ["SMD after weighting"] if weighted else []
+        )
         rows = []
         for r in result.balance:
             cells = [_e(r["covariate"]), _n(r["mean_treated"], 3), _n(r["mean_control"], 3)]
             for key in ("smd", "smd_weighted") if weighted else ("smd",):
                 v = r.get(key)
                 mark = v is not None and abs(v) > 0.1
-                cells.append(("<span style='color:#a00'><b>" if mark else "") + _n(v, 3) + ("</b></span>" if mark else ""))
+                cells.append(
+                    ("<span style='color:#a00'><b>" if mark else "")
+                    + _n(v, 3)
+                    + ("</b></span>" if mark else "")
+                )
             rows.append(cells)
         parts.append(_table(heads_b, rows, set(range(1, len(heads_b)))))
     parts.append("<h2>Assumptions and power</h2>")
     norm = result.assumptions.get("normality", {})
     for g, d in norm.items():
-        parts.append(f"<p>Normality ({_e(g)}): {_e(d.get('test'))} W = {_n(d.get('W'), 3)}, p = {_p(d.get('p_value'))}"
-                     + (f" &ndash; {_e(d['note'])}" if d.get("note") else "") + "</p>")
+        parts.append(
+            f"<p>Normality ({_e(g)}): {_e(d.get('test'))} W = {_n(d.get('W'), 3)}, p = {_p(d.get('p_value'))}"
+            + (f" &ndash; {_e(d['note'])}" if d.get("note") else "")
+            + "</p>"
+        )
     ev = result.assumptions.get("equal_variances")
     if ev:
-        parts.append(f"<p>Equal variances: {_e(ev['test'])} W = {_n(ev['W'], 3)}, p = {_p(ev['p_value'])}</p>")
+        parts.append(
+            f"<p>Equal variances: {_e(ev['test'])} W = {_n(ev['W'], 3)}, p = {_p(ev['p_value'])}</p>"
+        )
     for note in result.assumptions.get("notes", []):
         parts.append(f"<p>{_e(note)}</p>")
     pw = result.power
     if result.kind == "numeric":
-        parts.append(f"<p>Smallest difference this sample detects with 80% power at &alpha; = .05: "
-                     f"{_n(pw.get('min_detectable_difference'), digits)} (d = {_n(pw.get('min_detectable_d'), 2)}).</p>")
+        parts.append(
+            f"<p>Smallest difference this sample detects with 80% power at &alpha; = .05: "
+            f"{_n(pw.get('min_detectable_difference'), digits)} (d = {_n(pw.get('min_detectable_d'), 2)}).</p>"
+        )
     else:
-        parts.append(f"<p>Smallest change this sample detects with 80% power at &alpha; = .05: from the control rate to "
-                     f"{_n(pw.get('rise_to'), 3)} (up) or {_n(pw.get('fall_to'), 3)} (down); {_e(pw.get('method', ''))}.</p>")
+        parts.append(
+            f"<p>Smallest change this sample detects with 80% power at &alpha; = .05: from the control rate to "
+            f"{_n(pw.get('rise_to'), 3)} (up) or {_n(pw.get('fall_to'), 3)} (down); {_e(pw.get('method', ''))}.</p>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts)
 

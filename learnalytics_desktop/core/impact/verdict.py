@@ -35,7 +35,9 @@ def fmt(x: float | None, decimals: int) -> str:
 def _subject(outcome: str, kind: str) -> tuple[str, str]:
     """(what is measured, unit) for the sentence."""
     if kind == "binary":
-        return BINARY_NAMES.get(outcome, f"the share of students with {outcome.replace('_', ' ')}"), " percentage points"
+        return BINARY_NAMES.get(
+            outcome, f"the share of students with {outcome.replace('_', ' ')}"
+        ), " percentage points"
     name = outcome.replace("_", " ")
     unit = " points" if any(w in outcome for w in ("grade", "score", "mark", "points")) else ""
     return (name + "s" if name.endswith("grade") else name), unit
@@ -70,16 +72,20 @@ def verdict_text(result: ImpactResult) -> str:
         lead, caveat = "", ""
     else:
         lead = "After accounting for how the groups differed before the intervention, "
-        caveat = (" This is not a randomised comparison: differences that were not measured could still explain "
-                  "part of it. A randomised hold-out would settle it.")
+        caveat = (
+            " This is not a randomised comparison: differences that were not measured could still explain "
+            "part of it. A randomised hold-out would settle it."
+        )
         if result.diagnostics.get("poor_overlap"):
             caveat += " The groups barely overlap, so treat this estimate as rough."
     if clear:
         verb = f"the messages appear to have {direction}" if lead else f"the messages {direction}"
         body = f"{verb} {what} by about {size}{unit} {ci}."
     else:
-        body = (f"there is no clear effect of the messages on {what}: the difference was {fmt(e, dec_e)}{unit} {ci}, "
-                f"so the data fit anything from {_span(lo, hi, dec, unit)}.{mde}")
+        body = (
+            f"there is no clear effect of the messages on {what}: the difference was {fmt(e, dec_e)}{unit} {ci}, "
+            f"so the data fit anything from {_span(lo, hi, dec, unit)}.{mde}"
+        )
     sentence = lead + body
     return sentence[0].upper() + sentence[1:] + caveat
 

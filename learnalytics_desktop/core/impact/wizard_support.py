@@ -72,7 +72,8 @@ def source_info(conn: sqlite3.Connection, course_id: int) -> SourceInfo:
 
     info = SourceInfo(int(course_id), course_name(conn, int(course_id)))
     rows = conn.execute(
-        "SELECT batch, actor, arm, status FROM interventions WHERE course = ? ORDER BY date, id", (int(course_id),)
+        "SELECT batch, actor, arm, status FROM interventions WHERE course = ? ORDER BY date, id",
+        (int(course_id),),
     ).fetchall()
     randomised = {b for b, _a, arm, _s in rows if arm == "holdout" and b}
     info.holdout_batches = len(randomised)
@@ -82,10 +83,15 @@ def source_info(conn: sqlite3.Connection, course_id: int) -> SourceInfo:
             first_arm.setdefault(int(a), arm)
     info.holdout_control = sum(1 for arm in first_arm.values() if arm == "holdout")
     info.holdout_treated = len(first_arm) - info.holdout_control
-    info.treated = len({int(a) for _b, a, arm, s in rows if s in {"exported", "done"} and arm in {"treated", "external"}})
+    info.treated = len(
+        {int(a) for _b, a, arm, s in rows if s in {"exported", "done"} and arm in {"treated", "external"}}
+    )
     for name in ("final_grade", "passed", "withdrew"):
-        values = [v for (v,) in conn.execute(f"SELECT {name} FROM outcomes WHERE course = ?", (int(course_id),))
-                  if v is not None]
+        values = [
+            v
+            for (v,) in conn.execute(f"SELECT {name} FROM outcomes WHERE course = ?", (int(course_id),))
+            if v is not None
+        ]
         info.outcomes[name] = len(values)
         info.kinds[name] = "numeric" if name == "final_grade" else "binary"
     for key, n, distinct in conn.execute(
@@ -93,9 +99,13 @@ def source_info(conn: sqlite3.Connection, course_id: int) -> SourceInfo:
         "AND value != '' GROUP BY key ORDER BY key",
         (int(course_id),),
     ):
-        values = [v for (v,) in conn.execute(
-            "SELECT DISTINCT value FROM attributes WHERE course = ? AND key = ? AND value IS NOT NULL AND value != ''",
-            (int(course_id), key))]
+        values = [
+            v
+            for (v,) in conn.execute(
+                "SELECT DISTINCT value FROM attributes WHERE course = ? AND key = ? AND value IS NOT NULL AND value != ''",
+                (int(course_id), key),
+            )
+        ]
         try:
             numbers = {float(v) for v in values}
         except (TypeError, ValueError):
@@ -133,7 +143,9 @@ class AnalysisSpec:
     def describe(self) -> str:
         """The comparison in words, e.g. "Groups from a CSV file (groups.csv)"."""
         text = SOURCES.get(self.source, self.source)
-        return f"{text} ({Path(self.groups_path).name})" if self.source == "csv" and self.groups_path else text
+        return (
+            f"{text} ({Path(self.groups_path).name})" if self.source == "csv" and self.groups_path else text
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict."""
@@ -156,7 +168,9 @@ def prepare(conn: sqlite3.Connection, spec: AnalysisSpec, *, report: Any = None)
     load_outcome(conn, spec.course_id, spec.outcome)  # a clear message for an unknown outcome, first
     groups = read_groups_csv(spec.groups_path) if spec.source == "csv" else None
     comparison = "holdout" if spec.source == "holdout" else "untreated"
-    frame, meta = impact_frame(conn, spec.course_id, groups, spec.outcome, comparison=comparison, report=report)
+    frame, meta = impact_frame(
+        conn, spec.course_id, groups, spec.outcome, comparison=comparison, report=report
+    )
     return Prepared(frame, meta)
 
 
@@ -166,9 +180,16 @@ def run_analysis(prepared: Prepared, spec: AnalysisSpec, *, report: Any = None) 
 
     meta = prepared.meta
     result = analyze_impact(
-        prepared.frame, outcome=spec.outcome, group_col="group", covariates=meta["covariates"],
-        randomised=meta["randomised"] if spec.randomised is None else spec.randomised, kind="auto",
-        seed=spec.seed, test=spec.test, n_boot=spec.n_boot, report=report,
+        prepared.frame,
+        outcome=spec.outcome,
+        group_col="group",
+        covariates=meta["covariates"],
+        randomised=meta["randomised"] if spec.randomised is None else spec.randomised,
+        kind="auto",
+        seed=spec.seed,
+        test=spec.test,
+        n_boot=spec.n_boot,
+        report=report,
     )
     result.warnings[:0] = meta["warnings"]
     result.diagnostics["source"] = meta["source"]
@@ -187,12 +208,25 @@ def summary(spec: AnalysisSpec, result: ImpactResult) -> dict[str, Any]:
     """The aggregates kept for a finished analysis (no learner identifier)."""
     est = result.estimates[result.recommended]
     return {
-        "course": spec.course_id, "source": spec.source, "comparison": spec.describe(), "outcome": spec.outcome,
-        "groups_path": spec.groups_path, "randomised_by_user": spec.randomised,
-        "kind": result.kind, "test": spec.test, "randomised": result.randomised, "n": dict(result.n),
-        "recommended": result.recommended, "label": est.label, "estimate": est.estimate, "ci_low": est.ci_low,
-        "ci_high": est.ci_high, "p_value": est.p_value, "confounded": result.confounded,
-        "verdict": result.verdict, "warnings": len(result.warnings),
+        "course": spec.course_id,
+        "source": spec.source,
+        "comparison": spec.describe(),
+        "outcome": spec.outcome,
+        "groups_path": spec.groups_path,
+        "randomised_by_user": spec.randomised,
+        "kind": result.kind,
+        "test": spec.test,
+        "randomised": result.randomised,
+        "n": dict(result.n),
+        "recommended": result.recommended,
+        "label": est.label,
+        "estimate": est.estimate,
+        "ci_low": est.ci_low,
+        "ci_high": est.ci_high,
+        "p_value": est.p_value,
+        "confounded": result.confounded,
+        "verdict": result.verdict,
+        "warnings": len(result.warnings),
     }
 
 
@@ -221,7 +255,9 @@ def list_analyses(conn: sqlite3.Connection, course_id: int | None = None) -> lis
     for at, detail in conn.execute("SELECT at, detail FROM audit_log WHERE action = 'export' ORDER BY id"):
         d = json.loads(detail)
         if d.get("what") == REPORT_WHAT and d.get("analysis"):
-            reports.setdefault(str(d["analysis"]), []).append({"at": at, "path": d.get("path"), "format": d.get("format")})
+            reports.setdefault(str(d["analysis"]), []).append(
+                {"at": at, "path": d.get("path"), "format": d.get("format")}
+            )
     out = []
     for at, user, detail in conn.execute(
         "SELECT at, user, detail FROM audit_log WHERE action = ? ORDER BY id DESC", (ANALYSIS_ACTION,)
@@ -264,7 +300,12 @@ def report_html(
 
 
 def write_html_report(
-    conn: sqlite3.Connection, path: str | os.PathLike[str], page: str, *, analysis_id: str | None, students: int
+    conn: sqlite3.Connection,
+    path: str | os.PathLike[str],
+    page: str,
+    *,
+    analysis_id: str | None,
+    students: int,
 ) -> Path:
     """Write the report atomically (UTF-8) and log the export."""
     from learnalytics_desktop.core.export import atomic_write_text
@@ -275,7 +316,12 @@ def write_html_report(
 
 
 def record_report(
-    conn: sqlite3.Connection, path: str | os.PathLike[str], fmt: str, *, analysis_id: str | None, students: int
+    conn: sqlite3.Connection,
+    path: str | os.PathLike[str],
+    fmt: str,
+    *,
+    analysis_id: str | None,
+    students: int,
 ) -> None:
     """Log an exported impact report (the GUI writes PDFs itself, then calls this)."""
     from learnalytics_desktop.core.export import record_export

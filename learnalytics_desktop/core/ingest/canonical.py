@@ -127,7 +127,9 @@ def _context(c: Any) -> Any:
         norm = {}
         for key, acts in ca.items():
             if type(acts) is list:
-                norm[key] = [{"objectType": "Activity", "id": a.get("id")} if type(a) is dict else a for a in acts]
+                norm[key] = [
+                    {"objectType": "Activity", "id": a.get("id")} if type(a) is dict else a for a in acts
+                ]
             elif type(acts) is dict:
                 norm[key] = [{"objectType": "Activity", "id": acts.get("id")}]
             else:
@@ -137,8 +139,9 @@ def _context(c: Any) -> Any:
         for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
             entries = out.get(key)
             if type(entries) is list:
-                out[key] = [{**e, inner: _agent(e[inner])} if type(e) is dict and inner in e else e
-                            for e in entries]
+                out[key] = [
+                    {**e, inner: _agent(e[inner])} if type(e) is dict and inner in e else e for e in entries
+                ]
     return out
 
 
@@ -175,8 +178,9 @@ def _dump(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False).encode("utf-8", "surrogatepass")
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8", "surrogatepass")
 
 
 def canonical_bytes(statement: dict[str, Any], ts_ms: int | None = None) -> bytes:

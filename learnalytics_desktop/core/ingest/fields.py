@@ -31,7 +31,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-
 __all__ = [
     "COURSE_TYPES",
     "LATE_SUFFIXES",
@@ -43,12 +42,14 @@ __all__ = [
 ]
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
-COURSE_TYPES = frozenset({
-    "http://adlnet.gov/expapi/activities/course",
-    "https://w3id.org/xapi/cmi5/activitytype/course",
-    "http://id.tincanapi.com/activitytype/lms/course",  # Moodle logstore_xapi
-    "https://w3id.org/xapi/acrossx/activities/course",
-})
+COURSE_TYPES = frozenset(
+    {
+        "http://adlnet.gov/expapi/activities/course",
+        "https://w3id.org/xapi/cmi5/activitytype/course",
+        "http://id.tincanapi.com/activitytype/lms/course",  # Moodle logstore_xapi
+        "https://w3id.org/xapi/acrossx/activities/course",
+    }
+)
 LATE_SUFFIXES = ("/late", "/is-late", "/islate", "/submitted-late", "/late-submission", "#late")
 _TRUE = frozenset({"true", "yes", "1", "late"})
 _FALSE = frozenset({"false", "no", "0", "on-time", "ontime"})
@@ -127,9 +128,14 @@ class Extractor:
         if agent.get("objectType") == "Group" and not _has_ifi(agent):
             return self._plain_identity(agent)  # anonymous: depends on the members
         acct = agent.get("account")
-        key = (agent.get("objectType"), agent.get("mbox"), agent.get("mbox_sha1sum"), agent.get("openid"),
-               (acct.get("homePage"), acct.get("name")) if type(acct) is dict else None,
-               agent.get("name"))
+        key = (
+            agent.get("objectType"),
+            agent.get("mbox"),
+            agent.get("mbox_sha1sum"),
+            agent.get("openid"),
+            (acct.get("homePage"), acct.get("name")) if type(acct) is dict else None,
+            agent.get("name"),
+        )
         ident = self._identities.get(key)
         if ident is None:
             ident = self._plain_identity(agent)
@@ -145,9 +151,18 @@ class Extractor:
                 ifi, _kind, label, _n, _e, _s = self._ifi(agent, None)
                 ident = ("group:" + ifi, "group", name or label, name, None, None)
             else:
-                members = sorted(self._plain_identity(m)[0] for m in agent.get("member") or [] if type(m) is dict)
+                members = sorted(
+                    self._plain_identity(m)[0] for m in agent.get("member") or [] if type(m) is dict
+                )
                 digest = hashlib.sha256("\n".join(members).encode("utf-8")).hexdigest()[:32]
-                ident = ("group:anon:" + digest, "group", name or f"group of {len(members)}", name, None, None)
+                ident = (
+                    "group:anon:" + digest,
+                    "group",
+                    name or f"group of {len(members)}",
+                    name,
+                    None,
+                    None,
+                )
         else:
             ident = self._ifi(agent, name)
         key = self.cfg.pseudonym_key
@@ -179,8 +194,15 @@ class Extractor:
 
     # -- the row --------------------------------------------------------------------------
 
-    def row(self, s: dict[str, Any], sid: str, digest: bytes, ts: int | None, stored_ts: int | None,
-            duration: float | None) -> tuple[Any, ...]:
+    def row(
+        self,
+        s: dict[str, Any],
+        sid: str,
+        digest: bytes,
+        ts: int | None,
+        stored_ts: int | None,
+        duration: float | None,
+    ) -> tuple[Any, ...]:
         """The statement's row tuple (see ``writer.ROW_FIELDS`` for the order).
 
         ``ts``, ``stored_ts`` and ``duration`` are the parsed ``timestamp``, ``stored`` and
@@ -209,7 +231,11 @@ class Extractor:
             if type(definition) is dict:
                 obj_type = definition.get("type")
                 known = self.activities.get(obj_iri)
-                if known is None or (known[0] is None and obj_type) or (known[1] is None and definition.get("name")):
+                if (
+                    known is None
+                    or (known[0] is None and obj_type)
+                    or (known[1] is None and definition.get("name"))
+                ):
                     self.activities[obj_iri] = (obj_type, pick_name(definition.get("name")))
             elif obj_iri not in self.activities:
                 self.activities[obj_iri] = (None, None)
@@ -226,8 +252,12 @@ class Extractor:
         if type(result) is dict:
             score = result.get("score")
             if type(score) is dict:
-                raw, smin, smax, scaled = (score.get("raw"), score.get("min"), score.get("max"),
-                                           score.get("scaled"))
+                raw, smin, smax, scaled = (
+                    score.get("raw"),
+                    score.get("min"),
+                    score.get("max"),
+                    score.get("scaled"),
+                )
             if "success" in result:
                 success = int(result["success"])
             if "completion" in result:
@@ -246,8 +276,28 @@ class Extractor:
                 registration = reg.lower()
             if late is None and ctx.get("extensions"):
                 late = self._late(ctx["extensions"])
-        return (sid, digest, ifi, verb_iri, obj_iri, kind, course, ts, stored_ts, duration, raw, smin,
-                smax, scaled, success, completion, response, registration, late, void_target)
+        return (
+            sid,
+            digest,
+            ifi,
+            verb_iri,
+            obj_iri,
+            kind,
+            course,
+            ts,
+            stored_ts,
+            duration,
+            raw,
+            smin,
+            smax,
+            scaled,
+            success,
+            completion,
+            response,
+            registration,
+            late,
+            void_target,
+        )
 
     def _course(self, ctx: Any, obj_iri: str | None, obj_type: str | None, obj: dict[str, Any]) -> str | None:
         types = self.cfg.course_types
@@ -308,4 +358,3 @@ def _flag(value: Any) -> int | None:
 
 def _has_ifi(agent: dict[str, Any]) -> bool:
     return any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account"))
-

@@ -32,11 +32,18 @@ from typing import Any, NamedTuple
 
 from learnalytics_desktop.core.ingest.fields import COURSE_TYPES, LATE_SUFFIXES, ExtractConfig
 from learnalytics_desktop.core.ingest.pipeline import Pipeline, default_workers
-from learnalytics_desktop.core.ingest.readers import ReadLimits, Reader, SourceFile, discover, format_location
+from learnalytics_desktop.core.ingest.readers import Reader, ReadLimits, SourceFile, discover, format_location
 from learnalytics_desktop.core.ingest.report import FileResult, ImportReport
 from learnalytics_desktop.core.ingest.writer import Writer, finish_import
 from learnalytics_desktop.core.jobs import Cancelled, NullReporter, Reporter
-from learnalytics_desktop.core.store.db import DatabaseError, audit, get_setting, open_db, storage_problem, utc_now_iso
+from learnalytics_desktop.core.store.db import (
+    DatabaseError,
+    audit,
+    get_setting,
+    open_db,
+    storage_problem,
+    utc_now_iso,
+)
 
 __all__ = ["ValidationResult", "import_paths", "validate_paths", "CHUNK_RECORDS"]
 
@@ -78,7 +85,9 @@ def _batches(blocks: Iterable[list[Any]], size: int = BATCH_RECORDS, skip: int =
         yield _Batch(items)
 
 
-def _extract_config(conn: sqlite3.Connection | None, key: bytes | None, fallback: str | None) -> ExtractConfig:
+def _extract_config(
+    conn: sqlite3.Connection | None, key: bytes | None, fallback: str | None
+) -> ExtractConfig:
     late_iris: frozenset[str] = frozenset()
     suffixes = LATE_SUFFIXES
     course_types = COURSE_TYPES
@@ -89,11 +98,19 @@ def _extract_config(conn: sqlite3.Connection | None, key: bytes | None, fallback
         late_iris = frozenset(late.get("iris", ()))
         suffixes = tuple(late.get("suffixes", suffixes))
         course_types = COURSE_TYPES | frozenset(get_setting(conn, "course_types", None) or ())
-    return ExtractConfig(now_ms=int(time.time() * 1000), pseudonym_key=key, course_fallback=fallback or None,
-                         course_types=course_types, late_iris=late_iris, late_suffixes=suffixes)
+    return ExtractConfig(
+        now_ms=int(time.time() * 1000),
+        pseudonym_key=key,
+        course_fallback=fallback or None,
+        course_types=course_types,
+        late_iris=late_iris,
+        late_suffixes=suffixes,
+    )
 
 
-def _run_key(sources: list[SourceFile], prints: dict[Path, str], key: bytes | None, fallback: str | None) -> str:
+def _run_key(
+    sources: list[SourceFile], prints: dict[Path, str], key: bytes | None, fallback: str | None
+) -> str:
     h = hashlib.sha256()
     for s in sorted(sources, key=lambda s: str(s.path)):
         h.update(f"{s.path}\0{prints[s.path]}\n".encode("utf-8", "surrogatepass"))
@@ -103,13 +120,33 @@ def _run_key(sources: list[SourceFile], prints: dict[Path, str], key: bytes | No
     return h.hexdigest()[:40]
 
 
-def _open_run(conn: sqlite3.Connection, sources: list[SourceFile], run_key: str,
-              prints: dict[Path, str], pseudonymized: bool) -> tuple[dict[str, dict[str, Any]], bool]:
+def _open_run(
+    conn: sqlite3.Connection,
+    sources: list[SourceFile],
+    run_key: str,
+    prints: dict[Path, str],
+    pseudonymized: bool,
+) -> tuple[dict[str, dict[str, Any]], bool]:
     """The import rows of this run, by source: an unfinished run's, or new pending rows."""
-    cols = ("id", "source", "status", "read", "stored", "duplicates", "conflicts", "rejected", "voided",
-            "resume_at", "sha256")
-    rows = {r[1]: dict(zip(cols, r, strict=True)) for r in conn.execute(
-        f"SELECT {', '.join(cols)} FROM imports WHERE batch = ? ORDER BY id", (run_key,))}
+    cols = (
+        "id",
+        "source",
+        "status",
+        "read",
+        "stored",
+        "duplicates",
+        "conflicts",
+        "rejected",
+        "voided",
+        "resume_at",
+        "sha256",
+    )
+    rows = {
+        r[1]: dict(zip(cols, r, strict=True))
+        for r in conn.execute(
+            f"SELECT {', '.join(cols)} FROM imports WHERE batch = ? ORDER BY id", (run_key,)
+        )
+    }
     # Rows still under the bare key belong to a run that was not closed (closing renames the
     # key), even when every file is done: killed between the last file and the closing.
     resumed = bool(rows)
@@ -121,9 +158,15 @@ def _open_run(conn: sqlite3.Connection, sources: list[SourceFile], run_key: str,
             for s in missing:
                 cur = conn.execute(
                     "INSERT INTO imports(source, batch, fingerprint, started_at, status, pseudonymized) "
-                    "VALUES (?,?,?,?, 'pending', ?)", (s.display, run_key, prints[s.path], now, int(pseudonymized)))
-                rows[s.display] = {c: 0 for c in cols} | {"id": cur.lastrowid, "source": s.display,
-                                                          "status": "pending", "sha256": None}
+                    "VALUES (?,?,?,?, 'pending', ?)",
+                    (s.display, run_key, prints[s.path], now, int(pseudonymized)),
+                )
+                rows[s.display] = {c: 0 for c in cols} | {
+                    "id": cur.lastrowid,
+                    "source": s.display,
+                    "status": "pending",
+                    "sha256": None,
+                }
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -133,8 +176,13 @@ def _open_run(conn: sqlite3.Connection, sources: list[SourceFile], run_key: str,
 
 
 def _rules_of(conn: sqlite3.Connection, import_id: int) -> Counter[str]:
-    return Counter(dict(conn.execute("SELECT rule, count(*) FROM rejects WHERE import_id=? GROUP BY rule",
-                                     (import_id,)).fetchall()))
+    return Counter(
+        dict(
+            conn.execute(
+                "SELECT rule, count(*) FROM rejects WHERE import_id=? GROUP BY rule", (import_id,)
+            ).fetchall()
+        )
+    )
 
 
 def import_paths(
@@ -169,15 +217,27 @@ def import_paths(
     try:
         if own:
             conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: keeps the id index hot
-        return _import(conn, sources, skipped, pseudonymize_key, course_fallback, report, workers,
-                       limits or ReadLimits(), chunk_records, started)
+        return _import(
+            conn,
+            sources,
+            skipped,
+            pseudonymize_key,
+            course_fallback,
+            report,
+            workers,
+            limits or ReadLimits(),
+            chunk_records,
+            started,
+        )
     except sqlite3.Error as exc:
         problem = storage_problem(exc, db if own else _db_file(conn))
         if problem is None:
             raise
-        raise DatabaseError(f"{problem}. The import stopped; everything written before it is kept. "
-                            "Free some space (or fix the disk) and run the same import again to continue "
-                            "where it stopped.") from exc
+        raise DatabaseError(
+            f"{problem}. The import stopped; everything written before it is kept. "
+            "Free some space (or fix the disk) and run the same import again to continue "
+            "where it stopped."
+        ) from exc
     finally:
         if own:
             conn.close()
@@ -198,18 +258,31 @@ def _check_same_privacy_mode(conn: sqlite3.Connection, pseudonymized: bool) -> N
     """
     modes = {r[0] for r in conn.execute("SELECT DISTINCT pseudonymized FROM imports WHERE stored > 0")}
     if pseudonymized and 0 in modes:
-        raise DatabaseError("This database already holds learners with their real identifiers; a pseudonymised "
-                            "import would store the same learners again under pseudonyms. Import into a new "
-                            "database, or import without pseudonymisation.")
+        raise DatabaseError(
+            "This database already holds learners with their real identifiers; a pseudonymised "
+            "import would store the same learners again under pseudonyms. Import into a new "
+            "database, or import without pseudonymisation."
+        )
     if not pseudonymized and 1 in modes:
-        raise DatabaseError("This database holds pseudonymised learners: import with the same key file "
-                            "(--pseudonymize --key-file KEY, or tick 'Pseudonymise' on the Import page), so "
-                            "that no names or e-mail addresses are stored in it.")
+        raise DatabaseError(
+            "This database holds pseudonymised learners: import with the same key file "
+            "(--pseudonymize --key-file KEY, or tick 'Pseudonymise' on the Import page), so "
+            "that no names or e-mail addresses are stored in it."
+        )
 
 
-def _import(conn: sqlite3.Connection, sources: list[SourceFile], skipped: list[tuple[str, str]],
-            key: bytes | None, fallback: str | None, report: Reporter, workers: int | None,
-            limits: ReadLimits, chunk: int, started: float) -> ImportReport:
+def _import(
+    conn: sqlite3.Connection,
+    sources: list[SourceFile],
+    skipped: list[tuple[str, str]],
+    key: bytes | None,
+    fallback: str | None,
+    report: Reporter,
+    workers: int | None,
+    limits: ReadLimits,
+    chunk: int,
+    started: float,
+) -> ImportReport:
     _check_same_privacy_mode(conn, key is not None)
     config = _extract_config(conn, key, fallback)
     prints = {s.path: s.fingerprint() for s in sources}
@@ -231,8 +304,9 @@ def _import(conn: sqlite3.Connection, sources: list[SourceFile], skipped: list[t
                     fr.status = row["status"]
                 out.add_file(fr)
                 continue
-            fr = _import_file(conn, pipe, writer, source, row, limits, chunk, report, out,
-                              done_bytes, total_bytes)
+            fr = _import_file(
+                conn, pipe, writer, source, row, limits, chunk, report, out, done_bytes, total_bytes
+            )
             out.add_file(fr)
             done_bytes += source.size
         if pipe.fallback:
@@ -240,18 +314,31 @@ def _import(conn: sqlite3.Connection, sources: list[SourceFile], skipped: list[t
     out.elapsed = time.perf_counter() - started
     out.statements_per_second = out.processed / out.elapsed if out.elapsed > 0 else 0.0
     if writer.void_ignored:
-        out.notes.append(f"{writer.void_ignored} voiding statement(s) target a voiding statement and have "
-                         "no effect (a voiding statement cannot be voided, xAPI Data 2.3.2)")
+        out.notes.append(
+            f"{writer.void_ignored} voiding statement(s) target a voiding statement and have "
+            "no effect (a voiding statement cannot be voided, xAPI Data 2.3.2)"
+        )
     complete = all(f.status == "done" for f in out.files)
     conn.execute("BEGIN IMMEDIATE")
     try:
         if complete and out.files:
             first = min(f.import_id for f in out.files if f.import_id is not None)
             conn.execute("UPDATE imports SET batch = batch || '@' || ? WHERE batch = ?", (first, run_key))
-        audit(conn, "import", files=len(out.files), read=out.read, stored=out.stored,
-              duplicates=out.duplicates, conflicts=out.conflicts, rejected=out.rejected, voided=out.voided,
-              pseudonymized=out.pseudonymized, cancelled=out.cancelled, resumed=out.resumed,
-              import_ids=[f.import_id for f in out.files])
+        audit(
+            conn,
+            "import",
+            files=len(out.files),
+            read=out.read,
+            stored=out.stored,
+            duplicates=out.duplicates,
+            conflicts=out.conflicts,
+            rejected=out.rejected,
+            voided=out.voided,
+            pseudonymized=out.pseudonymized,
+            cancelled=out.cancelled,
+            resumed=out.resumed,
+            import_ids=[f.import_id for f in out.files],
+        )
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -262,16 +349,32 @@ def _import(conn: sqlite3.Connection, sources: list[SourceFile], skipped: list[t
 
 
 def _result_from_row(row: dict[str, Any], rules: Counter[str]) -> FileResult:
-    fr = FileResult(source=row["source"], import_id=row["id"], status=row["status"], sha256=row["sha256"],
-                    rejects_by_rule=dict(rules), resumed_records=row["resume_at"])
+    fr = FileResult(
+        source=row["source"],
+        import_id=row["id"],
+        status=row["status"],
+        sha256=row["sha256"],
+        rejects_by_rule=dict(rules),
+        resumed_records=row["resume_at"],
+    )
     for k in ("read", "stored", "duplicates", "conflicts", "rejected", "voided"):
         setattr(fr, k, int(row[k]))
     return fr
 
 
-def _import_file(conn: sqlite3.Connection, pipe: Pipeline, writer: Writer, source: SourceFile,
-                 row: dict[str, Any], limits: ReadLimits, chunk: int, report: Reporter, out: ImportReport,
-                 done_bytes: int, total_bytes: int) -> FileResult:
+def _import_file(
+    conn: sqlite3.Connection,
+    pipe: Pipeline,
+    writer: Writer,
+    source: SourceFile,
+    row: dict[str, Any],
+    limits: ReadLimits,
+    chunk: int,
+    report: Reporter,
+    out: ImportReport,
+    done_bytes: int,
+    total_bytes: int,
+) -> FileResult:
     import_id = row["id"]
     counts = {k: int(row[k]) for k in ("read", "stored", "duplicates", "conflicts", "rejected", "voided")}
     rules = _rules_of(conn, import_id)
@@ -289,8 +392,10 @@ def _import_file(conn: sqlite3.Connection, pipe: Pipeline, writer: Writer, sourc
                 committed += writer.pending
                 writer.commit(import_id, source.display, counts, rules, committed)
                 rate = (committed - resume_at) / max(time.perf_counter() - t0, 1e-9)
-                report.progress((done_bytes + min(reader.bytes_done, source.size)) / total_bytes,
-                                f"{name}: {counts['read']:,} records, {rate:,.0f}/s")
+                report.progress(
+                    (done_bytes + min(reader.bytes_done, source.size)) / total_bytes,
+                    f"{name}: {counts['read']:,} records, {rate:,.0f}/s",
+                )
             report.check()
         if writer.pending:
             committed += writer.pending
@@ -310,9 +415,16 @@ def _import_file(conn: sqlite3.Connection, pipe: Pipeline, writer: Writer, sourc
         writer.discard()
     sha = reader.sha256 if status == "done" else None
     finish_import(conn, import_id, status, sha, message)
-    fr = FileResult(source=source.display, import_id=import_id, status=status, sha256=sha,
-                    rejects_by_rule=dict(rules), resumed_records=resume_at, notes=list(reader.notes),
-                    message=message)
+    fr = FileResult(
+        source=source.display,
+        import_id=import_id,
+        status=status,
+        sha256=sha,
+        rejects_by_rule=dict(rules),
+        resumed_records=resume_at,
+        notes=list(reader.notes),
+        message=message,
+    )
     for k, v in counts.items():
         setattr(fr, k, v)
     return fr

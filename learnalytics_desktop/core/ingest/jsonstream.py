@@ -238,9 +238,12 @@ def _skip_container(st: _Stream, p: int, depth: int) -> None:
 
 
 def _too_large(location: str, cap: int) -> Piece:
-    return Piece(location, rule="record.too_large",
-                 reason=f"{location} is larger than {cap / (1024 * 1024):g} MiB; a statement that "
-                 "large is not plausible and was not read")
+    return Piece(
+        location,
+        rule="record.too_large",
+        reason=f"{location} is larger than {cap / (1024 * 1024):g} MiB; a statement that "
+        "large is not plausible and was not read",
+    )
 
 
 def _cut(st: _Stream, location: str, cap: int) -> Piece:
@@ -251,10 +254,13 @@ def _cut(st: _Stream, location: str, cap: int) -> Piece:
         return _too_large(location, cap)
     except _Unfinished:
         st.drain()
-        return Piece(location, rule="json.truncated",
-                     reason=f"{location}: the file ends inside this value (it was cut off, "
-                     "or its brackets do not balance)")
-    data = st.buf[st.pos:end]
+        return Piece(
+            location,
+            rule="json.truncated",
+            reason=f"{location}: the file ends inside this value (it was cut off, "
+            "or its brackets do not balance)",
+        )
+    data = st.buf[st.pos : end]
     st.pos = end
     if len(data) > cap:
         return _too_large(location, cap)
@@ -271,14 +277,20 @@ def _array(st: _Stream, cap: int, prefix: str) -> Iterator[Piece]:
         return
     while True:
         if c == -1:
-            yield Piece(f"{prefix}index {index}", rule="json.truncated",
-                        reason=f"the file ends inside an array, before index {index}; the "
-                        "closing ']' is missing (was the file cut off?)")
+            yield Piece(
+                f"{prefix}index {index}",
+                rule="json.truncated",
+                reason=f"the file ends inside an array, before index {index}; the "
+                "closing ']' is missing (was the file cut off?)",
+            )
             return
         location = f"{prefix}index {index} (line {st.line_at(st.pos)})"
         if c in (0x2C, 0x5D, 0x7D, 0x3A):
-            piece = Piece(location, rule="json.structure",
-                          reason=f"{location}: expected a value, found {_show(st.buf[st.pos:st.pos + 1])}")
+            piece = Piece(
+                location,
+                rule="json.structure",
+                reason=f"{location}: expected a value, found {_show(st.buf[st.pos : st.pos + 1])}",
+            )
             st.pos += 1 if c != 0x5D else 0
         else:
             piece = _cut(st, location, cap)
@@ -298,15 +310,20 @@ def _array(st: _Stream, cap: int, prefix: str) -> Iterator[Piece]:
             st.pos += 1
             return
         if c == -1:
-            yield Piece(f"{prefix}after index {index - 1}", rule="json.truncated",
-                        reason="the file ends inside an array; the closing ']' is missing "
-                        "(was the file cut off?)")
+            yield Piece(
+                f"{prefix}after index {index - 1}",
+                rule="json.truncated",
+                reason="the file ends inside an array; the closing ']' is missing (was the file cut off?)",
+            )
             return
         line = st.line_at(st.pos)
-        yield Piece(f"{prefix}after index {index - 1} (line {line})", rule="json.structure",
-                    reason=f"expected ',' or ']' after array index {index - 1} at line {line}, "
-                    f"found {_show(st.buf[st.pos:st.pos + 20])}; the rest of the file could "
-                    "not be split into statements")
+        yield Piece(
+            f"{prefix}after index {index - 1} (line {line})",
+            rule="json.structure",
+            reason=f"expected ',' or ']' after array index {index - 1} at line {line}, "
+            f"found {_show(st.buf[st.pos : st.pos + 20])}; the rest of the file could "
+            "not be split into statements",
+        )
         st.drain()
         return
 
@@ -330,7 +347,7 @@ def _object(st: _Stream, cap: int, number: int) -> Iterator[Piece]:
                 return
             is_key = c == 0x22
             end = _value_end(st, cap)
-            key = st.buf[st.pos:end]
+            key = st.buf[st.pos : end]
             st.pos = end
             c = st.skip_ws()
             if not is_key or c != 0x3A:
@@ -352,7 +369,7 @@ def _object(st: _Stream, cap: int, number: int) -> Iterator[Piece]:
                 _skip_container(st, st.pos, 1)
                 yield _too_large(location, cap)
                 return
-        data = st.buf[st.anchor:st.pos]
+        data = st.buf[st.anchor : st.pos]
         if len(data) > cap:
             yield _too_large(location, cap)
         else:
@@ -368,8 +385,11 @@ def _object(st: _Stream, cap: int, number: int) -> Iterator[Piece]:
 
 def _unfinished_object(st: _Stream, location: str) -> Piece:
     st.drain()
-    return Piece(location, rule="json.truncated",
-                 reason=f"{location}: the file ends inside this object (was it cut off?)")
+    return Piece(
+        location,
+        rule="json.truncated",
+        reason=f"{location}: the file ends inside this object (was it cut off?)",
+    )
 
 
 def _recut(st: _Stream, location: str, cap: int) -> Iterator[Piece]:
@@ -426,9 +446,12 @@ def iter_json_values(
             location = f"value {number} (line {st.line_at(st.pos)})"
             piece = _cut(st, location, max_record_bytes) if c not in (0x2C, 0x5D, 0x7D, 0x3A) else None
             if piece is None or piece.data == b"":
-                yield Piece(location, rule="json.structure",
-                            reason=f"{location}: unexpected {_show(st.buf[st.pos:st.pos + 20])}; "
-                            "the rest of the file could not be split into statements")
+                yield Piece(
+                    location,
+                    rule="json.structure",
+                    reason=f"{location}: unexpected {_show(st.buf[st.pos : st.pos + 20])}; "
+                    "the rest of the file could not be split into statements",
+                )
                 st.drain()
                 return
             yield piece

@@ -47,8 +47,14 @@ def init_worker(config: ExtractConfig) -> None:
 
 
 def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", int: "a number", float: "a number",
-            bool: "true or false", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true or false",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def check_record(data: bytes, hint: str | None) -> tuple[Any, Any]:
@@ -62,8 +68,12 @@ def check_record(data: bytes, hint: str | None) -> tuple[Any, Any]:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         if hint == "json.truncated":
-            return None, ("json.truncated", "the last line has no line end and is not complete "
-                          f"JSON ({exc}); the file was probably cut off", None)
+            return None, (
+                "json.truncated",
+                "the last line has no line end and is not complete "
+                f"JSON ({exc}); the file was probably cut off",
+                None,
+            )
         rule = "json.depth" if "depth limit" in str(exc) else "json.malformed"
         return None, (rule, f"not valid JSON: {exc}", None)
     if type(obj) is not dict:
@@ -93,11 +103,17 @@ def _one(ex: Extractor, data: bytes | None, rule: str | None, reason: str | None
         return ex.row(obj, sid, content_hash(canon), ts, times[1], times[2])
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
         # The validator accepted it but it still cannot be stored: say so, never crash.
-        return ("record.unprocessable", f"the statement passed validation but could not be "
-                f"stored ({type(exc).__name__}: {str(exc)[:200]})", sid)
+        return (
+            "record.unprocessable",
+            f"the statement passed validation but could not be "
+            f"stored ({type(exc).__name__}: {str(exc)[:200]})",
+            sid,
+        )
 
 
-def process_batch(items: list[Item]) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, str, str | None]], Entities]:
+def process_batch(
+    items: list[Item],
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, str, str | None]], Entities]:
     """``(rows, rejects, entities)`` for a batch of reader records.
 
     ``rows`` are the statements' row tuples in order (``writer.ROW_FIELDS``), ``rejects`` are
@@ -133,8 +149,12 @@ class Pipeline:
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
             try:
-                self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                                 initializer=init_worker, initargs=(config,))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=get_context("spawn"),
+                    initializer=init_worker,
+                    initargs=(config,),
+                )
             except (OSError, ValueError, NotImplementedError) as exc:  # pragma: no cover - platform
                 self.fallback = f"worker processes could not start ({exc}); the import ran in one process"
 
@@ -150,7 +170,7 @@ class Pipeline:
         try:
             return fut.result()
         except BrokenProcessPool as exc:
-            self.fallback = (f"the worker processes stopped ({exc}); the rest of the import ran in one process")
+            self.fallback = f"the worker processes stopped ({exc}); the rest of the import ran in one process"
             self.close()
             return self._here(batch.items)
 
@@ -168,7 +188,9 @@ class Pipeline:
             try:
                 pending.append((batch, self._pool.submit(process_batch, batch.items)))
             except (BrokenProcessPool, RuntimeError) as exc:
-                self.fallback = f"the worker processes stopped ({exc}); the rest of the import ran in one process"
+                self.fallback = (
+                    f"the worker processes stopped ({exc}); the rest of the import ran in one process"
+                )
                 self.close()
                 pending.append((batch, None))
             if len(pending) >= limit:

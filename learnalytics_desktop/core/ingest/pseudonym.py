@@ -39,8 +39,10 @@ def load_key(path: str | os.PathLike[str]) -> bytes:
     """Read a key file written by :func:`create_key` (64 hex digits, white space ignored)."""
     p = Path(path)
     if not p.exists():
-        raise KeyFileError(f"the key file {p} does not exist; create one with "
-                        f"'learnalytics keygen --key-file {p}' (and keep it safe)")
+        raise KeyFileError(
+            f"the key file {p} does not exist; create one with "
+            f"'learnalytics keygen --key-file {p}' (and keep it safe)"
+        )
     try:
         text = p.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
@@ -48,11 +50,15 @@ def load_key(path: str | os.PathLike[str]) -> bytes:
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise KeyFileError(f"the key file {p} does not hold a hex key (expected {KEY_BYTES * 2} "
-                        "hex digits, as written by 'learnalytics keygen')") from None
+        raise KeyFileError(
+            f"the key file {p} does not hold a hex key (expected {KEY_BYTES * 2} "
+            "hex digits, as written by 'learnalytics keygen')"
+        ) from None
     if len(key) < KEY_BYTES:
-        raise KeyFileError(f"the key in {p} is {len(key)} bytes; at least {KEY_BYTES} are needed "
-                        "(create a new one with 'learnalytics keygen')")
+        raise KeyFileError(
+            f"the key in {p} is {len(key)} bytes; at least {KEY_BYTES} are needed "
+            "(create a new one with 'learnalytics keygen')"
+        )
     return key
 
 
@@ -60,8 +66,10 @@ def create_key(path: str | os.PathLike[str]) -> Path:
     """Write a new random key to ``path`` (mode 0600); refuses to overwrite an existing file."""
     p = Path(path)
     if p.exists():
-        raise KeyFileError(f"{p} already exists; a key is never overwritten (losing it breaks "
-                        "the link to earlier pseudonyms). Choose another file name.")
+        raise KeyFileError(
+            f"{p} already exists; a key is never overwritten (losing it breaks "
+            "the link to earlier pseudonyms). Choose another file name."
+        )
     if not p.parent.exists():
         raise KeyFileError(f"the folder {p.parent} does not exist")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

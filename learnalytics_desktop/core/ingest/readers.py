@@ -142,8 +142,9 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
                 if _hidden(name):
                     skipped.append((str(full), "hidden file"))
                 elif not _wanted(name):
-                    skipped.append((str(full), "not a statement file (.json, .jsonl, .ndjson, "
-                                    "their .gz, or .zip)"))
+                    skipped.append(
+                        (str(full), "not a statement file (.json, .jsonl, .ndjson, their .gz, or .zip)")
+                    )
                 elif full.is_file():
                     found.append(full)
         for full in sorted(found):
@@ -162,7 +163,7 @@ class _Hashing:
     the thread that splits records, which paces a big import, does not pay for it.
     """
 
-    def __init__(self, f) -> None:  # noqa: ANN001 - a binary file object
+    def __init__(self, f) -> None:
         self.f = f
         self.count = 0
         self._h = hashlib.sha256()
@@ -278,17 +279,25 @@ class Reader:
         lim = self.limits
         limit = max(lim.ratio_floor_bytes, int(compressed * lim.max_ratio))
         gz = _GzipBlocks(gzip.GzipFile(fileobj=_Reading(read), mode="rb"))
-        capped = _Capped(gz.read, limit, f"decompresses to more than {limit:,} bytes "
-                         f"({lim.max_ratio:g} times its compressed size): a compression bomb "
-                         "or a damaged file; it was not read further")
+        capped = _Capped(
+            gz.read,
+            limit,
+            f"decompresses to more than {limit:,} bytes "
+            f"({lim.max_ratio:g} times its compressed size): a compression bomb "
+            "or a damaged file; it was not read further",
+        )
         try:
             yield from text_blocks(capped.read, prefix, lim.max_record_bytes)
         except _CapError as exc:
             yield (f"{prefix}byte {capped.count}".strip(), None, "archive.ratio", str(exc))
         except (OSError, EOFError, zlib.error) as exc:
-            yield (f"{prefix}byte {capped.count}".strip(), None, "archive.damaged",
-                   f"the gzip data is damaged or cut off after {capped.count:,} bytes "
-                   f"({type(exc).__name__}: {exc}); records before that point were read")
+            yield (
+                f"{prefix}byte {capped.count}".strip(),
+                None,
+                "archive.damaged",
+                f"the gzip data is damaged or cut off after {capped.count:,} bytes "
+                f"({type(exc).__name__}: {exc}); records before that point were read",
+            )
 
     def _zip(self) -> Iterator[Any]:
         path = self.source.path
@@ -306,8 +315,12 @@ class Reader:
         with zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             if len(infos) > lim.max_members:
-                yield ("file", None, "archive.members",
-                       f"the archive has {len(infos):,} members, more than the {lim.max_members:,} allowed")
+                yield (
+                    "file",
+                    None,
+                    "archive.members",
+                    f"the archive has {len(infos):,} members, more than the {lim.max_members:,} allowed",
+                )
                 return
             total = 0
             for info in infos:
@@ -319,28 +332,51 @@ class Reader:
                     continue
                 prefix = f"member {name} "
                 loc = f"member {name}"
-                if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split("/"):
-                    self.notes.append(f"member {name}: its name points outside the archive (a path-traversal "
-                                      "name); it was read as data only, nothing is ever extracted")
+                if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split(
+                    "/"
+                ):
+                    self.notes.append(
+                        f"member {name}: its name points outside the archive (a path-traversal "
+                        "name); it was read as data only, nothing is ever extracted"
+                    )
                 if base.lower().endswith(".zip"):
-                    yield (loc, None, "archive.nested", "a zip inside a zip is not read; extract "
-                           "the inner archive and import it on its own")
+                    yield (
+                        loc,
+                        None,
+                        "archive.nested",
+                        "a zip inside a zip is not read; extract the inner archive and import it on its own",
+                    )
                     continue
-                if (info.file_size > lim.ratio_floor_bytes and info.compress_size > 0
-                        and info.file_size / info.compress_size > lim.max_ratio):
-                    yield (loc, None, "archive.ratio",
-                           f"{loc} would decompress {info.file_size / info.compress_size:,.0f} "
-                           f"times (more than {lim.max_ratio:g}): a zip bomb or a damaged archive")
+                if (
+                    info.file_size > lim.ratio_floor_bytes
+                    and info.compress_size > 0
+                    and info.file_size / info.compress_size > lim.max_ratio
+                ):
+                    yield (
+                        loc,
+                        None,
+                        "archive.ratio",
+                        f"{loc} would decompress {info.file_size / info.compress_size:,.0f} "
+                        f"times (more than {lim.max_ratio:g}): a zip bomb or a damaged archive",
+                    )
                     continue
                 if info.file_size > lim.max_member_bytes:
-                    yield (loc, None, "archive.member_size",
-                           f"{loc} would decompress to {info.file_size:,} bytes, more than the "
-                           f"{lim.max_member_bytes:,} allowed per member")
+                    yield (
+                        loc,
+                        None,
+                        "archive.member_size",
+                        f"{loc} would decompress to {info.file_size:,} bytes, more than the "
+                        f"{lim.max_member_bytes:,} allowed per member",
+                    )
                     continue
                 if total + info.file_size > lim.max_total_bytes:
-                    yield (loc, None, "archive.total_size",
-                           f"the archive decompresses to more than {lim.max_total_bytes:,} bytes "
-                           f"in all; {loc} and the members after it were not read")
+                    yield (
+                        loc,
+                        None,
+                        "archive.total_size",
+                        f"the archive decompresses to more than {lim.max_total_bytes:,} bytes "
+                        f"in all; {loc} and the members after it were not read",
+                    )
                     return
                 yield from self._member(zf, info, prefix, loc)
                 total += info.file_size
@@ -352,8 +388,12 @@ class Reader:
         limit = min(lim.max_member_bytes, info.file_size + BLOCK)
         try:
             with zf.open(info) as member:
-                capped = _Capped(member.read, limit, f"{loc} holds more data than its header "
-                                 "declares: a damaged archive or a zip bomb; it was not read further")
+                capped = _Capped(
+                    member.read,
+                    limit,
+                    f"{loc} holds more data than its header "
+                    "declares: a damaged archive or a zip bomb; it was not read further",
+                )
                 head = capped.read(2)
                 rest = _Prefixed(head, capped.read)
                 try:

@@ -29,8 +29,12 @@ __all__ = ["Record", "text_blocks"]
 
 Record = tuple[int | str, bytes | None, str | None, str | None]
 _BOM = b"\xef\xbb\xbf"
-_WIDE_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32",
-              b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
 _PAGE_LINE = re.compile(rb'\s*\{\s*"statements"\s*:\s*\[')
 
 
@@ -39,8 +43,14 @@ def text_blocks(read: Callable[[int], bytes], prefix: str, max_record_bytes: int
     head = read(BLOCK)
     for bom, name in _WIDE_BOMS.items():
         if head.startswith(bom):
-            yield [(f"{prefix}byte 0".strip(), None, "file.encoding",
-                    f"the text is {name}; statements must be UTF-8 (save the file as UTF-8)")]
+            yield [
+                (
+                    f"{prefix}byte 0".strip(),
+                    None,
+                    "file.encoding",
+                    f"the text is {name}; statements must be UTF-8 (save the file as UTF-8)",
+                )
+            ]
             return
     if head.startswith(_BOM):
         head = head[3:]
@@ -52,8 +62,14 @@ def text_blocks(read: Callable[[int], bytes], prefix: str, max_record_bytes: int
         head += more
         stripped = head.lstrip()
     if b"\x00" in head[:64]:
-        yield [(f"{prefix}byte 0".strip(), None, "file.encoding",
-                "the text contains NUL bytes; it is not UTF-8 JSON (UTF-16 without a byte-order mark?)")]
+        yield [
+            (
+                f"{prefix}byte 0".strip(),
+                None,
+                "file.encoding",
+                "the text contains NUL bytes; it is not UTF-8 JSON (UTF-16 without a byte-order mark?)",
+            )
+        ]
         return
     first = stripped[:1]
     if first == b"[" or (first == b"{" and not _looks_like_lines(stripped)):
@@ -117,9 +133,16 @@ def _lines(read: Callable[[int], bytes], head: bytes, prefix: str, cap: int) -> 
     while True:
         parts = data.split(b"\n")
         carry = parts.pop()
-        if (not prefix and not skipping and parts and data[:1] == b"{" and b"\r" not in data
-                and len(data) <= cap and b'"statements"' not in data
-                and data.count(b"\n{") == len(parts) - 1 + (carry[:1] == b"{")):
+        if (
+            not prefix
+            and not skipping
+            and parts
+            and data[:1] == b"{"
+            and b"\r" not in data
+            and len(data) <= cap
+            and b'"statements"' not in data
+            and data.count(b"\n{") == len(parts) - 1 + (carry[:1] == b"{")
+        ):
             yield [(lineno + i, line, None, None) for i, line in enumerate(parts, 1)]
             lineno += len(parts)
         elif parts:
@@ -134,8 +157,14 @@ def _lines(read: Callable[[int], bytes], head: bytes, prefix: str, cap: int) -> 
                 yield out
         if len(carry) > cap:
             if not skipping:
-                yield [(f"{prefix}line {lineno + 1}", None, "record.too_large",
-                        f"line {lineno + 1} is longer than {cap / 1048576:g} MiB; it was not read")]
+                yield [
+                    (
+                        f"{prefix}line {lineno + 1}",
+                        None,
+                        "record.too_large",
+                        f"line {lineno + 1} is longer than {cap / 1048576:g} MiB; it was not read",
+                    )
+                ]
             carry = b""
             skipping = True
         block = read(BLOCK)
@@ -154,8 +183,12 @@ def _line(line: bytes, lineno: int, prefix: str, cap: int, hint: str | None) -> 
     if not line.strip():
         return
     if len(line) > cap:
-        yield (f"{prefix}line {lineno}", None, "record.too_large",
-               f"line {lineno} is longer than {cap / 1048576:g} MiB; it was not read")
+        yield (
+            f"{prefix}line {lineno}",
+            None,
+            "record.too_large",
+            f"line {lineno} is longer than {cap / 1048576:g} MiB; it was not read",
+        )
         return
     if line[:1] == b"{" and _PAGE_LINE.match(line) is not None:
         for piece in iter_json_values(_once(line), max_record_bytes=cap):

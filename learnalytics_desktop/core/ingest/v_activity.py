@@ -67,11 +67,11 @@ _EMPTY: frozenset[str] = frozenset()
 
 def check_iri(value: Any, path: str, rule: str, section: str, what: str = "an IRI") -> None:
     """Raise unless ``value`` is an IRI string (the caller checked presence)."""
-    if _IRI_CACHE.get(value) if type(value) is str else False:  # noqa: E721 - fast path
+    if _IRI_CACHE.get(value) if type(value) is str else False:
         return
     if is_iri(value):
         return
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         type_error(rule, path, value, f"{what} string", section)
     if ":" not in value:
         fail(
@@ -91,7 +91,7 @@ def check_iri(value: Any, path: str, rule: str, section: str, what: str = "an IR
 
 def check_language_map(d: Any, path: str) -> None:
     """A language map: RFC 5646 language tags mapped to strings (Data 4.2)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error(
             "languagemap.type",
             path,
@@ -107,13 +107,13 @@ def check_language_map(d: Any, path: str) -> None:
                 f"has the key {describe(tag)}, which is not an RFC 5646 language tag",
                 "Data 4.2, 2.2.s4.b2",
             )
-        if type(text) is not str:  # noqa: E721
+        if type(text) is not str:
             type_error("languagemap.value", f"{path}.{tag}", text, "a string", "Data 4.2")
 
 
 def check_extensions(d: Any, path: str) -> None:
     """An extensions map: IRI keys; the values can be any JSON (Data 4.1)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("extensions.type", path, d, "an object whose keys are IRIs", "Data 4.1")
     get = _IRI_CACHE.get
     for key in d:
@@ -125,7 +125,7 @@ def check_extensions(d: Any, path: str) -> None:
 
 def check_verb(d: Any, path: str) -> None:
     """A Verb: ``id`` (IRI, required) and ``display`` (language map) (Data 2.4.3)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("verb.type", path, d, "a Verb object", "Data 2.4.3")
     if not _VERB_KEYS.issuperset(d):
         unknown_property(d, _VERB_KEYS, path, "verb.unknown_property", "a Verb", "Data 2.4.3")
@@ -138,13 +138,13 @@ def check_verb(d: Any, path: str) -> None:
 
 def check_activity(d: Any, path: str) -> None:
     """An Activity: objectType absent or "Activity", ``id`` IRI, optional definition (Data 2.4.4.1)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("activity.type", path, d, "an Activity object", "Data 2.4.4.1")
     if not _ACTIVITY_KEYS.issuperset(d):
         unknown_property(d, _ACTIVITY_KEYS, path, "activity.unknown_property", "an Activity", "Data 2.4.4.1")
     if "objectType" in d and d["objectType"] != "Activity":
         ot = d["objectType"]
-        if type(ot) is not str:  # noqa: E721
+        if type(ot) is not str:
             type_error(
                 "activity.object_type", f"{path}.objectType", ot, "the string 'Activity'", "Data 2.4.4.1"
             )
@@ -168,7 +168,7 @@ def check_activity(d: Any, path: str) -> None:
 
 def check_definition(d: Any, path: str) -> None:
     """An Activity Definition, including the interaction properties (Data 2.4.4.1)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("definition.type", path, d, "an Activity Definition object", "Data 2.4.4.1.s2")
     if not _BASIC_DEF_KEYS.issuperset(d):
         if not _DEF_KEYS.issuperset(d):
@@ -210,7 +210,7 @@ def check_interaction(
             "Data 2.4.4.1.s13.b1",
         )
     itype = d["interactionType"]
-    if type(itype) is not str:  # noqa: E721
+    if type(itype) is not str:
         type_error(
             "interaction.type",
             f"{path}.interactionType",
@@ -238,7 +238,7 @@ def check_interaction(
         )
     if "correctResponsesPattern" in d:
         crp = d["correctResponsesPattern"]
-        if type(crp) is not list:  # noqa: E721
+        if type(crp) is not list:
             type_error(
                 "interaction.pattern",
                 f"{path}.correctResponsesPattern",
@@ -247,7 +247,7 @@ def check_interaction(
                 "Data 2.4.4.1.s8.table1.row2",
             )
         for i, p in enumerate(crp):
-            if type(p) is not str:  # noqa: E721
+            if type(p) is not str:
                 type_error(
                     "interaction.pattern",
                     f"{path}.correctResponsesPattern[{i}]",
@@ -277,14 +277,14 @@ def check_interaction(
 
 
 def _check_components(items: Any, path: str) -> None:
-    if type(items) is not list:  # noqa: E721
+    if type(items) is not list:
         type_error(
             "interaction.components", path, items, "an array of interaction components", "Data 2.4.4.1.s15"
         )
     seen: set[str] = set()
     for i, c in enumerate(items):
         where = f"{path}[{i}]"
-        if type(c) is not dict:  # noqa: E721
+        if type(c) is not dict:
             type_error(
                 "interaction.components", where, c, "an interaction component object", "Data 2.4.4.1.s15"
             )
@@ -298,7 +298,7 @@ def _check_components(items: Any, path: str) -> None:
                 "Data 2.4.4.1.s15",
             )
         cid = c.get("id")
-        if type(cid) is not str:  # noqa: E721
+        if type(cid) is not str:
             if "id" not in c:
                 fail(
                     "interaction.components",
@@ -323,7 +323,7 @@ def _check_components(items: Any, path: str) -> None:
 
 def check_statement_ref(d: Any, path: str) -> None:
     """A Statement Reference: objectType "StatementRef" and a UUID ``id`` (Data 2.4.4.3)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("statementref.type", path, d, "a StatementRef object", "Data 2.4.4.3")
     if not _REF_KEYS.issuperset(d):
         unknown_property(
@@ -353,7 +353,7 @@ def check_statement_ref(d: Any, path: str) -> None:
         )
     sid = d["id"]
     if not is_uuid(sid):
-        if type(sid) is not str:  # noqa: E721
+        if type(sid) is not str:
             type_error("statementref.id", f"{path}.id", sid, "a UUID string", "Data 2.4.4.3.s4.b2")
         fail(
             "statementref.id",

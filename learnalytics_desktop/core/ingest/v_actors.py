@@ -59,7 +59,7 @@ def check_mbox(value: Any, path: str) -> None:
     """An mbox IFI: ``mailto:`` followed by an email address (Data 2.4.2.3)."""
     if is_mailto(value):
         return
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         type_error("actor.mbox", path, value, "a 'mailto:' IRI string", "Data 2.4.2.3")
     if not value.startswith("mailto:"):
         fail(
@@ -81,7 +81,7 @@ def check_mbox_sha1sum(value: Any, path: str) -> None:
     """An mbox_sha1sum IFI: the hex SHA-1 of a mailto IRI, 40 hex digits (Data 2.4.2.3)."""
     if is_sha1_hex(value):
         return
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         type_error("actor.mbox_sha1sum", path, value, "a string of 40 hex digits", "Data 2.4.2.3")
     fail(
         "actor.mbox_sha1sum",
@@ -95,7 +95,7 @@ def check_openid(value: Any, path: str) -> None:
     """An openid IFI: a URI, i.e. an ASCII-only IRI (Data 2.4.2.3)."""
     if is_uri(value):
         return
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         type_error("actor.openid", path, value, "a URI string", "Data 2.4.2.3")
     fail(
         "actor.openid",
@@ -107,7 +107,7 @@ def check_openid(value: Any, path: str) -> None:
 
 def check_account(value: Any, path: str) -> None:
     """An account IFI: ``{"homePage": IRL, "name": string}``, both required (Data 2.4.2.4)."""
-    if type(value) is not dict:  # noqa: E721
+    if type(value) is not dict:
         type_error("actor.account", path, value, "an account object with homePage and name", "Data 2.4.2.4")
     if not _ACCOUNT_KEYS.issuperset(value):
         unknown_property(value, _ACCOUNT_KEYS, path, "actor.account", "an account", "Data 2.4.2.4")
@@ -120,7 +120,7 @@ def check_account(value: Any, path: str) -> None:
                 "has no homePage; an account needs homePage and name",
                 "Data 2.4.2.4.s2.table1.row1",
             )
-        if type(home) is not str:  # noqa: E721
+        if type(home) is not str:
             type_error("actor.account", f"{path}.homePage", home, "an IRL string", "Data 2.4.2.4")
         fail(
             "actor.account",
@@ -129,7 +129,7 @@ def check_account(value: Any, path: str) -> None:
             "Data 2.4.2.4",
         )
     name = value.get("name")
-    if type(name) is not str:  # noqa: E721
+    if type(name) is not str:
         if "name" not in value:
             fail(
                 "actor.account",
@@ -165,13 +165,13 @@ def _ifis(d: dict[str, Any], path: str) -> int:
 
 def _check_name(d: dict[str, Any], path: str) -> None:
     name = d.get("name")
-    if (name is not None or "name" in d) and type(name) is not str:  # noqa: E721
+    if (name is not None or "name" in d) and type(name) is not str:
         type_error("actor.name", f"{path}.name", name, "a string", "Data 2.4.2.1.s2.table1.row2")
 
 
 def check_agent(d: Any, path: str) -> None:
     """An Agent: objectType absent or "Agent", exactly one IFI, optional name (Data 2.4.2.1)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("actor.type", path, d, "an Agent object", "Data 2.4.2.1")
     if not _AGENT_KEYS.issuperset(d):
         if "member" in d and d.get("objectType") != "Group":
@@ -192,7 +192,7 @@ def check_agent(d: Any, path: str) -> None:
                     "is a Group, but only Agents are allowed here (Groups cannot contain Groups)",
                     "Data 2.4.2.2.s4.b2",
                 )
-            if type(ot) is not str:  # noqa: E721
+            if type(ot) is not str:
                 type_error(
                     "actor.object_type", f"{path}.objectType", ot, "the string 'Agent'", "Data 2.4.2.1"
                 )
@@ -218,7 +218,7 @@ def check_group(d: Any, path: str, *, identified: bool | None = None) -> None:
 
     ``identified`` forces one kind: True requires an IFI, False forbids one.
     """
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("actor.type", path, d, "a Group object", "Data 2.4.2.2")
     if not _GROUP_KEYS.issuperset(d):
         unknown_property(d, _GROUP_KEYS, path, "actor.unknown_property", "a Group", "Data 2.4.2.2")
@@ -231,7 +231,7 @@ def check_group(d: Any, path: str, *, identified: bool | None = None) -> None:
                 "has no objectType; a Group must say objectType 'Group'",
                 "Data 2.4.2.2.s2.table1.row1",
             )
-        if type(ot) is not str:  # noqa: E721
+        if type(ot) is not str:
             type_error("actor.object_type", f"{path}.objectType", ot, "the string 'Group'", "Data 2.4.2.2")
         fail(
             "actor.object_type",
@@ -257,7 +257,7 @@ def check_group(d: Any, path: str, *, identified: bool | None = None) -> None:
     _check_name(d, path)
     if "member" in d:
         members = d["member"]
-        if type(members) is not list:  # noqa: E721
+        if type(members) is not list:
             type_error(
                 "group.member",
                 f"{path}.member",
@@ -286,14 +286,14 @@ def check_group(d: Any, path: str, *, identified: bool | None = None) -> None:
 
 def check_actor(d: Any, path: str) -> None:
     """An Agent or a Group, told apart by objectType (absent means Agent; Data 2.4.2)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("actor.type", path, d, "an Agent or Group object", "Data 2.4.2")
     ot = d.get("objectType")
     if ot is None and "objectType" not in d or ot == "Agent":
         check_agent(d, path)
     elif ot == "Group":
         check_group(d, path)
-    elif type(ot) is not str:  # noqa: E721
+    elif type(ot) is not str:
         type_error("actor.object_type", f"{path}.objectType", ot, "'Agent' or 'Group'", "Data 2.4.2")
     else:
         fail(
@@ -330,20 +330,20 @@ def check_authority(d: Any, path: str) -> None:
 
 def _check_list_of(d: dict[str, Any], key: str, path: str, check: Any, what: str) -> None:
     value = d[key]
-    if type(value) is not list:  # noqa: E721
+    if type(value) is not list:
         type_error("person.type", f"{path}.{key}", value, f"an array of {what}", "Communication 2.4")
     for i, item in enumerate(value):
         check(item, f"{path}.{key}[{i}]")
 
 
 def _check_str(value: Any, path: str) -> None:
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         type_error("person.name", path, value, "a string", "Communication 2.4")
 
 
 def check_person(d: Any, path: str) -> None:
     """A Person object of the Agents resource: arrays of names and identifiers (Communication 2.4)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("person.type", path, d, "a Person object", "Communication 2.4")
     if not _PERSON_KEYS.issuperset(d):
         unknown_property(d, _PERSON_KEYS, path, "person.unknown_property", "a Person", "Communication 2.4")

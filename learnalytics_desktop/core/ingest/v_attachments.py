@@ -19,7 +19,7 @@ _ATTACHMENT_REQUIRED = ("usageType", "display", "contentType", "length", "sha2")
 
 def check_attachment(d: Any, path: str) -> None:
     """An Attachment object (Data 2.4.11)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("attachment.type", path, d, "an Attachment object", "Data 2.4.11")
     if not _ATTACHMENT_KEYS.issuperset(d):
         unknown_property(
@@ -39,7 +39,7 @@ def check_attachment(d: Any, path: str) -> None:
         check_language_map(d["description"], f"{path}.description")
     ctype = d["contentType"]
     if not is_media_type(ctype):
-        if type(ctype) is not str:  # noqa: E721
+        if type(ctype) is not str:
             type_error(
                 "attachment.content_type",
                 f"{path}.contentType",
@@ -54,8 +54,8 @@ def check_attachment(d: Any, path: str) -> None:
             "Data 2.4.11.s2.table1.row4",
         )
     length = d["length"]
-    if type(length) is not int or length < 0:  # noqa: E721
-        if type(length) is int:  # noqa: E721
+    if type(length) is not int or length < 0:
+        if type(length) is int:
             fail(
                 "attachment.length",
                 f"{path}.length",
@@ -71,7 +71,7 @@ def check_attachment(d: Any, path: str) -> None:
         )
     sha2 = d["sha2"]
     if not is_sha2_hex(sha2):
-        if type(sha2) is not str:  # noqa: E721
+        if type(sha2) is not str:
             type_error(
                 "attachment.sha2",
                 f"{path}.sha2",
@@ -93,7 +93,7 @@ def check_attachment(d: Any, path: str) -> None:
 
 def check_attachments(value: Any, path: str) -> None:
     """The statement's attachments: an array of Attachment objects (Data 2.4.11)."""
-    if type(value) is not list:  # noqa: E721
+    if type(value) is not list:
         type_error(
             "attachment.type", path, value, "an array of Attachment objects", "Data 2.4.s1.table1.row11"
         )

@@ -88,7 +88,7 @@ def _number(d: dict[str, Any], key: str, path: str) -> float:
 
 def check_score(d: Any, path: str) -> None:
     """A Score: numbers; -1 <= scaled <= 1; min < max; min <= raw <= max (Data 2.4.5.1)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("score.type", path, d, "a Score object", "Data 2.4.5.1")
     if not _SCORE_KEYS.issuperset(d):
         unknown_property(d, _SCORE_KEYS, path, "score.unknown_property", "a Score", "Data 2.4.5.1")
@@ -130,12 +130,12 @@ def check_score(d: Any, path: str) -> None:
 
 def check_result(d: Any, path: str) -> float | None:
     """A Result; returns its duration in seconds, or None without one (Data 2.4.5)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("result.type", path, d, "a Result object", "Data 2.4.5")
     if not _RESULT_KEYS.issuperset(d):
         unknown_property(d, _RESULT_KEYS, path, "result.unknown_property", "a Result", "Data 2.4.5")
     for key in ("success", "completion"):
-        if key in d and type(d[key]) is not bool:  # noqa: E721
+        if key in d and type(d[key]) is not bool:
             type_error(
                 f"result.{key}",
                 f"{path}.{key}",
@@ -143,7 +143,7 @@ def check_result(d: Any, path: str) -> float | None:
                 "true or false (strings are not accepted, even 'true')",
                 "Data 2.4.5.s2, 2.2.s4.b1.b3",
             )
-    if "response" in d and type(d["response"]) is not str:  # noqa: E721
+    if "response" in d and type(d["response"]) is not str:
         type_error(
             "result.response", f"{path}.response", d["response"], "a string", "Data 2.4.5.s2.table1.row4"
         )
@@ -153,7 +153,7 @@ def check_result(d: Any, path: str) -> float | None:
         check_extensions(d["extensions"], f"{path}.extensions")
     if "duration" in d:
         dur = d["duration"]
-        if type(dur) is not str:  # noqa: E721
+        if type(dur) is not str:
             type_error(
                 "result.duration",
                 f"{path}.duration",
@@ -170,10 +170,10 @@ def check_result(d: Any, path: str) -> float | None:
 
 def check_activity_list_or_obj(value: Any, path: str) -> None:
     """A contextActivities value: one Activity or an array of Activities (Data 2.4.6.2.s4.b2)."""
-    if type(value) is list:  # noqa: E721
+    if type(value) is list:
         for i, act in enumerate(value):
             check_activity(act, f"{path}[{i}]")
-    elif type(value) is dict:  # noqa: E721
+    elif type(value) is dict:
         check_activity(value, path)
     else:
         type_error(
@@ -187,7 +187,7 @@ def check_activity_list_or_obj(value: Any, path: str) -> None:
 
 def check_context_activities(d: Any, path: str) -> None:
     """contextActivities: keys parent/grouping/category/other, values Activities (Data 2.4.6.2)."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("context.activities", path, d, "a contextActivities object", "Data 2.4.6.2")
     if not _CA_KEYS.issuperset(d):
         unknown_property(d, _CA_KEYS, path, "context.activities", "contextActivities", "Data 2.4.6.2.s4.b1")
@@ -197,7 +197,7 @@ def check_context_activities(d: Any, path: str) -> None:
 
 def _relevant_types(d: dict[str, Any], path: str, rule: str) -> None:
     types = d["relevantTypes"]
-    if type(types) is not list:  # noqa: E721
+    if type(types) is not list:
         type_error(rule, f"{path}.relevantTypes", types, "a non-empty array of IRIs", "2.0 Context")
     if not types:
         fail(
@@ -212,7 +212,7 @@ def _relevant_types(d: dict[str, Any], path: str, rule: str) -> None:
 
 def check_context_agent(d: Any, path: str) -> None:
     """An xAPI 2.0 contextAgent: objectType "contextAgent", an Agent, optional relevantTypes."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("context.context_agent", path, d, "a contextAgent object", "2.0 Context")
     if not _CONTEXT_AGENT_KEYS.issuperset(d):
         unknown_property(
@@ -241,7 +241,7 @@ def check_context_agent(d: Any, path: str) -> None:
 
 def check_context_group(d: Any, path: str) -> None:
     """An xAPI 2.0 contextGroup: objectType "contextGroup", a Group, optional relevantTypes."""
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("context.context_group", path, d, "a contextGroup object", "2.0 Context")
     if not _CONTEXT_GROUP_KEYS.issuperset(d):
         unknown_property(
@@ -270,7 +270,7 @@ def check_context_group(d: Any, path: str) -> None:
 
 def _check_array(d: dict[str, Any], key: str, path: str, check: Any, what: str) -> None:
     items = d[key]
-    if type(items) is not list:  # noqa: E721
+    if type(items) is not list:
         type_error(f"context.{key}", f"{path}.{key}", items, f"an array of {what} objects", "2.0 Context")
     for i, item in enumerate(items):
         check(item, f"{path}.{key}[{i}]")
@@ -282,7 +282,7 @@ def check_context(d: Any, path: str, v2: bool = False) -> None:
     The rule that revision and platform need an Activity as the statement's object is checked
     by the statement, which knows the object.
     """
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         type_error("context.type", path, d, "a Context object", "Data 2.4.6")
     allowed = _CONTEXT_KEYS_20 if v2 else _CONTEXT_KEYS_10
     if not allowed.issuperset(d):
@@ -297,7 +297,7 @@ def check_context(d: Any, path: str, v2: bool = False) -> None:
         unknown_property(d, allowed, path, "context.unknown_property", "a Context", "Data 2.4.6")
     if "registration" in d and not is_uuid(d["registration"]):
         reg = d["registration"]
-        if type(reg) is not str:  # noqa: E721
+        if type(reg) is not str:
             type_error(
                 "context.registration",
                 f"{path}.registration",
@@ -319,7 +319,7 @@ def check_context(d: Any, path: str, v2: bool = False) -> None:
         check_actor(d["instructor"], f"{path}.instructor")
     if "team" in d:
         team = d["team"]
-        if type(team) is dict and team.get("objectType") != "Group":  # noqa: E721
+        if type(team) is dict and team.get("objectType") != "Group":
             fail(
                 "context.team",
                 f"{path}.team",
@@ -328,11 +328,11 @@ def check_context(d: Any, path: str, v2: bool = False) -> None:
             )
         check_group(team, f"{path}.team")
     for key in ("revision", "platform"):
-        if key in d and type(d[key]) is not str:  # noqa: E721
+        if key in d and type(d[key]) is not str:
             type_error(f"context.{key}", f"{path}.{key}", d[key], "a string", "Data 2.4.6.s3")
     if "language" in d and not is_language_tag(d["language"]):
         lang = d["language"]
-        if type(lang) is not str:  # noqa: E721
+        if type(lang) is not str:
             type_error(
                 "context.language",
                 f"{path}.language",

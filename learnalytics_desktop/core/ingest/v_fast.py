@@ -68,16 +68,16 @@ _INTERACTION_KEYS = (
 
 
 def _langmap(d: Any) -> bool:
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         return False
-    for tag, text in d.items():  # noqa: SIM110 - a plain loop is faster than all()
-        if type(text) is not str or not (_lang(tag) or is_language_tag(tag)):  # noqa: E721
+    for tag, text in d.items():
+        if type(text) is not str or not (_lang(tag) or is_language_tag(tag)):
             return False
     return True
 
 
 def _extensions(d: Any) -> bool:
-    if type(d) is not dict:  # noqa: E721
+    if type(d) is not dict:
         return False
     for key in d:  # noqa: SIM110 - a plain loop is faster than all()
         if not (_iri(key) or is_iri(key)):
@@ -94,17 +94,17 @@ def _agent(a: dict[str, Any]) -> bool:
         k -= 1
     v = a.get("name")
     if v is not None:
-        if type(v) is not str:  # noqa: E721
+        if type(v) is not str:
             return False
         k -= 1
     if k != 1:
         return False
     v = a.get("account")
     if v is not None:
-        if type(v) is not dict or len(v) != 2:  # noqa: E721
+        if type(v) is not dict or len(v) != 2:
             return False
         home = v.get("homePage")
-        return type(v.get("name")) is str and type(home) is str and bool(_iri(home) or is_iri(home))  # noqa: E721
+        return type(v.get("name")) is str and type(home) is str and bool(_iri(home) or is_iri(home))
     v = a.get("mbox")
     if v is not None:
         return is_mailto(v)
@@ -116,10 +116,10 @@ def _agent(a: dict[str, Any]) -> bool:
 
 
 def _activity(o: Any) -> bool:
-    if type(o) is not dict:  # noqa: E721
+    if type(o) is not dict:
         return False
     v = o.get("id")
-    if type(v) is not str or not (_iri(v) or is_iri(v)):  # noqa: E721
+    if type(v) is not str or not (_iri(v) or is_iri(v)):
         return False
     k = len(o) - 1
     if k == 0:
@@ -132,22 +132,22 @@ def _activity(o: Any) -> bool:
     if k == 0:
         return True
     d = o.get("definition")
-    if k != 1 or type(d) is not dict:  # noqa: E721
+    if k != 1 or type(d) is not dict:
         return False
     # The definition, inlined for speed: type, name, description, extensions, moreInfo.
     k = len(d)
     v = d.get("type")
     if v is not None:
-        if type(v) is not str or not (_iri(v) or is_iri(v)):  # noqa: E721
+        if type(v) is not str or not (_iri(v) or is_iri(v)):
             return False
         k -= 1
     if k:
         v = d.get("name")
         if v is not None:
-            if type(v) is not dict:  # noqa: E721
+            if type(v) is not dict:
                 return False
             for tag, text in v.items():
-                if type(text) is not str or not (_lang(tag) or is_language_tag(tag)):  # noqa: E721
+                if type(text) is not str or not (_lang(tag) or is_language_tag(tag)):
                     return False
             k -= 1
     return k == 0 or _definition_rest(d, k)
@@ -169,7 +169,7 @@ def _definition_rest(d: dict[str, Any], k: int) -> bool:
     if k:
         v = d.get("moreInfo")
         if v is not None:
-            if type(v) is not str or not (_iri(v) or is_iri(v)):  # noqa: E721
+            if type(v) is not str or not (_iri(v) or is_iri(v)):
                 return False
             k -= 1
     if k:
@@ -186,22 +186,22 @@ def _definition_rest(d: dict[str, Any], k: int) -> bool:
     return k == 0  # unknown keys: the full way names them
 
 
-def _context(c: dict[str, Any], object_is_activity: bool) -> bool:
+def _context(c: dict[str, Any], object_is_activity: bool) -> bool:  # noqa: C901 - hot path, one branch per property (measured)
     k = len(c)
     v = c.get("contextActivities")
     if v is not None:
-        if type(v) is not dict:  # noqa: E721
+        if type(v) is not dict:
             return False
         k -= 1
         for key, acts in v.items():
             if key not in _CA_KEYS:
                 return False
-            if type(acts) is list:  # noqa: E721
+            if type(acts) is list:
                 for act in acts:
                     # most context activities are just {"id": IRI}
-                    if type(act) is dict and len(act) == 1:  # noqa: E721
+                    if type(act) is dict and len(act) == 1:
                         v = act.get("id")
-                        if type(v) is str and _iri(v):  # noqa: E721
+                        if type(v) is str and _iri(v):
                             continue
                     if not _activity(act):
                         return False
@@ -216,20 +216,20 @@ def _context(c: dict[str, Any], object_is_activity: bool) -> bool:
     if k:
         v = c.get("registration")
         if v is not None:
-            if type(v) is not str or _uuid(v) is None:  # noqa: E721
+            if type(v) is not str or _uuid(v) is None:
                 return False
             k -= 1
     if k:
         for key in ("platform", "revision"):
             v = c.get(key)
             if v is not None:
-                if type(v) is not str or not object_is_activity:  # noqa: E721
+                if type(v) is not str or not object_is_activity:
                     return False
                 k -= 1
     if k:
         v = c.get("language")
         if v is not None:
-            if not (_lang(v) if type(v) is str else False) and not is_language_tag(v):  # noqa: E721
+            if not (_lang(v) if type(v) is str else False) and not is_language_tag(v):
                 return False
             k -= 1
     if k:
@@ -243,22 +243,22 @@ def _context(c: dict[str, Any], object_is_activity: bool) -> bool:
     return k == 0  # team, statement, contextAgents/Groups, unknown keys: the full way
 
 
-def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:
+def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:  # noqa: C901 - hot path, one branch per property (measured)
     """Validate a common-shaped statement quickly; ``None`` means "use the full validator"."""
     rest = len(obj) - 3  # properties left once actor, verb and object are counted
     v = obj.get("id")
     if v is not None:
-        if type(v) is not str or _uuid(v) is None:  # noqa: E721
+        if type(v) is not str or _uuid(v) is None:
             return None
         rest -= 1
     a = obj.get("actor")
-    if type(a) is not dict or not _agent(a):  # noqa: E721
+    if type(a) is not dict or not _agent(a):
         return None
     verb = obj.get("verb")
-    if type(verb) is not dict:  # noqa: E721
+    if type(verb) is not dict:
         return None
     vid = verb.get("id")
-    if type(vid) is not str or not (_iri(vid) or is_iri(vid)):  # noqa: E721
+    if type(vid) is not str or not (_iri(vid) or is_iri(vid)):
         return None
     v = verb.get("display")
     if v is None:
@@ -267,14 +267,14 @@ def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:
     elif len(verb) != 2 or not _langmap(v):
         return None
     o = obj.get("object")
-    if type(o) is not dict:  # noqa: E721
+    if type(o) is not dict:
         return None
     ot = o.get("objectType", "Activity")
     if ot == "Activity":
         if not _activity(o) or vid == VOIDED_VERB:
             return None
     elif ot == "StatementRef":
-        if len(o) != 2 or type(o.get("id")) is not str or _uuid(o["id"]) is None:  # noqa: E721
+        if len(o) != 2 or type(o.get("id")) is not str or _uuid(o["id"]) is None:
             return None
     else:
         return None
@@ -284,7 +284,7 @@ def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:
     v = obj.get("timestamp")
     if v is not None:
         try:
-            if type(v) is str and _ts_shape(v) is not None and v[-6:] != "-00:00":  # noqa: E721
+            if type(v) is str and _ts_shape(v) is not None and v[-6:] != "-00:00":
                 ts = (_fromiso(v) - _EPOCH) // _MS  # same as parse_timestamp's own fast path
             else:
                 ts = parse_timestamp(v)
@@ -293,13 +293,13 @@ def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:
         rest -= 1
     r = obj.get("result") if rest else None
     if r is not None:
-        if type(r) is not dict:  # noqa: E721
+        if type(r) is not dict:
             return None
         rest -= 1
         k = len(r)
         v = r.get("extensions")
         if v is not None:
-            if type(v) is not dict:  # noqa: E721
+            if type(v) is not dict:
                 return None
             for key in v:
                 if not (_iri(key) or is_iri(key)):
@@ -317,7 +317,7 @@ def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:
             for key in ("success", "completion"):
                 v = r.get(key)
                 if v is not None:
-                    if type(v) is not bool:  # noqa: E721
+                    if type(v) is not bool:
                         return None
                     k -= 1
         if k:
@@ -331,14 +331,14 @@ def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:
         if k:
             v = r.get("response")
             if v is not None:
-                if type(v) is not str:  # noqa: E721
+                if type(v) is not str:
                     return None
                 k -= 1
         if k:
             return None
     c = obj.get("context") if rest else None
     if c is not None:
-        if type(c) is not dict or not _context(c, ot == "Activity"):  # noqa: E721
+        if type(c) is not dict or not _context(c, ot == "Activity"):
             return None
         rest -= 1
     if rest:

@@ -70,7 +70,7 @@ def _single(key: str, check: Callable[[Any, str], None]) -> Check:
     """A kind for one property: the bare value, or an object that has the property."""
 
     def run(obj: Any, path: str, v2: bool) -> None:
-        if type(obj) is dict:  # noqa: E721
+        if type(obj) is dict:
             if key not in obj:
                 fail("fragment.required", path, f"has no {key}", "Data 2.4.2.3")
             check(obj[key], f"{path}.{key}")
@@ -81,7 +81,7 @@ def _single(key: str, check: Callable[[Any, str], None]) -> Check:
 
 
 def _account(obj: Any, path: str, v2: bool) -> None:
-    if type(obj) is dict and "account" in obj:  # noqa: E721
+    if type(obj) is dict and "account" in obj:
         check_account(obj["account"], f"{path}.account")
     else:
         check_account(obj, path)
@@ -95,7 +95,7 @@ def _interaction(kind: str) -> Check:
     family = _FAMILIES[kind]
 
     def run(obj: Any, path: str, v2: bool) -> None:
-        if type(obj) is not dict:  # noqa: E721
+        if type(obj) is not dict:
             type_error(
                 "interaction.type", path, obj, "an object with interaction properties", "Data 2.4.4.1.s8"
             )
@@ -106,7 +106,7 @@ def _interaction(kind: str) -> Check:
 
 def _about(obj: Any, path: str, v2: bool) -> None:
     """The About resource: ``version`` (string or array of versions), ``extensions``."""
-    if type(obj) is not dict:  # noqa: E721
+    if type(obj) is not dict:
         type_error("about.type", path, obj, "an About object", "Communication 2.8")
     if not _ABOUT_KEYS.issuperset(obj):
         unknown_property(
@@ -115,9 +115,9 @@ def _about(obj: Any, path: str, v2: bool) -> None:
     if "version" not in obj:
         fail("about.version", path, "has no version", "Communication 2.8")
     versions = obj["version"]
-    items = versions if type(versions) is list else [versions]  # noqa: E721
+    items = versions if type(versions) is list else [versions]
     for v in items:
-        if type(v) is not str or _ABOUT_VERSION.fullmatch(v) is None:  # noqa: E721
+        if type(v) is not str or _ABOUT_VERSION.fullmatch(v) is None:
             fail(
                 "about.version",
                 f"{path}.version",
@@ -137,7 +137,7 @@ def _plain(check: Callable[[Any, str], None]) -> Check:
 
 def _object(obj: Any, path: str, v2: bool) -> None:
     """A statement object of any kind except SubStatement (those need the statement checks)."""
-    if type(obj) is not dict:  # noqa: E721
+    if type(obj) is not dict:
         type_error("object.type", path, obj, "an object", "Data 2.4.4")
     ot = obj.get("objectType", "Activity")
     checks = {
@@ -146,7 +146,7 @@ def _object(obj: Any, path: str, v2: bool) -> None:
         "Group": check_group,
         "StatementRef": check_statement_ref,
     }
-    if type(ot) is str and ot in checks:  # noqa: E721
+    if type(ot) is str and ot in checks:
         checks[ot](obj, path)
     elif ot == "SubStatement":
         fail("fragment.kind", path, "is a SubStatement; validate it with kind 'substatement'", "Data 2.4.4.3")

@@ -33,7 +33,7 @@ def rules_for(version: str) -> bool:
 
     Raises ``ValueError`` (a programming error, not invalid data) for anything else.
     """
-    if type(version) is not str:  # noqa: E721
+    if type(version) is not str:
         raise ValueError(
             f"the xAPI version must be a string such as '1.0.3' or '2.0', not {type(version).__name__}"
         )
@@ -51,6 +51,6 @@ def rules_for(version: str) -> bool:
 
 def version_ok(value: Any, v2: bool) -> bool:
     """True if a statement's ``version`` value is accepted under the chosen rules."""
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         return False
     return (_VERSION_20 if v2 else _VERSION_10).fullmatch(value) is not None

@@ -105,7 +105,7 @@ def _article(object_type: str) -> str:
 
 def _time(obj: dict[str, Any], key: str, path: str) -> int:
     value = obj[key]
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         type_error(f"{key}.format", path, value, "an ISO 8601 timestamp string", "Data 2.4.7, 4.5")
     try:
         return parse_timestamp(value)
@@ -115,7 +115,7 @@ def _time(obj: dict[str, Any], key: str, path: str) -> int:
 
 def _check_object(o: Any, path: str, v2: bool, sub: bool) -> str:
     """Validate a statement's object; return its objectType (Data 2.4.4)."""
-    if type(o) is not dict:  # noqa: E721
+    if type(o) is not dict:
         type_error(
             "object.type",
             path,
@@ -149,7 +149,7 @@ def _check_object(o: Any, path: str, v2: bool, sub: bool) -> str:
                 "Data 2.4.4.3.s8.b4",
             )
         _check_statement(o, v2, path)
-    elif type(ot) is not str:  # noqa: E721
+    elif type(ot) is not str:
         type_error(
             "object.object_type",
             f"{path}.objectType",
@@ -198,7 +198,7 @@ def _check_statement(obj: dict[str, Any], v2: bool, subpath: str | None = None) 
         # first, as the version decides how the rest is read
         ver = obj["version"]
         allowed = "1.0.x or 2.0.x (xAPI 2.0 rules)" if v2 else "1.0.x (xAPI 1.0.3 rules)"
-        if type(ver) is not str:  # noqa: E721
+        if type(ver) is not str:
             type_error("version.format", "version", ver, f"a version string, {allowed}", "Data 2.4.10")
         fail(
             "version.format",
@@ -216,7 +216,7 @@ def _check_statement(obj: dict[str, Any], v2: bool, subpath: str | None = None) 
         )
     if subpath is None and "id" in obj and not is_uuid(obj["id"]):
         sid = obj["id"]
-        if type(sid) is not str:  # noqa: E721
+        if type(sid) is not str:
             type_error("id.uuid", "id", sid, "a UUID string", "Data 2.4.1")
         fail(
             "id.uuid",
@@ -268,11 +268,11 @@ def validate_statement(obj: object, version: str | None = None) -> StatementTime
     ``"1.0.3"`` or ``"2.0"`` force one.  Never raises anything else for JSON input (dicts,
     lists, strings, numbers, booleans, None), however deep.
     """
-    if type(obj) is not dict:  # noqa: E721
+    if type(obj) is not dict:
         type_error("statement.type", "", obj, "a JSON object", "Data 2.4")
     if version is None:
         ver = obj.get("version")
-        v2 = type(ver) is str and ver.startswith("2.")  # noqa: E721
+        v2 = type(ver) is str and ver.startswith("2.")
     else:
         v2 = rules_for(version)
     result = fast_statement(obj, v2)
@@ -303,7 +303,7 @@ def validate_fragment(obj: object, kind: str, version: str | None = None) -> Non
         raise ValueError(f"unknown fragment kind {kind!r}; known kinds: {', '.join(sorted(FRAGMENT_KINDS))}")
     v2 = False if version is None else rules_for(version)
     if kind == "substatement":
-        if type(obj) is not dict:  # noqa: E721
+        if type(obj) is not dict:
             type_error("statement.type", kind, obj, "a SubStatement object", "Data 2.4.4.3")
         if obj.get("objectType") != "SubStatement":
             if "objectType" not in obj:

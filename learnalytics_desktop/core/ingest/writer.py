@@ -33,9 +33,28 @@ from learnalytics_desktop.core.store.db import utc_now_iso
 
 __all__ = ["EXCERPT_MAX", "ROW_FIELDS", "Writer", "finish_import"]
 
-ROW_FIELDS = ("id", "hash", "ifi", "verb", "object", "object_kind", "course", "ts", "stored_ts",
-              "duration", "score_raw", "score_min", "score_max", "score_scaled", "success",
-              "completion", "response", "registration", "late", "void_target")
+ROW_FIELDS = (
+    "id",
+    "hash",
+    "ifi",
+    "verb",
+    "object",
+    "object_kind",
+    "course",
+    "ts",
+    "stored_ts",
+    "duration",
+    "score_raw",
+    "score_min",
+    "score_max",
+    "score_scaled",
+    "success",
+    "completion",
+    "response",
+    "registration",
+    "late",
+    "void_target",
+)
 EXCERPT_MAX = 16 * 1024
 _COUNTS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided")
 _INSERT = (
@@ -76,8 +95,13 @@ class Writer:
 
     # -- collecting -----------------------------------------------------------------------
 
-    def add(self, items: list[tuple[Any, ...]], rows: list[tuple[Any, ...]],
-            rejects: list[tuple[int, str, str, str | None]], entities: tuple[dict, dict, dict, dict]) -> None:
+    def add(
+        self,
+        items: list[tuple[Any, ...]],
+        rows: list[tuple[Any, ...]],
+        rejects: list[tuple[int, str, str, str | None]],
+        entities: tuple[dict, dict, dict, dict],
+    ) -> None:
         """Queue one processed batch: the reader's ``items`` and what ``process_batch`` made of them."""
         self._rows.extend(rows)
         self._batches.append((items, [r[0] for r in rejects]))
@@ -100,8 +124,14 @@ class Writer:
 
     # -- committing -----------------------------------------------------------------------
 
-    def commit(self, import_id: int, source: str, counts: dict[str, int],
-               rejects_by_rule: Counter[str], resume_at: int) -> None:
+    def commit(
+        self,
+        import_id: int,
+        source: str,
+        counts: dict[str, int],
+        rejects_by_rule: Counter[str],
+        resume_at: int,
+    ) -> None:
         """Write the queued chunk and the import row's new counts in one transaction.
 
         ``counts`` / ``rejects_by_rule`` are updated in place only once the transaction has
@@ -123,14 +153,18 @@ class Writer:
                 conn.executemany(
                     "INSERT INTO rejects(import_id, source, location, statement_id, rule, reason, excerpt) "
                     "VALUES (?,?,?,?,?,?,?)",
-                    [(import_id, source, format_location(loc), sid, rule, reason, self._excerpt(data))
-                     for loc, sid, rule, reason, data in self._rejects],
+                    [
+                        (import_id, source, format_location(loc), sid, rule, reason, self._excerpt(data))
+                        for loc, sid, rule, reason, data in self._rejects
+                    ],
                 )
             new["rejected"] = len(self._rejects)
             if conflicts:
                 conn.executemany(
                     "INSERT INTO conflicts(import_id, statement_id, source, location, kept_hash, new_hash) "
-                    "VALUES (?,?,?,?,?,?)", conflicts)
+                    "VALUES (?,?,?,?,?,?)",
+                    conflicts,
+                )
             total = {k: counts[k] + new[k] for k in _COUNTS}
             conn.execute(
                 "UPDATE imports SET read=?, stored=?, duplicates=?, conflicts=?, rejected=?, voided=?, "
@@ -171,8 +205,10 @@ class Writer:
             if ifi not in self._aid:
                 row = conn.execute("SELECT id, name IS NOT NULL FROM actors WHERE ifi=?", (ifi,)).fetchone()
                 if row is None:
-                    aid = conn.execute("INSERT INTO actors(ifi, kind, label, name, email, email_sha1) "
-                                       "VALUES (?,?,?,?,?,?)", (ifi, kind, label, name, email, sha1)).lastrowid
+                    aid = conn.execute(
+                        "INSERT INTO actors(ifi, kind, label, name, email, email_sha1) VALUES (?,?,?,?,?,?)",
+                        (ifi, kind, label, name, email, sha1),
+                    ).lastrowid
                     row = (aid, name is not None)
                 self._set(self._aid, ifi, row[0])
                 self._set(self._anamed, ifi, bool(row[1]))
@@ -182,15 +218,26 @@ class Writer:
         for iri, display in verbs.items():
             if iri not in self._vid:
                 row = conn.execute("SELECT id FROM verbs WHERE iri=?", (iri,)).fetchone()
-                vid = row[0] if row else conn.execute("INSERT INTO verbs(iri, display) VALUES (?,?)",
-                                                      (iri, display)).lastrowid
+                vid = (
+                    row[0]
+                    if row
+                    else conn.execute(
+                        "INSERT INTO verbs(iri, display) VALUES (?,?)", (iri, display)
+                    ).lastrowid
+                )
                 self._set(self._vid, iri, vid)
         for iri, (type_iri, name) in acts.items():
             if iri not in self._oid:
                 row = conn.execute("SELECT id, type_iri, name FROM activities WHERE iri=?", (iri,)).fetchone()
                 if row is None:
-                    row = (conn.execute("INSERT INTO activities(iri, type_iri, name) VALUES (?,?,?)",
-                                        (iri, type_iri, name)).lastrowid, type_iri, name)
+                    row = (
+                        conn.execute(
+                            "INSERT INTO activities(iri, type_iri, name) VALUES (?,?,?)",
+                            (iri, type_iri, name),
+                        ).lastrowid,
+                        type_iri,
+                        name,
+                    )
                 self._set(self._oid, iri, row[0])
                 self._set(self._oinfo, iri, (row[1], row[2]))
             known_type, known_name = self._oinfo[iri]
@@ -202,24 +249,48 @@ class Writer:
             if iri not in self._cid:
                 row = conn.execute("SELECT id, name FROM courses WHERE iri=?", (iri,)).fetchone()
                 if row is None:
-                    row = (conn.execute("INSERT INTO courses(iri, name) VALUES (?,?)", (iri, name)).lastrowid, name)
+                    row = (
+                        conn.execute("INSERT INTO courses(iri, name) VALUES (?,?)", (iri, name)).lastrowid,
+                        name,
+                    )
                 self._set(self._cid, iri, row[0])
                 self._set(self._cname, iri, row[1])
             if self._cname[iri] is None and name:
                 conn.execute("UPDATE courses SET name=? WHERE id=?", (name, self._cid[iri]))
                 self._set(self._cname, iri, name)
 
-    def _write_statements(self, import_id: int, source: str, new: dict[str, int],
-                          conflicts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def _write_statements(
+        self, import_id: int, source: str, new: dict[str, int], conflicts: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
         rows = self._rows
         if not rows:
             return []
         conn = self.conn
-        A, V, O, C = self._aid, self._vid, self._oid, self._cid
+        A, V, Ob, C = self._aid, self._vid, self._oid, self._cid
         params = [
-            (r[0], r[1], A[r[2]], V[r[3]], None if r[4] is None else O[r[4]], r[5],
-             None if r[6] is None else C[r[6]], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
-             r[15], r[16], r[17], r[18], 0 if r[19] is None else 1, import_id)
+            (
+                r[0],
+                r[1],
+                A[r[2]],
+                V[r[3]],
+                None if r[4] is None else Ob[r[4]],
+                r[5],
+                None if r[6] is None else C[r[6]],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
+                r[13],
+                r[14],
+                r[15],
+                r[16],
+                r[17],
+                r[18],
+                0 if r[19] is None else 1,
+                import_id,
+            )
             for r in rows
         ]
         before_max = conn.execute("SELECT coalesce(max(rowid), 0) FROM statements").fetchone()[0]
@@ -258,20 +329,23 @@ class Writer:
             target, sid = r[19], r[0]
             if sid in targets or sid in new_voids:
                 ignored += 1  # an earlier statement voids this voiding statement: no effect
-            if conn.execute("INSERT OR IGNORE INTO voids(target_id, voiding_id) VALUES (?,?)",
-                            (target, sid)).rowcount:
+            if conn.execute(
+                "INSERT OR IGNORE INTO voids(target_id, voiding_id) VALUES (?,?)", (target, sid)
+            ).rowcount:
                 new_voids.add(target)
             row = conn.execute("SELECT is_voiding FROM statements WHERE id=?", (target,)).fetchone()
             if row is not None and row[0]:
                 ignored += 1
                 continue
             new["voided"] += conn.execute(
-                "UPDATE statements SET voided=1 WHERE id=? AND is_voiding=0 AND voided=0", (target,)).rowcount
+                "UPDATE statements SET voided=1 WHERE id=? AND is_voiding=0 AND voided=0", (target,)
+            ).rowcount
         if targets or new_voids:
             for r in stored:
                 if r[19] is None and (r[0] in targets or r[0] in new_voids):
                     new["voided"] += conn.execute(
-                        "UPDATE statements SET voided=1 WHERE id=? AND voided=0", (r[0],)).rowcount
+                        "UPDATE statements SET voided=1 WHERE id=? AND voided=0", (r[0],)
+                    ).rowcount
         return ignored
 
 
@@ -289,21 +363,25 @@ def _lookup(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[bytes, 
     out: dict[str, tuple[bytes, int]] = {}
     unique = list(dict.fromkeys(ids))
     for i in range(0, len(unique), 500):
-        part = unique[i:i + 500]
+        part = unique[i : i + 500]
         marks = ",".join("?" * len(part))
         for sid, digest, rowid in conn.execute(
-                f"SELECT id, hash, rowid FROM statements WHERE id IN ({marks})", part):
+            f"SELECT id, hash, rowid FROM statements WHERE id IN ({marks})", part
+        ):
             out[sid] = (digest, rowid)
     return out
 
 
-def finish_import(conn: sqlite3.Connection, import_id: int, status: str, sha256: str | None,
-                  message: str | None = None) -> None:
+def finish_import(
+    conn: sqlite3.Connection, import_id: int, status: str, sha256: str | None, message: str | None = None
+) -> None:
     """Mark an import row finished (done, cancelled or failed) in its own small transaction."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("UPDATE imports SET status=?, finished_at=?, sha256=coalesce(?, sha256), message=? "
-                     "WHERE id=?", (status, utc_now_iso(), sha256, message, import_id))
+        conn.execute(
+            "UPDATE imports SET status=?, finished_at=?, sha256=coalesce(?, sha256), message=? WHERE id=?",
+            (status, utc_now_iso(), sha256, message, import_id),
+        )
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -94,7 +94,7 @@ _GRANDFATHERED = frozenset(
         "zh-min",
         "zh-min-nan",
         "zh-xiang",
-    ]  # noqa: SIM905 - one readable line per group of tags
+    ]
 )
 
 _CACHE_MAX = 50_000
@@ -111,7 +111,7 @@ def _remember(cache: dict[str, bool], key: str, value: bool) -> bool:
 
 def is_iri(value: Any) -> bool:
     """True for a string with IRI syntax (scheme, colon, no forbidden characters)."""
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         return False
     known = _IRI_CACHE.get(value)
     if known is not None:
@@ -128,40 +128,32 @@ def is_uri(value: Any) -> bool:
 
 def is_mailto(value: Any) -> bool:
     """True for ``mailto:local@domain`` that is also a valid IRI."""
-    return (
-        type(value) is str  # noqa: E721
-        and _MAILTO.fullmatch(value) is not None
-        and is_iri(value)
-    )
+    return type(value) is str and _MAILTO.fullmatch(value) is not None and is_iri(value)
 
 
 def is_uuid(value: Any) -> bool:
     """True for a UUID in the standard 8-4-4-4-12 hexadecimal string form."""
-    return type(value) is str and _UUID.fullmatch(value) is not None  # noqa: E721
+    return type(value) is str and _UUID.fullmatch(value) is not None
 
 
 def is_sha1_hex(value: Any) -> bool:
     """True for 40 hexadecimal digits (a SHA-1 digest, as in mbox_sha1sum)."""
-    return type(value) is str and _SHA1.fullmatch(value) is not None  # noqa: E721
+    return type(value) is str and _SHA1.fullmatch(value) is not None
 
 
 def is_sha2_hex(value: Any) -> bool:
     """True for the hex digest of a SHA-224, SHA-256, SHA-384 or SHA-512 hash."""
-    return (
-        type(value) is str  # noqa: E721
-        and len(value) in _SHA2_LENGTHS
-        and _HEX.fullmatch(value) is not None
-    )
+    return type(value) is str and len(value) in _SHA2_LENGTHS and _HEX.fullmatch(value) is not None
 
 
 def is_media_type(value: Any) -> bool:
     """True for an Internet media type such as ``text/plain; charset=ascii``."""
-    return type(value) is str and _MEDIA_TYPE.fullmatch(value) is not None  # noqa: E721
+    return type(value) is str and _MEDIA_TYPE.fullmatch(value) is not None
 
 
 def is_language_tag(value: Any) -> bool:
     """True for an RFC 5646 language tag (syntax plus the registry-free validity rules)."""
-    if type(value) is not str:  # noqa: E721
+    if type(value) is not str:
         return False
     known = _LANG_CACHE.get(value)
     if known is not None:

@@ -112,7 +112,7 @@ def parse_timestamp(s: str) -> int:
     problem for anything else: a missing offset, an impossible date or time, the unknown-offset
     forms ``-00:00``/``-0000``/``-00``, or text that is no timestamp at all.
     """
-    if type(s) is str and _TS_FAST.fullmatch(s) is not None and s[-6:] != "-00:00":  # noqa: E721
+    if type(s) is str and _TS_FAST.fullmatch(s) is not None and s[-6:] != "-00:00":
         try:
             return (_FROMISO(s) - _EPOCH) // _MS
         except ValueError:
@@ -122,7 +122,7 @@ def parse_timestamp(s: str) -> int:
 
 def _parse_timestamp_full(s: str) -> int:
     """The complete grammar of ``parse_timestamp`` (also its reference in tests)."""
-    if type(s) is not str:  # noqa: E721 - exact type: bool/int subclasses are not strings
+    if type(s) is not str:
         raise ValueError(f"a timestamp must be a string, not {type(s).__name__}")
     m = _TS_EXTENDED.fullmatch(s) or _TS_BASIC.fullmatch(s)
     if m is None:
@@ -200,7 +200,7 @@ def parse_duration(s: str) -> float:
     Years and months use the mean Gregorian year (see the module docstring).  Raises
     ``ValueError`` for anything else, e.g. ``1h``, ``PT-5S``, ``P``, ``PT``, ``P1H``, ``P4W1D``.
     """
-    if type(s) is not str:  # noqa: E721 - exact type check
+    if type(s) is not str:
         raise ValueError(f"a duration must be a string, not {type(s).__name__}")
     cached = _DUR_CACHE.get(s)
     if cached is not None:

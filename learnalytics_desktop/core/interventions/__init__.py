@@ -40,13 +40,18 @@ from learnalytics_desktop.core.interventions.review import (
 from learnalytics_desktop.core.interventions.rules import (
     DEFAULT_RULES,
     Rule,
-    RuleSet,
     RulesError,
+    RuleSet,
     default_rules,
     load_rules,
     save_rules,
 )
-from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS, TemplateError, check_template, render
+from learnalytics_desktop.core.interventions.templates import (
+    PLACEHOLDERS,
+    TemplateError,
+    check_template,
+    render,
+)
 
 __all__ = [
     "DEFAULT_RULES",

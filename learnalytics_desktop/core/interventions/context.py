@@ -72,7 +72,9 @@ def course_name(conn: sqlite3.Connection, course_id: int) -> str:
     return row[0] or row[1]
 
 
-def stored_risk(conn: sqlite3.Connection, course_id: int, as_of: datetime) -> dict[int, tuple[float, str, list[str]]]:
+def stored_risk(
+    conn: sqlite3.Connection, course_id: int, as_of: datetime
+) -> dict[int, tuple[float, str, list[str]]]:
     """actor -> (risk, level, reasons) from the latest score run at or before ``as_of``."""
     runs = conn.execute("SELECT id, as_of FROM score_runs WHERE course = ?", (int(course_id),)).fetchall()
     best: tuple[datetime, int] | None = None
@@ -92,7 +94,11 @@ def stored_risk(conn: sqlite3.Connection, course_id: int, as_of: datetime) -> di
             parsed = json.loads(reasons)
         except (TypeError, ValueError):
             parsed = [str(reasons)]
-        out[int(actor)] = (float(risk), str(level), [str(r) for r in parsed] if isinstance(parsed, list) else [str(parsed)])
+        out[int(actor)] = (
+            float(risk),
+            str(level),
+            [str(r) for r in parsed] if isinstance(parsed, list) else [str(parsed)],
+        )
     return out
 
 
@@ -112,7 +118,11 @@ def _risk_from_frame(frame: pd.DataFrame) -> dict[int, tuple[float, str, list[st
                 reasons = [reasons]
         elif reasons is None or (isinstance(reasons, float) and math.isnan(reasons)):
             reasons = []
-        out[int(rec["actor"])] = (float(rec["risk_score"]), str(rec.get("risk_level") or ""), [str(r) for r in reasons])
+        out[int(rec["actor"])] = (
+            float(rec["risk_score"]),
+            str(rec.get("risk_level") or ""),
+            [str(r) for r in reasons],
+        )
     return out
 
 
@@ -177,9 +187,7 @@ def gather(
     return out
 
 
-def template_values(
-    student: StudentContext, *, course: str, advisor: str, when: str
-) -> dict[str, Any]:
+def template_values(student: StudentContext, *, course: str, advisor: str, when: str) -> dict[str, Any]:
     """The placeholder values for one student (None where unknown, left visible by render)."""
     real = (student.name or "").strip()
     display = real or student.label
@@ -194,7 +202,9 @@ def template_values(
         "first_name": real.split()[0] if real else None,
         "label": student.label,
         "course": course,
-        "reasons": "; ".join(student.reasons) if student.reasons else (None if student.risk is None else "none given"),
+        "reasons": "; ".join(student.reasons)
+        if student.reasons
+        else (None if student.risk is None else "none given"),
         "risk": None if student.risk is None else f"{student.risk * 100:.0f}%",
         "risk_level": student.risk_level,
         "days_inactive": None if days is None else str(int(math.floor(days))),

@@ -83,7 +83,9 @@ def _user(user: str | None) -> str:
     return (user or "").strip() or current_user()
 
 
-def _eligibility(student: StudentContext, rules: RuleSet, ignore_risk_gate: bool) -> tuple[list[Any], str | None]:
+def _eligibility(
+    student: StudentContext, rules: RuleSet, ignore_risk_gate: bool
+) -> tuple[list[Any], str | None]:
     """(firing rules, reason for skipping or None)."""
     gate = rules.passes_gate(student.risk)
     if not ignore_risk_gate:
@@ -138,7 +140,9 @@ def suggest(
         )
     cols = ["actor", "student", "risk_score", "risk_level", "gate", "rules", "unchecked", "reasons"]
     frame = pd.DataFrame(rows, columns=cols)
-    return frame.sort_values("risk_score", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+    return frame.sort_values("risk_score", ascending=False, na_position="last", kind="stable").reset_index(
+        drop=True
+    )
 
 
 def draft_interventions(
@@ -222,22 +226,45 @@ def draft_interventions(
                 cur = conn.execute(
                     "INSERT INTO interventions(batch, actor, course, created_at, date, rule, channel, arm,"
                     " subject, body, status, user, risk, features) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (batch_id, a, int(course_id), created, day, rule.key, rule.channel, arm, subject, body,
-                     status, who, s.risk, json.dumps(snapshot, sort_keys=True)),
+                    (
+                        batch_id,
+                        a,
+                        int(course_id),
+                        created,
+                        day,
+                        rule.key,
+                        rule.channel,
+                        arm,
+                        subject,
+                        body,
+                        status,
+                        who,
+                        s.risk,
+                        json.dumps(snapshot, sort_keys=True),
+                    ),
                 )
                 (out.held_out_ids if arm == "holdout" else out.treated_ids).append(int(cur.lastrowid))
             (out.held_out_actors if arm == "holdout" else out.treated_actors).append(a)
             if i % 200 == 0:
                 report.check()
         _log(
-            conn, who, "intervention_batch", batch=batch_id, course=int(course_id), as_of=out.as_of,
-            rows=len(out.treated_ids) + len(out.held_out_ids), students=len(eligible),
-            skipped=len(skipped), holdout=draw.to_dict() if draw else None,
+            conn,
+            who,
+            "intervention_batch",
+            batch=batch_id,
+            course=int(course_id),
+            as_of=out.as_of,
+            rows=len(out.treated_ids) + len(out.held_out_ids),
+            students=len(eligible),
+            skipped=len(skipped),
+            holdout=draw.to_dict() if draw else None,
             ignore_risk_gate=bool(ignore_risk_gate),
         )
     for name, n in sorted(unresolved.items()):
         hint = " (set the advisor's name in the rules)" if name == "advisor" else ""
-        out.warnings.append(f"{{{name}}} has no value in {n} draft(s) and is left visible for the reviewer{hint}.")
+        out.warnings.append(
+            f"{{{name}}} has no value in {n} draft(s) and is left visible for the reviewer{hint}."
+        )
     report.progress(1.0, "Drafted")
     return out
 

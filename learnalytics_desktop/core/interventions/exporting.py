@@ -40,10 +40,30 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _UNSAFE_FILE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 CSV_COLUMNS = [
-    "id", "batch", "student", "to", "course", "date", "rule", "channel", "arm",
-    "status", "subject", "body", "risk", "user", "created_at",
+    "id",
+    "batch",
+    "student",
+    "to",
+    "course",
+    "date",
+    "rule",
+    "channel",
+    "arm",
+    "status",
+    "subject",
+    "body",
+    "risk",
+    "user",
+    "created_at",
 ]
 
 
@@ -88,7 +108,12 @@ def _unique(folder: Path, name: str, taken: set[str]) -> Path:
 
 
 def build_eml(
-    *, subject: str, body: str, to_addr: str | None = None, to_name: str | None = None, ids: list[int] | None = None
+    *,
+    subject: str,
+    body: str,
+    to_addr: str | None = None,
+    to_name: str | None = None,
+    ids: list[int] | None = None,
 ) -> tuple[bytes, str | None]:
     """An unsent draft as bytes, plus a warning when the address could not be used."""
     msg = EmailMessage(policy=policy.default)
@@ -111,7 +136,9 @@ def build_eml(
     return msg.as_bytes(), warning
 
 
-def _select(conn: sqlite3.Connection, ids: list[int] | None, course_id: int | None, statuses: list[str] | None) -> Any:
+def _select(
+    conn: sqlite3.Connection, ids: list[int] | None, course_id: int | None, statuses: list[str] | None
+) -> Any:
     if ids is None and course_id is None:
         raise InterventionError("Choose the interventions to export (ids or a course).")
     frame = list_interventions(conn, course_id, statuses=statuses, ids=ids)
@@ -159,7 +186,9 @@ def export_csv(
         for iid in marked:
             transition(conn, iid, "exported", who, via="csv")
         record_export(conn, "interventions csv", path, n, exported=len(marked))
-    return ExportResult(what="interventions csv", path=str(path), rows=n, files=[str(path)], ids=[int(r["id"]) for r in rows])
+    return ExportResult(
+        what="interventions csv", path=str(path), rows=n, files=[str(path)], ids=[int(r["id"]) for r in rows]
+    )
 
 
 def export_eml(
@@ -187,7 +216,9 @@ def export_eml(
     not_ready = frame[frame["status"] != "approved"]
     if len(not_ready):
         listed = ", ".join(f"{i} ({s})" for i, s in zip(not_ready["id"], not_ready["status"], strict=True))
-        raise InterventionError(f"Only approved interventions can be exported as e-mail; not approved: {listed}.")
+        raise InterventionError(
+            f"Only approved interventions can be exported as e-mail; not approved: {listed}."
+        )
     if frame.empty:
         raise InterventionError("There are no approved interventions to export.")
     if instructor_email is None:
@@ -213,7 +244,9 @@ def export_eml(
                 combined += 1
             subject = recs[0]["subject"] or ""
             body = "\n\n".join((r["body"] or "").strip() for r in recs)
-            data, warn = build_eml(subject=subject, body=body, to_addr=to_addr, to_name=to_name, ids=[int(r["id"]) for r in recs])
+            data, warn = build_eml(
+                subject=subject, body=body, to_addr=to_addr, to_name=to_name, ids=[int(r["id"]) for r in recs]
+            )
             if warn:
                 warnings.append(f"{label}: {warn}.")
             path = _unique(target, safe_filename(label, suffix), taken)
@@ -223,10 +256,14 @@ def export_eml(
             p.unlink(missing_ok=True)
         raise
     if combined:
-        warnings.append(f"{combined} draft(s) combine several messages for one student; read them before sending.")
+        warnings.append(
+            f"{combined} draft(s) combine several messages for one student; read them before sending."
+        )
     no_address = sum(1 for (a, aud) in groups if aud == "student" and not people.get(a, (None, None))[1])
     if no_address:
-        warnings.append(f"{no_address} student draft(s) have an empty To field (no e-mail address in this database).")
+        warnings.append(
+            f"{no_address} student draft(s) have an empty To field (no e-mail address in this database)."
+        )
     who = _user(user)
     done = [int(i) for i in frame["id"]]
     try:
@@ -239,8 +276,21 @@ def export_eml(
             p.unlink(missing_ok=True)
         raise
     return ExportResult(
-        what="intervention e-mails", path=str(target), rows=len(done), files=[str(p) for p in written], ids=done, warnings=warnings
+        what="intervention e-mails",
+        path=str(target),
+        rows=len(done),
+        files=[str(p) for p in written],
+        ids=done,
+        warnings=warnings,
     )
 
 
-__all__ = ["CSV_COLUMNS", "ExportResult", "build_eml", "export_csv", "export_eml", "one_line", "safe_filename"]
+__all__ = [
+    "CSV_COLUMNS",
+    "ExportResult",
+    "build_eml",
+    "export_csv",
+    "export_eml",
+    "one_line",
+    "safe_filename",
+]

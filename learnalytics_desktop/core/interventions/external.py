@@ -37,11 +37,26 @@ if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
 GROUPS = {
-    "treated": "treated", "intervention": "treated", "yes": "treated", "1": "treated", "true": "treated",
-    "control": "control", "comparison": "control", "no": "control", "0": "control", "false": "control",
-    "holdout": "holdout", "hold-out": "holdout", "held_out": "holdout", "held out": "holdout",
+    "treated": "treated",
+    "intervention": "treated",
+    "yes": "treated",
+    "1": "treated",
+    "true": "treated",
+    "control": "control",
+    "comparison": "control",
+    "no": "control",
+    "0": "control",
+    "false": "control",
+    "holdout": "holdout",
+    "hold-out": "holdout",
+    "held_out": "holdout",
+    "held out": "holdout",
 }
-ARMS = {"treated": ("external", "done"), "control": ("control", "comparison"), "holdout": ("holdout", "held_out")}
+ARMS = {
+    "treated": ("external", "done"),
+    "control": ("control", "comparison"),
+    "holdout": ("holdout", "held_out"),
+}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -101,8 +116,15 @@ def read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[tuple[int,
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(cols):
-                raise InterventionError(f"{p} row {reader.line_num}: {len(cells)} cells but {len(cols)} column names.")
-            rows.append((reader.line_num, {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(cols)}))
+                raise InterventionError(
+                    f"{p} row {reader.line_num}: {len(cells)} cells but {len(cols)} column names."
+                )
+            rows.append(
+                (
+                    reader.line_num,
+                    {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(cols)},
+                )
+            )
     except csv.Error as exc:
         raise InterventionError(f"{p} row {reader.line_num}: {exc}.") from exc
     return cols, rows
@@ -112,7 +134,9 @@ def parse_date(text: str) -> date:
     """An ISO date (or the date part of an ISO date-time); ValueError with a plain message."""
     t = text.strip()
     try:
-        return date.fromisoformat(t[:10]) if len(t) >= 10 and t[4] == "-" else datetime.fromisoformat(t).date()
+        return (
+            date.fromisoformat(t[:10]) if len(t) >= 10 and t[4] == "-" else datetime.fromisoformat(t).date()
+        )
     except ValueError:
         raise ValueError(f"date {text!r} is not an ISO date like 2024-03-15") from None
 
@@ -126,8 +150,13 @@ def actor_index(conn: sqlite3.Connection, course_id: int) -> tuple[dict[str, dic
             index["account"].setdefault(ifi.split("|", 1)[1], set()).add(int(aid))
         if email:
             index["email"].setdefault(email.lower(), set()).add(int(aid))
-    in_course = {int(a) for (a,) in conn.execute("SELECT actor FROM enrolments WHERE course = ?", (course_id,))}
-    in_course |= {int(a) for (a,) in conn.execute("SELECT DISTINCT actor FROM statements WHERE course = ?", (course_id,))}
+    in_course = {
+        int(a) for (a,) in conn.execute("SELECT actor FROM enrolments WHERE course = ?", (course_id,))
+    }
+    in_course |= {
+        int(a)
+        for (a,) in conn.execute("SELECT DISTINCT actor FROM statements WHERE course = ?", (course_id,))
+    }
     return index, in_course
 
 
@@ -166,7 +195,9 @@ def import_external(
     cols, rows = read_table(path)
     missing = [c for c in ("student", "date", "group") if c not in cols]
     if missing:
-        raise InterventionError(f"{Path(path).name} has no column(s) {missing}; it needs student, date and group.")
+        raise InterventionError(
+            f"{Path(path).name} has no column(s) {missing}; it needs student, date and group."
+        )
     index, in_course = actor_index(conn, int(course_id))
     out = ExternalImport(path=str(path), batch=None, rows_read=len(rows), dry_run=dry_run)
     good: list[tuple[int, int, str, str, str, str]] = []
@@ -174,7 +205,9 @@ def import_external(
     for line, rec in rows:
         student = rec.get("student", "")
         problems = []
-        actor, how = (None, "the student is empty") if not student else match_student(student, index, in_course)
+        actor, how = (
+            (None, "the student is empty") if not student else match_student(student, index, in_course)
+        )
         if actor is None:
             problems.append(how)
         try:
@@ -214,8 +247,17 @@ def import_external(
                 " body, status, user, risk, features) VALUES (?,?,?,?,?,'external',?,?,NULL,?,?,?,NULL,NULL)",
                 (out.batch, actor, int(course_id), created, day_iso, channel, arm, note or None, status, who),
             )
-        _log(conn, who, "import", what="external interventions", path=str(path), batch=out.batch,
-             rows=len(good), rejected=len(out.errors), groups=out.groups)
+        _log(
+            conn,
+            who,
+            "import",
+            what="external interventions",
+            path=str(path),
+            batch=out.batch,
+            rows=len(good),
+            rejected=len(out.errors),
+            groups=out.groups,
+        )
     out.written = len(good)
     return out
 

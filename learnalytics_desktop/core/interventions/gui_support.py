@@ -55,8 +55,24 @@ REVIEW_STATUSES = ("draft", "approved")
 """Rows an advisor still has to act on."""
 
 TABLE_COLUMNS = [
-    "id", "student", "actor", "rule", "rule_label", "channel", "channel_text", "subject", "body",
-    "status", "status_text", "arm", "arm_text", "date", "risk", "batch", "user", "placeholders",
+    "id",
+    "student",
+    "actor",
+    "rule",
+    "rule_label",
+    "channel",
+    "channel_text",
+    "subject",
+    "body",
+    "status",
+    "status_text",
+    "arm",
+    "arm_text",
+    "date",
+    "risk",
+    "batch",
+    "user",
+    "placeholders",
 ]
 
 
@@ -169,7 +185,9 @@ def high_risk_students(conn: sqlite3.Connection, course_id: int, as_of: datetime
         (best[1],),
     ).fetchall()
     return HighRisk(
-        actors=[int(a) for a, level in rows if level == "high"], scored=len(rows), run_as_of=best[0].isoformat()
+        actors=[int(a) for a, level in rows if level == "high"],
+        scored=len(rows),
+        run_as_of=best[0].isoformat(),
     )
 
 
@@ -191,8 +209,10 @@ def batch_summary(batch: Batch) -> str:
             "comparison group."
         )
     if batch.skipped:
-        parts.append(f"{len(batch.skipped)} selected student{'s' if len(batch.skipped) != 1 else ''} got no draft "
-                     "(reasons below).")
+        parts.append(
+            f"{len(batch.skipped)} selected student{'s' if len(batch.skipped) != 1 else ''} got no draft "
+            "(reasons below)."
+        )
     return " ".join(parts)
 
 

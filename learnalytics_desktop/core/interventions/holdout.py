@@ -79,7 +79,9 @@ def draw_holdout(
     stratum ``"unknown"``. The same seed and actors always give the same draw.
     """
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 <= fraction < 1.0:
-        raise ValueError(f"The hold-out fraction must be at least 0 and below 1 (e.g. 0.2), not {fraction!r}.")
+        raise ValueError(
+            f"The hold-out fraction must be at least 0 and below 1 (e.g. 0.2), not {fraction!r}."
+        )
     if seed is None:
         seed = new_seed()
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

@@ -44,8 +44,21 @@ EDITABLE = {"draft", "approved"}
 MAX_SUBJECT = 250
 MAX_BODY = 20_000
 COLUMNS = (
-    "id", "batch", "actor", "course", "created_at", "date", "rule", "channel", "arm",
-    "subject", "body", "status", "user", "risk", "features",
+    "id",
+    "batch",
+    "actor",
+    "course",
+    "created_at",
+    "date",
+    "rule",
+    "channel",
+    "arm",
+    "subject",
+    "body",
+    "status",
+    "user",
+    "risk",
+    "features",
 )
 
 
@@ -125,14 +138,21 @@ def list_interventions(
 
 def transition(conn: sqlite3.Connection, iid: int, to: str, who: str, **detail: Any) -> None:
     """Move one row to status ``to`` and log it; the caller holds the transaction."""
-    row = conn.execute("SELECT status, batch, subject, body FROM interventions WHERE id = ?", (int(iid),)).fetchone()
+    row = conn.execute(
+        "SELECT status, batch, subject, body FROM interventions WHERE id = ?", (int(iid),)
+    ).fetchone()
     if row is None:
         raise InterventionError(f"There is no intervention with id {iid}.")
     status, batch, subject, body = row
     if to not in TRANSITIONS.get(status, set()):
         allowed = sorted(TRANSITIONS.get(status, set()))
-        extra = (" (held-out rows keep the randomised comparison intact)" if status == "held_out"
-                 else f" (from {status} it can become: {', '.join(allowed)})" if allowed else "")
+        extra = (
+            " (held-out rows keep the randomised comparison intact)"
+            if status == "held_out"
+            else f" (from {status} it can become: {', '.join(allowed)})"
+            if allowed
+            else ""
+        )
         raise InterventionError(f"Intervention {iid} is {status}; it cannot become {to}{extra}.")
     if to == "approved":
         left = [f for f, _s, _c in _fields((subject or "") + "\n" + (body or "")) if f in PLACEHOLDERS]
@@ -145,7 +165,9 @@ def transition(conn: sqlite3.Connection, iid: int, to: str, who: str, **detail: 
     _log(conn, who, "intervention", id=int(iid), batch=batch, **{"from": status, "to": to}, **detail)
 
 
-def _set_status(conn: sqlite3.Connection, ids: Iterable[int], to: str, user: str | None, **detail: Any) -> int:
+def _set_status(
+    conn: sqlite3.Connection, ids: Iterable[int], to: str, user: str | None, **detail: Any
+) -> int:
     from learnalytics_desktop.core.store.db import transaction
 
     who = _user(user)
@@ -198,12 +220,16 @@ def update_draft(
 
     current = get_intervention(conn, intervention_id)
     if current.status not in EDITABLE:
-        raise InterventionError(f"Intervention {intervention_id} is {current.status}; only drafts and approved rows can be edited.")
+        raise InterventionError(
+            f"Intervention {intervention_id} is {current.status}; only drafts and approved rows can be edited."
+        )
     if subject is not None:
         if any(c in subject for c in "\r\n\x0b\x0c\x85\u2028\u2029\0"):
             raise InterventionError("The subject must be a single line.")
         if len(subject) > MAX_SUBJECT:
-            raise InterventionError(f"The subject is {len(subject)} characters long; the limit is {MAX_SUBJECT}.")
+            raise InterventionError(
+                f"The subject is {len(subject)} characters long; the limit is {MAX_SUBJECT}."
+            )
     if body is not None and len(body) > MAX_BODY:
         raise InterventionError(f"The message is {len(body)} characters long; the limit is {MAX_BODY}.")
     if subject is None and body is None:
@@ -217,7 +243,9 @@ def update_draft(
             conn.execute("UPDATE interventions SET body = ? WHERE id = ?", (body, int(intervention_id)))
             changed.append("body")
         if changed:
-            _log(conn, _user(user), "intervention", id=int(intervention_id), batch=current.batch, edit=changed)
+            _log(
+                conn, _user(user), "intervention", id=int(intervention_id), batch=current.batch, edit=changed
+            )
     return get_intervention(conn, intervention_id)
 
 
@@ -238,7 +266,9 @@ def fill_placeholder(
     changed = 0
     with transaction(conn):
         for iid in [int(i) for i in ids]:
-            row = conn.execute("SELECT status, batch, subject, body FROM interventions WHERE id = ?", (iid,)).fetchone()
+            row = conn.execute(
+                "SELECT status, batch, subject, body FROM interventions WHERE id = ?", (iid,)
+            ).fetchone()
             if row is None:
                 raise InterventionError(f"There is no intervention with id {iid}.")
             status, batch, subject, body = row
@@ -246,8 +276,11 @@ def fill_placeholder(
                 continue
             conn.execute(
                 "UPDATE interventions SET subject = ?, body = ? WHERE id = ?",
-                ((subject or "").replace(token, value) if subject is not None else None,
-                 (body or "").replace(token, value) if body is not None else None, iid),
+                (
+                    (subject or "").replace(token, value) if subject is not None else None,
+                    (body or "").replace(token, value) if body is not None else None,
+                    iid,
+                ),
             )
             _log(conn, who, "intervention", id=iid, batch=batch, edit=["fill " + name])
             changed += 1
@@ -267,7 +300,10 @@ def history(conn: sqlite3.Connection, intervention_id: int) -> list[dict[str, An
     ):
         out.append({"at": at, "user": user, **json.loads(detail)})
     first = next((h.get("from") for h in out if "from" in h), row.status)
-    out.insert(0, {"at": row.created_at, "user": row.user, "id": row.id, "batch": row.batch, "from": None, "to": first})
+    out.insert(
+        0,
+        {"at": row.created_at, "user": row.user, "id": row.id, "batch": row.batch, "from": None, "to": first},
+    )
     return out
 
 

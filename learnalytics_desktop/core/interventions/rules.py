@@ -114,10 +114,15 @@ class RuleSet:
         """Raise :class:`RulesError` with a plain message for the first problem found."""
         if not isinstance(self.risk_threshold, (int, float)) or not 0.0 <= float(self.risk_threshold) <= 1.0:
             raise RulesError(f"The risk threshold must be a number from 0 to 1, not {self.risk_threshold!r}.")
-        for name, text, limit in (("advisor name", self.advisor, 200), ("instructor e-mail", self.instructor_email, 320)):
+        for name, text, limit in (
+            ("advisor name", self.advisor, 200),
+            ("instructor e-mail", self.instructor_email, 320),
+        ):
             if not isinstance(text, str) or len(text) > limit or any(c in text for c in "\r\n\0"):
                 raise RulesError(f"The {name} must be one line of at most {limit} characters.")
-        if self.instructor_email and ("@" not in self.instructor_email or " " in self.instructor_email.strip()):
+        if self.instructor_email and (
+            "@" not in self.instructor_email or " " in self.instructor_email.strip()
+        ):
             raise RulesError(f"The instructor e-mail {self.instructor_email!r} is not an address.")
         seen: set[str] = set()
         for i, r in enumerate(self.rules, start=1):
@@ -130,18 +135,30 @@ class RuleSet:
             if not r.label.strip():
                 raise RulesError(f"{where.capitalize()} needs a label.")
             if not r.feature or not r.feature.isidentifier():
-                raise RulesError(f"{where.capitalize()} needs a feature name such as days_since_last_activity.")
+                raise RulesError(
+                    f"{where.capitalize()} needs a feature name such as days_since_last_activity."
+                )
             if r.op not in OPERATORS:
-                raise RulesError(f"{where.capitalize()}: the comparison must be one of {', '.join(OPERATORS)}, not {r.op!r}.")
-            if isinstance(r.threshold, bool) or not isinstance(r.threshold, (int, float)) or not math.isfinite(r.threshold):
-                raise RulesError(f"{where.capitalize()}: the threshold must be a finite number, not {r.threshold!r}.")
+                raise RulesError(
+                    f"{where.capitalize()}: the comparison must be one of {', '.join(OPERATORS)}, not {r.op!r}."
+                )
+            if (
+                isinstance(r.threshold, bool)
+                or not isinstance(r.threshold, (int, float))
+                or not math.isfinite(r.threshold)
+            ):
+                raise RulesError(
+                    f"{where.capitalize()}: the threshold must be a finite number, not {r.threshold!r}."
+                )
             if r.feature in FRACTION_FEATURES and not 0.0 <= r.threshold <= 1.0:
                 raise RulesError(
                     f"{where.capitalize()}: {r.feature} is a fraction from 0 to 1 (30% is 0.3), "
                     f"so the threshold {r.threshold:g} can never be meaningful."
                 )
             if r.channel not in CHANNELS:
-                raise RulesError(f"{where.capitalize()}: the channel must be one of {', '.join(CHANNELS)}, not {r.channel!r}.")
+                raise RulesError(
+                    f"{where.capitalize()}: the channel must be one of {', '.join(CHANNELS)}, not {r.channel!r}."
+                )
             if any(c in r.subject for c in "\r\n"):
                 raise RulesError(f"{where.capitalize()}: the subject must be a single line.")
             try:
@@ -175,7 +192,9 @@ class RuleSet:
             unknown = set(raw) - names
             missing = {"key", "label", "feature", "op", "threshold", "channel", "subject", "body"} - set(raw)
             if unknown or missing:
-                raise RulesError(f"Rule {i}: unknown fields {sorted(unknown)}; missing fields {sorted(missing)}.")
+                raise RulesError(
+                    f"Rule {i}: unknown fields {sorted(unknown)}; missing fields {sorted(missing)}."
+                )
             rules.append(Rule(**{k: raw[k] for k in raw}))
         out = cls(
             rules=tuple(rules),
@@ -277,7 +296,12 @@ def save_rules(conn: sqlite3.Connection, rules: RuleSet) -> None:
     rules.validate()
     with transaction(conn):
         set_setting(conn, SETTINGS_KEY, rules.to_dict())
-        audit(conn, "intervention_rules", rules=[r.key for r in rules.rules], risk_threshold=rules.risk_threshold)
+        audit(
+            conn,
+            "intervention_rules",
+            rules=[r.key for r in rules.rules],
+            risk_threshold=rules.risk_threshold,
+        )
 
 
 __all__ = [

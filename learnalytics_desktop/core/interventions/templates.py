@@ -50,9 +50,7 @@ def _fields(text: str) -> list[tuple[str, str | None, str | None]]:
     """(field name, format spec, conversion) for each field; raises TemplateError on syntax."""
     try:
         return [
-            (field, spec, conv)
-            for _literal, field, spec, conv in _FORMATTER.parse(text)
-            if field is not None
+            (field, spec, conv) for _literal, field, spec, conv in _FORMATTER.parse(text) if field is not None
         ]
     except ValueError as exc:
         raise TemplateError(

@@ -87,7 +87,9 @@ class TrainedModel:
         }
 
     @classmethod
-    def from_payload(cls, payload: Any, *, model_id: str | None = None, card: dict | None = None) -> TrainedModel:
+    def from_payload(
+        cls, payload: Any, *, model_id: str | None = None, card: dict | None = None
+    ) -> TrainedModel:
         if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
             raise ValueError("the model file does not hold a Learnalytics model in a known format")
         return cls(

@@ -75,7 +75,7 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     for kind in ("hgb", "logreg"):
         m = v.get(kind) or {}
         auc = m.get("roc_auc")
-        fa = (m.get("fold_roc_auc") or {})
+        fa = m.get("fold_roc_auc") or {}
         lines.append(
             f"  {kind:<6} ROC AUC {auc if auc is None else f'{auc:.3f}'}"
             + (f" (sd {fa['sd']:.3f})" if fa.get("sd") is not None else "")
@@ -88,7 +88,9 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         else:
             for kind in ("hgb", "logreg"):
                 m = later[kind]
-                lines.append(f"  latest offering {kind:<6} ROC AUC {m.get('roc_auc')}  Brier {m.get('brier')}")
+                lines.append(
+                    f"  latest offering {kind:<6} ROC AUC {m.get('roc_auc')}  Brier {m.get('brier')}"
+                )
     lines.append(f"chosen: {card['chosen']['kind']} ({card['chosen']['reason']})")
     for note in v.get("notes", []):
         lines.append(f"note: {note}")

@@ -125,7 +125,9 @@ class TrainingData:
         return self.features.index.get_level_values("course").to_numpy()
 
 
-def build_training_data(conn: sqlite3.Connection, course_ids: list[int], week: int, report: Any) -> TrainingData:
+def build_training_data(
+    conn: sqlite3.Connection, course_ids: list[int], week: int, report: Any
+) -> TrainingData:
     """Features as of week ``week`` of each offering joined to its at-risk labels.
 
     Students without an outcome row (or whose outcome gives no label) are left out and
@@ -149,7 +151,9 @@ def build_training_data(conn: sqlite3.Connection, course_ids: list[int], week: i
     ignored: list[str] = []
     for i, course in enumerate(courses):
         report.check()
-        report.progress(0.02 + 0.13 * i / len(courses), f"features of {course.name or course.iri} as of week {week}")
+        report.progress(
+            0.02 + 0.13 * i / len(courses), f"features of {course.name or course.iri} as of week {week}"
+        )
         if course.weeks is not None and week > course.weeks:
             raise TrainingDataError(
                 f"{course.label} has {course.weeks} weeks, so there is no week {week} to train on"
@@ -170,7 +174,9 @@ def build_training_data(conn: sqlite3.Connection, course_ids: list[int], week: i
         known = y_all.dropna()
         bad = known[~known.isin([0, 1])]
         if len(bad):
-            raise ValueError(f"at-risk labels of {course.iri} must be 0 or 1; found {sorted(set(bad.tolist()))[:5]}")
+            raise ValueError(
+                f"at-risk labels of {course.iri} must be 0 or 1; found {sorted(set(bad.tolist()))[:5]}"
+            )
         frame_ids = frame.index.astype("int64")
         in_both = frame_ids.intersection(known.index.astype("int64"))
         summaries.append(

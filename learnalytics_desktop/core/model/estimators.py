@@ -66,7 +66,7 @@ def single_thread() -> Any:
     """
     import numpy  # noqa: F401  (BLAS)
     import scipy.linalg  # noqa: F401  (BLAS/LAPACK)
-    import sklearn.ensemble  # noqa: F401  (OpenMP runtime)
+    import sklearn.ensemble
     import sklearn.linear_model  # noqa: F401
     from threadpoolctl import threadpool_limits
 
@@ -166,8 +166,12 @@ def settings_summary(n_train: int, columns: Sequence[str] | None = None) -> dict
     return {
         "seed": SEED,
         "hgb": {**HGB_PARAMS, "monotonic_cst": monotonic_constraints(columns)},
-        "logreg": {**LOGREG_PARAMS, "class_weight": None, "imputation": "median + missing indicators",
-                   "scaling": "standardised"},
+        "logreg": {
+            **LOGREG_PARAMS,
+            "class_weight": None,
+            "imputation": "median + missing indicators",
+            "scaling": "standardised",
+        },
         "calibration": {
             "method": calibration_method(n_train),
             "folds": CALIBRATION_FOLDS,

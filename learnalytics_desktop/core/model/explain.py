@@ -88,7 +88,9 @@ def reference_values(model: TrainedModel, X: pd.DataFrame) -> dict[str, Any]:
     return ref
 
 
-def contributions(model: TrainedModel, X: pd.DataFrame, reference: dict[str, Any], report: Any = None) -> pd.DataFrame:
+def contributions(
+    model: TrainedModel, X: pd.DataFrame, reference: dict[str, Any], report: Any = None
+) -> pd.DataFrame:
     """``logit p(x) - logit p(x with the unit set to its reference)`` per student and unit."""
     import numpy as np
     import pandas as pd
@@ -134,7 +136,8 @@ def withheld_units(
     """The units of one student whose contribution is against their known direction (and at
     least ``min_effect`` in size: with ``MIN_EFFECT``, those that would have been reasons)."""
     return [
-        str(u) for u, c in contrib.items()
+        str(u)
+        for u, c in contrib.items()
         if abs(float(c)) >= min_effect and against_direction(str(u), float(c), row.get(u), medians.get(u))
     ]
 
@@ -157,9 +160,11 @@ def reasons_for(
     ups = contrib[contrib >= min_effect].sort_values(ascending=False).head(top_up)
     downs = contrib[contrib <= -min_effect].sort_values().head(top_down)
     out = []
-    for unit, direction in [(u, "raises risk") for u in ups.index] + [(u, "lowers risk") for u in downs.index]:
+    for unit, direction in [(u, "raises risk") for u in ups.index] + [
+        (u, "lowers risk") for u in downs.index
+    ]:
         if unit.startswith("attr:"):
-            key = unit[len("attr:"):]
+            key = unit[len("attr:") :]
             value = (attributes or {}).get(key)
             text = describe(unit, value, None, row)
         else:
@@ -193,7 +198,11 @@ def explain_students(
     wanted = set(model.features) | {"quiz_score_trend", "quiz_count", "total_events"}
     raw = features.reindex(columns=[c for c in features.columns if c in wanted])
     rows = raw.to_dict(orient="index")
-    attr_rows = attributes.reindex(X.index).to_dict(orient="index") if attributes is not None and model.attributes else {}
+    attr_rows = (
+        attributes.reindex(X.index).to_dict(orient="index")
+        if attributes is not None and model.attributes
+        else {}
+    )
     reasons, withheld = _reason_lists(
         contrib, raw, rows, ref, attr_rows, top_up=top_up, top_down=top_down, min_effect=min_effect
     )
@@ -252,8 +261,8 @@ def _reason_lists(
         size = np.abs(C)
         left_out = against & (size >= 0.0)  # reasons_for: withheld_units with min_effect 0
         shown_withheld = against & (size >= min_effect)
-        up = ~left_out & (C >= min_effect)
-        down = ~left_out & (C <= -min_effect)
+        up = ~left_out & (min_effect <= C)
+        down = ~left_out & (-min_effect >= C)
     pick_up = np.argsort(np.where(up, -C, np.inf), axis=1, kind="stable")[:, : max(0, top_up)]
     pick_down = np.argsort(np.where(down, C, np.inf), axis=1, kind="stable")[:, : max(0, top_down)]
     ok_up = np.take_along_axis(up, pick_up, axis=1)
@@ -267,7 +276,7 @@ def _reason_lists(
         out = []
         for unit, direction in chosen:
             if unit.startswith("attr:"):
-                text = describe(unit, (attr_rows.get(key) or {}).get(unit[len("attr:"):]), None, row)
+                text = describe(unit, (attr_rows.get(key) or {}).get(unit[len("attr:") :]), None, row)
             else:
                 text = describe(unit, row.get(unit), medians.get(unit), row)
             out.append(f"{text} ({direction})")
@@ -281,6 +290,7 @@ def fold_permutation_importance(
 ) -> np.ndarray:
     """Drop in ROC AUC per design column (shape columns x repeats) on one held-out fold."""
     from sklearn.inspection import permutation_importance
+
     from learnalytics_desktop.core.model.estimators import single_thread
 
     with single_thread():
@@ -290,7 +300,9 @@ def fold_permutation_importance(
     return result.importances
 
 
-def summarise_importance(columns: list[str], per_fold: list[np.ndarray], units: list[tuple[str, list[str]]]) -> list[dict[str, Any]]:
+def summarise_importance(
+    columns: list[str], per_fold: list[np.ndarray], units: list[tuple[str, list[str]]]
+) -> list[dict[str, Any]]:
     """Mean and sd of the AUC drop per unit (attribute one-hot columns summed), sorted."""
     import numpy as np
 
@@ -299,7 +311,9 @@ def summarise_importance(columns: list[str], per_fold: list[np.ndarray], units: 
     out = []
     for unit, cols in units:
         values = stacked[[pos[c] for c in cols]].sum(axis=0)
-        out.append({"feature": unit, "mean": round(float(values.mean()), 4), "sd": round(float(values.std()), 4)})
+        out.append(
+            {"feature": unit, "mean": round(float(values.mean()), 4), "sd": round(float(values.std()), 4)}
+        )
     out.sort(key=lambda d: -d["mean"])
     return out
 

@@ -73,7 +73,11 @@ def _hide(group: dict[str, Any], threshold: int) -> dict[str, Any]:
 def _warnings(key: str, groups: list[dict[str, Any]]) -> list[str]:
     shown = [g for g in groups if g.get("suppressed") != "small cell"]
     out = []
-    for metric, label in (("roc_auc", "ROC AUC"), ("fpr", "false-positive rate"), ("fnr", "false-negative rate")):
+    for metric, label in (
+        ("roc_auc", "ROC AUC"),
+        ("fpr", "false-positive rate"),
+        ("fnr", "false-negative rate"),
+    ):
         vals = [(g["group"], g[metric]) for g in shown if g.get(metric) is not None]
         if len(vals) >= 2:
             lo, hi = min(vals, key=lambda t: t[1]), max(vals, key=lambda t: t[1])
@@ -132,7 +136,9 @@ def fairness_report(
         "warnings": [],
     }
     for key in attributes.columns:
-        values = attributes[key].astype(object).where(attributes[key].notna(), NOT_RECORDED).astype(str).to_numpy()
+        values = (
+            attributes[key].astype(object).where(attributes[key].notna(), NOT_RECORDED).astype(str).to_numpy()
+        )
         groups = []
         for value in sorted(set(values.tolist())):
             mask = values == value

@@ -152,7 +152,9 @@ def check_capacity(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ThresholdError(f"the advisor capacity must be a whole number of students, got {value!r}")
     if not 1 <= value <= MAX_CAPACITY:
-        raise ThresholdError(f"the advisor capacity must be between 1 and {MAX_CAPACITY:,} students, got {value}")
+        raise ThresholdError(
+            f"the advisor capacity must be between 1 and {MAX_CAPACITY:,} students, got {value}"
+        )
     return value
 
 

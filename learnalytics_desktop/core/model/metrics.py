@@ -37,9 +37,7 @@ def calibration_points(y: np.ndarray, p: np.ndarray, bins: int = CAL_BINS) -> li
     for chunk in np.array_split(order, min(bins, len(p))):
         if len(chunk) == 0:
             continue
-        out.append(
-            {"predicted": _r(p[chunk].mean()), "observed": _r(y[chunk].mean()), "n": int(len(chunk))}
-        )
+        out.append({"predicted": _r(p[chunk].mean()), "observed": _r(y[chunk].mean()), "n": int(len(chunk))})
     return out
 
 
@@ -50,9 +48,7 @@ def roc_points(y: np.ndarray, p: np.ndarray, points: int = ROC_POINTS) -> list[d
 
     fpr, tpr, thr = roc_curve(y, p)
     keep = np.unique(np.linspace(0, len(fpr) - 1, min(points, len(fpr))).round().astype(int))
-    return [
-        {"fpr": _r(fpr[i]), "tpr": _r(tpr[i]), "threshold": _r(min(thr[i], 1.0))} for i in keep
-    ]
+    return [{"fpr": _r(fpr[i]), "tpr": _r(tpr[i]), "threshold": _r(min(thr[i], 1.0))} for i in keep]
 
 
 def binary_metrics(y: np.ndarray, p: np.ndarray, *, curves: bool = True) -> dict[str, Any]:
@@ -95,8 +91,11 @@ def fold_auc_summary(aucs: list[float]) -> dict[str, Any]:
     arr = np.asarray([a for a in aucs if a is not None and math.isfinite(a)], dtype=float)
     if arr.size == 0:
         return {"mean": None, "sd": None, "folds": []}
-    return {"mean": _r(arr.mean()), "sd": _r(arr.std(ddof=1) if arr.size > 1 else 0.0),
-            "folds": [_r(a) for a in arr]}
+    return {
+        "mean": _r(arr.mean()),
+        "sd": _r(arr.std(ddof=1) if arr.size > 1 else 0.0),
+        "folds": [_r(a) for a in arr],
+    }
 
 
 __all__ = ["binary_metrics", "calibration_points", "fold_auc_summary", "roc_points"]

@@ -148,9 +148,14 @@ TEMPLATES: dict[str, Callable[[float, float, Mapping[str, Any]], str]] = {
     "quiz_score_trend": _quiz_trend,
     "forum_posts": _count("forum post", "forum posts", zero="no forum posts"),
     "sessions": _count("study session", "study sessions", zero="no study sessions"),
-    "assignments_submitted": _count("assignment submitted", "assignments submitted", zero="no assignment submitted"),
+    "assignments_submitted": _count(
+        "assignment submitted", "assignments submitted", zero="no assignment submitted"
+    ),
     "events_last_7_days": _count(
-        "learning event", "learning events", " in the last 7 days", zero="no learning activity in the last 7 days"
+        "learning event",
+        "learning events",
+        " in the last 7 days",
+        zero="no learning activity in the last 7 days",
     ),
     "late_submissions": _late,
     "regularity_score": _regularity,
@@ -170,7 +175,7 @@ def describe(feature: str, value: Any, median: Any, row: Mapping[str, Any]) -> s
     if feature.startswith("attr:"):
         return f"{humanise(feature)}: {value if not _missing(value) else 'not recorded'}"
     if feature.startswith("events_"):
-        cat = feature[len("events_"):]
+        cat = feature[len("events_") :]
         word = CATEGORY_WORDS.get(cat, cat.replace("_", " "))
         return f"{_num(value)} {word} {_plural(value, 'event', 'events')}{_median(median, _num)}"
     label = humanise(feature)

@@ -66,7 +66,10 @@ def set_active_model(conn: sqlite3.Connection, model_id: str | None) -> None:
     from learnalytics_desktop.core.store.db import audit, transaction
 
     with transaction(conn):
-        if model_id is not None and conn.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is None:
+        if (
+            model_id is not None
+            and conn.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is None
+        ):
             raise ModelNotFound(f"there is no model {model_id!r} in this database")
         conn.execute("UPDATE models SET active = 0 WHERE active = 1")
         if model_id is not None:
@@ -137,4 +140,12 @@ def load_model(conn: sqlite3.Connection, model_id: str | None = None) -> Trained
     return model
 
 
-__all__ = ["ModelNotFound", "active_model_id", "delete_model", "get_card", "list_models", "load_model", "set_active_model"]
+__all__ = [
+    "ModelNotFound",
+    "active_model_id",
+    "delete_model",
+    "get_card",
+    "list_models",
+    "load_model",
+    "set_active_model",
+]

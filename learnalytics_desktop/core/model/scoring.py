@@ -140,7 +140,15 @@ def score_course(
         raise ScoringError(f"{course.name or course.iri} has no students as of {when.isoformat()}")
     attributes = load_attributes(conn, course.id) if model.attributes else None
     out = score_features(
-        conn, model, int(course.id), when, features, attributes, course_label=course.iri, capacity=capacity, report=report
+        conn,
+        model,
+        int(course.id),
+        when,
+        features,
+        attributes,
+        course_label=course.iri,
+        capacity=capacity,
+        report=report,
     )
     last = course.last_statement
     if last is not None and (when - last).total_seconds() > STALE_DAYS * 86400:
@@ -167,8 +175,8 @@ def score_features(
     """Score, explain, level and store one offering's feature table (``score_course``
     after it has resolved the model, the as-of date and the features)."""
     import pandas as pd
-    from learnalytics_desktop.core.model.estimators import single_thread
 
+    from learnalytics_desktop.core.model.estimators import single_thread
     from learnalytics_desktop.core.model.explain import explain_students
     from learnalytics_desktop.core.model.levels import get_thresholds, levels_by_capacity, risk_level
     from learnalytics_desktop.core.store.db import audit, transaction, utc_now_iso
@@ -183,7 +191,11 @@ def score_features(
         probs = model.predict(X)
         expl = explain_students(model, features, attributes)
     thresholds = get_thresholds(conn)
-    levels = levels_by_capacity(probs, capacity, thresholds) if capacity is not None else risk_level(probs, thresholds)
+    levels = (
+        levels_by_capacity(probs, capacity, thresholds)
+        if capacity is not None
+        else risk_level(probs, thresholds)
+    )
     labels = actor_labels(conn, features.index.tolist())
     out = pd.DataFrame(
         {
@@ -197,7 +209,9 @@ def score_features(
     for col in KEY_FEATURES:
         if col in features.columns:
             out[col] = features[col].astype(float).round(3).to_numpy()
-    out = out.sort_values(["risk_score", "student"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["risk_score", "student"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
     report.check()
     report.progress(0.9, "saving the run")
     created = utc_now_iso()
@@ -211,17 +225,33 @@ def score_features(
             "INSERT INTO scores(run_id, actor, risk, level, reasons) VALUES (?,?,?,?,?)",
             [
                 (run_id, int(a), float(r), lv, json.dumps(rs))
-                for a, r, lv, rs in zip(out["actor"], out["risk_score"], out["risk_level"], out["reasons"], strict=True)
+                for a, r, lv, rs in zip(
+                    out["actor"], out["risk_score"], out["risk_level"], out["reasons"], strict=True
+                )
             ],
         )
         audit(
-            conn, "score", run_id=run_id, model_id=model.model_id, course=course_label or int(course_id),
-            week=model.week, as_of=as_of.isoformat(), students=len(out),
-            high=int((out["risk_level"] == "high").sum()), capacity=capacity,
+            conn,
+            "score",
+            run_id=run_id,
+            model_id=model.model_id,
+            course=course_label or int(course_id),
+            week=model.week,
+            as_of=as_of.isoformat(),
+            students=len(out),
+            high=int((out["risk_level"] == "high").sum()),
+            capacity=capacity,
         )
     out.attrs.update(
-        {"warnings": [], "run_id": run_id, "model_id": model.model_id, "course_id": int(course_id), "week": model.week,
-         "as_of": as_of.isoformat(), "capacity": capacity}
+        {
+            "warnings": [],
+            "run_id": run_id,
+            "model_id": model.model_id,
+            "course_id": int(course_id),
+            "week": model.week,
+            "as_of": as_of.isoformat(),
+            "capacity": capacity,
+        }
     )
     report.progress(1.0, "done")
     return out
@@ -252,9 +282,21 @@ def latest_run(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
     import pandas as pd
 
     row = conn.execute(
-        "SELECT id FROM score_runs WHERE course = ? ORDER BY created_at DESC, id DESC LIMIT 1", (int(course_id),)
+        "SELECT id FROM score_runs WHERE course = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+        (int(course_id),),
     ).fetchone()
-    cols = ["run_id", "as_of", "week", "model_id", "created_at", "actor", "student", "risk_score", "risk_level", "reasons"]
+    cols = [
+        "run_id",
+        "as_of",
+        "week",
+        "model_id",
+        "created_at",
+        "actor",
+        "student",
+        "risk_score",
+        "risk_level",
+        "reasons",
+    ]
     if row is None:
         return pd.DataFrame(columns=cols)
     rows = conn.execute(
@@ -266,4 +308,12 @@ def latest_run(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
     return pd.DataFrame([(*r[:9], json.loads(r[9])) for r in rows], columns=cols)
 
 
-__all__ = ["KEY_FEATURES", "ScoringError", "actor_labels", "latest_run", "risk_history", "score_course", "score_features"]
+__all__ = [
+    "KEY_FEATURES",
+    "ScoringError",
+    "actor_labels",
+    "latest_run",
+    "risk_history",
+    "score_course",
+    "score_features",
+]

@@ -157,11 +157,17 @@ def load_signed(path: str | os.PathLike[str]) -> Any:
             "written by this installation"
         ) from exc
     except (OSError, ValueError) as exc:
-        raise ModelFileError(f"refusing to load {target.name}: its signature file {side.name} is unreadable ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or not all(
-        isinstance(meta.get(k), str) for k in ("key_id", "sklearn", "hmac")
+        raise ModelFileError(
+            f"refusing to load {target.name}: its signature file {side.name} is unreadable ({exc})"
+        ) from exc
+    if (
+        not isinstance(meta, dict)
+        or meta.get("format") != FORMAT
+        or not all(isinstance(meta.get(k), str) for k in ("key_id", "sklearn", "hmac"))
     ):
-        raise ModelFileError(f"refusing to load {target.name}: its signature file {side.name} is not in a known format")
+        raise ModelFileError(
+            f"refusing to load {target.name}: its signature file {side.name} is not in a known format"
+        )
     key = install_key()
     if not hmac.compare_digest(meta["key_id"], key_id(key)):
         raise ModelFileError(

@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-def synthetic_features(n: int, seed: int = 0, *, week: int = 6, first_actor: int = 1) -> tuple[pd.DataFrame, pd.Series]:
+def synthetic_features(
+    n: int, seed: int = 0, *, week: int = 6, first_actor: int = 1
+) -> tuple[pd.DataFrame, pd.Series]:
     """``(features, labels)`` for ``n`` students at the end of week ``week``; index ``actor``."""
     import numpy as np
     import pandas as pd
@@ -25,14 +27,20 @@ def synthetic_features(n: int, seed: int = 0, *, week: int = 6, first_actor: int
     z = rng.normal(size=n)
     stopped = rng.random(n) < 0.15
     days_active_span = week * 7
-    last_gap = np.where(stopped, rng.uniform(10, days_active_span, n), rng.exponential(2.0 / (1 + np.exp(z)), n))
+    last_gap = np.where(
+        stopped, rng.uniform(10, days_active_span, n), rng.exponential(2.0 / (1 + np.exp(z)), n)
+    )
     share = np.clip(1 - last_gap / days_active_span, 0.05, 1)
-    active_days = np.clip(np.round((6 + 3 * z + rng.normal(0, 1.5, n)) * week / 2 * share), 0, days_active_span)
+    active_days = np.clip(
+        np.round((6 + 3 * z + rng.normal(0, 1.5, n)) * week / 2 * share), 0, days_active_span
+    )
     events = np.round(active_days * np.exp(2.5 + 0.3 * z + rng.normal(0, 0.3, n)))
     minutes = events * np.exp(rng.normal(0.7, 0.3, n))
     quiz_count = np.round(np.clip(week * share * (0.8 + 0.2 * z) + rng.normal(0, 0.5, n), 0, week))
     quiz_avg = np.where(quiz_count > 0, np.clip(0.65 + 0.12 * z + rng.normal(0, 0.1, n), 0, 1), np.nan)
-    trend = np.where(quiz_count > 1, np.clip(0.02 * z + rng.normal(0, 0.03, n) - 0.05 * stopped, -0.5, 0.5), np.nan)
+    trend = np.where(
+        quiz_count > 1, np.clip(0.02 * z + rng.normal(0, 0.03, n) - 0.05 * stopped, -0.5, 0.5), np.nan
+    )
     video_rate = np.clip(0.55 + 0.2 * z + rng.normal(0, 0.12, n), 0, 1) * share
     frame = pd.DataFrame(
         {
@@ -40,7 +48,9 @@ def synthetic_features(n: int, seed: int = 0, *, week: int = 6, first_actor: int
             "active_days": active_days,
             "total_time_minutes": minutes,
             "video_time_minutes": minutes * np.clip(rng.normal(0.4, 0.1, n), 0, 1),
-            "avg_session_minutes": np.where(active_days > 0, minutes / np.maximum(active_days, 1) / 1.5, np.nan),
+            "avg_session_minutes": np.where(
+                active_days > 0, minutes / np.maximum(active_days, 1) / 1.5, np.nan
+            ),
             "video_completion_rate": video_rate,
             "quiz_count": quiz_count,
             "quiz_avg_score": quiz_avg,
@@ -55,7 +65,9 @@ def synthetic_features(n: int, seed: int = 0, *, week: int = 6, first_actor: int
     )
     sessions = np.round(active_days * rng.uniform(1.0, 1.4, n))
     frame.insert(4, "sessions", sessions)
-    frame.insert(11, "assignments_submitted", np.round(np.clip(week / 3 * share + rng.normal(0, 0.3, n), 0, week // 3)))
+    frame.insert(
+        11, "assignments_submitted", np.round(np.clip(week / 3 * share + rng.normal(0, 0.3, n), 0, week // 3))
+    )
     recent = np.where(last_gap < 7, events / max(1, week) * rng.uniform(0.5, 1.5, n), 0.0)
     frame["events_last_7_days"] = np.round(recent)
     shares = rng.dirichlet([6, 3, 1, 2, 1.5, 4], n)
@@ -65,7 +77,9 @@ def synthetic_features(n: int, seed: int = 0, *, week: int = 6, first_actor: int
     for col in ("total_events", "active_days", "days_since_last_activity"):
         frame[f"pct_{col}"] = frame[col].rank(pct=True)
     logit = -1.5 - 1.3 * z + 2.0 * stopped
-    labels = pd.Series((rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int), index=frame.index, name="at_risk")
+    labels = pd.Series(
+        (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int), index=frame.index, name="at_risk"
+    )
     return frame, labels
 
 

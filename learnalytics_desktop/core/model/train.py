@@ -79,7 +79,9 @@ def train_model(
     with single_thread():
         report.progress(0.0, "loading features and outcomes")
         data = build_training_data(conn, course_ids, week, report)
-        return fit_and_register(conn, data, week, kind=kind, use_attributes=bool(use_attributes), report=report)
+        return fit_and_register(
+            conn, data, week, kind=kind, use_attributes=bool(use_attributes), report=report
+        )
 
 
 def fit_and_register(
@@ -100,7 +102,9 @@ def fit_and_register(
         return _fit(conn, data, week, kind, use_attributes, report)
 
 
-def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use_attributes: bool, report: Reporter) -> TrainResult:
+def _fit(
+    conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use_attributes: bool, report: Reporter
+) -> TrainResult:
     import time
 
     import numpy as np
@@ -130,9 +134,12 @@ def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use
                 "demographic attributes were requested as features, but none are marked for these offerings"
             )
         encoding = {
-            str(k): sorted({str(v) for v in data.attributes[k].dropna().tolist()}) for k in data.attributes.columns
+            str(k): sorted({str(v) for v in data.attributes[k].dropna().tolist()})
+            for k in data.attributes.columns
         }
-    template = TrainedModel(kind="hgb", estimator=None, features=data.feature_columns, week=week, attributes=encoding)
+    template = TrainedModel(
+        kind="hgb", estimator=None, features=data.feature_columns, week=week, attributes=encoding
+    )
     X = template.design(data.features, data.attributes)
     folds = splits(y, data.groups)
 
@@ -150,21 +157,30 @@ def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use
     estimator = make_estimator(chosen, len(y), columns=list(X.columns)).fit(X, y)
     created = datetime.now(UTC)
     model = TrainedModel(
-        kind=chosen, estimator=estimator, features=data.feature_columns, week=week,
-        attributes=encoding, model_id=new_model_id(created),
+        kind=chosen,
+        estimator=estimator,
+        features=data.feature_columns,
+        week=week,
+        attributes=encoding,
+        model_id=new_model_id(created),
     )
 
     per_fold = []
     for f, ((_, te), fold_model) in enumerate(zip(folds, cv[chosen].models, strict=True)):
         report.check()
-        report.progress(0.85 + 0.1 * f / len(folds), f"importance of each feature: fold {f + 1} of {len(folds)}")
+        report.progress(
+            0.85 + 0.1 * f / len(folds), f"importance of each feature: fold {f + 1} of {len(folds)}"
+        )
         per_fold.append(fold_permutation_importance(fold_model, X.iloc[te], y[te], SEED + f))
     importance = summarise_importance(model.columns, per_fold, model.units())
 
     thresholds = get_thresholds(conn)
     oof = cv[chosen].oof
     fairness = fairness_report(
-        y, oof, np.asarray(risk_level(oof, thresholds)) == "high", data.attributes,
+        y,
+        oof,
+        np.asarray(risk_level(oof, thresholds)) == "high",
+        data.attributes,
         small_cell_threshold(conn),
         f"risk level high (predicted risk >= {thresholds['high']})",
     )
@@ -209,7 +225,10 @@ def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use
                 "later_offering": later,
             },
             "chosen": {"kind": chosen, "reason": reason, "picked_by": "user" if kind in KINDS else "auto"},
-            "importance": {"method": "permutation, drop in ROC AUC on held-out folds", "features": importance},
+            "importance": {
+                "method": "permutation, drop in ROC AUC on held-out folds",
+                "features": importance,
+            },
             "explanations": (
                 "per student: change in the log-odds of risk when one feature is set to the course median "
                 "at the same week (core.model.explain)"
@@ -229,7 +248,9 @@ def _fit(conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use
     return TrainResult(model_id=str(model.model_id), kind=chosen, card=card, model=model)
 
 
-def _register(conn: sqlite3.Connection, model: TrainedModel, data: TrainingData, card: dict[str, Any]) -> None:
+def _register(
+    conn: sqlite3.Connection, model: TrainedModel, data: TrainingData, card: dict[str, Any]
+) -> None:
     """Save the signed file, then the models row, training rows and audit entry."""
     import contextlib
     import json
@@ -248,8 +269,13 @@ def _register(conn: sqlite3.Connection, model: TrainedModel, data: TrainingData,
             conn.execute(
                 "INSERT INTO models(id, created_at, kind, week, courses, card, file, active) VALUES (?,?,?,?,?,?,?,0)",
                 (
-                    model.model_id, card["created_at"], model.kind, model.week,
-                    json.dumps([c["iri"] for c in data.courses]), json.dumps(card, sort_keys=True), str(path),
+                    model.model_id,
+                    card["created_at"],
+                    model.kind,
+                    model.week,
+                    json.dumps([c["iri"] for c in data.courses]),
+                    json.dumps(card, sort_keys=True),
+                    str(path),
                 ),
             )
             conn.executemany(
@@ -257,8 +283,13 @@ def _register(conn: sqlite3.Connection, model: TrainedModel, data: TrainingData,
                 [(model.model_id, a, lab) for a, lab in labels.items()],
             )
             audit(
-                conn, "train", model_id=model.model_id, kind=model.kind, week=model.week,
-                courses=[c["iri"] for c in data.courses], students=card["counts"]["trained_on"],
+                conn,
+                "train",
+                model_id=model.model_id,
+                kind=model.kind,
+                week=model.week,
+                courses=[c["iri"] for c in data.courses],
+                students=card["counts"]["trained_on"],
                 roc_auc=card["validation"][model.kind].get("roc_auc"),
             )
     except BaseException:

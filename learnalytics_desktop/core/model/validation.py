@@ -19,7 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from learnalytics_desktop.core.model.estimators import KINDS, TrainingDataError, check_class_counts, make_estimator
+from learnalytics_desktop.core.model.estimators import (
+    KINDS,
+    TrainingDataError,
+    check_class_counts,
+    make_estimator,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -58,7 +63,10 @@ def cross_validate(
         res = CVResult(kind=kind, oof=np.full(len(y), np.nan))
         for f, (tr, te) in enumerate(folds):
             report.check()
-            report.progress(start + (stop - start) * step / steps, f"validating {KIND_NAMES[kind]}: fold {f + 1} of {len(folds)}")
+            report.progress(
+                start + (stop - start) * step / steps,
+                f"validating {KIND_NAMES[kind]}: fold {f + 1} of {len(folds)}",
+            )
             est = make_estimator(kind, len(tr), columns=list(X.columns)).fit(X.iloc[tr], y[tr])
             res.oof[te] = est.predict_proba(X.iloc[te])[:, 1]
             res.models.append(est)
@@ -85,20 +93,28 @@ def later_offering(
     result: dict[str, Any] = {"train_students": int(len(y_tr)), "validation_students": int(len(y_te))}
     for i, kind in enumerate(KINDS):
         report.check()
-        report.progress(start + (stop - start) * i / len(KINDS), f"validating {KIND_NAMES[kind]} on the latest offering")
+        report.progress(
+            start + (stop - start) * i / len(KINDS), f"validating {KIND_NAMES[kind]} on the latest offering"
+        )
         est = make_estimator(kind, len(y_tr), columns=list(X.columns)).fit(X[~later], y_tr)
         result[kind] = binary_metrics(y_te, est.predict_proba(X[later])[:, 1])
     return result
 
 
-def choose_kind(cv: dict[str, dict[str, Any]], later: dict[str, Any] | None, requested: str) -> tuple[str, str]:
+def choose_kind(
+    cv: dict[str, dict[str, Any]], later: dict[str, Any] | None, requested: str
+) -> tuple[str, str]:
     """``(kind, reason)`` following the rule in the module docstring."""
     basis = later if later and "skipped" not in later else cv
     where = "on the latest offering" if basis is later else "in cross-validation"
     h, lr = basis["hgb"], basis["logreg"]
 
     def fmt(m: dict[str, Any]) -> str:
-        return f"Brier {m['brier']:.3f}, ROC AUC {m['roc_auc']:.3f}" if m.get("roc_auc") is not None else f"Brier {m['brier']:.3f}"
+        return (
+            f"Brier {m['brier']:.3f}, ROC AUC {m['roc_auc']:.3f}"
+            if m.get("roc_auc") is not None
+            else f"Brier {m['brier']:.3f}"
+        )
 
     summary = f"gradient boosting {fmt(h)}; logistic regression {fmt(lr)} {where}"
     if requested in KINDS:

@@ -94,7 +94,9 @@ def find_learner(
 def _actor_tables(conn: sqlite3.Connection) -> list[str]:
     tables = [
         r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
     ]
     out = []
     for t in tables:
@@ -122,7 +124,7 @@ def _identifiers(conn: sqlite3.Connection, actor_id: int) -> list[str]:
         if "|" in value:
             idents.add(value.rsplit("|", 1)[1])
         if value.startswith("mailto:"):
-            idents.add(value[len("mailto:"):])
+            idents.add(value[len("mailto:") :])
     for v in row[1:]:
         if v:
             idents.add(v)
@@ -140,8 +142,12 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS _erase_ids(id TEXT PRIMARY KEY)")
             conn.execute("DELETE FROM _erase_ids")
             conn.executemany("INSERT OR IGNORE INTO _erase_ids VALUES (?)", [(i,) for i in stmt_ids])
-            for table, column in (("voids", "target_id"), ("voids", "voiding_id"), ("conflicts", "statement_id"),
-                                  ("rejects", "statement_id")):
+            for table, column in (
+                ("voids", "target_id"),
+                ("voids", "voiding_id"),
+                ("conflicts", "statement_id"),
+                ("rejects", "statement_id"),
+            ):
                 cur = conn.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM _erase_ids)")
                 if cur.rowcount:
                     result.rows_deleted[table] = result.rows_deleted.get(table, 0) + cur.rowcount
@@ -153,12 +159,14 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
         # free text elsewhere (e.g. a dismissal reason in the audit log) that names the learner
         for ident in idents:
             cur = conn.execute(
-                "UPDATE audit_log SET detail = '{\"redacted\": \"learner erased\"}' "
+                'UPDATE audit_log SET detail = \'{"redacted": "learner erased"}\' '
                 "WHERE instr(lower(detail), lower(?)) > 0",
                 (ident,),
             )
             if cur.rowcount:
-                result.rows_deleted["audit_log (redacted)"] = result.rows_deleted.get("audit_log (redacted)", 0) + cur.rowcount
+                result.rows_deleted["audit_log (redacted)"] = (
+                    result.rows_deleted.get("audit_log (redacted)", 0) + cur.rowcount
+                )
         _flag_models_trained_on(conn, actor_id)
         for table in _actor_tables(conn):
             cur = conn.execute(f'DELETE FROM "{table}" WHERE actor = ?', (actor_id,))
@@ -177,7 +185,8 @@ def _flag_models_trained_on(conn: sqlite3.Connection, actor_id: int) -> None:
     import json
 
     rows = conn.execute(
-        "SELECT id, card FROM models WHERE id IN (SELECT model_id FROM training_rows WHERE actor = ?)", (actor_id,)
+        "SELECT id, card FROM models WHERE id IN (SELECT model_id FROM training_rows WHERE actor = ?)",
+        (actor_id,),
     ).fetchall()
     for model_id, text in rows:
         try:

@@ -67,9 +67,7 @@ class DatabaseLock:
         return not _pid_alive(int(owner.get("pid", -1)))
 
     def acquire(self, *, force: bool = False) -> None:
-        payload = json.dumps(
-            {"host": platform.node(), "pid": os.getpid(), "since": time.time()}
-        ).encode()
+        payload = json.dumps({"host": platform.node(), "pid": os.getpid(), "since": time.time()}).encode()
         for _attempt in range(3):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -83,8 +81,8 @@ class DatabaseLock:
                         pass
                     continue
                 if owner and owner.get("pid") == os.getpid() and owner.get("host") == platform.node():
-                    raise DatabaseLocked(f"{self.db_path.name} is already open in this window.")
-                raise DatabaseLocked(self.describe(owner))
+                    raise DatabaseLocked(f"{self.db_path.name} is already open in this window.") from None
+                raise DatabaseLocked(self.describe(owner)) from None
             try:
                 os.write(fd, payload)
                 os.fsync(fd)

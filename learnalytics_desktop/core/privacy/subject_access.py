@@ -51,7 +51,9 @@ def learner_data(conn: sqlite3.Connection, actor_id: int) -> dict[str, Any]:
     )
     tables = [
         r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
         if r[0] not in ("statements", "actors")
     ]
     for table in sorted(tables):
@@ -74,6 +76,11 @@ def export_learner(conn: sqlite3.Connection, actor_id: int, path: str | os.PathL
     doc = learner_data(conn, actor_id)
     target = Path(path)
     atomic_write_text(target, json.dumps(doc, indent=2, ensure_ascii=False, default=str))
-    audit(conn, "export", what="subject access", rows=sum(len(v) for v in doc.values() if isinstance(v, list)),
-          path=str(target))
+    audit(
+        conn,
+        "export",
+        what="subject access",
+        rows=sum(len(v) for v in doc.values() if isinstance(v, list)),
+        path=str(target),
+    )
     return target

@@ -31,7 +31,7 @@ def utc_now_iso() -> str:
 def current_user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name on some locked-down systems
+    except Exception:
         return "unknown"
 
 
@@ -85,8 +85,10 @@ def storage_problem(exc: sqlite3.Error, path: str | os.PathLike[str] | None) -> 
     if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
         return f"The disk holding {name} is full ({exc})"
     if code == sqlite3.SQLITE_IOERR:
-        return (f"Reading or writing {name} failed with an I/O error ({exc}): the disk may be full, "
-                "failing or disconnected")
+        return (
+            f"Reading or writing {name} failed with an I/O error ({exc}): the disk may be full, "
+            "failing or disconnected"
+        )
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
         return f"{name} cannot be written ({exc}): check that the file and its folder are writable"
     return None

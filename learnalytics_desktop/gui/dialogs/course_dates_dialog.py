@@ -69,7 +69,9 @@ class CourseDatesDialog(QDialog):
 
         self.title = QLabel("Loading…")
         self.title.setWordWrap(True)
-        intro = QLabel("The start date and the number of weeks decide what “as of week k” means on every page.")
+        intro = QLabel(
+            "The start date and the number of weeks decide what “as of week k” means on every page."
+        )
         intro.setWordWrap(True)
         intro.setStyleSheet(HINT_STYLE)
         self.found = QLabel()
@@ -101,10 +103,14 @@ class CourseDatesDialog(QDialog):
         form.addRow("&Length:", self.weeks_spin)
         form.addRow("", self.weeks_source)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.reset_button = QPushButton("&Reset to the data")
-        self.reset_button.setToolTip("Forget the dates you set: the start and length follow the statements again")
+        self.reset_button.setToolTip(
+            "Forget the dates you set: the start and length follow the statements again"
+        )
         self.buttons.addButton(self.reset_button, QDialogButtonBox.ButtonRole.ResetRole)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -127,18 +133,26 @@ class CourseDatesDialog(QDialog):
         if self.db_path is None or self.course_id is None:
             self.title.setText("Open a database and choose a course first.")
         else:
-            self.task = (self.runner.submit(load_dates, self.db_path, self.course_id).keyed("course.dates")
-                         .on_success(self._guard(self.show_dates)).on_failure(self._guard(self._failed)))
+            self.task = (
+                self.runner.submit(load_dates, self.db_path, self.course_id)
+                .keyed("course.dates")
+                .on_success(self._guard(self.show_dates))
+                .on_failure(self._guard(self._failed))
+            )
 
     def _guard(self, fn: Any) -> Any:
         def call(*args: Any) -> Any:
             return fn(*args) if shiboken6.isValid(self) else None
+
         return call
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.start_edit, self.weeks_spin, self.save_button):
             w.setEnabled(on)
-        user = self.dates is not None and "user" in (self.dates.course.start_source, self.dates.course.weeks_source)
+        user = self.dates is not None and "user" in (
+            self.dates.course.start_source,
+            self.dates.course.weeks_source,
+        )
         self.reset_button.setEnabled(on and user)
 
     @property
@@ -151,14 +165,20 @@ class CourseDatesDialog(QDialog):
         """Fill the dialog from ``dates`` (loaded on the worker)."""
         self.dates = dates
         c = dates.course
-        self.title.setText(f"<b>{escape(course_label(c))}</b><br><span style='{HINT_STYLE}'>{escape(c.iri)}</span>")
+        self.title.setText(
+            f"<b>{escape(course_label(c))}</b><br><span style='{HINT_STYLE}'>{escape(c.iri)}</span>"
+        )
         if dates.data_start is not None:
             span = ""
             if c.first_statement is not None and c.last_statement is not None:
-                span = (f" (its {c.statements:,} statements run from {c.first_statement.date().isoformat()} "
-                        f"to {c.last_statement.date().isoformat()})")
-            self.found.setText(f"The data says: starts {_day(dates.data_start)}, with "
-                               f"{dates.data_weeks} week{'s' if dates.data_weeks != 1 else ''} of statements{span}.")
+                span = (
+                    f" (its {c.statements:,} statements run from {c.first_statement.date().isoformat()} "
+                    f"to {c.last_statement.date().isoformat()})"
+                )
+            self.found.setText(
+                f"The data says: starts {_day(dates.data_start)}, with "
+                f"{dates.data_weeks} week{'s' if dates.data_weeks != 1 else ''} of statements{span}."
+            )
         else:
             self.found.setText("The data gives no dates: this offering has no statements yet. Set them here.")
         start = c.start or dates.data_start or (date.today() - timedelta(days=date.today().weekday()))
@@ -181,10 +201,14 @@ class CourseDatesDialog(QDialog):
     def _update_meaning(self, *_: Any) -> None:
         start, weeks = self.chosen()
         last = start + timedelta(days=7 * weeks - 1)
-        text = (f"Week 1 is {_day(start)} to {_day(start + timedelta(days=6))}; week {weeks} ends on "
-                f"{_day(last)}. “As of week k” counts everything before the end of week k.")
+        text = (
+            f"Week 1 is {_day(start)} to {_day(start + timedelta(days=6))}; week {weeks} ends on "
+            f"{_day(last)}. “As of week k” counts everything before the end of week k."
+        )
         if start.weekday() != 0:
-            text += " Note: this start is not a Monday, so the weeks run from one " + f"{start:%A} to the next."
+            text += (
+                " Note: this start is not a Monday, so the weeks run from one " + f"{start:%A} to the next."
+            )
         self.meaning.setText(text)
 
     # -- saving --------------------------------------------------------------------------------
@@ -197,7 +221,9 @@ class CourseDatesDialog(QDialog):
         if start == c.start and weeks == c.weeks:
             self.accept()
             return None
-        return self._write(start, weeks, f"Dates of {course_label(c)} set: starts {start.isoformat()}, {weeks} weeks.")
+        return self._write(
+            start, weeks, f"Dates of {course_label(c)} set: starts {start.isoformat()}, {weeks} weeks."
+        )
 
     def reset(self) -> Any:
         """Forget the user's dates: the start and length follow the data again."""
@@ -210,7 +236,8 @@ class CourseDatesDialog(QDialog):
         self.message.setStyleSheet("")
         self.message.setText("Saving…")
         self.task = (
-            self.runner.submit(save_dates, self.db_path, self.course_id, start, weeks).keyed("course.dates")
+            self.runner.submit(save_dates, self.db_path, self.course_id, start, weeks)
+            .keyed("course.dates")
             .with_progress("Saving the course dates…")
             .on_success(self._guard(lambda dates: self._saved(dates, status)))
             .on_failure(self._guard(self._failed))
@@ -233,7 +260,7 @@ class CourseDatesDialog(QDialog):
         self.message.setText(str(exc) or type(exc).__name__)
         self._set_enabled(self.dates is not None)
 
-    def done(self, code: int) -> None:  # noqa: D102 - Qt override
+    def done(self, code: int) -> None:
         if self.busy and self.dates is not None and self.task.label:  # a write is running
             return
         super().done(code)

@@ -20,7 +20,9 @@ class CourseDates:
     data_weeks: int | None
 
 
-def load_dates(db_path: str | os.PathLike[str], course_id: int, *, report: Reporter = NullReporter()) -> CourseDates:
+def load_dates(
+    db_path: str | os.PathLike[str], course_id: int, *, report: Reporter = NullReporter()
+) -> CourseDates:
     """The offering and what its statements say of its start and length."""
     from learnalytics_desktop.core.courses import data_calendar, get_course
     from learnalytics_desktop.core.store.db import open_db
@@ -33,8 +35,14 @@ def load_dates(db_path: str | os.PathLike[str], course_id: int, *, report: Repor
         conn.close()
 
 
-def save_dates(db_path: str | os.PathLike[str], course_id: int, start: date | None, weeks: int | None, *,
-               report: Reporter = NullReporter()) -> CourseDates:
+def save_dates(
+    db_path: str | os.PathLike[str],
+    course_id: int,
+    start: date | None,
+    weeks: int | None,
+    *,
+    report: Reporter = NullReporter(),
+) -> CourseDates:
     """Set the start date and length (None = follow the data) with ``core.courses.set_course_dates``."""
     from learnalytics_desktop.core.courses import set_course_dates
     from learnalytics_desktop.core.store.db import open_db

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.gui.workers import format_exception
 
+
 def summary_of(exc: BaseException) -> str:
     """The first line users read: the exception's own message, or its kind when it has none.
 
@@ -107,7 +108,9 @@ class ErrorDialog(QDialog):
 
     def copy_details(self) -> None:
         """Put the message and the traceback on the clipboard (for a support e-mail)."""
-        QGuiApplication.clipboard().setText(f"{self.windowTitle()}\n{self.message_label.text()}\n\n{self.details.toPlainText()}")
+        QGuiApplication.clipboard().setText(
+            f"{self.windowTitle()}\n{self.message_label.text()}\n\n{self.details.toPlainText()}"
+        )
 
     def done(self, result: int) -> None:
         """Close (any button) and forget the dialog."""
@@ -121,7 +124,8 @@ class ErrorDialog(QDialog):
     ) -> ErrorDialog:
         """Show ``exc`` (window-modal, non-blocking) and print its traceback to stderr."""
         details = format_exception(exc)
-        print(f"{title}:\n{details}", file=sys.stderr, flush=True)
+        sys.stderr.write(f"{title}:\n{details}\n")
+        sys.stderr.flush()
         dialog = cls(parent, title, summary_of(exc), details)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         cls.open_dialogs.append(dialog)

@@ -46,7 +46,9 @@ def ask_new_database(parent: QWidget | None) -> Path | None:
     return _remember(path)
 
 
-def ask_save_file(parent: QWidget | None, title: str, suggested: str, file_filter: str = CSV_FILTER) -> Path | None:
+def ask_save_file(
+    parent: QWidget | None, title: str, suggested: str, file_filter: str = CSV_FILTER
+) -> Path | None:
     """Choose a file to write (the dialog asks before overwriting)."""
     name, _ = QFileDialog.getSaveFileName(parent, title, _start_dir(suggested), file_filter)
     return _remember(Path(name)) if name else None

@@ -44,7 +44,9 @@ class ChoosePage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("1. Who is compared, on what")
-        self.setSubTitle("Choose the intervention group and the comparison group, then the outcome to compare.")
+        self.setSubTitle(
+            "Choose the intervention group and the comparison group, then the outcome to compare."
+        )
         self.info: Any = None
         self.course = QComboBox()
         self.course.setAccessibleName("Course")
@@ -106,7 +108,8 @@ class ChoosePage(QWizardPage):
             "<b>What happens next.</b> Step 2 checks whether the two groups were alike <i>before</i> the "
             "intervention (risk score and activity). Step 3 estimates the difference the intervention made, with "
             "its uncertainty, and says which estimate to believe. Step 4 puts it in plain words with a chart, "
-            "and exports a report.")
+            "and exports a report."
+        )
         steps.setWordWrap(True)
         steps.setStyleSheet("color: palette(placeholder-text); margin-top: 12px;")
         layout.addWidget(steps)
@@ -127,7 +130,7 @@ class ChoosePage(QWizardPage):
         self.course.setCurrentIndex(max(index, 0))
         self.course.blockSignals(False)
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         self._course_changed()
 
     def _course_changed(self, *_: Any) -> None:
@@ -136,8 +139,9 @@ class ChoosePage(QWizardPage):
             return
         self.info = None
         self._changed()
-        self.wiz.runner.submit(db_job(source_info), self.wiz.db_path, int(course_id)).keyed("impact.sources") \
-            .on_success(self._show_info)
+        self.wiz.runner.submit(db_job(source_info), self.wiz.db_path, int(course_id)).keyed(
+            "impact.sources"
+        ).on_success(self._show_info)
 
     def _show_info(self, info: Any) -> None:
         if info.course_id != self.course.currentData():
@@ -146,13 +150,19 @@ class ChoosePage(QWizardPage):
         self.notes["holdout"].setText(
             f"{info.holdout_treated} student(s) got messages and {info.holdout_control} were held back by chance, in "
             f"{info.holdout_batches} batch(es). The fair comparison: chance decided who got a message."
-            if info.holdout_batches else "No batch of this course was drafted with a hold-out yet.")
+            if info.holdout_batches
+            else "No batch of this course was drafted with a hold-out yet."
+        )
         self.notes["untreated"].setText(
             f"{info.treated} student(s) had an intervention exported or marked sent. Not randomised: the students "
             "who got messages were chosen because they were at risk, so the groups are checked and adjusted."
-            if info.treated else "No intervention of this course has been exported or marked sent yet.")
-        self.notes["csv"].setText("For interventions run outside the app. Students are matched like the Students at "
-                                  "risk page names them.")
+            if info.treated
+            else "No intervention of this course has been exported or marked sent yet."
+        )
+        self.notes["csv"].setText(
+            "For interventions run outside the app. Students are matched like the Students at "
+            "risk page names them."
+        )
         self.radios["holdout"].setEnabled(info.holdout_batches > 0)
         self.radios["untreated"].setEnabled(info.treated > 0)
         if not any(r.isChecked() and r.isEnabled() for r in self.radios.values()):
@@ -182,10 +192,14 @@ class ChoosePage(QWizardPage):
         self.randomised.setEnabled(csv)
         name = self.outcome.currentData()
         if self.info is not None and name is not None and self.info.outcomes.get(name, 0) == 0:
-            self.outcome_note.setText(f"<span style='color:#a00000'>No student of this course has a value for "
-                                      f"{escape(str(name))} yet: import the gradebook first.</span>")
+            self.outcome_note.setText(
+                f"<span style='color:#a00000'>No student of this course has a value for "
+                f"{escape(str(name))} yet: import the gradebook first.</span>"
+            )
         else:
-            self.outcome_note.setText("Final grade compares averages; passed and withdrew compare shares of students.")
+            self.outcome_note.setText(
+                "Final grade compares averages; passed and withdrew compare shares of students."
+            )
         self.completeChanged.emit()
 
     def source(self) -> str | None:
@@ -202,16 +216,18 @@ class ChoosePage(QWizardPage):
         if not self.info.outcomes.get(outcome):
             return None
         return AnalysisSpec(
-            course_id=int(course), source=source, outcome=str(outcome),
+            course_id=int(course),
+            source=source,
+            outcome=str(outcome),
             groups_path=self.path.text().strip() if source == "csv" else None,
             randomised=(True if self.randomised.isChecked() else None) if source == "csv" else None,
             test=self.wiz.test,
         )
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.spec() is not None
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+    def validatePage(self) -> bool:
         spec = self.spec()
         if spec is None:
             return False

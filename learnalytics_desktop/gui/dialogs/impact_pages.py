@@ -90,8 +90,10 @@ class DesignPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("2. Check the design")
-        self.setSubTitle("Were the groups alike before the intervention? Only then does a plain comparison show "
-                         "what the intervention did.")
+        self.setSubTitle(
+            "Were the groups alike before the intervention? Only then does a plain comparison show "
+            "what the intervention did."
+        )
         self.status = status_label()
         self.design = QLabel()
         self.design.setWordWrap(True)
@@ -106,10 +108,21 @@ class DesignPage(QWizardPage):
             Column("covariate", "Measured before the intervention"),
             Column("mean_treated", "Mean, intervention", "float", 2),
             Column("mean_control", "Mean, comparison", "float", 2),
-            Column("smd", "SMD", "float", 2, tooltip="Standardised mean difference; above 0.1 in size = not alike"),
+            Column(
+                "smd",
+                "SMD",
+                "float",
+                2,
+                tooltip="Standardised mean difference; above 0.1 in size = not alike",
+            ),
             Column("imbalanced", "Imbalanced?"),
-            Column("smd_weighted", "SMD after weighting", "float", 2,
-                   tooltip="SMD once students are weighted by their propensity score (adjusted estimate)"),
+            Column(
+                "smd_weighted",
+                "SMD after weighting",
+                "float",
+                2,
+                tooltip="SMD once students are weighted by their propensity score (adjusted estimate)",
+            ),
         ]
         self.columns = columns
         self.model = FrameTableModel(columns=columns, parent=self)
@@ -132,13 +145,17 @@ class DesignPage(QWizardPage):
     def wiz(self) -> ImpactWizard:
         return self.wizard()  # type: ignore[return-value]
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         self.on_state()
         self.on_analysed()
 
     def _background(self, pos: int, column: str) -> Any:
         frame = self.model.frame
-        if frame is not None and frame.iat[pos, frame.columns.get_loc("imbalanced")] != "no" and column in ("smd", "imbalanced"):
+        if (
+            frame is not None
+            and frame.iat[pos, frame.columns.get_loc("imbalanced")] != "no"
+            and column in ("smd", "imbalanced")
+        ):
             return QBrush(IMBALANCED)
         return None
 
@@ -153,35 +170,46 @@ class DesignPage(QWizardPage):
         if result is None:
             return
         if result.randomised:
-            self.design.setText("<b>Randomised:</b> chance decided who got the intervention and who was held back, "
-                                "so the groups should be alike in every way except the intervention. The table shows "
-                                "how alike they were; small differences by chance are normal.")
+            self.design.setText(
+                "<b>Randomised:</b> chance decided who got the intervention and who was held back, "
+                "so the groups should be alike in every way except the intervention. The table shows "
+                "how alike they were; small differences by chance are normal."
+            )
         else:
-            self.design.setText("<b>Not randomised:</b> the groups were not formed by chance, so they may have "
-                                "differed before the intervention. The table compares them on what was measured "
-                                "before it.")
+            self.design.setText(
+                "<b>Not randomised:</b> the groups were not formed by chance, so they may have "
+                "differed before the intervention. The table compares them on what was measured "
+                "before it."
+            )
         text = confounding_text(result)
         self.warning.setText("⚠ " + text if text else "")
         self.warning.setVisible(bool(text))
         frame = balance_frame(result)
         if frame.empty:
-            self.intro.setText("No measures from before the intervention are available, so the groups cannot be "
-                               "compared on them.")
+            self.intro.setText(
+                "No measures from before the intervention are available, so the groups cannot be "
+                "compared on them."
+            )
         else:
             bad = int((frame["imbalanced"] != "no").sum())
-            self.intro.setText(f"{bad} of {len(frame)} measures differ by more than 0.1 standard deviations (SMD).")
+            self.intro.setText(
+                f"{bad} of {len(frame)} measures differ by more than 0.1 standard deviations (SMD)."
+            )
         weighted = "smd_weighted" in frame.columns and frame["smd_weighted"].notna().any()
         self.model.set_frame(frame, self.columns if weighted else self.columns[:-1])
         fit_columns(self.view)
-        after = (" <i>SMD after weighting</i>: the same measure once students are weighted by how likely they were "
-                 "to be chosen (what the adjusted estimate uses); near 0 means the weighting made the groups alike."
-                 if weighted else "")
+        after = (
+            " <i>SMD after weighting</i>: the same measure once students are weighted by how likely they were "
+            "to be chosen (what the adjusted estimate uses); near 0 means the weighting made the groups alike."
+            if weighted
+            else ""
+        )
         said = ("The groups differed before the intervention", "By chance the groups differ")
         notes = [escape(w) for w in result.warnings if not w.startswith(said)]
         self.notes.setText(after + ("<br><b>About the data:</b> " + " ".join(notes) if notes else ""))
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.wiz is not None and self.wiz.result is not None and not self.wiz.busy
 
 
@@ -227,9 +255,11 @@ class EstimatePage(QWizardPage):
         layout.addWidget(self.test_row)
         layout.addWidget(self.believe)
         layout.addWidget(self.view, 1)
-        ci_note = QLabel("The 95% CI is the range of values the data are compatible with; when it includes 0 (or 1 "
-                         "for an odds ratio), the data cannot tell the effect apart from no effect. Hover over a row "
-                         "to read how it was computed in full.")
+        ci_note = QLabel(
+            "The 95% CI is the range of values the data are compatible with; when it includes 0 (or 1 "
+            "for an odds ratio), the data cannot tell the effect apart from no effect. Hover over a row "
+            "to read how it was computed in full."
+        )
         ci_note.setWordWrap(True)
         ci_note.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(ci_note)
@@ -238,7 +268,7 @@ class EstimatePage(QWizardPage):
     def wiz(self) -> ImpactWizard:
         return self.wizard()  # type: ignore[return-value]
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         self.on_state()
         self.on_analysed()
 
@@ -276,12 +306,13 @@ class EstimatePage(QWizardPage):
         which = "adjusted estimate" if result.recommended == "adjusted" else "plain comparison"
         self.believe.setText(
             f"<b>Report the {which}: {escape(est.label)} = {escape(row['value_text'])} (95% CI "
-            f"{escape(row['ci_text'])}).</b><br>{escape(result.recommended_reason)}")
+            f"{escape(row['ci_text'])}).</b><br>{escape(result.recommended_reason)}"
+        )
         self.model.set_frame(frame, self.columns)
         fit_columns(self.view)
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.wiz is not None and self.wiz.result is not None and not self.wiz.busy
 
 

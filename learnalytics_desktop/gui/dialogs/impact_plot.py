@@ -34,8 +34,12 @@ class DistributionPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = charts.make_plot("Outcome per group", "Group", "Outcome", accessible_name="Distribution per group")
-        self.plot.getPlotItem().showGrid(x=False, y=True, alpha=0.15)  # a grid line at a group would cross its box
+        self.plot = charts.make_plot(
+            "Outcome per group", "Group", "Outcome", accessible_name="Distribution per group"
+        )
+        self.plot.getPlotItem().showGrid(
+            x=False, y=True, alpha=0.15
+        )  # a grid line at a group would cross its box
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.caption = ""
@@ -45,16 +49,41 @@ class DistributionPlot(QWidget):
         layout.addWidget(self.legend)
         self.boxes = pg.BarGraphItem(x=[], height=[], width=0.5, y0=[])
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.5)
-        self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), beam=0.15, pen=pg.mkPen(charts.AXIS_TEXT, width=1.5))
+        self.errors = pg.ErrorBarItem(
+            x=np.array([]), y=np.array([]), beam=0.15, pen=pg.mkPen(charts.AXIS_TEXT, width=1.5)
+        )
         self.medians = {g: pg.PlotDataItem([], [], pen=charts.pen("black", 2.5)) for g in GROUPS}
-        self.whiskers = {g: (pg.PlotDataItem([], [], pen=charts.pen(charts.GREY, 1.5)),
-                             pg.PlotDataItem([], [], pen=charts.pen(charts.GREY, 1.5))) for g in GROUPS}
-        self.points = {g: pg.ScatterPlotItem([], [], size=7, symbol=SYMBOLS[g], pen=pg.mkPen(charts.color(COLOURS[g]).darker(140)),
-                                             brush=pg.mkBrush(charts.color(COLOURS[g]))) for g in GROUPS}
-        self.means = pg.ScatterPlotItem([], [], size=13, symbol="d", pen=pg.mkPen("k", width=1.5), brush=pg.mkBrush("w"))
+        self.whiskers = {
+            g: (
+                pg.PlotDataItem([], [], pen=charts.pen(charts.GREY, 1.5)),
+                pg.PlotDataItem([], [], pen=charts.pen(charts.GREY, 1.5)),
+            )
+            for g in GROUPS
+        }
+        self.points = {
+            g: pg.ScatterPlotItem(
+                [],
+                [],
+                size=7,
+                symbol=SYMBOLS[g],
+                pen=pg.mkPen(charts.color(COLOURS[g]).darker(140)),
+                brush=pg.mkBrush(charts.color(COLOURS[g])),
+            )
+            for g in GROUPS
+        }
+        self.means = pg.ScatterPlotItem(
+            [], [], size=13, symbol="d", pen=pg.mkPen("k", width=1.5), brush=pg.mkBrush("w")
+        )
         whiskers = [w for pair in self.whiskers.values() for w in pair]
-        for item in (self.boxes, self.bars, self.errors, *whiskers, *self.medians.values(),
-                     *self.points.values(), self.means):
+        for item in (
+            self.boxes,
+            self.bars,
+            self.errors,
+            *whiskers,
+            *self.medians.values(),
+            *self.points.values(),
+            self.means,
+        ):
             self.plot.addItem(item)
 
     def show_result(self, result: ImpactResult, names: dict[str, str], outcome_label: str) -> None:
@@ -96,20 +125,33 @@ class DistributionPlot(QWidget):
             self.points[g].setData(i + jitter, v)
             mean_x.append(i)
             mean_y.append(float(v.mean()))
-        self.boxes.setOpts(x=xs, y0=q1s, height=heights, width=0.5, brushes=brushes, pen=pg.mkPen(charts.AXIS_TEXT))
+        self.boxes.setOpts(
+            x=xs, y0=q1s, height=heights, width=0.5, brushes=brushes, pen=pg.mkPen(charts.AXIS_TEXT)
+        )
         self.means.setData(mean_x, mean_y)
         item.enableAutoRange(axis="y")
-        self.caption = (f"{outcome_label}: each point is one student; the box spans the middle half (quartiles), the "
-                        "black line is the median, the white diamond the mean, the grey whiskers reach the lowest and "
-                        "highest values.")
-        self.legend.setText(charts.legend_html([(COLOURS["treated"], "●", "intervention group"),
-                                                (COLOURS["control"], "▲", "comparison group"),
-                                                ("black", "solid", "median"), ("black", "◇", "mean"),
-                                                (charts.GREY, "solid", "lowest to highest")]))
+        self.caption = (
+            f"{outcome_label}: each point is one student; the box spans the middle half (quartiles), the "
+            "black line is the median, the white diamond the mean, the grey whiskers reach the lowest and "
+            "highest values."
+        )
+        self.legend.setText(
+            charts.legend_html(
+                [
+                    (COLOURS["treated"], "●", "intervention group"),
+                    (COLOURS["control"], "▲", "comparison group"),
+                    ("black", "solid", "median"),
+                    ("black", "◇", "mean"),
+                    (charts.GREY, "solid", "lowest to highest"),
+                ]
+            )
+        )
 
     def _binary(self, result: ImpactResult, outcome_label: str) -> None:
         item = self.plot.getPlotItem()
-        item.setTitle(f"Share of students: {outcome_label.lower()}", size=charts.TITLE_SIZE, color=charts.AXIS_TEXT)
+        item.setTitle(
+            f"Share of students: {outcome_label.lower()}", size=charts.TITLE_SIZE, color=charts.AXIS_TEXT
+        )
         item.setLabel("left", "Share of students (%)", color=charts.AXIS_TEXT)
         item.setLabel("bottom", "Group", color=charts.AXIS_TEXT)
         self.boxes.setOpts(x=[], y0=[], height=[])
@@ -125,16 +167,28 @@ class DistributionPlot(QWidget):
             share = 100 * float(d.get("proportion") or 0.0)
             shares.append(share)
             lows.append(share - 100 * float(d.get("ci_low") if d.get("ci_low") is not None else share / 100))
-            highs.append(100 * float(d.get("ci_high") if d.get("ci_high") is not None else share / 100) - share)
+            highs.append(
+                100 * float(d.get("ci_high") if d.get("ci_high") is not None else share / 100) - share
+            )
             brushes.append(pg.mkBrush(charts.color(COLOURS[g])))
         self.bars.setOpts(x=[0, 1], height=shares, width=0.5, brushes=brushes, pen=pg.mkPen(charts.AXIS_TEXT))
-        self.errors.setData(x=np.array([0.0, 1.0]), y=np.array(shares), top=np.array(highs), bottom=np.array(lows))
+        self.errors.setData(
+            x=np.array([0.0, 1.0]), y=np.array(shares), top=np.array(highs), bottom=np.array(lows)
+        )
         item.setYRange(0, 100, padding=0.02)
-        self.caption = (f"Share of students ({outcome_label.lower()}) per group; the whiskers are 95% confidence "
-                        "intervals (Wilson).")
-        self.legend.setText(charts.legend_html([(COLOURS["treated"], "■", "intervention group"),
-                                                (COLOURS["control"], "■", "comparison group"),
-                                                ("black", "solid", "95% interval")]))
+        self.caption = (
+            f"Share of students ({outcome_label.lower()}) per group; the whiskers are 95% confidence "
+            "intervals (Wilson)."
+        )
+        self.legend.setText(
+            charts.legend_html(
+                [
+                    (COLOURS["treated"], "■", "intervention group"),
+                    (COLOURS["control"], "■", "comparison group"),
+                    ("black", "solid", "95% interval"),
+                ]
+            )
+        )
 
     def png(self, width: int = 900) -> bytes:
         """The plot alone as PNG bytes (for the report), ``width`` pixels wide."""
@@ -152,4 +206,3 @@ class DistributionPlot(QWidget):
 
 
 __all__ = ["DistributionPlot"]
-

@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from learnalytics_desktop.gui.dialogs.impact_pages import GOOD_STYLE, INFO_STYLE, fit_columns, make_table, show_status, status_label
+from learnalytics_desktop.gui.dialogs.impact_pages import (
+    GOOD_STYLE,
+    INFO_STYLE,
+    fit_columns,
+    make_table,
+    show_status,
+    status_label,
+)
 from learnalytics_desktop.gui.dialogs.impact_plot import DistributionPlot
 from learnalytics_desktop.gui.dialogs.impact_tables import assumptions_html, descriptives_frame, power_text
 from learnalytics_desktop.gui.models.columns import Column
@@ -33,13 +40,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from learnalytics_desktop.gui.dialogs.impact_wizard import ImpactWizard
 
 NUMERIC_COLUMNS = [
-    Column("group", "Group"), Column("n", "Students", "int"), Column("mean", "Mean", "float", 1),
-    Column("sd", "SD", "float", 1), Column("median", "Median", "float", 1), Column("iqr", "Middle half"),
+    Column("group", "Group"),
+    Column("n", "Students", "int"),
+    Column("mean", "Mean", "float", 1),
+    Column("sd", "SD", "float", 1),
+    Column("median", "Median", "float", 1),
+    Column("iqr", "Middle half"),
     Column("range", "Range"),
 ]
 BINARY_COLUMNS = [
-    Column("group", "Group"), Column("n", "Students", "int"), Column("events", "With the outcome", "int"),
-    Column("proportion", "Share", "percent", 1), Column("ci", "95% CI"),
+    Column("group", "Group"),
+    Column("n", "Students", "int"),
+    Column("events", "With the outcome", "int"),
+    Column("proportion", "Share", "percent", 1),
+    Column("ci", "95% CI"),
 ]
 
 
@@ -94,7 +108,7 @@ class ResultsPage(QWizardPage):
     def wiz(self) -> ImpactWizard:
         return self.wizard()  # type: ignore[return-value]
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         self.on_state()
         self.on_analysed()
 
@@ -113,7 +127,9 @@ class ResultsPage(QWizardPage):
             return
         names = self.wiz.names()
         self.verdict.setText(escape(result.verdict))
-        self.verdict.setStyleSheet((GOOD_STYLE if result.randomised else INFO_STYLE) + " QLabel { font-size: 11pt; }")
+        self.verdict.setStyleSheet(
+            (GOOD_STYLE if result.randomised else INFO_STYLE) + " QLabel { font-size: 11pt; }"
+        )
         columns = NUMERIC_COLUMNS if result.kind == "numeric" else BINARY_COLUMNS
         self.model.set_frame(descriptives_frame(result, names), columns)
         fit_columns(self.table)
@@ -124,8 +140,11 @@ class ResultsPage(QWizardPage):
             parts.append(f"<p><b>Power:</b> {escape(power)}</p>")
         parts.append("<p><b>Assumption checks</b></p>" + assumptions_html(result, names))
         if result.warnings:
-            parts.append("<p><b>Warnings</b></p><ul>" + "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
-                         + "</ul>")
+            parts.append(
+                "<p><b>Warnings</b></p><ul>"
+                + "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
+                + "</ul>"
+            )
         self.details.setHtml("".join(parts))
         self.wiz.record()
 
@@ -133,7 +152,7 @@ class ResultsPage(QWizardPage):
         """Say where the report went."""
         self.written.setText(text)
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.wiz is not None and self.wiz.result is not None and not self.wiz.busy
 
 

@@ -25,7 +25,12 @@ EFFECT_NOTES = {
     "glass_delta": "difference / SD of the comparison group (the seed design's \u201cCohen's d\u201d)",
 }
 ROLE_TEXT = {"naive": "Plain comparison: ", "adjusted": "", "ipw": "Check: ", "regression": "Check: "}
-SECTIONS = {"diff": "Difference", "tests": "Other tests", "measures": "Other measures", "effect": "Effect size (SDs)"}
+SECTIONS = {
+    "diff": "Difference",
+    "tests": "Other tests",
+    "measures": "Other measures",
+    "effect": "Effect size (SDs)",
+}
 
 
 def group_names(source: str, randomised: bool) -> dict[str, str]:
@@ -63,16 +68,34 @@ def fmt_p(p: float | None) -> str:
     return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"  # type: ignore[arg-type]
 
 
-def _row(section: str, key: str, e: Estimate, kind: str, recommended: str, label: str | None = None,
-         note: str | None = None) -> dict[str, Any]:
-    ci = (f"{fmt_value(key, e.ci_low, kind)} to {fmt_value(key, e.ci_high, kind)}"
-          if is_number(e.ci_low) and is_number(e.ci_high) else "–")
+def _row(
+    section: str,
+    key: str,
+    e: Estimate,
+    kind: str,
+    recommended: str,
+    label: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    ci = (
+        f"{fmt_value(key, e.ci_low, kind)} to {fmt_value(key, e.ci_high, kind)}"
+        if is_number(e.ci_low) and is_number(e.ci_high)
+        else "–"
+    )
     mark = key == recommended and section == SECTIONS["diff"]
     return {
-        "section": section, "key": key, "label": (label or e.label) + (" ✔ recommended" if mark else ""),
-        "value_text": fmt_value(key, e.estimate, kind), "ci_text": ci, "p_text": fmt_p(e.p_value),
-        "note": note or e.method, "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high,
-        "p_value": e.p_value, "recommended": mark,
+        "section": section,
+        "key": key,
+        "label": (label or e.label) + (" ✔ recommended" if mark else ""),
+        "value_text": fmt_value(key, e.estimate, kind),
+        "ci_text": ci,
+        "p_text": fmt_p(e.p_value),
+        "note": note or e.method,
+        "estimate": e.estimate,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "p_value": e.p_value,
+        "recommended": mark,
     }
 
 
@@ -90,16 +113,40 @@ def estimates_frame(result: ImpactResult, test: str = "welch") -> pd.DataFrame:
     else:
         for key in ("odds_ratio",):
             if key in result.effect_sizes:
-                rows.append(_row(SECTIONS["measures"], key, result.effect_sizes[key], result.kind, result.recommended))
+                rows.append(
+                    _row(SECTIONS["measures"], key, result.effect_sizes[key], result.kind, result.recommended)
+                )
         if "fisher" in result.tests:
-            rows.append(_row(SECTIONS["measures"], "fisher", result.tests["fisher"], result.kind, result.recommended))
+            rows.append(
+                _row(SECTIONS["measures"], "fisher", result.tests["fisher"], result.kind, result.recommended)
+            )
     for key in ("cohens_d", "hedges_g", "glass_delta"):
         if key in result.effect_sizes:
             e = result.effect_sizes[key]
-            rows.append(_row(SECTIONS["effect"], key, e, result.kind, result.recommended,
-                             note=f"{EFFECT_NOTES[key]}; {e.method}"))
-    cols = ["section", "key", "label", "value_text", "ci_text", "p_text", "note", "estimate", "ci_low", "ci_high",
-            "p_value", "recommended"]
+            rows.append(
+                _row(
+                    SECTIONS["effect"],
+                    key,
+                    e,
+                    result.kind,
+                    result.recommended,
+                    note=f"{EFFECT_NOTES[key]}; {e.method}",
+                )
+            )
+    cols = [
+        "section",
+        "key",
+        "label",
+        "value_text",
+        "ci_text",
+        "p_text",
+        "note",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "recommended",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -109,14 +156,32 @@ def descriptives_frame(result: ImpactResult, names: dict[str, str]) -> pd.DataFr
     for g in ("treated", "control"):
         d = result.descriptives[g]
         if result.kind == "numeric":
-            rows.append({"group": names[g], "n": d.get("n"), "mean": d.get("mean"), "sd": d.get("sd"),
-                         "median": d.get("median"), "iqr": f"{d.get('q1', 0):.1f} – {d.get('q3', 0):.1f}",
-                         "range": f"{d.get('min', 0):.1f} – {d.get('max', 0):.1f}"})
+            rows.append(
+                {
+                    "group": names[g],
+                    "n": d.get("n"),
+                    "mean": d.get("mean"),
+                    "sd": d.get("sd"),
+                    "median": d.get("median"),
+                    "iqr": f"{d.get('q1', 0):.1f} – {d.get('q3', 0):.1f}",
+                    "range": f"{d.get('min', 0):.1f} – {d.get('max', 0):.1f}",
+                }
+            )
         else:
-            ci = (f"{100 * d['ci_low']:.1f}% – {100 * d['ci_high']:.1f}%"
-                  if is_number(d.get("ci_low")) and is_number(d.get("ci_high")) else "–")
-            rows.append({"group": names[g], "n": d.get("n"), "events": d.get("events"),
-                         "proportion": d.get("proportion"), "ci": ci})
+            ci = (
+                f"{100 * d['ci_low']:.1f}% – {100 * d['ci_high']:.1f}%"
+                if is_number(d.get("ci_low")) and is_number(d.get("ci_high"))
+                else "–"
+            )
+            rows.append(
+                {
+                    "group": names[g],
+                    "n": d.get("n"),
+                    "events": d.get("events"),
+                    "proportion": d.get("proportion"),
+                    "ci": ci,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -125,12 +190,17 @@ def balance_frame(result: ImpactResult, limit: float = 0.1) -> pd.DataFrame:
     rows = []
     for r in result.balance:
         smd = r.get("smd")
-        rows.append({
-            "covariate": covariate_name(str(r["covariate"])), "name": r["covariate"],
-            "mean_treated": r.get("mean_treated"), "mean_control": r.get("mean_control"), "smd": smd,
-            "smd_weighted": r.get("smd_weighted"),
-            "imbalanced": "⚠ yes" if is_number(smd) and abs(float(smd)) > limit else "no",
-        })
+        rows.append(
+            {
+                "covariate": covariate_name(str(r["covariate"])),
+                "name": r["covariate"],
+                "mean_treated": r.get("mean_treated"),
+                "mean_control": r.get("mean_control"),
+                "smd": smd,
+                "smd_weighted": r.get("smd_weighted"),
+                "imbalanced": "⚠ yes" if is_number(smd) and abs(float(smd)) > limit else "no",
+            }
+        )
     cols = ["covariate", "name", "mean_treated", "mean_control", "smd", "smd_weighted", "imbalanced"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -139,15 +209,23 @@ def confounding_text(result: ImpactResult, limit: float = 0.1) -> str:
     """A plain warning when a non-randomised comparison is confounded ("" otherwise)."""
     if result.randomised or not result.confounded:
         return ""
-    bad = sorted((r for r in result.balance if is_number(r.get("smd")) and abs(float(r["smd"])) > limit),
-                 key=lambda r: -abs(float(r["smd"])))
-    worst = ", ".join(f"{covariate_name(str(r['covariate'])).lower()} (SMD {float(r['smd']):+.2f})" for r in bad[:3])
-    adjusted = ("The next step shows an adjusted estimate that accounts for these measured differences."
-                if "adjusted" in result.estimates else
-                "There are too few students to adjust for them, so no estimate here can be read as an effect.")
-    return (f"The groups were not alike before the intervention: they differed in {len(bad)} of "
-            f"{len(result.balance)} measures, most in {worst}. Comparing them directly mixes the effect of the "
-            f"messages with the reasons these students were chosen, so the plain difference is confounded. {adjusted}")
+    bad = sorted(
+        (r for r in result.balance if is_number(r.get("smd")) and abs(float(r["smd"])) > limit),
+        key=lambda r: -abs(float(r["smd"])),
+    )
+    worst = ", ".join(
+        f"{covariate_name(str(r['covariate'])).lower()} (SMD {float(r['smd']):+.2f})" for r in bad[:3]
+    )
+    adjusted = (
+        "The next step shows an adjusted estimate that accounts for these measured differences."
+        if "adjusted" in result.estimates
+        else "There are too few students to adjust for them, so no estimate here can be read as an effect."
+    )
+    return (
+        f"The groups were not alike before the intervention: they differed in {len(bad)} of "
+        f"{len(result.balance)} measures, most in {worst}. Comparing them directly mixes the effect of the "
+        f"messages with the reasons these students were chosen, so the plain difference is confounded. {adjusted}"
+    )
 
 
 def power_text(result: ImpactResult, names: dict[str, str]) -> str:
@@ -159,8 +237,10 @@ def power_text(result: ImpactResult, names: dict[str, str]) -> str:
         diff, d = p.get("min_detectable_difference"), p.get("min_detectable_d")
         if not is_number(diff):
             return ""
-        return (f"With {sizes}, a difference of about {float(diff):.1f} (d = {float(d):.2f}) or larger would be "
-                "detected 80% of the time at the 5% level; smaller effects could easily go unseen.")
+        return (
+            f"With {sizes}, a difference of about {float(diff):.1f} (d = {float(d):.2f}) or larger would be "
+            "detected 80% of the time at the 5% level; smaller effects could easily go unseen."
+        )
     base = result.descriptives["control"].get("proportion")
     up, down = p.get("rise_to"), p.get("fall_to")
     if not is_number(base):
@@ -170,7 +250,9 @@ def power_text(result: ImpactResult, names: dict[str, str]) -> str:
         parts.append(f"a rise from {100 * float(base):.0f}% to {100 * float(up):.0f}%")
     if is_number(down):
         parts.append(f"a fall to {100 * float(down):.0f}%")
-    return f"With {sizes}, only {' or '.join(parts)} or more would be detected 80% of the time at the 5% level."
+    return (
+        f"With {sizes}, only {' or '.join(parts)} or more would be detected 80% of the time at the 5% level."
+    )
 
 
 def assumptions_html(result: ImpactResult, names: dict[str, str]) -> str:
@@ -182,13 +264,17 @@ def assumptions_html(result: ImpactResult, names: dict[str, str]) -> str:
             items.append(f"Normality ({escape(names.get(g, g))}): {escape(str(d.get('note', 'not run')))}.")
         else:
             verdict = "looks roughly normal" if d["p_value"] >= 0.05 else "departs from normal"
-            items.append(f"Normality ({escape(names.get(g, g))}): Shapiro-Wilk W = {d['W']:.3f}, "
-                         f"p = {fmt_p(d['p_value'])}, {verdict}.")
+            items.append(
+                f"Normality ({escape(names.get(g, g))}): Shapiro-Wilk W = {d['W']:.3f}, "
+                f"p = {fmt_p(d['p_value'])}, {verdict}."
+            )
     ev = a.get("equal_variances")
     if ev:
         same = "similar" if ev["p_value"] >= 0.05 else "different"
-        items.append(f"Spread: {escape(ev['test'])} W = {ev['W']:.3f}, p = {fmt_p(ev['p_value'])} (variances look "
-                     f"{same}; Welch's test does not need them equal).")
+        items.append(
+            f"Spread: {escape(ev['test'])} W = {ev['W']:.3f}, p = {fmt_p(ev['p_value'])} (variances look "
+            f"{same}; Welch's test does not need them equal)."
+        )
     items += [escape(n) for n in a.get("notes", [])]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 

@@ -66,8 +66,9 @@ class ImpactWizard(QWizard):
     analysed = Signal()
     state_changed = Signal()
 
-    def __init__(self, runner: TaskRunner, ctx: Any, preset: AnalysisSpec | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: TaskRunner, ctx: Any, preset: AnalysisSpec | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Impact analysis")
         self.setObjectName("impactWizard")
@@ -185,13 +186,17 @@ class ImpactWizard(QWizard):
         if self.busy:
             return f"<i>{escape(self.message)}</i>"
         if self.error:
-            return (f"<span style='color:#a00000'><b>The analysis could not be run:</b> {escape(self.error)}</span>"
-                    "<br>Go back to choose other groups or another outcome.")
+            return (
+                f"<span style='color:#a00000'><b>The analysis could not be run:</b> {escape(self.error)}</span>"
+                "<br>Go back to choose other groups or another outcome."
+            )
         return ""
 
     def names(self) -> dict[str, str]:
         """What the groups are called on screen."""
-        return group_names(self.spec.source if self.spec else "", bool(self.result and self.result.randomised))
+        return group_names(
+            self.spec.source if self.spec else "", bool(self.result and self.result.randomised)
+        )
 
     def outcome_label(self) -> str:
         """The outcome in words."""
@@ -209,13 +214,20 @@ class ImpactWizard(QWizard):
             return None
         self._recorded = self.result
         self.analysis_id = new_analysis_id()
-        return self.runner.submit(db_job(record_analysis), self.db_path, self.spec, self.result, self.analysis_id)
+        return self.runner.submit(
+            db_job(record_analysis), self.db_path, self.spec, self.result, self.analysis_id
+        )
 
     def report_html(self) -> str:
         """The report of the shown result, with the distribution plot."""
         plot = self.results.plot
-        return report_html(self.result, self.spec, course_name=self.course_name(), figure_png=plot.png(),
-                           figure_caption=plot.caption)
+        return report_html(
+            self.result,
+            self.spec,
+            course_name=self.course_name(),
+            figure_png=plot.png(),
+            figure_caption=plot.caption,
+        )
 
     def export_report(self, fmt: str) -> Task | None:
         """Ask where, then write the report as ``pdf`` or ``html`` (atomically; logged)."""
@@ -235,20 +247,33 @@ class ImpactWizard(QWizard):
 
             try:
                 write_pdf(path, page, title="Impact report")
-            except Exception as exc:  # noqa: BLE001 - shown like every other failure
+            except Exception as exc:
                 self._report_bug(exc, "Writing the PDF report")
                 return None
-            task = self.runner.submit(db_job(record_report), self.db_path, str(path), "pdf",
-                                      analysis_id=self.analysis_id, students=students)
+            task = self.runner.submit(
+                db_job(record_report),
+                self.db_path,
+                str(path),
+                "pdf",
+                analysis_id=self.analysis_id,
+                students=students,
+            )
         else:
-            task = self.runner.submit(db_job(write_html_report), self.db_path, str(path), page,
-                                      analysis_id=self.analysis_id, students=students)
+            task = self.runner.submit(
+                db_job(write_html_report),
+                self.db_path,
+                str(path),
+                page,
+                analysis_id=self.analysis_id,
+                students=students,
+            )
         self.last_report = path
         return task.with_progress("Writing the report…").on_success(
-            lambda _r: self.results.show_written(f"Report written to {path}") if not self._closed else None)
+            lambda _r: self.results.show_written(f"Report written to {path}") if not self._closed else None
+        )
 
     # -- closing ---------------------------------------------------------------------------------
-    def done(self, result: int) -> None:  # noqa: D102 - Qt override: stop work, remember the size
+    def done(self, result: int) -> None:
         self._closed = True
         self.runner.cancel("impact.prepare")
         self.runner.cancel("impact.analyse")
@@ -256,8 +281,9 @@ class ImpactWizard(QWizard):
         super().done(result)
 
     @classmethod
-    def ask(cls, parent: QWidget | None, runner: TaskRunner, ctx: Any, preset: AnalysisSpec | None = None
-            ) -> WizardOutcome | None:
+    def ask(
+        cls, parent: QWidget | None, runner: TaskRunner, ctx: Any, preset: AnalysisSpec | None = None
+    ) -> WizardOutcome | None:
         """Run the wizard modally; what it found, or None when cancelled before the end."""
         wizard = cls(runner, ctx, preset, parent)
         try:

@@ -57,12 +57,16 @@ from learnalytics_desktop.gui.widgets.context_bar import course_label
 ERROR_STYLE = "QLabel { color: #b00020; }"
 HINT_STYLE = "color: palette(placeholder-text);"
 KIND_TEXT = {
-    "outcomes": ("&Gradebook (final grades and results)",
-                 "Replaces the grades imported before for this offering. Students are matched to the learners "
-                 "in the statements by id or e-mail."),
-    "roster": ("C&lass list (who is enrolled)",
-               "Replaces this offering's earlier class list. Students on the list who have no statements yet "
-               "are added, so that they show in every table."),
+    "outcomes": (
+        "&Gradebook (final grades and results)",
+        "Replaces the grades imported before for this offering. Students are matched to the learners "
+        "in the statements by id or e-mail.",
+    ),
+    "roster": (
+        "C&lass list (who is enrolled)",
+        "Replaces this offering's earlier class list. Students on the list who have no statements yet "
+        "are added, so that they show in every table.",
+    ),
 }
 USER_ERRORS = (ValueError, OSError, LookupError, DatabaseError)  # messages written for people
 
@@ -70,8 +74,15 @@ USER_ERRORS = (ValueError, OSError, LookupError, DatabaseError)  # messages writ
 class OutcomesDialog(QDialog):
     """See the module docstring. ``result`` holds the last successful ``MatchReport``."""
 
-    def __init__(self, shell: Any, parent: QWidget | None = None, *, kind: str = "outcomes",
-                 path: str | Path | None = None, key_file: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        shell: Any,
+        parent: QWidget | None = None,
+        *,
+        kind: str = "outcomes",
+        path: str | Path | None = None,
+        key_file: str | Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import a gradebook or class list")
         self.setObjectName("outcomesDialog")
@@ -186,7 +197,8 @@ class OutcomesDialog(QDialog):
         self.resize(900, 680)
         if self.ctx.db_path is not None:
             self.runner.submit(is_pseudonymised, self.ctx.db_path).keyed("outcomes.db").on_success(
-                self._guard(self._set_pseudonymised)).on_failure(self._guard(self._show_error))
+                self._guard(self._set_pseudonymised)
+            ).on_failure(self._guard(self._show_error))
         if path:
             self.file_edit.setText(str(path))
             self.load_file(path)
@@ -195,7 +207,7 @@ class OutcomesDialog(QDialog):
     # -- state ---------------------------------------------------------------------------------
     @property
     def kind(self) -> str:
-        """"outcomes" (gradebook) or "roster" (class list)."""
+        """ "outcomes" (gradebook) or "roster" (class list)."""
         button = self.kind_buttons.checkedButton()
         return "outcomes" if button is None else str(button.property("kind"))
 
@@ -206,7 +218,9 @@ class OutcomesDialog(QDialog):
     @property
     def busy(self) -> bool:
         """True while the preview, the import or an export runs."""
-        return any(t is not None and not t.done for t in (self.preview_task, self.import_task, self.export_task))
+        return any(
+            t is not None and not t.done for t in (self.preview_task, self.import_task, self.export_task)
+        )
 
     def mapping(self) -> dict[str, str]:
         """role -> column chosen for the current kind ("" = not used)."""
@@ -226,10 +240,12 @@ class OutcomesDialog(QDialog):
 
     def _guard(self, fn: Any) -> Any:
         """A callback that does nothing once the dialog is gone (a job may end after it closed)."""
+
         def call(*args: Any) -> Any:
             if shiboken6.isValid(self):
                 return fn(*args)
             return None
+
         return call
 
     def _update_enabled(self) -> None:
@@ -238,8 +254,12 @@ class OutcomesDialog(QDialog):
             w.setEnabled(not importing)
         for b in self.kind_buttons.buttons():
             b.setEnabled(not importing)
-        self.import_button.setEnabled(not self.busy and self.preview is not None and self.ctx.db_path is not None
-                                      and self.course_combo.count() > 0)
+        self.import_button.setEnabled(
+            not self.busy
+            and self.preview is not None
+            and self.ctx.db_path is not None
+            and self.course_combo.count() > 0
+        )
         self.export_button.setEnabled(self.result is not None and not self.busy)
 
     def say(self, text: str, error: bool = False) -> None:
@@ -250,7 +270,9 @@ class OutcomesDialog(QDialog):
     # -- choosing ------------------------------------------------------------------------------
     def choose_file(self) -> None:
         """Choose the CSV file in a file dialog, then preview it."""
-        chosen = files.ask_open_file(self, "Gradebook or class list", "CSV files (*.csv *.txt *.tsv);;All files (*)")
+        chosen = files.ask_open_file(
+            self, "Gradebook or class list", "CSV files (*.csv *.txt *.tsv);;All files (*)"
+        )
         if chosen:
             self.file_edit.setText(str(chosen))
             self.load_file(chosen, force=True)
@@ -268,7 +290,9 @@ class OutcomesDialog(QDialog):
         self.read_label.setText(f"Reading {Path(path).name}…")
         self.say("")
         self.preview_task = (
-            self.runner.submit(read_preview, Path(path)).keyed("outcomes.preview").in_pool()
+            self.runner.submit(read_preview, Path(path))
+            .keyed("outcomes.preview")
+            .in_pool()
             .on_success(self._guard(self._show_preview))
             .on_failure(self._guard(self._preview_failed))
             .on_finished(self._guard(self._preview_finished))
@@ -288,8 +312,10 @@ class OutcomesDialog(QDialog):
 
     def _show_preview(self, preview: CsvPreview) -> None:
         self.preview = preview
-        self.read_label.setText(escape(preview.describe()) + "".join(
-            f"<br><span style='color:#8a4b00'>⚠ {escape(w)}</span>" for w in preview.warnings))
+        self.read_label.setText(
+            escape(preview.describe())
+            + "".join(f"<br><span style='color:#8a4b00'>⚠ {escape(w)}</span>" for w in preview.warnings)
+        )
         self.columns.fill(preview.header, preview.guesses)
         self.preview_table.show_preview(preview, self.mapping(), self.attributes())
         self.say("Check the columns, then Import.")
@@ -334,11 +360,21 @@ class OutcomesDialog(QDialog):
         assert self.preview is not None
         key = self.key_edit.text().strip() or None
         self.say(f"Importing {self.preview.path.name}…")
-        task = self.runner.submit(run_import, self.ctx.db_path, self.kind, self.course_combo.currentData(),
-                                  self.preview.path, self.mapping(), self.attributes(), key_file=key)
+        task = self.runner.submit(
+            run_import,
+            self.ctx.db_path,
+            self.kind,
+            self.course_combo.currentData(),
+            self.preview.path,
+            self.mapping(),
+            self.attributes(),
+            key_file=key,
+        )
         self.import_task = (
-            task.keyed("outcomes.import").with_progress("Importing the gradebook…" if self.kind == "outcomes"
-                                                        else "Importing the class list…")
+            task.keyed("outcomes.import")
+            .with_progress(
+                "Importing the gradebook…" if self.kind == "outcomes" else "Importing the class list…"
+            )
             .on_success(self._guard(self._imported))
             .on_failure(self._guard(lambda exc: self._show_error(exc, task, " Nothing was imported.")))
             .on_finished(self._guard(self._update_enabled))
@@ -352,8 +388,11 @@ class OutcomesDialog(QDialog):
         self.stack.setCurrentIndex(1)
         self.shell.notify_data_changed()
         what = "Gradebook" if result.kind == "outcomes" else "Class list"
-        self.shell.show_status(f"{what} imported into {result.course}: {result.matched + result.created:,} rows "
-                               f"stored, {len(result.unmatched) + len(result.ambiguous):,} not matched.", 10000)
+        self.shell.show_status(
+            f"{what} imported into {result.course}: {result.matched + result.created:,} rows "
+            f"stored, {len(result.unmatched) + len(result.ambiguous):,} not matched.",
+            10000,
+        )
 
     def _show_error(self, exc: BaseException, task: Any = None, suffix: str = "") -> None:
         if not isinstance(exc, USER_ERRORS):  # a programming error: the full error dialog
@@ -385,14 +424,16 @@ class OutcomesDialog(QDialog):
         self.export_task = (
             self.runner.submit(export_report, self.ctx.db_path, self.result, target)
             .with_progress("Exporting the match report…")
-            .on_success(lambda n: self.shell.show_status(f"Match report written to {target} ({n} rows).", 8000))
+            .on_success(
+                lambda n: self.shell.show_status(f"Match report written to {target} ({n} rows).", 8000)
+            )
             .on_finished(self._guard(self._update_enabled))
         )
         self._update_enabled()
         return self.export_task
 
     # -- closing -------------------------------------------------------------------------------
-    def done(self, code: int) -> None:  # noqa: D102 - Qt override
+    def done(self, code: int) -> None:
         if self.import_task is not None and not self.import_task.done:
             self.say("The import is running: wait a moment for it to finish.")
             return
@@ -401,8 +442,15 @@ class OutcomesDialog(QDialog):
         super().done(code)
 
     @classmethod
-    def ask(cls, parent: QWidget | None, shell: Any, *, kind: str = "outcomes", path: str | Path | None = None,
-            key_file: str | Path | None = None) -> Any:
+    def ask(
+        cls,
+        parent: QWidget | None,
+        shell: Any,
+        *,
+        kind: str = "outcomes",
+        path: str | Path | None = None,
+        key_file: str | Path | None = None,
+    ) -> Any:
         """Show the dialog; the last ``MatchReport`` imported, or None when nothing was."""
         dialog = cls(shell, parent, kind=kind, path=path, key_file=key_file)
         try:

@@ -22,8 +22,14 @@ from learnalytics_desktop.core.jobs import NullReporter, Reporter
 KINDS = ("outcomes", "roster")
 #: role -> what the mapping form calls it, for each kind of file (in form order)
 ROLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "outcomes": (("id", "Student id"), ("email", "E-mail"), ("grade", "Final grade"), ("result", "Result"),
-                 ("passed", "Passed (yes/no)"), ("withdrew", "Withdrew (yes/no)")),
+    "outcomes": (
+        ("id", "Student id"),
+        ("email", "E-mail"),
+        ("grade", "Final grade"),
+        ("result", "Result"),
+        ("passed", "Passed (yes/no)"),
+        ("withdrew", "Withdrew (yes/no)"),
+    ),
     "roster": (("id", "Student id"), ("email", "E-mail")),
 }
 PREVIEW_ROWS = 25
@@ -45,10 +51,16 @@ class CsvPreview:
 
     def describe(self) -> str:
         """One line: how the file was read."""
-        return (f"{self.total_rows:,} row{'s' if self.total_rows != 1 else ''} read as {self.encoding}, "
-                f"{self.delimiter}-separated, {len(self.header)} columns"
-                + (f"; {self.blank_lines} blank line{'s' if self.blank_lines != 1 else ''} skipped"
-                   if self.blank_lines else "") + ".")
+        return (
+            f"{self.total_rows:,} row{'s' if self.total_rows != 1 else ''} read as {self.encoding}, "
+            f"{self.delimiter}-separated, {len(self.header)} columns"
+            + (
+                f"; {self.blank_lines} blank line{'s' if self.blank_lines != 1 else ''} skipped"
+                if self.blank_lines
+                else ""
+            )
+            + "."
+        )
 
 
 def guess_roles(header: Sequence[str]) -> dict[str, str]:
@@ -58,8 +70,14 @@ def guess_roles(header: Sequence[str]) -> dict[str, str]:
     from learnalytics_desktop.core.outcomes_csv import CsvTable
 
     table = CsvTable(Path("preview.csv"), "", ",", list(header), [])
-    names = {"id": o.ID_NAMES, "email": o.EMAIL_NAMES, "grade": o.GRADE_NAMES, "result": o.RESULT_NAMES,
-             "passed": o.PASSED_NAMES, "withdrew": o.WITHDREW_NAMES}
+    names = {
+        "id": o.ID_NAMES,
+        "email": o.EMAIL_NAMES,
+        "grade": o.GRADE_NAMES,
+        "result": o.RESULT_NAMES,
+        "passed": o.PASSED_NAMES,
+        "withdrew": o.WITHDREW_NAMES,
+    }
     out: dict[str, str] = {}
     for role, candidates in names.items():
         hit = table.guess(candidates)
@@ -81,9 +99,15 @@ def read_preview(path: str | os.PathLike[str], *, report: Reporter = NullReporte
         raise OutcomesError(str(exc)) from None
     report.check()
     return CsvPreview(
-        path=Path(path), encoding=table.encoding, delimiter=table.delimiter_name, header=list(table.header),
-        rows=[(line, list(cells)) for line, cells in table.rows[:PREVIEW_ROWS]], total_rows=len(table.rows),
-        blank_lines=table.blank_lines, warnings=list(table.warnings), guesses=guess_roles(table.header),
+        path=Path(path),
+        encoding=table.encoding,
+        delimiter=table.delimiter_name,
+        header=list(table.header),
+        rows=[(line, list(cells)) for line, cells in table.rows[:PREVIEW_ROWS]],
+        total_rows=len(table.rows),
+        blank_lines=table.blank_lines,
+        warnings=list(table.warnings),
+        guesses=guess_roles(table.header),
     )
 
 
@@ -132,13 +156,25 @@ def run_import(
         if kind == "outcomes":
             from learnalytics_desktop.core.outcomes import import_outcomes
 
-            result = import_outcomes(conn, int(course_id), csv_path, attribute_columns=list(attributes),
-                                     pseudonymize_key=key, **columns)
+            result = import_outcomes(
+                conn,
+                int(course_id),
+                csv_path,
+                attribute_columns=list(attributes),
+                pseudonymize_key=key,
+                **columns,
+            )
         else:
             from learnalytics_desktop.core.outcomes import import_roster
 
-            result = import_roster(conn, int(course_id), csv_path, attribute_columns=list(attributes),
-                                   pseudonymize_key=key, **columns)
+            result = import_roster(
+                conn,
+                int(course_id),
+                csv_path,
+                attribute_columns=list(attributes),
+                pseudonymize_key=key,
+                **columns,
+            )
     finally:
         conn.close()
     report.progress(1.0, "done")
@@ -154,22 +190,32 @@ def report_rows(result: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(section: str, row: Any = "", value: Any = "", reason: str = "", candidates: str = "") -> None:
-        rows.append({"section": section, "row": row, "value": value, "reason": reason, "candidates": candidates})
+        rows.append(
+            {"section": section, "row": row, "value": value, "reason": reason, "candidates": candidates}
+        )
 
     add("file", value=result.file, reason=f"{result.encoding}, {result.delimiter}-separated")
     add("course", value=result.course)
-    for name, value in (("rows read", result.rows), ("matched", result.matched), ("created", result.created),
-                        ("unmatched", len(result.unmatched)), ("ambiguous", len(result.ambiguous)),
-                        ("duplicate rows", len(result.duplicates)),
-                        ("learners without a row", len(result.learners_without_row))):
+    for name, value in (
+        ("rows read", result.rows),
+        ("matched", result.matched),
+        ("created", result.created),
+        ("unmatched", len(result.unmatched)),
+        ("ambiguous", len(result.ambiguous)),
+        ("duplicate rows", len(result.duplicates)),
+        ("learners without a row", len(result.learners_without_row)),
+    ):
         if name != "created" or result.kind == "roster":
             add("count", value=value, reason=name)
     for how, n in sorted(result.matched_by.items()):
         add("matched by", value=n, reason=how)
     for role, column in result.columns.items():
         add("column", value=column, reason=role)
-    for section, items in (("unmatched", result.unmatched), ("ambiguous", result.ambiguous),
-                           ("duplicate", result.duplicates)):
+    for section, items in (
+        ("unmatched", result.unmatched),
+        ("ambiguous", result.ambiguous),
+        ("duplicate", result.duplicates),
+    ):
         for it in items:
             add(section, it.row, it.value, it.reason, "; ".join(it.candidates))
     for learner in result.learners_without_row:
@@ -179,8 +225,13 @@ def report_rows(result: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def export_report(db_path: str | os.PathLike[str], result: Any, target: str | os.PathLike[str], *,
-                  report: Reporter = NullReporter()) -> int:
+def export_report(
+    db_path: str | os.PathLike[str],
+    result: Any,
+    target: str | os.PathLike[str],
+    *,
+    report: Reporter = NullReporter(),
+) -> int:
     """Write the match report as CSV (atomically) and log the export; returns the rows written."""
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
     from learnalytics_desktop.core.store.db import open_db
@@ -194,5 +245,14 @@ def export_report(db_path: str | os.PathLike[str], result: Any, target: str | os
     return n
 
 
-__all__ = ["CsvPreview", "KINDS", "ROLES", "export_report", "guess_roles", "is_pseudonymised", "read_preview",
-           "report_rows", "run_import"]
+__all__ = [
+    "CsvPreview",
+    "KINDS",
+    "ROLES",
+    "export_report",
+    "guess_roles",
+    "is_pseudonymised",
+    "read_preview",
+    "report_rows",
+    "run_import",
+]

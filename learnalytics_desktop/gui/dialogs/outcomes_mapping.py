@@ -29,10 +29,14 @@ from learnalytics_desktop.gui.icons import icon
 
 NOT_USED = "(not used)"
 HINT_STYLE = "color: palette(placeholder-text);"
-ATTRIBUTE_NOTE = ("Marked columns are kept as attributes for the fairness report. They are never inputs of the "
-                  "at-risk model unless you ask for it (Model page: “Use demographic attributes as inputs”).")
-MATCH_NOTE = ("Each row is matched to a learner by the student id (the account name in the statements) or by "
-              "the e-mail; choose both when the file has both.")
+ATTRIBUTE_NOTE = (
+    "Marked columns are kept as attributes for the fairness report. They are never inputs of the "
+    "at-risk model unless you ask for it (Model page: “Use demographic attributes as inputs”)."
+)
+MATCH_NOTE = (
+    "Each row is matched to a learner by the student id (the account name in the statements) or by "
+    "the e-mail; choose both when the file has both."
+)
 
 
 def _hint(text: str) -> QLabel:
@@ -133,8 +137,11 @@ class ColumnMapping(QWidget):
         """Tick exactly the columns ``names`` as attributes."""
         for i in range(self.attribute_list.count()):
             item = self.attribute_list.item(i)
-            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names
-                               else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked
+                if item.data(Qt.ItemDataRole.UserRole) in names
+                else Qt.CheckState.Unchecked
+            )
 
     def problems(self) -> list[str]:
         """What is wrong with the mapping, in plain words (empty when it can be used)."""
@@ -148,7 +155,9 @@ class ColumnMapping(QWidget):
         seen: dict[str, str] = {}
         for role, column in m.items():
             if column and column in seen:
-                out.append(f"The column “{column}” is chosen for both {names[seen[column]]} and {names[role]}.")
+                out.append(
+                    f"The column “{column}” is chosen for both {names[seen[column]]} and {names[role]}."
+                )
             seen.setdefault(column, role)
         return out
 
@@ -187,7 +196,9 @@ class KeyFileRow(QWidget):
 
     def choose(self) -> None:
         """Choose the key file in a file dialog."""
-        chosen = files.ask_open_file(self, "Pseudonymisation key file", "Key files (*.key *.txt);;All files (*)")
+        chosen = files.ask_open_file(
+            self, "Pseudonymisation key file", "Key files (*.key *.txt);;All files (*)"
+        )
         if chosen:
             self.edit.setText(str(chosen))
 

@@ -29,8 +29,9 @@ class PreviewTable(QTableWidget):
         self.verticalHeader().setToolTip("Line number in the file (the header is line 1)")
         self._shape: tuple[int, tuple[str, ...]] | None = None
 
-    def show_preview(self, preview: Any, mapping: dict[str, str] | None = None,
-                     attributes: list[str] | None = None) -> None:
+    def show_preview(
+        self, preview: Any, mapping: dict[str, str] | None = None, attributes: list[str] | None = None
+    ) -> None:
         """Show ``preview`` (None empties the table); ``mapping`` (role -> column) and
         ``attributes`` label the headers."""
         if preview is None:
@@ -56,7 +57,9 @@ class PreviewTable(QTableWidget):
         for c, name in enumerate(preview.header):
             role = roles.get(name)
             used = role is not None or name in (attributes or [])
-            caption = ROLE_NAMES[role].split(" (")[0].lower() if role else ("attribute" if used else "not used")
+            caption = (
+                ROLE_NAMES[role].split(" (")[0].lower() if role else ("attribute" if used else "not used")
+            )
             item = QTableWidgetItem(f"{name}\n[{caption}]")
             item.setToolTip(f"Column “{name}”: " + (f"read as the {caption}" if used else "not imported"))
             font = item.font()

@@ -27,9 +27,20 @@ from PySide6.QtWidgets import (
 
 ROW_COLUMNS = ("Line", "What", "Student id / e-mail", "Why", "Candidates")
 SECTION_NAMES = {"unmatched": "Unmatched", "ambiguous": "Ambiguous", "duplicate": "Duplicate row"}
-MATCHED_BY = {"account": "student id", "email": "e-mail", "email_sha1": "hashed e-mail", "pseudonym": "pseudonym"}
-ROLE_CAPTIONS = {"id": "student id", "email": "e-mail", "grade": "final grade", "result": "result", "passed": "passed",
-                 "withdrew": "withdrew"}
+MATCHED_BY = {
+    "account": "student id",
+    "email": "e-mail",
+    "email_sha1": "hashed e-mail",
+    "pseudonym": "pseudonym",
+}
+ROLE_CAPTIONS = {
+    "id": "student id",
+    "email": "e-mail",
+    "grade": "final grade",
+    "result": "result",
+    "passed": "passed",
+    "withdrew": "withdrew",
+}
 WARN_STYLE = "QLabel { background: #fff4e5; border: 1px solid #e0a040; padding: 6px; color: #5a3000; }"
 GOOD_STYLE = "QLabel { background: #eef7ee; border: 1px solid #8c8; padding: 8px; }"
 
@@ -68,13 +79,18 @@ def summary_html(result: Any) -> str:
     parts = [f"<b>{result.matched:,}</b> matched"]
     if result.kind == "roster":
         parts.append(f"<b>{result.created:,}</b> added as new students (no statements yet)")
-    parts += [f"<b>{len(result.unmatched):,}</b> unmatched", f"<b>{len(result.ambiguous):,}</b> ambiguous",
-              f"<b>{len(result.duplicates):,}</b> duplicate rows"]
+    parts += [
+        f"<b>{len(result.unmatched):,}</b> unmatched",
+        f"<b>{len(result.ambiguous):,}</b> ambiguous",
+        f"<b>{len(result.duplicates):,}</b> duplicate rows",
+    ]
     what = "grades stored" if result.kind == "outcomes" else "students enrolled"
-    return (f"<b>{kind} imported into {escape(str(result.course))}</b> from {escape(file_name)} "
-            f"({escape(result.encoding)}, {escape(result.delimiter)}-separated): {stored:,} {what}.<br>"
-            f"{result.rows:,} rows read: " + ", ".join(parts) + ". "
-            f"<b>{len(result.learners_without_row):,}</b> learners of the offering have no row.")
+    return (
+        f"<b>{kind} imported into {escape(str(result.course))}</b> from {escape(file_name)} "
+        f"({escape(result.encoding)}, {escape(result.delimiter)}-separated): {stored:,} {what}.<br>"
+        f"{result.rows:,} rows read: " + ", ".join(parts) + ". "
+        f"<b>{len(result.learners_without_row):,}</b> learners of the offering have no row."
+    )
 
 
 class MatchReportView(QWidget):
@@ -112,21 +128,36 @@ class MatchReportView(QWidget):
         """Fill the summary and both tables from ``result``."""
         self.result = result
         self.summary.setText(summary_html(result))
-        used = ", ".join(f"{escape(ROLE_CAPTIONS.get(role, role.replace('attribute:', 'attribute ')))} from "
-                         f"<i>{escape(col)}</i>" for role, col in result.columns.items())
+        used = ", ".join(
+            f"{escape(ROLE_CAPTIONS.get(role, role.replace('attribute:', 'attribute ')))} from "
+            f"<i>{escape(col)}</i>"
+            for role, col in result.columns.items()
+        )
         by = ", ".join(f"{n:,} by {MATCHED_BY.get(how, how)}" for how, n in sorted(result.matched_by.items()))
         self.columns_label.setText(f"Columns: {used}." + (f" Matched {by}." if by else ""))
         self.warnings.setText("<br>".join(f"⚠ {escape(w)}" for w in result.warnings))
         self.warnings.setVisible(bool(result.warnings))
 
-        issues = [(SECTION_NAMES[s], it) for s, items in (("unmatched", result.unmatched), ("ambiguous", result.ambiguous),
-                                                          ("duplicate", result.duplicates)) for it in items]
+        issues = [
+            (SECTION_NAMES[s], it)
+            for s, items in (
+                ("unmatched", result.unmatched),
+                ("ambiguous", result.ambiguous),
+                ("duplicate", result.duplicates),
+            )
+            for it in items
+        ]
         issues.sort(key=lambda p: p[1].row)
         self.rows_table.setSortingEnabled(False)
         self.rows_table.setRowCount(len(issues))
         for r, (what, it) in enumerate(issues):
-            cells = (_item(it.row, number=True), _item(what), _item(it.value or "(empty)"), _item(it.reason),
-                     _item(", ".join(it.candidates)))
+            cells = (
+                _item(it.row, number=True),
+                _item(what),
+                _item(it.value or "(empty)"),
+                _item(it.reason),
+                _item(", ".join(it.candidates)),
+            )
             for c, cell in enumerate(cells):
                 self.rows_table.setItem(r, c, cell)
         self.rows_table.setSortingEnabled(True)
@@ -135,8 +166,11 @@ class MatchReportView(QWidget):
         self.rows_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
         learners = result.learners_without_row
-        why = ("no grade: left out of model training" if result.kind == "outcomes"
-               else "in this offering's data but not on the class list")
+        why = (
+            "no grade: left out of model training"
+            if result.kind == "outcomes"
+            else "in this offering's data but not on the class list"
+        )
         self.learners_table.setRowCount(len(learners))
         for r, d in enumerate(learners):
             self.learners_table.setItem(r, 0, _item(d["label"]))
@@ -148,8 +182,14 @@ class MatchReportView(QWidget):
 
     def issue_rows(self) -> list[tuple[int, str, str]]:
         """(line, what, value) of each row in the "rows not stored" table (tests, accessibility)."""
-        return [(int(self.rows_table.item(r, 0).data(Qt.ItemDataRole.DisplayRole)), self.rows_table.item(r, 1).text(),
-                 self.rows_table.item(r, 2).text()) for r in range(self.rows_table.rowCount())]
+        return [
+            (
+                int(self.rows_table.item(r, 0).data(Qt.ItemDataRole.DisplayRole)),
+                self.rows_table.item(r, 1).text(),
+                self.rows_table.item(r, 2).text(),
+            )
+            for r in range(self.rows_table.rowCount())
+        ]
 
 
 class ReportPage(QWidget):
@@ -163,7 +203,9 @@ class ReportPage(QWidget):
         super().__init__(parent)
         self.view = MatchReportView()
         self.export_button = QPushButton("&Export report…")
-        self.export_button.setToolTip("Save the counts, every row not stored and the learners with no row as CSV")
+        self.export_button.setToolTip(
+            "Save the counts, every row not stored and the learners with no row as CSV"
+        )
         self.export_button.clicked.connect(self.export_requested)
         again = QPushButton("Import &another file")
         again.clicked.connect(self.again_requested)

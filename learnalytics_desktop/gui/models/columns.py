@@ -144,7 +144,9 @@ class Column:
 
     def __post_init__(self) -> None:
         if isinstance(self.fmt, str) and self.fmt not in FORMATS:
-            raise ValueError(f"Column {self.name!r}: unknown format {self.fmt!r}; use one of {sorted(FORMATS)}")
+            raise ValueError(
+                f"Column {self.name!r}: unknown format {self.fmt!r}; use one of {sorted(FORMATS)}"
+            )
 
     @property
     def header(self) -> str:

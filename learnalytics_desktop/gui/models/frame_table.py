@@ -98,7 +98,9 @@ def compute_filter(frame: pd.DataFrame, query: str, columns: Sequence[str]) -> n
 class FrameTableModel(QAbstractTableModel):
     """Read-only, sortable, filterable model over a DataFrame; see the module docstring."""
 
-    def __init__(self, frame: pd.DataFrame | None = None, columns: Sequence[Column] | None = None, parent: Any = None) -> None:
+    def __init__(
+        self, frame: pd.DataFrame | None = None, columns: Sequence[Column] | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._frame: pd.DataFrame | None = None
         self._columns: list[Column] = []
@@ -124,7 +126,11 @@ class FrameTableModel(QAbstractTableModel):
 
             frame = pd.DataFrame()
         if columns is None:
-            columns = self._columns if self._columns and all(c.name in frame.columns for c in self._columns) else infer_columns(frame)
+            columns = (
+                self._columns
+                if self._columns and all(c.name in frame.columns for c in self._columns)
+                else infer_columns(frame)
+            )
         missing = [c.name for c in columns if c.name not in frame.columns]
         if missing:
             self.endResetModel()
@@ -198,7 +204,9 @@ class FrameTableModel(QAbstractTableModel):
         self._query_columns = list(columns) if columns is not None else None
         if self._frame is None:
             return
-        self.set_filter_positions(compute_filter(self._frame, self._query, self._search_columns()), query=self._query)
+        self.set_filter_positions(
+            compute_filter(self._frame, self._query, self._search_columns()), query=self._query
+        )
 
     def set_filter_positions(self, positions: np.ndarray | None, *, query: str | None = None) -> None:
         """Show only these frame positions (from :func:`compute_filter`); None shows all."""
@@ -209,7 +217,11 @@ class FrameTableModel(QAbstractTableModel):
         if query is not None:
             self._query = query
         self.beginResetModel()
-        self._base = np.arange(len(self._frame), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
+        self._base = (
+            np.arange(len(self._frame), dtype=np.int64)
+            if positions is None
+            else np.asarray(positions, dtype=np.int64)
+        )
         self._order = self._sorted(self._base)
         self._loaded = self._initial_loaded()
         self.endResetModel()
@@ -229,9 +241,11 @@ class FrameTableModel(QAbstractTableModel):
         try:
             idx = keys.sort_values(kind="stable", ascending=ascending, na_position="last").index
         except TypeError:  # unorderable mixed objects: sort by their text
-            idx = keys.map(lambda v: None if is_missing(v) else str(v)).sort_values(
-                kind="stable", ascending=ascending, na_position="last"
-            ).index
+            idx = (
+                keys.map(lambda v: None if is_missing(v) else str(v))
+                .sort_values(kind="stable", ascending=ascending, na_position="last")
+                .index
+            )
         return positions[idx.to_numpy()]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -252,7 +266,9 @@ class FrameTableModel(QAbstractTableModel):
             moved = []
             for idx in persistent:
                 row = int(where[old[idx.row()]]) if 0 <= idx.row() < len(old) else -1
-                moved.append(self.createIndex(row, idx.column()) if 0 <= row < self._loaded else QModelIndex())
+                moved.append(
+                    self.createIndex(row, idx.column()) if 0 <= row < self._loaded else QModelIndex()
+                )
             self.changePersistentIndexList(persistent, moved)
         self._order = new
         self.layoutChanged.emit()
@@ -262,10 +278,10 @@ class FrameTableModel(QAbstractTableModel):
         n = self.shown_rows
         return min(n, FETCH_CHUNK) if n > LARGE_ROWS else n
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, D102
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
         return not parent.isValid() and self._loaded < self.shown_rows
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, D102
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
         if parent.isValid():
             return
         n = min(FETCH_CHUNK, self.shown_rows - self._loaded)
@@ -276,16 +292,16 @@ class FrameTableModel(QAbstractTableModel):
         self.endInsertRows()
 
     # -- Qt model API -------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, D102
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._loaded
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, D102
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
-    def flags(self, index: Index) -> Qt.ItemFlag:  # noqa: D102
+    def flags(self, index: Index) -> Qt.ItemFlag:
         return _CELL_FLAGS if index.isValid() else _NO_FLAGS
 
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:  # noqa: D102
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
         frame = self._frame
         if frame is None or not index.isValid():
             return None
@@ -310,7 +326,7 @@ class FrameTableModel(QAbstractTableModel):
             return text if len(text) > TOOLTIP_FROM else None  # long text may be elided in the view
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: D102
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         role = _role(role)
         if orientation == _HORIZONTAL and 0 <= section < len(self._columns):
             if role == _DISPLAY:

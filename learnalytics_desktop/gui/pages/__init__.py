@@ -39,25 +39,64 @@ class PageSpec:
 _P = "learnalytics_desktop.gui.pages."
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("import", "Import", "import", _P + "import_page:ImportPage",
-             "Bring xAPI statements into the database and see what was quarantined."),
-    PageSpec("overview", "Overview", "overview", _P + "overview_page:OverviewPage",
-             "The course at a glance: students, who is active this week, how many are at risk, "
-             "weekly engagement and completion by content category."),
-    PageSpec("at_risk", "Students at risk", "at_risk", _P + "at_risk_page:AtRiskPage",
-             "Every student's risk score and level with the top reasons, engagement and days since "
-             "last activity; search, sort, export, and draft interventions."),
-    PageSpec("student", "Student", "student", _P + "student_page:StudentPage",
-             "One student's timeline: weekly activity, quiz scores, risk history and recent events."),
-    PageSpec("model", "Model", "model", _P + "model_page:ModelPage",
-             "Train the at-risk model on past offerings, read its model card and charts, pick the "
-             "active model."),
-    PageSpec("interventions", "Interventions", "interventions", _P + "interventions_page:InterventionsPage",
-             "Review, approve and export drafted messages; keep the log of what was done."),
-    PageSpec("impact", "Impact", "impact", _P + "impact_page:ImpactPage",
-             "Did the interventions help? A fair comparison with the hold-out group."),
-    PageSpec("settings", "Settings", "settings", _P + "settings_page:SettingsPage",
-             "Engagement weights, risk thresholds, pass mark, category mapping and privacy."),
+    PageSpec(
+        "import",
+        "Import",
+        "import",
+        _P + "import_page:ImportPage",
+        "Bring xAPI statements into the database and see what was quarantined.",
+    ),
+    PageSpec(
+        "overview",
+        "Overview",
+        "overview",
+        _P + "overview_page:OverviewPage",
+        "The course at a glance: students, who is active this week, how many are at risk, "
+        "weekly engagement and completion by content category.",
+    ),
+    PageSpec(
+        "at_risk",
+        "Students at risk",
+        "at_risk",
+        _P + "at_risk_page:AtRiskPage",
+        "Every student's risk score and level with the top reasons, engagement and days since "
+        "last activity; search, sort, export, and draft interventions.",
+    ),
+    PageSpec(
+        "student",
+        "Student",
+        "student",
+        _P + "student_page:StudentPage",
+        "One student's timeline: weekly activity, quiz scores, risk history and recent events.",
+    ),
+    PageSpec(
+        "model",
+        "Model",
+        "model",
+        _P + "model_page:ModelPage",
+        "Train the at-risk model on past offerings, read its model card and charts, pick the active model.",
+    ),
+    PageSpec(
+        "interventions",
+        "Interventions",
+        "interventions",
+        _P + "interventions_page:InterventionsPage",
+        "Review, approve and export drafted messages; keep the log of what was done.",
+    ),
+    PageSpec(
+        "impact",
+        "Impact",
+        "impact",
+        _P + "impact_page:ImpactPage",
+        "Did the interventions help? A fair comparison with the hold-out group.",
+    ),
+    PageSpec(
+        "settings",
+        "Settings",
+        "settings",
+        _P + "settings_page:SettingsPage",
+        "Engagement weights, risk thresholds, pass mark, category mapping and privacy.",
+    ),
 )
 
 

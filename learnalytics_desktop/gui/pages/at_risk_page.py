@@ -31,7 +31,12 @@ from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.base import Page, Shell
 from learnalytics_desktop.gui.pages.dash_common import ScoreBanner, fit_columns
-from learnalytics_desktop.gui.pages.dash_risk_table import LEVEL_FILTERS, RiskTableModel, filter_positions, prepare
+from learnalytics_desktop.gui.pages.dash_risk_table import (
+    LEVEL_FILTERS,
+    RiskTableModel,
+    filter_positions,
+    prepare,
+)
 from learnalytics_desktop.gui.workers import Task, db_job
 
 HEADER_KEY = "at_risk/table"
@@ -109,7 +114,12 @@ class AtRiskPage(Page):
         self.view.setSortingEnabled(True)
         self.view.doubleClicked.connect(self.open_student)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view, self._open_current, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Return),
+            self.view,
+            self._open_current,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
 
         self.draft_button = QPushButton("&Draft interventions…")
         self.draft_button.setToolTip("Open the Interventions page with the selected students")
@@ -118,7 +128,9 @@ class AtRiskPage(Page):
         self.student_button.setToolTip("Show the selected student's timeline (or double-click a row)")
         self.student_button.clicked.connect(self._open_current)
         self.export_button = QPushButton("&Export CSV…")
-        self.export_button.setToolTip("Save the rows shown, in this order, as a CSV file (the export is logged)")
+        self.export_button.setToolTip(
+            "Save the rows shown, in this order, as a CSV file (the export is logged)"
+        )
         self.export_button.clicked.connect(self.export_csv)
         buttons = QHBoxLayout()
         buttons.addWidget(self.draft_button)
@@ -214,7 +226,9 @@ class AtRiskPage(Page):
         self.count.setText(f"Showing {shown:,} of {total:,} students" if total else "No students scored")
         n = len(self.selected_actors())
         self.draft_button.setEnabled(n > 0)
-        self.draft_button.setText(f"&Draft interventions for {n} student{'s' if n != 1 else ''}…" if n else "&Draft interventions…")
+        self.draft_button.setText(
+            f"&Draft interventions for {n} student{'s' if n != 1 else ''}…" if n else "&Draft interventions…"
+        )
         self.student_button.setEnabled(n == 1)
         self.export_button.setEnabled(shown > 0)
 
@@ -260,8 +274,16 @@ class AtRiskPage(Page):
         filtered = len(shown) != len(self.frame)
         run_id = None if self.status is None else self.status.run_id
         return (
-            self.runner.submit(db_job(export_risk_table), ctx.db_path, path, shown,
-                               course_id=ctx.course_id, week=ctx.week, run_id=run_id, filtered=filtered)
+            self.runner.submit(
+                db_job(export_risk_table),
+                ctx.db_path,
+                path,
+                shown,
+                course_id=ctx.course_id,
+                week=ctx.week,
+                run_id=run_id,
+                filtered=filtered,
+            )
             .with_progress("Exporting the table…")
             .on_success(lambda n: self.shell.show_status(f"Exported {n:,} students to {path}", 8000))
         )

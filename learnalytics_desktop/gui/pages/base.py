@@ -134,7 +134,7 @@ class Page(QWidget):
         else:
             self._stale = True
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: D102 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._stale = False
@@ -153,7 +153,14 @@ class Page(QWidget):
 class ComingPage(Page):
     """Stands in for a page that is not built yet: says what will be here."""
 
-    def __init__(self, shell: Shell, title: str, description: str, icon_name: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        shell: Shell,
+        title: str,
+        description: str,
+        icon_name: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(shell, parent)
         self.setObjectName("comingPage")
         layout = QVBoxLayout(self)

@@ -45,7 +45,9 @@ class KpiCard(QFrame):
         super().__init__(parent)
         self.setObjectName("kpiCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#kpiCard { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }")
+        self.setStyleSheet(
+            "#kpiCard { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }"
+        )
         self.title = QLabel(title)
         self.value = QLabel("—")
         font = QFont(self.value.font())
@@ -93,7 +95,9 @@ class ScoreBanner(QFrame):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.button = QPushButton("&Score now")
-        self.button.setToolTip("Score every student of this course at this week with the active model (runs in the background)")
+        self.button.setToolTip(
+            "Score every student of this course at this week with the active model (runs in the background)"
+        )
         self.button.setAccessibleName("Score now")
         self.button.clicked.connect(self.score)
         layout = QHBoxLayout(self)
@@ -107,9 +111,16 @@ class ScoreBanner(QFrame):
         scored = status.state == "scored"
         self.button.setVisible(status.can_score and not scored)
         self.button.setEnabled(status.can_score and not self.runner.is_busy("dashboard.score"))
-        self.setStyleSheet("" if scored else "ScoreBanner { background: #FFF6DB; border: 1px solid #E6C97A; border-radius: 4px; }")
-        self.text.setText(status.message if not status.can_score or scored else
-                          f"{status.message} Press <b>Score now</b> to compute every student's risk.")
+        self.setStyleSheet(
+            ""
+            if scored
+            else "ScoreBanner { background: #FFF6DB; border: 1px solid #E6C97A; border-radius: 4px; }"
+        )
+        self.text.setText(
+            status.message
+            if not status.can_score or scored
+            else f"{status.message} Press <b>Score now</b> to compute every student's risk."
+        )
 
     def score(self) -> Task | None:
         """Score this course and week with the active model, in a child process."""

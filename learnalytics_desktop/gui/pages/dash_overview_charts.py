@@ -15,10 +15,16 @@ from learnalytics_desktop.gui import charts
 from learnalytics_desktop.gui.charts import LEVEL_COLOURS, LEVEL_TEXT
 
 METRICS = {  # combo text -> (frame prefix, y label, plain description)
-    "Engagement score": ("engagement", "Engagement score (0 to 1)",
-                         "engagement score of each student as of the end of the week"),
-    "Study minutes per week": ("minutes", "Minutes logged that week",
-                               "minutes of reported study time each student logged that week"),
+    "Engagement score": (
+        "engagement",
+        "Engagement score (0 to 1)",
+        "engagement score of each student as of the end of the week",
+    ),
+    "Study minutes per week": (
+        "minutes",
+        "Minutes logged that week",
+        "minutes of reported study time each student logged that week",
+    ),
 }
 CATEGORY_TEXT = {"video": "Video", "reading": "Reading", "assessment": "Quizzes", "assignment": "Assignments"}
 
@@ -35,14 +41,32 @@ class WeeklyChart(QWidget):
         self.metric.currentTextChanged.connect(lambda _t: self._draw())
         label = QLabel("Sh&ow:")
         label.setBuddy(self.metric)
-        self.plot = charts.make_plot("Weekly engagement of the course", "Course week", METRICS["Engagement score"][1],
-                                     accessible_name="Weekly engagement chart")
+        self.plot = charts.make_plot(
+            "Weekly engagement of the course",
+            "Course week",
+            METRICS["Engagement score"][1],
+            accessible_name="Weekly engagement chart",
+        )
         self.band = charts.band(self.plot, "blue")
-        self.median = self.plot.plot([], [], pen=charts.pen("blue", 2.5), symbol="o", symbolSize=6,
-                                     symbolBrush=charts.color("blue"), symbolPen=None)
+        self.median = self.plot.plot(
+            [],
+            [],
+            pen=charts.pen("blue", 2.5),
+            symbol="o",
+            symbolSize=6,
+            symbolBrush=charts.color("blue"),
+            symbolPen=None,
+        )
         self.empty = pg.TextItem("", color=charts.GREY, anchor=(0.5, 0.5))
         self.plot.addItem(self.empty)
-        self.legend = QLabel(charts.legend_html([("blue", "●", "median student"), ("#9cc3e0", "solid", "middle half of students (25th to 75th percentile)")]))
+        self.legend = QLabel(
+            charts.legend_html(
+                [
+                    ("blue", "●", "median student"),
+                    ("#9cc3e0", "solid", "middle half of students (25th to 75th percentile)"),
+                ]
+            )
+        )
         self.legend.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(label)
@@ -88,10 +112,15 @@ class LevelBars(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = charts.make_plot("Risk levels (latest scoring run)", "Risk level", "Students",
-                                     accessible_name="Risk level chart")
-        self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.62,
-                                    brushes=[pg.mkBrush(charts.color(LEVEL_COLOURS[lv])) for lv in LEVEL_COLOURS])
+        self.plot = charts.make_plot(
+            "Risk levels (latest scoring run)", "Risk level", "Students", accessible_name="Risk level chart"
+        )
+        self.bars = pg.BarGraphItem(
+            x=[0, 1, 2],
+            height=[0, 0, 0],
+            width=0.62,
+            brushes=[pg.mkBrush(charts.color(LEVEL_COLOURS[lv])) for lv in LEVEL_COLOURS],
+        )
         self.plot.addItem(self.bars)
         charts.set_category_axis(self.plot, [LEVEL_TEXT[lv] for lv in LEVEL_COLOURS], axis="bottom")
         self.labels = [pg.TextItem("", color=charts.AXIS_TEXT, anchor=(0.5, 1.0)) for _ in LEVEL_COLOURS]
@@ -130,7 +159,11 @@ class LevelBars(QWidget):
             small = 0 < n < threshold
             heights.append(float(threshold) if small else float(n))
             brushes.append(QBrush(hue, Qt.BrushStyle.BDiagPattern) if small else pg.mkBrush(hue))
-            pens.append(pg.mkPen(hue.darker(130), width=1, style=Qt.PenStyle.DashLine if small else Qt.PenStyle.SolidLine))
+            pens.append(
+                pg.mkPen(
+                    hue.darker(130), width=1, style=Qt.PenStyle.DashLine if small else Qt.PenStyle.SolidLine
+                )
+            )
             text = count_text(n) + ("" if math.isnan(share) else f" ({100 * share:.0f}%)")
             texts.append(text)
             self.labels[i].setText(text)
@@ -141,7 +174,9 @@ class LevelBars(QWidget):
         self.texts = texts
         item.setYRange(0, max(top * 1.18, 1.0), padding=0)
         item.setXRange(-0.6, 2.6, padding=0)
-        self.note.setText(f"Counts under {threshold} are shown as \u201c&lt;{threshold}\u201d (hatched bar, size hidden).")
+        self.note.setText(
+            f"Counts under {threshold} are shown as \u201c&lt;{threshold}\u201d (hatched bar, size hidden)."
+        )
 
 
 class CompletionBars(QWidget):
@@ -149,11 +184,21 @@ class CompletionBars(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = charts.make_plot("Completion by content category", "Completed (%)",
-                                     "Content", accessible_name="Completion by content category chart")
+        self.plot = charts.make_plot(
+            "Completion by content category",
+            "Completed (%)",
+            "Content",
+            accessible_name="Completion by content category chart",
+        )
         n = len(CATEGORY_TEXT)
-        self.bars = pg.BarGraphItem(x0=[0] * n, y=list(range(n - 1, -1, -1)), height=0.6, width=[0] * n,
-                                    brush=pg.mkBrush(charts.color("green")), pen=pg.mkPen(charts.color("green").darker(130)))
+        self.bars = pg.BarGraphItem(
+            x0=[0] * n,
+            y=list(range(n - 1, -1, -1)),
+            height=0.6,
+            width=[0] * n,
+            brush=pg.mkBrush(charts.color("green")),
+            pen=pg.mkPen(charts.color("green").darker(130)),
+        )
         self.plot.addItem(self.bars)
         self.labels = [pg.TextItem("", color=charts.AXIS_TEXT, anchor=(0.0, 0.5)) for _ in range(n)]
         for label in self.labels:
@@ -177,7 +222,11 @@ class CompletionBars(QWidget):
             items = 0 if r is None else int(r.items)
             widths.append(0.0 if math.isnan(rate) else 100 * rate)
             names.append(f"{title} ({items} item{'s' if items != 1 else ''})")
-            text = "no items yet" if items == 0 else ("hidden (small group)" if math.isnan(rate) else f"{100 * rate:.0f}%")
+            text = (
+                "no items yet"
+                if items == 0
+                else ("hidden (small group)" if math.isnan(rate) else f"{100 * rate:.0f}%")
+            )
             texts.append(text)
             self.labels[i].setText(text)
             self.labels[i].setPos(widths[-1] + 1.5, float(len(CATEGORY_TEXT) - 1 - i))

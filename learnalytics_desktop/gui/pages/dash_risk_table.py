@@ -21,10 +21,19 @@ COLUMNS = [
     Column("student", "Student", tooltip="The student as the data names them"),
     Column("risk_score", "Risk", "risk", tooltip="Estimated chance of failing or withdrawing (calibrated)"),
     Column("level", "Level", tooltip="Low, Moderate or High, from the risk thresholds in Settings"),
-    Column("top_reasons", "Top reasons", tooltip="What raises (or lowers) this student's risk most, in plain words"),
+    Column(
+        "top_reasons",
+        "Top reasons",
+        tooltip="What raises (or lowers) this student's risk most, in plain words",
+    ),
     Column("engagement", "Engagement", "float", 2, tooltip="Engagement score, 0 to 1"),
-    Column("days_since_last_activity", "Days since last activity", "float", 1,
-           tooltip="Days from the last statement to the as-of date"),
+    Column(
+        "days_since_last_activity",
+        "Days since last activity",
+        "float",
+        1,
+        tooltip="Days from the last statement to the as-of date",
+    ),
     Column("events_last_7_days", "Events (last 7 days)", "int"),
     Column("active_days", "Active days", "int"),
     Column("total_time_minutes", "Study time (min)", "float", 0),
@@ -52,7 +61,9 @@ def prepare(frame: Any) -> Any:
     levels = frame["risk_level"].astype("category")
     named = levels.cat.rename_categories({k: v for k, v in LEVEL_TEXT.items() if k in levels.cat.categories})
     out = frame.copy()
-    out["level"] = pd.Categorical(named, categories=[LEVEL_TEXT[k] for k in ("low", "moderate", "high")], ordered=True)
+    out["level"] = pd.Categorical(
+        named, categories=[LEVEL_TEXT[k] for k in ("low", "moderate", "high")], ordered=True
+    )
     return out
 
 
@@ -81,7 +92,7 @@ class RiskTableModel(FrameTableModel):
         self.set_role_hook(Qt.ItemDataRole.ForegroundRole, self._foreground)
         self.set_role_hook(Qt.ItemDataRole.ToolTipRole, self._tooltip)
 
-    def set_frame(self, frame: Any, columns: Any = None) -> None:  # noqa: D102 - keeps the level codes in step
+    def set_frame(self, frame: Any, columns: Any = None) -> None:
         import numpy as np
 
         if frame is not None and "level" in frame.columns:

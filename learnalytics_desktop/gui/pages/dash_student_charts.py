@@ -9,12 +9,23 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from learnalytics_desktop.gui import charts
 
-ACTIVITY = {"Minutes": ("minutes", "course_minutes_median", "Minutes that week"),
-            "Events": ("events", "course_events_median", "Statements that week")}
+ACTIVITY = {
+    "Minutes": ("minutes", "course_minutes_median", "Minutes that week"),
+    "Events": ("events", "course_events_median", "Statements that week"),
+}
 
 
 def _reset_empty(plot: pg.PlotWidget, label: pg.TextItem, text: str) -> None:
@@ -35,15 +46,31 @@ class ActivityChart(QWidget):
         self.metric.addItems(list(ACTIVITY))
         self.metric.setAccessibleName("Activity measure")
         self.metric.currentTextChanged.connect(lambda _t: self._draw())
-        self.plot = charts.make_plot("Weekly activity", "Course week", "Minutes that week", accessible_name="Weekly activity chart")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=pg.mkBrush(charts.color("blue")),
-                                    pen=pg.mkPen(charts.color("blue").darker(130)))
+        self.plot = charts.make_plot(
+            "Weekly activity", "Course week", "Minutes that week", accessible_name="Weekly activity chart"
+        )
+        self.bars = pg.BarGraphItem(
+            x=[],
+            height=[],
+            width=0.6,
+            brush=pg.mkBrush(charts.color("blue")),
+            pen=pg.mkPen(charts.color("blue").darker(130)),
+        )
         self.plot.addItem(self.bars)
-        self.median = self.plot.plot([], [], pen=charts.pen("black", 2, Qt.PenStyle.DashLine), symbol="d", symbolSize=7,
-                                     symbolBrush=charts.color("black"), symbolPen=None)
+        self.median = self.plot.plot(
+            [],
+            [],
+            pen=charts.pen("black", 2, Qt.PenStyle.DashLine),
+            symbol="d",
+            symbolSize=7,
+            symbolBrush=charts.color("black"),
+            symbolPen=None,
+        )
         self.empty = pg.TextItem("", color=charts.GREY, anchor=(0.5, 0.5))
         self.plot.addItem(self.empty)
-        legend = QLabel(charts.legend_html([("blue", "solid", "this student"), ("black", "dash", "course median")]))
+        legend = QLabel(
+            charts.legend_html([("blue", "solid", "this student"), ("black", "dash", "course median")])
+        )
         top = QHBoxLayout()
         top.addWidget(legend, 1)
         top.addWidget(self.metric)
@@ -82,9 +109,18 @@ class QuizChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = charts.make_plot("Quiz scores", "Course week", "Score (%)", accessible_name="Quiz scores chart")
-        self.line = self.plot.plot([], [], pen=charts.pen("green", 1.5), symbol="o", symbolSize=8,
-                                   symbolBrush=charts.color("green"), symbolPen=pg.mkPen("w"))
+        self.plot = charts.make_plot(
+            "Quiz scores", "Course week", "Score (%)", accessible_name="Quiz scores chart"
+        )
+        self.line = self.plot.plot(
+            [],
+            [],
+            pen=charts.pen("green", 1.5),
+            symbol="o",
+            symbolSize=8,
+            symbolBrush=charts.color("green"),
+            symbolPen=pg.mkPen("w"),
+        )
         self.empty = pg.TextItem("", color=charts.GREY, anchor=(0.5, 0.5))
         self.plot.addItem(self.empty)
         self.count = QLabel()
@@ -106,9 +142,13 @@ class QuizChart(QWidget):
             self.empty.setPos((max(weeks, 1) + 1) / 2, 50)
             return
         self.empty.setText("")
-        self.line.setData(quizzes["position"].to_numpy(dtype=float), 100 * quizzes["score"].to_numpy(dtype=float))
+        self.line.setData(
+            quizzes["position"].to_numpy(dtype=float), 100 * quizzes["score"].to_numpy(dtype=float)
+        )
         n = len(quizzes)
-        self.count.setText(f"{n} scored attempt{'s' if n != 1 else ''}, average {100 * quizzes['score'].mean():.0f}%")
+        self.count.setText(
+            f"{n} scored attempt{'s' if n != 1 else ''}, average {100 * quizzes['score'].mean():.0f}%"
+        )
 
 
 class RiskChart(QWidget):
@@ -116,16 +156,33 @@ class RiskChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = charts.make_plot("Risk across scoring runs", "Course week of the run", "Risk (%)",
-                                     accessible_name="Risk history chart")
-        self.lines = {name: pg.InfiniteLine(angle=0, movable=False, pen=charts.pen(charts.LEVEL_COLOURS[name], 1.2, Qt.PenStyle.DashLine),
-                                            label=f"{charts.LEVEL_TEXT[name]} from {{value:.0f}}%",
-                                            labelOpts={"position": 0.02, "color": charts.AXIS_TEXT, "anchors": [(0, 1), (0, 1)]})
-                      for name in ("moderate", "high")}
+        self.plot = charts.make_plot(
+            "Risk across scoring runs",
+            "Course week of the run",
+            "Risk (%)",
+            accessible_name="Risk history chart",
+        )
+        self.lines = {
+            name: pg.InfiniteLine(
+                angle=0,
+                movable=False,
+                pen=charts.pen(charts.LEVEL_COLOURS[name], 1.2, Qt.PenStyle.DashLine),
+                label=f"{charts.LEVEL_TEXT[name]} from {{value:.0f}}%",
+                labelOpts={"position": 0.02, "color": charts.AXIS_TEXT, "anchors": [(0, 1), (0, 1)]},
+            )
+            for name in ("moderate", "high")
+        }
         for line in self.lines.values():
             self.plot.addItem(line)
-        self.curve = self.plot.plot([], [], pen=charts.pen("vermillion", 2), symbol="s", symbolSize=8,
-                                    symbolBrush=charts.color("vermillion"), symbolPen=pg.mkPen("w"))
+        self.curve = self.plot.plot(
+            [],
+            [],
+            pen=charts.pen("vermillion", 2),
+            symbol="s",
+            symbolSize=8,
+            symbolBrush=charts.color("vermillion"),
+            symbolPen=pg.mkPen("w"),
+        )
         self.empty = pg.TextItem("", color=charts.GREY, anchor=(0.5, 0.5))
         self.plot.addItem(self.empty)
         self.note = QLabel()
@@ -150,7 +207,9 @@ class RiskChart(QWidget):
             self.note.setText("No scoring run includes this student yet.")
             return
         self.empty.setText("")
-        self.curve.setData(history["week"].to_numpy(dtype=float), 100 * history["risk_score"].to_numpy(dtype=float))
+        self.curve.setData(
+            history["week"].to_numpy(dtype=float), 100 * history["risk_score"].to_numpy(dtype=float)
+        )
         n = len(history)
         self.note.setText(f"{n} scoring run{'s' if n != 1 else ''} up to the as-of date.")
 
@@ -159,7 +218,9 @@ class PercentileDelegate(QStyledItemDelegate):
     """Draws a percentile (0-100, the model's UserRole) as a bar with the course median (50)
     marked by a black line; the number stays the cell's text for screen readers."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: D102
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         value = index.data(Qt.ItemDataRole.UserRole)
         rect = QRectF(option.rect).adjusted(6, 5, -6, -5)
         painter.save()
@@ -170,7 +231,12 @@ class PercentileDelegate(QStyledItemDelegate):
         painter.setBrush(QColor("#f1f1f1"))
         painter.drawRect(rect)
         if value is not None:
-            filled = QRectF(rect.left(), rect.top(), rect.width() * max(0.0, min(100.0, float(value))) / 100, rect.height())
+            filled = QRectF(
+                rect.left(),
+                rect.top(),
+                rect.width() * max(0.0, min(100.0, float(value))) / 100,
+                rect.height(),
+            )
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(charts.color("blue"))
             painter.drawRect(filled)

@@ -49,9 +49,11 @@ COLUMNS = [
     Column("comparison", "Comparison"),
 ]
 FRAME_COLUMNS = [c.name for c in COLUMNS] + ["index"]
-INTRO = ("Did the interventions help? The impact wizard compares the students who got a message with a comparison "
-         "group on an outcome such as the final grade. The fair comparison is a randomised hold-out (chosen when "
-         "drafting); other comparisons are checked for how alike the groups were and adjusted.")
+INTRO = (
+    "Did the interventions help? The impact wizard compares the students who got a message with a comparison "
+    "group on an outcome such as the final grade. The fair comparison is a randomised hold-out (chosen when "
+    "drafting); other comparisons are checked for how alike the groups were and adjusted."
+)
 
 
 def load(conn: Any, course_id: int) -> tuple[list[dict[str, Any]], Any]:
@@ -67,12 +69,18 @@ def analyses_frame(analyses: list[dict[str, Any]]) -> pd.DataFrame:
     for i, a in enumerate(analyses):
         kind, key = a.get("kind", "numeric"), a.get("recommended", "naive")
         ci = f"{fmt_value(key, a.get('ci_low'), kind)} to {fmt_value(key, a.get('ci_high'), kind)}"
-        rows.append({
-            "when": local_time(a.get("at")), "outcome_text": OUTCOME_TEXT.get(a["outcome"], a["outcome"]),
-            "comparison": a.get("comparison", ""), "estimate_text": fmt_value(key, a.get("estimate"), kind),
-            "ci_text": ci, "students": int(sum((a.get("n") or {}).values())), "reports": len(a.get("reports", [])),
-            "index": i,
-        })
+        rows.append(
+            {
+                "when": local_time(a.get("at")),
+                "outcome_text": OUTCOME_TEXT.get(a["outcome"], a["outcome"]),
+                "comparison": a.get("comparison", ""),
+                "estimate_text": fmt_value(key, a.get("estimate"), kind),
+                "ci_text": ci,
+                "students": int(sum((a.get("n") or {}).values())),
+                "reports": len(a.get("reports", [])),
+                "index": i,
+            }
+        )
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
 
@@ -177,20 +185,30 @@ class ImpactPage(Page):
         self.analyses, self.info = loaded
         info = self.info
         if info.holdout_batches:
-            self.hint.setText(f"Ready: {info.holdout_treated} student(s) got messages and {info.holdout_control} "
-                              "were held back at random; compare them once the outcomes are in.")
+            self.hint.setText(
+                f"Ready: {info.holdout_treated} student(s) got messages and {info.holdout_control} "
+                "were held back at random; compare them once the outcomes are in."
+            )
         elif info.treated:
-            self.hint.setText(f"{info.treated} student(s) had an intervention exported or sent. Without a randomised "
-                              "hold-out the wizard checks and adjusts the comparison; a hold-out is fairer.")
+            self.hint.setText(
+                f"{info.treated} student(s) had an intervention exported or sent. Without a randomised "
+                "hold-out the wizard checks and adjusts the comparison; a hold-out is fairer."
+            )
         else:
-            self.hint.setText("No intervention of this course has left the app yet; you can still compare groups "
-                              "from a CSV file.")
+            self.hint.setText(
+                "No intervention of this course has left the app yet; you can still compare groups "
+                "from a CSV file."
+            )
         self._show(self.analyses)
 
     def _show(self, analyses: list[dict[str, Any]]) -> None:
         self.model.set_frame(analyses_frame(analyses), COLUMNS)
-        self.empty.setText("" if analyses else "No impact analysis for this course yet.\nStart one with the button "
-                                                "above: it takes four short steps.")
+        self.empty.setText(
+            ""
+            if analyses
+            else "No impact analysis for this course yet.\nStart one with the button "
+            "above: it takes four short steps."
+        )
         self.empty.setVisible(not analyses)
         if analyses:
             self.view.selectRow(0)
@@ -212,8 +230,10 @@ class ImpactPage(Page):
             self.detail.setHtml("<p style='color:gray'>Select an analysis to read its verdict.</p>")
             return
         kind, key = a.get("kind", "numeric"), a.get("recommended", "naive")
-        reports = "".join(f"<li>{escape(str(r.get('format', '')).upper())}: {escape(str(r.get('path')))}</li>"
-                          for r in a.get("reports", []))
+        reports = "".join(
+            f"<li>{escape(str(r.get('format', '')).upper())}: {escape(str(r.get('path')))}</li>"
+            for r in a.get("reports", [])
+        )
         n = a.get("n") or {}
         self.detail.setHtml(
             f"<p><b>{escape(OUTCOME_TEXT.get(a['outcome'], a['outcome']))}</b> · {escape(a.get('comparison', ''))}</p>"
@@ -223,7 +243,12 @@ class ImpactPage(Page):
             f"p = {escape(fmt_p(a.get('p_value')))}). Students: {n.get('treated', 0)} intervention, "
             f"{n.get('control', 0)} comparison. {'Randomised.' if a.get('randomised') else 'Not randomised.'}</p>"
             f"<p style='color:gray'>By {escape(str(a.get('user', '')))} on {escape(local_time(a.get('at')))}.</p>"
-            + (f"<p><b>Reports</b></p><ul>{reports}</ul>" if reports else "<p style='color:gray'>No report exported.</p>"))
+            + (
+                f"<p><b>Reports</b></p><ul>{reports}</ul>"
+                if reports
+                else "<p style='color:gray'>No report exported.</p>"
+            )
+        )
 
     # -- actions ---------------------------------------------------------------------------------
     def start(self, preset: AnalysisSpec | None = None) -> Any:
@@ -239,9 +264,14 @@ class ImpactPage(Page):
         a = self.selected()
         if a is None:
             return None
-        preset = AnalysisSpec(course_id=int(a.get("course", self.ctx.course_id)), source=a.get("source", "holdout"),
-                              outcome=a["outcome"], groups_path=a.get("groups_path"),
-                              randomised=a.get("randomised_by_user"), test=a.get("test", "welch"))
+        preset = AnalysisSpec(
+            course_id=int(a.get("course", self.ctx.course_id)),
+            source=a.get("source", "holdout"),
+            outcome=a["outcome"],
+            groups_path=a.get("groups_path"),
+            randomised=a.get("randomised_by_user"),
+            test=a.get("test", "welch"),
+        )
         return self.start(preset)
 
     def open_report(self) -> bool:
@@ -254,7 +284,7 @@ class ImpactPage(Page):
             self.shell.show_status("The report file was moved or deleted.")
         return False
 
-    def save_state(self) -> None:  # noqa: D102
+    def save_state(self) -> None:
         qsettings.save_splitter(self.splitter, "impact/main")
 
 

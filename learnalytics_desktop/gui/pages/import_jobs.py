@@ -111,7 +111,9 @@ def run_import(
 def _run_import_ids(conn: Any, result: Any, before: int) -> list[int]:
     """The ``imports`` rows of this run: from the report's files (a resumed run's rows are
     older than the run), else those created during the run."""
-    ids = [f.import_id for f in getattr(result, "files", None) or () if getattr(f, "import_id", None) is not None]
+    ids = [
+        f.import_id for f in getattr(result, "files", None) or () if getattr(f, "import_id", None) is not None
+    ]
     if ids:
         return sorted({int(i) for i in ids})
     return [r[0] for r in conn.execute("SELECT id FROM imports WHERE id > ? ORDER BY id", (before,))]
@@ -144,7 +146,13 @@ def _conflicts(conn: Any, ids: Sequence[int]) -> list[dict[str, Any]]:
         f"WHERE import_id IN ({_in(ids)}) ORDER BY id"
     )
     return [
-        {"statement_id": sid, "source": src, "location": loc, "kept_hash": kept.lower(), "new_hash": new.lower()}
+        {
+            "statement_id": sid,
+            "source": src,
+            "location": loc,
+            "kept_hash": kept.lower(),
+            "new_hash": new.lower(),
+        }
         for sid, src, loc, kept, new in cur
     ]
 
@@ -176,9 +184,18 @@ def report_rows(outcome: ImportOutcome) -> list[dict[str, Any]]:
         rows.append({"section": "count", "name": key, "count": value, "detail": ""})
     rate = getattr(outcome.report, "statements_per_second", None)
     if rate is not None:
-        rows.append({"section": "speed", "name": "statements per second", "count": round(float(rate)), "detail": ""})
+        rows.append(
+            {"section": "speed", "name": "statements per second", "count": round(float(rate)), "detail": ""}
+        )
     if getattr(outcome.report, "cancelled", False):
-        rows.append({"section": "status", "name": "cancelled", "count": "", "detail": "run the import again to complete it"})
+        rows.append(
+            {
+                "section": "status",
+                "name": "cancelled",
+                "count": "",
+                "detail": "run the import again to complete it",
+            }
+        )
     for src in outcome.sources:
         rows.append({"section": "source", "name": src, "count": "", "detail": ""})
     for path, why in getattr(outcome.report, "skipped", None) or ():
@@ -186,13 +203,28 @@ def report_rows(outcome: ImportOutcome) -> list[dict[str, Any]]:
     for note in outcome.notes():
         rows.append({"section": "note", "name": "", "count": "", "detail": note})
     for r in outcome.rejects_by_rule:
-        rows.append({"section": "rejected by rule", "name": r["rule"], "count": r["count"], "detail": r["example"]})
+        rows.append(
+            {"section": "rejected by rule", "name": r["rule"], "count": r["count"], "detail": r["example"]}
+        )
     for c in outcome.conflicts:
-        rows.append({"section": "conflict", "name": c["statement_id"], "count": "", "detail": f"{c['source']} {c['location']}"})
+        rows.append(
+            {
+                "section": "conflict",
+                "name": c["statement_id"],
+                "count": "",
+                "detail": f"{c['source']} {c['location']}",
+            }
+        )
     return rows
 
 
-def export_report(db_path: str | os.PathLike[str], outcome: ImportOutcome, target: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> int:
+def export_report(
+    db_path: str | os.PathLike[str],
+    outcome: ImportOutcome,
+    target: str | os.PathLike[str],
+    *,
+    report: Reporter = NullReporter(),
+) -> int:
     """Write the import report as CSV (atomically) and log the export; returns the rows written."""
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
     from learnalytics_desktop.core.store.db import open_db
@@ -206,7 +238,13 @@ def export_report(db_path: str | os.PathLike[str], outcome: ImportOutcome, targe
     return n
 
 
-def export_quarantine(db_path: str | os.PathLike[str], frame: pd.DataFrame, target: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> int:
+def export_quarantine(
+    db_path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    target: str | os.PathLike[str],
+    *,
+    report: Reporter = NullReporter(),
+) -> int:
     """Write the quarantine (the rows given, e.g. after filtering) as CSV and log the export."""
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
     from learnalytics_desktop.core.store.db import open_db

@@ -15,19 +15,24 @@ class OutcomesBox(QGroupBox):
     """Buttons for a gradebook and a class list import; enabled while a database is open.
     ``key_file()`` gives the Import page's key file (pre-filled in the dialog), or None."""
 
-    def __init__(self, shell: Any, key_file: Callable[[], str | None] = lambda: None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, shell: Any, key_file: Callable[[], str | None] = lambda: None, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Gradebook and class list", parent)
         self.shell = shell
         self.key_file = key_file
         self.gradebook_button = QPushButton(icon("file"), "Import a &gradebook…")
-        self.gradebook_button.setToolTip("Final grades and results (CSV): the outcomes the at-risk model learns from")
+        self.gradebook_button.setToolTip(
+            "Final grades and results (CSV): the outcomes the at-risk model learns from"
+        )
         self.roster_button = QPushButton(icon("file"), "Import a class &list…")
         self.roster_button.setToolTip("Who is enrolled (CSV): students with no statements yet are added too")
         self.gradebook_button.clicked.connect(lambda: self.open_dialog("outcomes"))
         self.roster_button.clicked.connect(lambda: self.open_dialog("roster"))
-        hint = QLabel("CSV files from the gradebook or student system, matched to the learners by id or e-mail; "
-                      "you map the columns.")
+        hint = QLabel(
+            "CSV files from the gradebook or student system, matched to the learners by id or e-mail; "
+            "you map the columns."
+        )
         hint.setWordWrap(True)
         hint.setObjectName("hint")
         row = QHBoxLayout(self)

@@ -45,7 +45,12 @@ from learnalytics_desktop.gui.pages import import_jobs
 from learnalytics_desktop.gui.pages.base import Page, Shell
 from learnalytics_desktop.gui.pages.import_outcomes_box import OutcomesBox
 from learnalytics_desktop.gui.pages.import_report import ImportReportView, describe
-from learnalytics_desktop.gui.pages.import_sources import SourceList, load_course_fallback, local_paths, looks_like_iri
+from learnalytics_desktop.gui.pages.import_sources import (
+    SourceList,
+    load_course_fallback,
+    local_paths,
+    looks_like_iri,
+)
 from learnalytics_desktop.gui.pages.quarantine import QuarantineView
 from learnalytics_desktop.gui.pages.settings_privacy import remembered_key_file
 from learnalytics_desktop.gui.workers import Task, db_job
@@ -93,10 +98,14 @@ class ImportPage(Page):
 
         # options
         self.pseudonymize = QCheckBox("&Pseudonymise learners with a key file")
-        self.pseudonymize.setToolTip("Store a keyed hash instead of each learner's identifier; names and e-mails are not stored")
+        self.pseudonymize.setToolTip(
+            "Store a keyed hash instead of each learner's identifier; names and e-mails are not stored"
+        )
         self.key_edit = QLineEdit()
         self.key_edit.setPlaceholderText("Path of the key file")
-        self.key_edit.setToolTip("A key file kept outside the database (create one with: learnalytics keygen --key-file F)")
+        self.key_edit.setToolTip(
+            "A key file kept outside the database (create one with: learnalytics keygen --key-file F)"
+        )
         self.key_edit.setAccessibleName("Pseudonymisation key file")
         self.key_edit.setMinimumWidth(140)
         self.key_button = QPushButton(icon("key"), "Choose…")
@@ -105,8 +114,10 @@ class ImportPage(Page):
         self.fallback_edit = QLineEdit()
         self.fallback_edit.setPlaceholderText("optional")
         self.fallback_edit.setAccessibleName("Course fallback IRI")
-        self.fallback_edit.setToolTip("The course IRI (e.g. https://lms.example.edu/course/101) for statements "
-                                      "whose context names no course activity")
+        self.fallback_edit.setToolTip(
+            "The course IRI (e.g. https://lms.example.edu/course/101) for statements "
+            "whose context names no course activity"
+        )
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.key_button)
@@ -120,8 +131,10 @@ class ImportPage(Page):
         fallback_caption.setBuddy(self.fallback_edit)
         form.addRow(fallback_caption, self.fallback_edit)
         note = QLabel("Same key, same pseudonyms: keep the key file safe.")
-        note.setToolTip("Without the key, new data cannot be matched to the same learners, and "
-                        "nobody can tell who a pseudonym is.")
+        note.setToolTip(
+            "Without the key, new data cannot be matched to the same learners, and "
+            "nobody can tell who a pseudonym is."
+        )
         note.setObjectName("hint")
         form.addRow(note)
 
@@ -157,7 +170,9 @@ class ImportPage(Page):
         self.tabs.addTab(self.report_view, "Report")
         self.tabs.addTab(self.quarantine, "Quarantine")
         self.runner.progressed.connect(self._progressed)
-        self.tabs.currentChanged.connect(lambda i: self.load_quarantine() if self.tabs.widget(i) is self.quarantine else None)
+        self.tabs.currentChanged.connect(
+            lambda i: self.load_quarantine() if self.tabs.widget(i) is self.quarantine else None
+        )
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -168,7 +183,9 @@ class ImportPage(Page):
         top_layout.addLayout(boxes)
         top_layout.addLayout(run_row)
         # gradebook and class list import (a dialog; also on the File menu)
-        self.outcomes_box = OutcomesBox(shell, lambda: self.key_edit.text().strip() if self.pseudonymize.isChecked() else None)
+        self.outcomes_box = OutcomesBox(
+            shell, lambda: self.key_edit.text().strip() if self.pseudonymize.isChecked() else None
+        )
         top_layout.addWidget(self.outcomes_box)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -190,7 +207,7 @@ class ImportPage(Page):
         if self.tabs.currentWidget() is self.quarantine:
             self.load_quarantine()
 
-    def showEvent(self, event: Any) -> None:  # noqa: D102 - Qt override: Settings may have changed meanwhile
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.load_defaults()
 
@@ -206,7 +223,9 @@ class ImportPage(Page):
             if self.ctx.db_path == db:  # still the same database
                 self._prefill(self.fallback_edit, "fallback", fallback)
 
-        return self.runner.submit(db_job(load_course_fallback), db).keyed("import.defaults").on_success(loaded)
+        return (
+            self.runner.submit(db_job(load_course_fallback), db).keyed("import.defaults").on_success(loaded)
+        )
 
     def _prefill(self, edit: QLineEdit, name: str, value: str) -> None:
         if self.running or edit.text().strip() not in ("", self._prefilled[name]):
@@ -225,12 +244,20 @@ class ImportPage(Page):
         if has_db:
             self.db_hint.setText(f"Into <b>{self.ctx.db_path.name}</b> ({self.ctx.db_path.parent}).")
         else:
-            self.db_hint.setText("<b>No database is open.</b> Create one with File ▸ New database… (Ctrl+N) "
-                                 "or open one with File ▸ Open database… (Ctrl+O) first.")
+            self.db_hint.setText(
+                "<b>No database is open.</b> Create one with File ▸ New database… (Ctrl+N) "
+                "or open one with File ▸ Open database… (Ctrl+O) first."
+            )
         self.start_button.setEnabled(has_db and not running)
         self.cancel_button.setEnabled(running)
-        for w in (self.add_files_button, self.add_folder_button, self.remove_button, self.clear_button,
-                  self.pseudonymize, self.fallback_edit):
+        for w in (
+            self.add_files_button,
+            self.add_folder_button,
+            self.remove_button,
+            self.clear_button,
+            self.pseudonymize,
+            self.fallback_edit,
+        ):
             w.setEnabled(not running)
         self.key_edit.setEnabled(self.pseudonymize.isChecked() and not running)
         self.key_button.setEnabled(self.pseudonymize.isChecked() and not running)
@@ -257,17 +284,19 @@ class ImportPage(Page):
 
     def choose_key(self) -> None:
         """Choose the pseudonymisation key file."""
-        chosen = files.ask_open_file(self, "Pseudonymisation key file", "Key files (*.key *.txt);;All files (*)")
+        chosen = files.ask_open_file(
+            self, "Pseudonymisation key file", "Key files (*.key *.txt);;All files (*)"
+        )
         if chosen:
             self.key_edit.setText(str(chosen))
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: D102 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if not self.running and event.mimeData().hasUrls() and local_paths(event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: D102 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = local_paths(event.mimeData().urls())
         if paths and not self.running:
             self.add_paths(paths)
@@ -289,7 +318,9 @@ class ImportPage(Page):
                 out.append(f"The key file {key} does not exist.")
         fallback = self.fallback_edit.text().strip()
         if fallback and not looks_like_iri(fallback):
-            out.append(f"The course fallback must be an IRI such as https://lms.example.edu/course/101, not {fallback!r}.")
+            out.append(
+                f"The course fallback must be an IRI such as https://lms.example.edu/course/101, not {fallback!r}."
+            )
         return out
 
     def start(self) -> Task | None:
@@ -305,8 +336,14 @@ class ImportPage(Page):
         self.progress.setRange(0, 0)
         self.rate_label.setText("Starting…")
         self.task = (
-            self.runner.submit(import_jobs.run_import, self.ctx.db_path, self.sources.paths(),
-                               key_file=key, course_fallback=fallback, importer=type(self).importer)
+            self.runner.submit(
+                import_jobs.run_import,
+                self.ctx.db_path,
+                self.sources.paths(),
+                key_file=key,
+                course_fallback=fallback,
+                importer=type(self).importer,
+            )
             .in_process()  # the import pipeline in a thread would hold the interpreter lock: stutters
             .keyed("import")
             .with_progress("Importing…")
@@ -344,8 +381,11 @@ class ImportPage(Page):
         self.progress.setRange(0, STEPS)
         self.progress.setValue(STEPS)
         rate = getattr(outcome.report, "statements_per_second", None)
-        self.rate_label.setText("Cancelled" if getattr(outcome.report, "cancelled", False) else
-                                ("Done" if rate is None else f"Done: {float(rate):,.0f} statements/s"))
+        self.rate_label.setText(
+            "Cancelled"
+            if getattr(outcome.report, "cancelled", False)
+            else ("Done" if rate is None else f"Done: {float(rate):,.0f} statements/s")
+        )
         self.report_view.show_outcome(outcome)
         self.tabs.setCurrentWidget(self.report_view)
         self.shell.show_status(describe(outcome), 10000)

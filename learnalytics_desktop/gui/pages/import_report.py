@@ -48,13 +48,17 @@ class TableView(QTableView):
         super().__init__()
         self.placeholder = placeholder
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: D102 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
         if self.placeholder and model is not None and model.rowCount() == 0:
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.viewport().rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            painter.drawText(
+                self.viewport().rect().adjusted(8, 8, -8, -8),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
             painter.end()
 
     def fit_columns(self, max_width: int = MAX_COLUMN_WIDTH) -> None:
@@ -121,7 +125,9 @@ class ImportReportView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.outcome: ImportOutcome | None = None
-        self.banner = QLabel("No import yet in this session. The quarantine tab lists every record ever rejected.")
+        self.banner = QLabel(
+            "No import yet in this session. The quarantine tab lists every record ever rejected."
+        )
         self.banner.setWordWrap(True)
         self.banner.setObjectName("reportBanner")
         self.notes_label = QLabel()
@@ -138,7 +144,9 @@ class ImportReportView(QWidget):
         grid.addWidget(self.cards["rate"], 0, len(COUNT_HELP))
         self.rejects_model = FrameTableModel()
         self.conflicts_model = FrameTableModel()
-        self.rejects_view = make_table("Rejected records by rule", self.rejects_model, "No records were rejected.")
+        self.rejects_view = make_table(
+            "Rejected records by rule", self.rejects_model, "No records were rejected."
+        )
         self.conflicts_view = make_table("Conflicts", self.conflicts_model, "No conflicts.")
         self.rejects_view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # most frequent rule first
         self.export_button = QPushButton("Export report…")
@@ -148,7 +156,9 @@ class ImportReportView(QWidget):
 
         tables = QHBoxLayout()
         tables.addLayout(_titled("Rejected, by rule", self.rejects_view), 3)
-        tables.addLayout(_titled("Conflicts (same id, different content; the first one was kept)", self.conflicts_view), 2)
+        tables.addLayout(
+            _titled("Conflicts (same id, different content; the first one was kept)", self.conflicts_view), 2
+        )
         top = QHBoxLayout()
         top.addWidget(self.banner, 1)
         top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -176,12 +186,19 @@ class ImportReportView(QWidget):
                 "consistent; run the same import again to complete it."
             )
         else:
-            ok = counts["read"] == counts["stored"] + counts["duplicates"] + counts["conflicts"] + counts["rejected"]
-            check = "every record accounted for" if ok else "<b>the counts do not add up: please report this</b>"
+            ok = (
+                counts["read"]
+                == counts["stored"] + counts["duplicates"] + counts["conflicts"] + counts["rejected"]
+            )
+            check = (
+                "every record accounted for" if ok else "<b>the counts do not add up: please report this</b>"
+            )
             self.banner.setText(f"<b>Import finished</b>{took} ({what}): {check}.")
         notes = [f"Skipped {path}: {why}" for path, why in getattr(outcome.report, "skipped", None) or ()]
         notes += outcome.notes()
-        shown = notes[:MAX_NOTES] + ([f"…and {len(notes) - MAX_NOTES} more (in the exported report)"] if len(notes) > MAX_NOTES else [])
+        shown = notes[:MAX_NOTES] + (
+            [f"…and {len(notes) - MAX_NOTES} more (in the exported report)"] if len(notes) > MAX_NOTES else []
+        )
         self.notes_label.setText("\n".join(f"• {n}" for n in shown))
         self.notes_label.setVisible(bool(notes))
         self.rejects_model.set_frame(outcome.frames["rejects"], REJECT_COLUMNS)

@@ -34,7 +34,13 @@ def load_course_fallback(conn: sqlite3.Connection) -> str:
 def looks_like_iri(text: str) -> bool:
     """An absolute IRI has a scheme (``https:``, ``urn:``, ``tag:``…) and no spaces."""
     scheme, sep, rest = text.partition(":")
-    return bool(sep and rest and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme) and not any(c.isspace() for c in text))
+    return bool(
+        sep
+        and rest
+        and scheme[:1].isalpha()
+        and all(c.isalnum() or c in "+-." for c in scheme)
+        and not any(c.isspace() for c in text)
+    )
 
 
 class SourceList(QListWidget):
@@ -79,10 +85,14 @@ class SourceList(QListWidget):
         for item in self.selectedItems():
             self.takeItem(self.row(item))
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: D102 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.count() == 0:
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.viewport().rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.HINT)
+            painter.drawText(
+                self.viewport().rect().adjusted(8, 8, -8, -8),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.HINT,
+            )
             painter.end()

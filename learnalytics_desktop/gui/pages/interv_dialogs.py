@@ -34,8 +34,10 @@ class FillDialog(QDialog):
     def __init__(self, names: list[str], drafts: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Fill in placeholders")
-        intro = QLabel(f"The text you type replaces the placeholder in {drafts} selected draft"
-                       f"{'s' if drafts != 1 else ''}. Leave a line empty to keep the placeholder.")
+        intro = QLabel(
+            f"The text you type replaces the placeholder in {drafts} selected draft"
+            f"{'s' if drafts != 1 else ''}. Leave a line empty to keep the placeholder."
+        )
         intro.setWordWrap(True)
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
@@ -45,7 +47,9 @@ class FillDialog(QDialog):
             edit.setAccessibleName("{" + name + "}")
             form.addRow("{" + name + "}", edit)
             self.fields[name] = edit
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -84,25 +88,33 @@ class ImportDialog(QDialog):
         for i, e in enumerate(report.errors):
             for j, key in enumerate(("row", "student", "problem")):
                 self.problems.setItem(i, j, QTableWidgetItem(str(e.get(key, ""))))
-        warnings = QLabel("<br>".join(escape(w) for w in report.warnings[:20])
-                          + (f"<br>… and {len(report.warnings) - 20} more" if len(report.warnings) > 20 else ""))
+        warnings = QLabel(
+            "<br>".join(escape(w) for w in report.warnings[:20])
+            + (f"<br>… and {len(report.warnings) - 20} more" if len(report.warnings) > 20 else "")
+        )
         warnings.setWordWrap(True)
         warnings.setStyleSheet("color: #8a4b00;")
         self.skip_bad = QCheckBox("Import the good rows and leave out the rows with problems")
         self.skip_bad.setVisible(bool(report.errors))
         good = sum(report.groups.values())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.import_button = buttons.addButton(f"Import {good} row{'s' if good != 1 else ''}",
-                                               QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button = buttons.addButton(
+            f"Import {good} row{'s' if good != 1 else ''}", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.import_button.setEnabled(good > 0 and not report.errors)
-        self.skip_bad.toggled.connect(lambda on: self.import_button.setEnabled(good > 0 and (on or not report.errors)))
+        self.skip_bad.toggled.connect(
+            lambda on: self.import_button.setEnabled(good > 0 and (on or not report.errors))
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(head)
         if report.errors:
-            layout.addWidget(QLabel("Rows with problems (nothing is imported while they remain, unless you leave "
-                                    "them out):"))
+            layout.addWidget(
+                QLabel(
+                    "Rows with problems (nothing is imported while they remain, unless you leave them out):"
+                )
+            )
             layout.addWidget(self.problems, 1)
         else:
             self.problems.hide()

@@ -49,8 +49,10 @@ class DraftDialog(QDialog):
         self.setObjectName("draftDialog")
         self._rules = rules
         self._edited = False
-        intro = QLabel(f"<b>{escape(who)}</b><br>Nothing is sent: the drafts wait for your review, and you export "
-                       "the approved ones to send them yourself.")
+        intro = QLabel(
+            f"<b>{escape(who)}</b><br>Nothing is sent: the drafts wait for your review, and you export "
+            "the approved ones to send them yourself."
+        )
         intro.setWordWrap(True)
 
         self.summary = QLabel()
@@ -60,7 +62,9 @@ class DraftDialog(QDialog):
         self.advisor = QLineEdit(rules.advisor)
         self.advisor.setPlaceholderText("Your name, as it should appear under the messages")
         self.advisor.setAccessibleName("Sign messages as")
-        self.ignore_gate = QCheckBox("Also draft for students below the risk threshold or without a risk score")
+        self.ignore_gate = QCheckBox(
+            "Also draft for students below the risk threshold or without a risk score"
+        )
         self.ignore_gate.setToolTip("Otherwise they are listed as skipped, with the reason")
         rules_box = QGroupBox("Rules")
         rb = QVBoxLayout(rules_box)
@@ -82,7 +86,9 @@ class DraftDialog(QDialog):
         self.fraction.setSuffix(" %")
         self.fraction.setValue(int(qsettings.get_value("interventions/holdoutPercent", 20, int)))
         self.fraction.setAccessibleName("Hold-out fraction")
-        self.fraction.setToolTip("Share of the students who qualify that get no message this time, chosen by chance")
+        self.fraction.setToolTip(
+            "Share of the students who qualify that get no message this time, chosen by chance"
+        )
         self.holdout.toggled.connect(self.fraction.setEnabled)
         self.fraction.setEnabled(self.holdout.isChecked())
         self.explanation = QTextBrowser()
@@ -100,8 +106,10 @@ class DraftDialog(QDialog):
         hb.addWidget(self.explanation, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.draft_button = buttons.addButton(f"Draft for {students} student{'s' if students != 1 else ''}",
-                                              QDialogButtonBox.ButtonRole.AcceptRole)
+        self.draft_button = buttons.addButton(
+            f"Draft for {students} student{'s' if students != 1 else ''}",
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
         self.draft_button.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -136,7 +144,7 @@ class DraftDialog(QDialog):
             rules=replace(rules, advisor=advisor) if changed else None,
         )
 
-    def accept(self) -> None:  # noqa: D102 - remembers the hold-out choice
+    def accept(self) -> None:
         qsettings.set_value("interventions/holdout", self.holdout.isChecked())
         qsettings.set_value("interventions/holdoutPercent", self.fraction.value())
         qsettings.save_geometry(self, "interventions/draft")

@@ -102,16 +102,21 @@ class DraftEditor(QWidget):
         if row is not None:
             risk = row.get("risk")
             risk_part = "" if risk is None or risk != risk else f" · risk {escape(risk_text(float(risk)))}"
-            self.header.setText(f"<b>{escape(str(row['student']))}</b> · {escape(str(row['status_text']))}{risk_part}")
-            self.details.setText(f"{escape(str(row['rule_label']))} ({escape(str(row['channel_text']))}), drafted "
-                                 f"{escape(str(row['date']))} by {escape(str(row['user']))}")
+            self.header.setText(
+                f"<b>{escape(str(row['student']))}</b> · {escape(str(row['status_text']))}{risk_part}"
+            )
+            self.details.setText(
+                f"{escape(str(row['rule_label']))} ({escape(str(row['channel_text']))}), drafted "
+                f"{escape(str(row['date']))} by {escape(str(row['user']))}"
+            )
             self.subject.setText(str(row["subject"]))
             self.subject.setCursorPosition(0)
             self.body.setPlainText(str(row["body"]))
         else:
             self.header.setText(
                 f"<b>{len(rows)} drafts selected.</b> Approve or dismiss them together, or select one to edit it."
-                if rows else "Select a draft to read and edit it."
+                if rows
+                else "Select a draft to read and edit it."
             )
             self.details.clear()
             self.subject.clear()

@@ -37,7 +37,9 @@ class DraftRequest:
     """A RuleSet to save before drafting (the user edited the rules or their name), or None."""
 
 
-def load(conn: sqlite3.Connection, course_id: int, as_of: datetime | None, handed: list[int] | None = None) -> State:
+def load(
+    conn: sqlite3.Connection, course_id: int, as_of: datetime | None, handed: list[int] | None = None
+) -> State:
     """The interventions of the course, its high-risk students as of ``as_of`` and the rules."""
     from learnalytics_desktop.core.interventions import RulesError, default_rules, load_rules
     from learnalytics_desktop.core.interventions.gui_support import high_risk_students, interventions_table
@@ -60,7 +62,7 @@ def draft(
     as_of: datetime,
     request: DraftRequest,
     *,
-    report: Reporter = NullReporter(),  # noqa: B008 - stateless
+    report: Reporter = NullReporter(),
 ) -> Any:
     """Save the edited rules (if any), then draft for ``actors`` (``draft_interventions``)."""
     from learnalytics_desktop.core.interventions import draft_interventions, save_rules
@@ -69,8 +71,14 @@ def draft(
     if rules is not None:
         save_rules(conn, rules)
     return draft_interventions(
-        conn, int(course_id), [int(a) for a in actors], as_of=as_of, holdout_fraction=float(request.holdout_fraction),
-        ignore_risk_gate=bool(request.ignore_risk_gate), rules=rules, report=report,
+        conn,
+        int(course_id),
+        [int(a) for a in actors],
+        as_of=as_of,
+        holdout_fraction=float(request.holdout_fraction),
+        ignore_risk_gate=bool(request.ignore_risk_gate),
+        rules=rules,
+        report=report,
     )
 
 
@@ -86,7 +94,9 @@ def set_status(conn: sqlite3.Connection, action: str, ids: list[int]) -> int:
     """``approve``, ``dismiss``, ``restore`` or ``mark_done`` the rows (all or none)."""
     from learnalytics_desktop.core import interventions as iv
 
-    fn = {"approve": iv.approve, "dismiss": iv.dismiss, "restore": iv.restore, "mark_done": iv.mark_done}[action]
+    fn = {"approve": iv.approve, "dismiss": iv.dismiss, "restore": iv.restore, "mark_done": iv.mark_done}[
+        action
+    ]
     return int(fn(conn, [int(i) for i in ids]))
 
 

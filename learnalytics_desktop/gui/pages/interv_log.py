@@ -34,7 +34,9 @@ LOG_COLUMNS = [
     Column("student", "Student"),
     Column("rule_label", "Rule"),
     Column("channel_text", "Channel"),
-    Column("arm_text", "Arm", tooltip="Message: drafted to be sent; Hold-out: held back at random (no message)"),
+    Column(
+        "arm_text", "Arm", tooltip="Message: drafted to be sent; Hold-out: held back at random (no message)"
+    ),
     Column("status_text", "Status"),
     Column("risk", "Risk", "risk", tooltip="Risk score when the intervention was drafted"),
     Column("user", "By"),
@@ -69,8 +71,10 @@ def history_html(entries: list[dict[str, Any]]) -> str:
         elif h.get("from") is None:
             what = "created as " + escape(STATUS_TEXT.get(str(h.get("to")), str(h.get("to"))).lower())
         else:
-            what = (f"{escape(STATUS_TEXT.get(str(h['from']), str(h['from'])).lower())} → "
-                    f"<b>{escape(STATUS_TEXT.get(str(h.get('to')), str(h.get('to'))).lower())}</b>")
+            what = (
+                f"{escape(STATUS_TEXT.get(str(h['from']), str(h['from'])).lower())} → "
+                f"<b>{escape(STATUS_TEXT.get(str(h.get('to')), str(h.get('to'))).lower())}</b>"
+            )
             if h.get("via"):
                 what += f" (via {escape(str(h['via']))})"
             if h.get("reason"):
@@ -104,7 +108,11 @@ class LogPanel(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search the log")
         self.count = QLabel()
-        for signal in (self.status.currentIndexChanged, self.arm.currentIndexChanged, self.search.textChanged):
+        for signal in (
+            self.status.currentIndexChanged,
+            self.arm.currentIndexChanged,
+            self.search.textChanged,
+        ):
             signal.connect(self.apply_filter)
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Status"))
@@ -122,7 +130,9 @@ class LogPanel(QWidget):
         set_table_look(self.view, LOG_WIDTHS)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first
-        self.view.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit(self.selected_ids()))
+        self.view.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection_changed.emit(self.selected_ids())
+        )
 
         self.history = QTextBrowser()
         self.history.setAccessibleName("History of the selected intervention")
@@ -130,7 +140,9 @@ class LogPanel(QWidget):
         self.mark_sent.setToolTip("You sent the exported drafts yourself: record it")
         self.mark_sent.clicked.connect(lambda: self.mark_sent_requested.emit(self.selected_ids("exported")))
         self.export = QPushButton("Export these rows as CSV…")
-        self.export.setToolTip("The rows the filters show, as a spreadsheet-safe CSV (statuses do not change)")
+        self.export.setToolTip(
+            "The rows the filters show, as a spreadsheet-safe CSV (statuses do not change)"
+        )
         self.export.clicked.connect(lambda: self.export_requested.emit(self.shown_ids()))
         side = QWidget()
         sl = QVBoxLayout(side)
@@ -195,7 +207,9 @@ class LogPanel(QWidget):
         self.mark_sent.setEnabled(bool(self.frame is not None and self.selected_ids("exported")))
         self.export.setEnabled(self.model.shown_rows > 0)
         if len(ids) != 1:
-            self.history.setHtml("<span style='color:gray'>Select one row to see its history.</span>" if not ids else "")
+            self.history.setHtml(
+                "<span style='color:gray'>Select one row to see its history.</span>" if not ids else ""
+            )
 
     def save_state(self) -> None:
         """Remember the splitter."""

@@ -34,7 +34,14 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.core.features.catalog import FEATURES
 from learnalytics_desktop.core.interventions.gui_support import CHANNEL_TEXT
-from learnalytics_desktop.core.interventions.rules import CHANNELS, OPERATORS, Rule, RuleSet, RulesError, default_rules
+from learnalytics_desktop.core.interventions.rules import (
+    CHANNELS,
+    OPERATORS,
+    Rule,
+    RulesError,
+    RuleSet,
+    default_rules,
+)
 from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS
 from learnalytics_desktop.gui import qsettings
 
@@ -122,7 +129,9 @@ class RulesDialog(QDialog):
         middle.addWidget(self.list)
         middle.addWidget(self.rule_box, 1)
 
-        help_text = ", ".join(f"<span title='{escape(t, quote=True)}'>{{{n}}}</span>" for n, t in PLACEHOLDERS.items())
+        help_text = ", ".join(
+            f"<span title='{escape(t, quote=True)}'>{{{n}}}</span>" for n, t in PLACEHOLDERS.items()
+        )
         self.help = QLabel(
             "Placeholders are filled in for each student: " + help_text + ". A placeholder without a value "
             "(e.g. no stored name) stays visible so you can complete the draft before approving it."
@@ -132,7 +141,9 @@ class RulesDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #a00000;")
         self.error.setAccessibleName("Problem with the rules")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.defaults_button = QPushButton("Restore defaults")
         buttons.addButton(self.defaults_button, QDialogButtonBox.ButtonRole.ResetRole)
         self.defaults_button.clicked.connect(lambda: self._load(default_rules()))
@@ -228,11 +239,14 @@ class RulesDialog(QDialog):
             if item is not None:
                 self._rules[i] = replace(r, enabled=item.checkState() == Qt.CheckState.Checked)
         return replace(
-            self._base, rules=tuple(self._rules), risk_threshold=self.risk.value() / 100.0,
-            advisor=self.advisor.text().strip(), instructor_email=self.instructor.text().strip(),
+            self._base,
+            rules=tuple(self._rules),
+            risk_threshold=self.risk.value() / 100.0,
+            advisor=self.advisor.text().strip(),
+            instructor_email=self.instructor.text().strip(),
         )
 
-    def accept(self) -> None:  # noqa: D102 - validates first
+    def accept(self) -> None:
         try:
             self.rules().validate()
         except RulesError as exc:

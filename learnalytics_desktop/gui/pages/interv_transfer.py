@@ -49,8 +49,11 @@ class TransferMixin:
         return (
             self.runner.submit(db_job(jobs.export_eml), self.ctx.db_path, str(folder), ids)
             .with_progress("Writing e-mail drafts…")
-            .on_success(lambda r: self._exported(r, "Open them in your mail program, check and send them; then "
-                                                    "mark them sent in the Log."))
+            .on_success(
+                lambda r: self._exported(
+                    r, "Open them in your mail program, check and send them; then mark them sent in the Log."
+                )
+            )
         )
 
     def export_approved_csv(self) -> Task | None:
@@ -76,9 +79,15 @@ class TransferMixin:
     def _exported(self, result: Any, hint: str) -> None:
         self.last_result = result
         where = escape(str(result.path))
-        what = (f"Wrote {len(result.files)} e-mail draft(s) for {result.rows} message(s) to {where}; they are now "
-                "marked exported." if result.what == "intervention e-mails" else f"Wrote {result.rows} row(s) to {where}.")
-        self.show_banner("<br>".join([what + " " + escape(hint), *(f"⚠ {escape(w)}" for w in result.warnings)]))
+        what = (
+            f"Wrote {len(result.files)} e-mail draft(s) for {result.rows} message(s) to {where}; they are now "
+            "marked exported."
+            if result.what == "intervention e-mails"
+            else f"Wrote {result.rows} row(s) to {where}."
+        )
+        self.show_banner(
+            "<br>".join([what + " " + escape(hint), *(f"⚠ {escape(w)}" for w in result.warnings)])
+        )
         self.refresh()
 
     def import_external(self) -> Task | None:
@@ -99,7 +108,9 @@ class TransferMixin:
         if skip_bad is None:
             return None
         return (
-            self.runner.submit(db_job(jobs.run_import), self.ctx.db_path, self.ctx.course_id, str(path), skip_bad)
+            self.runner.submit(
+                db_job(jobs.run_import), self.ctx.db_path, self.ctx.course_id, str(path), skip_bad
+            )
             .with_progress("Importing interventions…")
             .on_success(self._imported)
         )

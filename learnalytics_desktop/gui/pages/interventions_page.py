@@ -64,8 +64,10 @@ REVIEW_COLUMNS = [
     Column("subject", "Subject"),
 ]
 REVIEW_WIDTHS = [100, 45, 145, 100, 65]  # the subject takes the rest
-NOTHING_SENT = ("Nothing is ever sent from this app: approved messages are exported as drafts (.eml or CSV) "
-                "that you send yourself.")
+NOTHING_SENT = (
+    "Nothing is ever sent from this app: approved messages are exported as drafts (.eml or CSV) "
+    "that you send yourself."
+)
 
 
 class InterventionsPage(TransferMixin, Page):
@@ -94,11 +96,17 @@ class InterventionsPage(TransferMixin, Page):
         self.rules_button.setToolTip("Thresholds, channels and message templates of the rules")
         self.rules_button.clicked.connect(self.edit_rules)
         self.export_menu = QMenu(self)
-        self.action_eml = self.export_menu.addAction("Approved drafts as e-mail drafts (.eml)…", self.export_eml)
+        self.action_eml = self.export_menu.addAction(
+            "Approved drafts as e-mail drafts (.eml)…", self.export_eml
+        )
         self.action_csv = self.export_menu.addAction("Approved drafts as CSV…", self.export_approved_csv)
-        self.export_button = self._menu_button("&Export", self.export_menu, "Write the approved drafts to files")
+        self.export_button = self._menu_button(
+            "&Export", self.export_menu, "Write the approved drafts to files"
+        )
         self.import_button = QPushButton("&Import done elsewhere…")
-        self.import_button.setToolTip("Log interventions made outside the app from a CSV (student, date, group)")
+        self.import_button.setToolTip(
+            "Log interventions made outside the app from a CSV (student, date, group)"
+        )
         self.import_button.clicked.connect(self.import_external)
         actions = QHBoxLayout()
         for w in (self.draft_button, self.rules_button, self.export_button, self.import_button):
@@ -168,15 +176,20 @@ class InterventionsPage(TransferMixin, Page):
             w.setEnabled(ready)
         if not ready:
             self.state = None
-            self.summary.setText("<b>Open a database and choose a course</b> to draft and review interventions."
-                                 if self.ctx.db_path is None else "<b>Choose a course</b> in the toolbar.")
+            self.summary.setText(
+                "<b>Open a database and choose a course</b> to draft and review interventions."
+                if self.ctx.db_path is None
+                else "<b>Choose a course</b> in the toolbar."
+            )
             empty = pd.DataFrame(columns=TABLE_COLUMNS)
             self.model.set_frame(empty, REVIEW_COLUMNS)
             self.log.set_frame(empty)
             self.editor.show_rows([])
             return None
         return (
-            self.runner.submit(db_job(jobs.load), self.ctx.db_path, self.ctx.course_id, self.ctx.as_of, list(self.handed))
+            self.runner.submit(
+                db_job(jobs.load), self.ctx.db_path, self.ctx.course_id, self.ctx.as_of, list(self.handed)
+            )
             .keyed("interventions.load")
             .on_success(self._loaded)
         )
@@ -195,8 +208,13 @@ class InterventionsPage(TransferMixin, Page):
         course = escape(getattr(self.ctx.course, "label", "") or "")
         week = f", as of the end of week {self.ctx.week}" if self.ctx.week is not None else ""
         parts = [f"{counts['draft']} draft{'s' if counts['draft'] != 1 else ''} to review"]
-        for key, text in (("approved", "approved"), ("exported", "exported, not marked sent yet"), ("done", "sent"),
-                          ("held_out", "held out"), ("dismissed", "dismissed")):
+        for key, text in (
+            ("approved", "approved"),
+            ("exported", "exported, not marked sent yet"),
+            ("done", "sent"),
+            ("held_out", "held out"),
+            ("dismissed", "dismissed"),
+        ):
             if counts[key]:
                 parts.append(f"{counts[key]} {text}")
         self.summary.setText(f"<b>{course}</b>{week} · " + " · ".join(parts))
@@ -205,8 +223,10 @@ class InterventionsPage(TransferMixin, Page):
         self.action_eml.setEnabled(counts["approved"] > 0)
         self.action_csv.setEnabled(counts["approved"] > 0)
         if state.rules_error:
-            self.show_banner(f"<b>The saved rules are damaged</b> ({escape(state.rules_error)}); the built-in rules "
-                             "are shown. Open Rules… and save to replace them.")
+            self.show_banner(
+                f"<b>The saved rules are damaged</b> ({escape(state.rules_error)}); the built-in rules "
+                "are shown. Open Rules… and save to replace them."
+            )
         if self._pending_draft:
             self._pending_draft = False
             QTimer.singleShot(0, self, lambda: self.draft_for("handed"))
@@ -230,7 +250,9 @@ class InterventionsPage(TransferMixin, Page):
         selection = QItemSelection()
         for row in range(self.model.rowCount()):
             if int(self.model.value(row, "id")) in wanted:
-                selection.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+                selection.select(
+                    self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1)
+                )
         self.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def _review_selection(self, *_: Any) -> None:
@@ -238,8 +260,9 @@ class InterventionsPage(TransferMixin, Page):
 
     def _log_selection(self, ids: list[int]) -> None:
         if len(ids) == 1 and self.ctx.db_path is not None:
-            self.runner.submit(db_job(jobs.history), self.ctx.db_path, ids[0]).keyed("interventions.history") \
-                .on_success(self.log.show_history)
+            self.runner.submit(db_job(jobs.history), self.ctx.db_path, ids[0]).keyed(
+                "interventions.history"
+            ).on_success(self.log.show_history)
 
     # -- drafting --------------------------------------------------------------------------------
     def open_with(self, **params: Any) -> None:
@@ -258,28 +281,43 @@ class InterventionsPage(TransferMixin, Page):
         """kind -> (who, actor ids) for the Draft for… menu."""
         out: dict[str, tuple[str, list[int]]] = {}
         if self.handed:
-            out["handed"] = (f"the {len(self.handed)} student(s) selected on the Students at risk page", self.handed)
+            out["handed"] = (
+                f"the {len(self.handed)} student(s) selected on the Students at risk page",
+                self.handed,
+            )
         ids = list(dict.fromkeys(int(r["actor"]) for r in self.selected_rows()))
         if self.tabs.currentIndex() == 1 and self.log.frame is not None:
             chosen = set(self.log.selected_ids())
-            ids = list(dict.fromkeys(int(a) for i, a in zip(self.log.frame["id"], self.log.frame["actor"], strict=True)
-                                     if int(i) in chosen))
+            ids = list(
+                dict.fromkeys(
+                    int(a)
+                    for i, a in zip(self.log.frame["id"], self.log.frame["actor"], strict=True)
+                    if int(i) in chosen
+                )
+            )
         if ids:
             out["selected"] = (f"the {len(ids)} student(s) of the selected rows", ids)
         high = self.state.high_risk if self.state is not None else None
         if high is not None and high.available:
-            out["high"] = (f"the {len(high.actors)} high-risk student(s) of the course as of the end of week "
-                           f"{self.ctx.week} (risk scored for {high.run_as_of[:10]})", high.actors)
+            out["high"] = (
+                f"the {len(high.actors)} high-risk student(s) of the course as of the end of week "
+                f"{self.ctx.week} (risk scored for {high.run_as_of[:10]})",
+                high.actors,
+            )
         return out
 
     def _fill_draft_menu(self) -> None:
         self.draft_menu.clear()
         targets = self._targets()
         for kind, (who, ids) in targets.items():
-            action = self.draft_menu.addAction(who[0].upper() + who[1:] + "…", lambda k=kind: self.draft_for(k))
+            action = self.draft_menu.addAction(
+                who[0].upper() + who[1:] + "…", lambda k=kind: self.draft_for(k)
+            )
             action.setEnabled(bool(ids))
         if "high" not in targets:
-            self.draft_menu.addAction("High-risk students: score the course first (Students at risk page)").setEnabled(False)
+            self.draft_menu.addAction(
+                "High-risk students: score the course first (Students at risk page)"
+            ).setEnabled(False)
 
     def draft_for(self, kind: str) -> Task | None:
         """Ask (Draft dialog) and draft for the ``handed``, ``selected`` or ``high`` students."""
@@ -292,11 +330,15 @@ class InterventionsPage(TransferMixin, Page):
         if not actors:
             self.show_banner("There is nobody to draft for: select students first.")
             return None
-        request = DraftDialog.ask(self, who=who[0].upper() + who[1:], rules=self.state.rules, students=len(actors))
+        request = DraftDialog.ask(
+            self, who=who[0].upper() + who[1:], rules=self.state.rules, students=len(actors)
+        )
         if request is None:
             return None
         return (
-            self.runner.submit(db_job(jobs.draft), self.ctx.db_path, self.ctx.course_id, actors, self.ctx.as_of, request)
+            self.runner.submit(
+                db_job(jobs.draft), self.ctx.db_path, self.ctx.course_id, actors, self.ctx.as_of, request
+            )
             .with_progress("Drafting messages…")
             .on_success(self._drafted)
         )
@@ -324,15 +366,21 @@ class InterventionsPage(TransferMixin, Page):
         return (
             self.runner.submit(db_job(jobs.save_rules), self.ctx.db_path, rules)
             .with_progress("Saving the rules…")
-            .on_success(lambda _r: (self.shell.show_status("Rules saved; they apply to the next drafts."), self.refresh()))
+            .on_success(
+                lambda _r: (
+                    self.shell.show_status("Rules saved; they apply to the next drafts."),
+                    self.refresh(),
+                )
+            )
         )
 
     # -- review ----------------------------------------------------------------------------------
     def save_text(self, intervention_id: int, subject: str, body: str) -> Task | None:
         """Save the edited text of one draft."""
-        return (
-            self.runner.submit(db_job(jobs.save_text), self.ctx.db_path, intervention_id, subject, body)
-            .on_success(lambda _row: (self.editor.mark_saved(), self.shell.show_status("Draft saved."), self.refresh()))
+        return self.runner.submit(
+            db_job(jobs.save_text), self.ctx.db_path, intervention_id, subject, body
+        ).on_success(
+            lambda _row: (self.editor.mark_saved(), self.shell.show_status("Draft saved."), self.refresh())
         )
 
     def act(self, action: str, ids: list[int] | None = None) -> Task | None:
@@ -343,22 +391,28 @@ class InterventionsPage(TransferMixin, Page):
         ids = self.selected_ids() if ids is None else list(ids)
         if not ids:
             return None
-        done = {"approve": "approved", "dismiss": "dismissed", "restore": "back to draft", "mark_done": "marked sent"}
+        done = {
+            "approve": "approved",
+            "dismiss": "dismissed",
+            "restore": "back to draft",
+            "mark_done": "marked sent",
+        }
 
         def run(_: Any = None) -> Task:
             self._keep = ids
-            return (
-                self.runner.submit(db_job(jobs.set_status), self.ctx.db_path, action, ids)
-                .on_success(lambda n: (self.shell.show_status(f"{n} intervention(s) {done[action]}."), self.refresh()))
+            return self.runner.submit(db_job(jobs.set_status), self.ctx.db_path, action, ids).on_success(
+                lambda n: (self.shell.show_status(f"{n} intervention(s) {done[action]}."), self.refresh())
             )
 
         if action != "mark_done" and self.editor.dirty:
             row = self.editor.rows[0]
-            return (
-                self.runner.submit(db_job(jobs.save_text), self.ctx.db_path, int(row["id"]), self.editor.subject.text(),
-                                   self.editor.body.toPlainText())
-                .on_success(lambda _r: (self.editor.mark_saved(), run()))
-            )
+            return self.runner.submit(
+                db_job(jobs.save_text),
+                self.ctx.db_path,
+                int(row["id"]),
+                self.editor.subject.text(),
+                self.editor.body.toPlainText(),
+            ).on_success(lambda _r: (self.editor.mark_saved(), run()))
         return run()
 
     def fill_placeholders(self, names: list[str]) -> Task | None:
@@ -376,9 +430,8 @@ class InterventionsPage(TransferMixin, Page):
         if values.get("advisor") and not rules.advisor:
             self.runner.submit(db_job(jobs.set_advisor), self.ctx.db_path, rules, values["advisor"])
         self._keep = ids
-        return (
-            self.runner.submit(db_job(jobs.fill), self.ctx.db_path, ids, values)
-            .on_success(lambda n: (self.shell.show_status(f"Filled in {n} place(s)."), self.refresh()))
+        return self.runner.submit(db_job(jobs.fill), self.ctx.db_path, ids, values).on_success(
+            lambda n: (self.shell.show_status(f"Filled in {n} place(s)."), self.refresh())
         )
 
     # -- misc --------------------------------------------------------------------------------------
@@ -387,7 +440,7 @@ class InterventionsPage(TransferMixin, Page):
         self.banner.setText(html)
         self.banner.setVisible(bool(html))
 
-    def save_state(self) -> None:  # noqa: D102
+    def save_state(self) -> None:
         qsettings.save_splitter(self.splitter, "interventions/review")
         self.log.save_state()
 

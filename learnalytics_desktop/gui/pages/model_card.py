@@ -127,7 +127,11 @@ def metrics_table(card: Mapping[str, Any]) -> str:
     v = card.get("validation") or {}
     chosen = (card.get("chosen") or {}).get("kind", card.get("kind"))
     kinds = [k for k in ("hgb", "logreg") if k in v]
-    headers = ["Metric"] + [f"{KIND_NAMES[k]}{' ✔ chosen' if k == chosen else ''}" for k in kinds] + ["What it means"]
+    headers = (
+        ["Metric"]
+        + [f"{KIND_NAMES[k]}{' ✔ chosen' if k == chosen else ''}" for k in kinds]
+        + ["What it means"]
+    )
     rows = []
     for key, label, meaning in METRICS:
         cells = [auc_with_sd(v[k]) if key == "roc_auc" else num(v[k].get(key)) for k in kinds]
@@ -141,11 +145,21 @@ def later_offering_html(later: Any) -> str:
         return "<p>Validation on a later offering: not possible with a single past offering.</p>"
     if "skipped" in later:
         return f"<p>Validation on the latest offering was skipped: {escape(str(later['skipped']))}.</p>"
-    rows = [[KIND_NAMES[k], num(later[k].get("roc_auc")), num(later[k].get("brier")), num(later[k].get("calibration_error"))]
-            for k in ("hgb", "logreg") if k in later]
-    return (f"<p>Trained on the earlier offerings ({later.get('train_students', '?')} students), validated on the "
-            f"latest ({later.get('validation_students', '?')} students):</p>"
-            + _table(["Model", "ROC AUC", "Brier", "Calibration error"], rows))
+    rows = [
+        [
+            KIND_NAMES[k],
+            num(later[k].get("roc_auc")),
+            num(later[k].get("brier")),
+            num(later[k].get("calibration_error")),
+        ]
+        for k in ("hgb", "logreg")
+        if k in later
+    ]
+    return (
+        f"<p>Trained on the earlier offerings ({later.get('train_students', '?')} students), validated on the "
+        f"latest ({later.get('validation_students', '?')} students):</p>"
+        + _table(["Model", "ROC AUC", "Brier", "Calibration error"], rows)
+    )
 
 
 def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
@@ -160,25 +174,43 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
     erased = int(card.get("erased_since_training") or 0)
     parts = [
         f"<h3>{escape(KIND_NAMES.get(kind, kind))}, as of week {card.get('week')}{badge}</h3>",
-        (f"<p style='color:#b71c1c'><b>{erased} learner{'s' if erased != 1 else ''} this model was trained on "
-         f"{'have' if erased != 1 else 'has'} since been erased.</b> The model still carries what it learned "
-         "from them: train a new model and make it active.</p>") if erased else "",
+        (
+            f"<p style='color:#b71c1c'><b>{erased} learner{'s' if erased != 1 else ''} this model was trained on "
+            f"{'have' if erased != 1 else 'has'} since been erased.</b> The model still carries what it learned "
+            "from them: train a new model and make it active.</p>"
+        )
+        if erased
+        else "",
         f"<p>Model <code>{escape(str(card.get('model_id')))}</code>, trained {escape(day(card.get('created_at')))}. "
         f"Why this model: {escape(str(chosen.get('reason', '')))}.</p>",
         "<h4>Data</h4>",
         f"<p>{counts.get('trained_on', '?')} students with a final outcome, of whom {counts.get('at_risk', '?')} "
         f"ended at risk (base rate <b>{pct(card.get('base_rate'), 1)}</b>); "
         f"{counts.get('excluded_no_outcome', 0)} left out without an outcome"
-        + (f", {counts['excluded_no_features']} outcomes without activity" if counts.get("excluded_no_features") else "")
+        + (
+            f", {counts['excluded_no_features']} outcomes without activity"
+            if counts.get("excluded_no_features")
+            else ""
+        )
         + f". At risk means: <b>{escape(label_text(card.get('label')))}</b>.<br>"
         f"Statements used: {day(dr.get('first_statement'))} to {day(dr.get('last_statement'))}, "
         f"each offering as of the end of week {card.get('week')}.</p>",
     ]
-    offerings = [[escape(str(c.get("name") or c.get("iri"))), day(c.get("as_of")), str(c.get("students", "")),
-                  str(c.get("trained_on", "")), str(c.get("at_risk", "")), f"{int(c.get('statements', 0)):,}"]
-                 for c in card.get("courses") or []]
+    offerings = [
+        [
+            escape(str(c.get("name") or c.get("iri"))),
+            day(c.get("as_of")),
+            str(c.get("students", "")),
+            str(c.get("trained_on", "")),
+            str(c.get("at_risk", "")),
+            f"{int(c.get('statements', 0)):,}",
+        ]
+        for c in card.get("courses") or []
+    ]
     if offerings:
-        parts.append(_table(["Offering", "As of", "Students", "Trained on", "At risk", "Statements"], offerings))
+        parts.append(
+            _table(["Offering", "As of", "Students", "Trained on", "At risk", "Statements"], offerings)
+        )
     parts += [
         "<h4>Validation</h4>",
         f"<p>{escape(str(v.get('method', '')))}.</p>",
@@ -197,16 +229,25 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
         parts.append("<h4>Fairness</h4>")
         parts.append(
             f"<p>{len(warnings)} warning{'s' if len(warnings) != 1 else ''} (see the Fairness tab)"
-            + (":</p><ul>" + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>" if warnings else ".</p>")
+            + (
+                ":</p><ul>" + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>"
+                if warnings
+                else ".</p>"
+            )
         )
     else:
         parts.append(f"<h4>Fairness</h4><p>{escape(str(fair.get('note', 'not computed')))}.</p>")
     features = card.get("features") or []
-    parts.append(f"<h4>Inputs</h4><p>{len(features)} features: "
-                 + escape(", ".join(feature_label(f) for f in features)) + ".</p>")
+    parts.append(
+        f"<h4>Inputs</h4><p>{len(features)} features: "
+        + escape(", ".join(feature_label(f) for f in features))
+        + ".</p>"
+    )
     versions = card.get("versions") or {}
     if versions:
-        parts.append("<h4>Software</h4><p>" + escape(", ".join(f"{k} {val}" for k, val in versions.items())) + ".</p>")
+        parts.append(
+            "<h4>Software</h4><p>" + escape(", ".join(f"{k} {val}" for k, val in versions.items())) + ".</p>"
+        )
     return "\n".join(parts)
 
 
@@ -231,8 +272,14 @@ def fairness_frame(card: Mapping[str, Any]) -> pd.DataFrame:
             for key in FAIRNESS_METRICS:
                 value = g.get(key)
                 row[key] = float(value) if isinstance(value, int | float) else None
-            row["note"] = "" if not g.get("suppressed") else (
-                "small group: numbers hidden" if g.get("suppressed") == "small cell" else "count hidden to protect a small group"
+            row["note"] = (
+                ""
+                if not g.get("suppressed")
+                else (
+                    "small group: numbers hidden"
+                    if g.get("suppressed") == "small cell"
+                    else "count hidden to protect a small group"
+                )
             )
             rows.append(row)
     columns = ["attribute", "group", "students", *FAIRNESS_METRICS, "note"]

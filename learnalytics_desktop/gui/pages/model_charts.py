@@ -28,22 +28,31 @@ class ModelCharts(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.roc = charts.make_plot(
-            "ROC curve (validation)", "False-positive rate (not at risk, flagged)",
-            "True-positive rate (at risk, found)", accessible_name="ROC curve",
+            "ROC curve (validation)",
+            "False-positive rate (not at risk, flagged)",
+            "True-positive rate (at risk, found)",
+            accessible_name="ROC curve",
         )
         self.calibration = charts.make_plot(
-            "Calibration (validation)", "Predicted risk (10 equal-size groups)", "Observed share at risk",
+            "Calibration (validation)",
+            "Predicted risk (10 equal-size groups)",
+            "Observed share at risk",
             accessible_name="Calibration plot",
         )
         self.importance = charts.make_plot(
-            "Feature importance", "Drop in ROC AUC when shuffled (mean ± sd)",
-            "Feature", accessible_name="Feature importance chart",
+            "Feature importance",
+            "Drop in ROC AUC when shuffled (mean ± sd)",
+            "Feature",
+            accessible_name="Feature importance chart",
         )
         for plot in (self.roc, self.calibration):
             charts.unit_square(plot)
         self.roc_legend = QLabel()
         self.calibration_legend = QLabel()
-        for label, name in ((self.roc_legend, "ROC curve legend"), (self.calibration_legend, "Calibration legend")):
+        for label, name in (
+            (self.roc_legend, "ROC curve legend"),
+            (self.calibration_legend, "Calibration legend"),
+        ):
             label.setWordWrap(True)
             label.setAccessibleName(name)
         grid = QGridLayout(self)
@@ -98,20 +107,31 @@ class ModelCharts(QWidget):
             roc = m.get("roc") or []
             if roc:
                 self.roc.plot(
-                    [p["fpr"] for p in roc], [p["tpr"] for p in roc],
+                    [p["fpr"] for p in roc],
+                    [p["tpr"] for p in roc],
                     pen=charts.pen(colour, 2.5 if kind == chosen else 1.8, style),
                 )
                 roc_legend.append((colour, sample, f"{name}{tag}: AUC {num(m.get('roc_auc'), 2)}"))
-            cal = [p for p in m.get("calibration") or [] if p.get("predicted") is not None and p.get("observed") is not None]
+            cal = [
+                p
+                for p in m.get("calibration") or []
+                if p.get("predicted") is not None and p.get("observed") is not None
+            ]
             if cal:
                 self.calibration.plot(
-                    [p["predicted"] for p in cal], [p["observed"] for p in cal],
+                    [p["predicted"] for p in cal],
+                    [p["observed"] for p in cal],
                     pen=charts.pen(colour, 2.0 if kind == chosen else 1.5, style),
-                    symbol=symbol, symbolSize=8, symbolBrush=charts.color(colour), symbolPen=charts.color(colour),
+                    symbol=symbol,
+                    symbolSize=8,
+                    symbolBrush=charts.color(colour),
+                    symbolPen=charts.color(colour),
                 )
                 cal_legend.append((colour, mark, f"{name}{tag}"))
         self.roc_legend.setText(charts.legend_html([*roc_legend, (charts.GREY, "dash", "chance (AUC 0.50)")]))
-        self.calibration_legend.setText(charts.legend_html([*cal_legend, (charts.GREY, "dash", "perfect calibration")]))
+        self.calibration_legend.setText(
+            charts.legend_html([*cal_legend, (charts.GREY, "dash", "perfect calibration")])
+        )
         for plot in (self.roc, self.calibration):
             charts.unit_square(plot)
 
@@ -125,7 +145,11 @@ class ModelCharts(QWidget):
             lo = min(0.0, min(m - s for m, s in zip(means, sds, strict=True)))
             hi = max(0.01, max(m + s for m, s in zip(means, sds, strict=True)))
             self.importance.getPlotItem().setXRange(lo, hi, padding=0.05)
-            title = f"Feature importance: top {len(top)} of {len(features)}" if len(features) > len(top) else "Feature importance"
+            title = (
+                f"Feature importance: top {len(top)} of {len(features)}"
+                if len(features) > len(top)
+                else "Feature importance"
+            )
             self.importance.getPlotItem().setTitle(title, size=charts.TITLE_SIZE, color=charts.AXIS_TEXT)
         else:
             charts.empty_message(self.importance, "No importance in this card.")

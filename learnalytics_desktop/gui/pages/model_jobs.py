@@ -44,8 +44,14 @@ def load_state(conn: sqlite3.Connection) -> ModelsState:
 
     outcomes = dict(conn.execute("SELECT course, count(*) FROM outcomes GROUP BY course").fetchall())
     offerings = [
-        Offering(int(c.id), c.name or "", c.iri, getattr(c, "weeks", None), int(getattr(c, "students", 0) or 0),
-                 int(outcomes.get(c.id, 0)))
+        Offering(
+            int(c.id),
+            c.name or "",
+            c.iri,
+            getattr(c, "weeks", None),
+            int(getattr(c, "students", 0) or 0),
+            int(outcomes.get(c.id, 0)),
+        )
         for c in list_courses(conn)
     ]
     return ModelsState(list_models(conn), offerings)
@@ -65,12 +71,14 @@ def train(
     kind: str = "auto",
     use_attributes: bool = False,
     *,
-    report: Reporter = NullReporter(),  # noqa: B008 - stateless
+    report: Reporter = NullReporter(),
 ) -> tuple[str, dict[str, Any]]:
     """Train and register a model (``core.model.train_model``); returns its id and card."""
     from learnalytics_desktop.core.model import train_model
 
-    result = train_model(conn, list(course_ids), int(week), kind=kind, use_attributes=use_attributes, report=report)
+    result = train_model(
+        conn, list(course_ids), int(week), kind=kind, use_attributes=use_attributes, report=report
+    )
     return result.model_id, result.card
 
 

@@ -52,10 +52,20 @@ MODEL_COLUMNS = [
 FAIRNESS_COLUMNS = [
     Column("attribute", "Attribute"),
     Column("group", "Group"),
-    Column("students", "Students", tooltip="Count of students; \u201c<N\u201d for groups under the small-cell threshold"),
+    Column(
+        "students",
+        "Students",
+        tooltip="Count of students; \u201c<N\u201d for groups under the small-cell threshold",
+    ),
     Column("base_rate", "At risk", "percent", tooltip="Observed share that ended at risk"),
     Column("roc_auc", "AUC", "float", 2, tooltip="ROC AUC within the group (0.5 = chance)"),
-    Column("calibration_gap", "Cal. gap", "float", 2, tooltip="Calibration gap: mean predicted risk minus observed rate"),
+    Column(
+        "calibration_gap",
+        "Cal. gap",
+        "float",
+        2,
+        tooltip="Calibration gap: mean predicted risk minus observed rate",
+    ),
     Column("flag_rate", "Flagged", "percent", tooltip="Share given the risk level high"),
     Column("fpr", "False alarms", "percent", tooltip="Flagged among students who were not at risk (FPR)"),
     Column("fnr", "Missed", "percent", tooltip="Not flagged among students who were at risk (FNR)"),
@@ -68,11 +78,18 @@ def models_frame(models: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for m in models:
         status = "✔ pinned" if m["active"] and m["pinned"] else "✔ latest" if m["active"] else ""
-        rows.append({
-            "id": m["id"], "status": status, "created": str(m["created_at"]).replace("T", " ")[:16],
-            "kind_name": KIND_SHORT.get(m["kind"], m["kind"]), "week": int(m["week"]),
-            "roc_auc": m.get("roc_auc"), "brier": m.get("brier"), "students": m.get("students"),
-        })
+        rows.append(
+            {
+                "id": m["id"],
+                "status": status,
+                "created": str(m["created_at"]).replace("T", " ")[:16],
+                "kind_name": KIND_SHORT.get(m["kind"], m["kind"]),
+                "week": int(m["week"]),
+                "roc_auc": m.get("roc_auc"),
+                "brier": m.get("brier"),
+                "students": m.get("students"),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["id", *(c.name for c in MODEL_COLUMNS), "brier", "students"])
     return frame.astype({"roc_auc": "float64", "brier": "float64"})
 
@@ -191,7 +208,9 @@ class ModelPage(Page):
         self.models.set_frame(models_frame(state.models), MODEL_COLUMNS)
         active = state.active_id
         if not state.models:
-            self.summary.setText("No model has been trained in this database yet. Choose past offerings and a week, then Train.")
+            self.summary.setText(
+                "No model has been trained in this database yet. Choose past offerings and a week, then Train."
+            )
         else:
             m = next(m for m in state.models if m["id"] == active)
             how = "pinned" if m["pinned"] else "the latest trained"
@@ -217,8 +236,10 @@ class ModelPage(Page):
         sel = self.models_view.selectionModel()
         for row in range(self.models.rowCount()):
             if self.models.value(row, "id") == model_id:
-                sel.select(self.models.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
-                           | QItemSelectionModel.SelectionFlag.Rows)
+                sel.select(
+                    self.models.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                )
                 self.models_view.scrollTo(self.models.index(row, 0))
                 if self.card_id != model_id:
                     self.load_card(model_id)
@@ -250,7 +271,9 @@ class ModelPage(Page):
         self.card = card
         if card is None:
             self.card_id = None
-            self.card_view.setHtml("<p style='color:#666'>Train a model, or select one in the list, to read its card here.</p>")
+            self.card_view.setHtml(
+                "<p style='color:#666'>Train a model, or select one in the list, to read its card here.</p>"
+            )
             self.charts.clear("No model selected.")
             self.fairness.set_frame(fairness_frame({}), FAIRNESS_COLUMNS)
             self.fairness_intro.setText("")
@@ -278,15 +301,22 @@ class ModelPage(Page):
         )
         warnings = fair.get("warnings") or []
         self.fairness_warnings.setText(
-            "<b>Warnings</b> (" + escape(str(fair.get("warning_rule", ""))) + "):<ul>"
-            + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>" if warnings else "No fairness warnings."
+            "<b>Warnings</b> ("
+            + escape(str(fair.get("warning_rule", "")))
+            + "):<ul>"
+            + "".join(f"<li>{escape(w)}</li>" for w in warnings)
+            + "</ul>"
+            if warnings
+            else "No fairness warnings."
         )
 
     def _update_buttons(self) -> None:
         has_db = self.ctx.db_path is not None
         sel = self.selected_id
         pinned = next((m["pinned"] for m in self.state.models if m["active"]), False)
-        self.activate_button.setEnabled(has_db and sel is not None and not (sel == self.state.active_id and pinned))
+        self.activate_button.setEnabled(
+            has_db and sel is not None and not (sel == self.state.active_id and pinned)
+        )
         self.latest_button.setEnabled(has_db and pinned)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -317,5 +347,5 @@ class ModelPage(Page):
         )
         self.shell.notify_data_changed()
 
-    def save_state(self) -> None:  # noqa: D102
+    def save_state(self) -> None:
         qsettings.save_splitter(self.splitter, "model/main")

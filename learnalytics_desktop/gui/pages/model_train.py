@@ -65,14 +65,18 @@ class TrainPanel(QGroupBox):
         self.week.setRange(1, 52)
         self.week.setPrefix("week ")
         self.week.setAccessibleName("Train as of week")
-        self.week.setToolTip("Each offering's features as of the end of this week: train at the week you will use the model")
+        self.week.setToolTip(
+            "Each offering's features as of the end of this week: train at the week you will use the model"
+        )
         self.week.valueChanged.connect(self._update)
         self.kind = QComboBox()
         self.kind.setAccessibleName("Model kind")
         for key, text in KINDS:
             self.kind.addItem(text, key)
         self.use_attributes = QCheckBox("Use demographic attributes as inputs")
-        self.use_attributes.setToolTip("Off by default: attributes are then used only for the fairness report")
+        self.use_attributes.setToolTip(
+            "Off by default: attributes are then used only for the fairness report"
+        )
         self.train_button = QPushButton(icon("model"), "&Train")
         self.train_button.setAccessibleName("Train a model")
         self.train_button.clicked.connect(self.start)
@@ -120,7 +124,9 @@ class TrainPanel(QGroupBox):
             item.setData(Qt.ItemDataRole.UserRole, off.id)
             if off.outcomes:
                 item.setText(f"{off.label}  ({off.outcomes} outcomes)")
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
+                item.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable
+                )
                 item.setCheckState(Qt.CheckState.Checked)
             else:
                 item.setText(f"{off.label}  (no final outcomes yet)")
@@ -154,8 +160,10 @@ class TrainPanel(QGroupBox):
         if self.db_path is None:
             return ["Open a database first."]
         if not any(o.outcomes for o in self.offerings):
-            return ["No offering has final outcomes yet: import a past offering's gradebook first (a model learns "
-                    "who ended at risk from it)."]
+            return [
+                "No offering has final outcomes yet: import a past offering's gradebook first (a model learns "
+                "who ended at risk from it)."
+            ]
         chosen = [o for o in self.offerings if o.id in set(self.chosen_ids())]
         if not chosen:
             return ["Tick at least one past offering to train on."]
@@ -186,7 +194,12 @@ class TrainPanel(QGroupBox):
         if problems:
             self.set_status(" ".join(problems), error=True)
             return None
-        args = (self.chosen_ids(), self.week.value(), self.kind.currentData(), self.use_attributes.isChecked())
+        args = (
+            self.chosen_ids(),
+            self.week.value(),
+            self.kind.currentData(),
+            self.use_attributes.isChecked(),
+        )
         self.progress.setRange(0, 0)
         self.set_status("Starting…")
         self.task = (
@@ -222,7 +235,11 @@ class TrainPanel(QGroupBox):
         self.progress.setValue(STEPS)
         chosen = card.get("chosen", {}).get("kind", card.get("kind"))
         auc = (card.get("validation", {}).get(chosen) or {}).get("roc_auc")
-        self.task_message = f"Trained {model_id}: ROC AUC {auc:.3f} in validation." if auc is not None else f"Trained {model_id}."
+        self.task_message = (
+            f"Trained {model_id}: ROC AUC {auc:.3f} in validation."
+            if auc is not None
+            else f"Trained {model_id}."
+        )
         self.trained.emit(model_id, card)
 
     def _failed(self, exc: BaseException) -> None:

@@ -48,12 +48,18 @@ class OverviewPage(Page):
         self.banner.scored.connect(self._scored)
 
         self.students_card = KpiCard("Students", "Enrolled, or with any activity before the as-of date")
-        self.active_card = KpiCard("Active this week", "Students with at least one statement in the chosen week")
-        self.risk_card = KpiCard("At risk (High)", "Students at level High in the latest scoring run for this week")
+        self.active_card = KpiCard(
+            "Active this week", "Students with at least one statement in the chosen week"
+        )
+        self.risk_card = KpiCard(
+            "At risk (High)", "Students at level High in the latest scoring run for this week"
+        )
         self.engagement_card = KpiCard("Average engagement", "Mean engagement score (0 to 1) of the students")
         cards = QGridLayout()
         cards.setSpacing(8)
-        for i, card in enumerate((self.students_card, self.active_card, self.risk_card, self.engagement_card)):
+        for i, card in enumerate(
+            (self.students_card, self.active_card, self.risk_card, self.engagement_card)
+        ):
             cards.addWidget(card, 0, i)
 
         self.weekly = WeeklyChart()
@@ -103,7 +109,9 @@ class OverviewPage(Page):
             self._show_placeholder("Open a database and choose a course to see its overview.")
             return None
         if ctx.as_of is None:
-            self._show_placeholder("This course has no start date yet: import its statements or set its dates.")
+            self._show_placeholder(
+                "This course has no start date yet: import its statements or set its dates."
+            )
             return None
         from learnalytics_desktop.core.dashboard import course_overview
 
@@ -137,8 +145,10 @@ class OverviewPage(Page):
             moderate = int(o.levels.set_index("level").loc["moderate", "students"])
             self.risk_card.set(o.count_text(o.at_risk), f"and {o.count_text(moderate)} at Moderate")
         eng = o.avg_engagement
-        self.engagement_card.set("—" if math.isnan(eng) else f"{eng:.2f}",
-                                 "hidden: small group" if o.small_course else "mean score, 0 to 1")
+        self.engagement_card.set(
+            "—" if math.isnan(eng) else f"{eng:.2f}",
+            "hidden: small group" if o.small_course else "mean score, 0 to 1",
+        )
         self.weekly.set_frame(o.weekly)
         self.levels.set_levels(o.levels, o.threshold, o.count_text)
         self.completion.set_completion(o.completion)

@@ -64,7 +64,9 @@ class QuarantineView(QWidget):
         self.export_button.setToolTip("Save the rows shown (after filtering), with the original text, as CSV")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export_requested)
-        self.view = make_table("Quarantined records", self.model, "Nothing in the quarantine: no record has been rejected.")
+        self.view = make_table(
+            "Quarantined records", self.model, "Nothing in the quarantine: no record has been rejected."
+        )
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest import first
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -94,7 +96,9 @@ class QuarantineView(QWidget):
         """Show the quarantine ``frame`` (from ``import_jobs.load_quarantine``)."""
         self.model.set_frame(frame, COLUMNS)
         if not self._header_restored:
-            self._header_restored = qsettings.restore_header(self.view.horizontalHeader(), "import/quarantine")
+            self._header_restored = qsettings.restore_header(
+                self.view.horizontalHeader(), "import/quarantine"
+            )
             if not self._header_restored:
                 self.view.fit_columns()
         self.apply_filter()
@@ -109,7 +113,9 @@ class QuarantineView(QWidget):
             self.model.set_filter(query, SEARCH)
             self._update_count()
             return
-        self.runner.submit(compute_filter, frame, query, SEARCH).in_pool().keyed("quarantine.filter").on_success(
+        self.runner.submit(compute_filter, frame, query, SEARCH).in_pool().keyed(
+            "quarantine.filter"
+        ).on_success(
             lambda positions: (self.model.set_filter_positions(positions, query=query), self._update_count())
         )
 
@@ -137,7 +143,11 @@ class QuarantineView(QWidget):
         reason = self.model.value(row, "reason")
         rule = self.model.value(row, "rule")
         where = f"{self.model.value(row, 'source')}, {self.model.value(row, 'location')}"
-        body = excerpt if isinstance(excerpt, str) and excerpt else "(the record's text was not kept: pseudonymised import)"
+        body = (
+            excerpt
+            if isinstance(excerpt, str) and excerpt
+            else "(the record's text was not kept: pseudonymised import)"
+        )
         self.details.setPlainText(f"{where}\nRule {rule}: {reason}\n\n{body}")
 
     def save_state(self) -> None:

@@ -145,7 +145,9 @@ class SettingsSection(QWidget):
         problems = self.problems()
         if problems:
             self.set_message(" ".join(problems), error=True)
-        elif self.message.property("kind") == "error" or (self.message.property("kind") == "ok" and self.dirty):
+        elif self.message.property("kind") == "error" or (
+            self.message.property("kind") == "ok" and self.dirty
+        ):
             self.set_message("")  # the problem is gone, or "Saved." no longer describes the form
         self._update_buttons()
 

@@ -95,24 +95,30 @@ class CategoryModel(QAbstractTableModel):
         return "default" if choice == r.default else "your choice"
 
     # -- Qt model API ----------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, D102
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, D102
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: D102
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:  # noqa: D102
+    def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
         return base | Qt.ItemFlag.ItemIsEditable if index.column() == COL_CATEGORY else base
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: D102
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         r, col = self.rows[index.row()], index.column()
@@ -124,7 +130,11 @@ class CategoryModel(QAbstractTableModel):
             if col == COL_NAME:
                 return r.name
             if col == COL_COUNT:
-                return f"{r.statements:,}" if role == Qt.ItemDataRole.DisplayRole else f"{r.statements:,} statements"
+                return (
+                    f"{r.statements:,}"
+                    if role == Qt.ItemDataRole.DisplayRole
+                    else f"{r.statements:,} statements"
+                )
             if col == COL_CATEGORY:
                 text = category_text(self.choice(index.row()))
                 if role == Qt.ItemDataRole.ToolTipRole:
@@ -132,8 +142,11 @@ class CategoryModel(QAbstractTableModel):
                 return text
             if col == COL_SOURCE:
                 if role == Qt.ItemDataRole.ToolTipRole and self.choice(index.row()) == NOT_MAPPED:
-                    return ("Not mapped: the activity type's category counts, else other" if r.kind == "verb"
-                            else "Not mapped: the verb's category counts, else other")
+                    return (
+                        "Not mapped: the activity type's category counts, else other"
+                        if r.kind == "verb"
+                        else "Not mapped: the verb's category counts, else other"
+                    )
                 return self.source(index.row())
         if role == Qt.ItemDataRole.EditRole and col == COL_CATEGORY:
             return self.choice(index.row())
@@ -143,7 +156,11 @@ class CategoryModel(QAbstractTableModel):
             return r.default
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_COUNT:
             return int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
-        if role == Qt.ItemDataRole.FontRole and col == COL_CATEGORY and self.choice(index.row()) != (r.default or NOT_MAPPED):
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and col == COL_CATEGORY
+            and self.choice(index.row()) != (r.default or NOT_MAPPED)
+        ):
             from PySide6.QtGui import QFont
 
             font = QFont()
@@ -151,7 +168,7 @@ class CategoryModel(QAbstractTableModel):
             return font
         return None
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: D102
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != COL_CATEGORY or role != Qt.ItemDataRole.EditRole:
             return False
         return self.set_choice(index.row(), str(value))
@@ -160,7 +177,7 @@ class CategoryModel(QAbstractTableModel):
 class CategoryDelegate(QStyledItemDelegate):
     """A combo box of the categories (plus "(not mapped)" for IRIs without a default)."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:  # noqa: D102
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
         combo.setAccessibleName("Category")
         if index.data(DEFAULT_ROLE) is None:
@@ -169,12 +186,12 @@ class CategoryDelegate(QStyledItemDelegate):
             combo.addItem(cat, cat)
         return combo
 
-    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: D102
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QComboBox)
         i = editor.findData(index.data(Qt.ItemDataRole.EditRole))
         editor.setCurrentIndex(max(i, 0))
 
-    def setModelData(self, editor: QWidget, model: Any, index: Index) -> None:  # noqa: D102
+    def setModelData(self, editor: QWidget, model: Any, index: Index) -> None:
         assert isinstance(editor, QComboBox)
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
 
@@ -208,7 +225,8 @@ class CategoriesSection(SettingsSection):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.setAlternatingRowColors(True)
@@ -218,7 +236,13 @@ class CategoriesSection(SettingsSection):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_IRI, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_KIND, 90), (COL_NAME, 110), (COL_COUNT, 90), (COL_CATEGORY, 110), (COL_SOURCE, 180)):
+        for col, width in (
+            (COL_KIND, 90),
+            (COL_NAME, 110),
+            (COL_COUNT, 90),
+            (COL_CATEGORY, 110),
+            (COL_SOURCE, 180),
+        ):
             self.table.setColumnWidth(col, width)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by IRI, name or category…")
@@ -274,7 +298,8 @@ class CategoriesSection(SettingsSection):
         verbs = sum(1 for r in stored.rows if r.kind == "verb")
         self.count_label.setText(
             f"{verbs} verbs and {len(stored.rows) - verbs} activity types in this database."
-            if stored.rows else "No statements yet: import some, then map their verbs and activity types here."
+            if stored.rows
+            else "No statements yet: import some, then map their verbs and activity types here."
         )
 
     def value(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str]:

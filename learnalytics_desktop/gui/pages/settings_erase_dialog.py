@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from learnalytics_desktop.gui.pages.settings_privacy_jobs import LearnerSummary
 
@@ -27,7 +36,11 @@ class EraseDialog(QDialog):
         self.text_label = text = QLabel(
             f"<p><b>Erase {label} everywhere?</b></p>"
             f"<p>This deletes {summary.statements:,} statement{'s' if summary.statements != 1 else ''} "
-            + (f"in {summary.courses} course{'s' if summary.courses != 1 else ''}" if summary.courses else "(in no course)")
+            + (
+                f"in {summary.courses} course{'s' if summary.courses != 1 else ''}"
+                if summary.courses
+                else "(in no course)"
+            )
             + f" and {summary.other_rows:,} other "
             "record(s): grades, enrolments, risk scores, interventions and model training records. The "
             "database is then rebuilt so that no trace remains in its files. The audit log records that an "
@@ -41,7 +54,9 @@ class EraseDialog(QDialog):
         self.confirm_edit.setAccessibleName("Type the learner's label to confirm")
         prompt.setBuddy(self.confirm_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.erase_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Erase")
+        self.erase_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Erase"
+        )
         self.erase_button.setAccessibleName("Erase the learner")
         self.buttons.addButton(self.erase_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
@@ -63,7 +78,7 @@ class EraseDialog(QDialog):
     def _typed(self, _text: str) -> None:
         self.erase_button.setEnabled(self.confirmed)
 
-    def accept(self) -> None:  # noqa: D102 - Qt override: never accept without the label
+    def accept(self) -> None:
         if self.confirmed:
             super().accept()
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from learnalytics_desktop.core.model.levels import CAPACITY_KEY, MAX_CAPACITY
+from learnalytics_desktop.core.model.levels import CAPACITY_KEY
 
 FALLBACK_KEY = "course_fallback"
 NOT_MAPPED = ""  # the category combo's "(not mapped)" choice
@@ -106,7 +106,9 @@ def risk_problems(thresholds: Mapping[str, Any], capacity: Any, rule: str) -> li
     return out
 
 
-def save_risk(conn: sqlite3.Connection, thresholds: Mapping[str, Any], capacity: int | None, rule: str) -> RiskSettings:
+def save_risk(
+    conn: sqlite3.Connection, thresholds: Mapping[str, Any], capacity: int | None, rule: str
+) -> RiskSettings:
     """Validate all three, then save them (thresholds through ``core.model.levels``)."""
     from learnalytics_desktop.core.model.levels import set_thresholds
     from learnalytics_desktop.core.outcomes import AT_RISK_SETTING, set_at_risk_rule
@@ -164,14 +166,28 @@ def load_categories(conn: sqlite3.Connection) -> CategoryState:
     rows: list[CategoryRow] = []
     verb_counts = dict(conn.execute("SELECT verb, count(*) FROM statements GROUP BY verb").fetchall())
     for vid, iri, display in conn.execute("SELECT id, iri, display FROM verbs"):
-        rows.append(CategoryRow("verb", iri, _display_name(display), int(verb_counts.get(vid, 0)),
-                                DEFAULT_VERBS.get(iri), verbs_over.get(iri)))
-    type_counts = dict(conn.execute(
-        "SELECT a.type_iri, count(*) FROM statements s JOIN activities a ON a.id = s.object "
-        "WHERE a.type_iri IS NOT NULL GROUP BY a.type_iri"
-    ).fetchall())
+        rows.append(
+            CategoryRow(
+                "verb",
+                iri,
+                _display_name(display),
+                int(verb_counts.get(vid, 0)),
+                DEFAULT_VERBS.get(iri),
+                verbs_over.get(iri),
+            )
+        )
+    type_counts = dict(
+        conn.execute(
+            "SELECT a.type_iri, count(*) FROM statements s JOIN activities a ON a.id = s.object "
+            "WHERE a.type_iri IS NOT NULL GROUP BY a.type_iri"
+        ).fetchall()
+    )
     for (iri,) in conn.execute("SELECT DISTINCT type_iri FROM activities WHERE type_iri IS NOT NULL"):
-        rows.append(CategoryRow("type", iri, "", int(type_counts.get(iri, 0)), DEFAULT_TYPES.get(iri), types_over.get(iri)))
+        rows.append(
+            CategoryRow(
+                "type", iri, "", int(type_counts.get(iri, 0)), DEFAULT_TYPES.get(iri), types_over.get(iri)
+            )
+        )
     rows.sort(key=lambda r: (r.kind != "verb", -r.statements, r.iri))
     fallback = get_setting(conn, FALLBACK_KEY, None) or ""
     return CategoryState(rows, {"verbs": verbs_over, "types": types_over}, str(fallback))
@@ -195,8 +211,9 @@ def _display_name(display: Any) -> str:
     return str(value)
 
 
-def overrides_from(rows: list[CategoryRow], choices: Mapping[tuple[str, str], str],
-                   stored: Mapping[str, Mapping[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+def overrides_from(
+    rows: list[CategoryRow], choices: Mapping[tuple[str, str], str], stored: Mapping[str, Mapping[str, str]]
+) -> tuple[dict[str, str], dict[str, str]]:
     """The overrides to store: choices that differ from the default, plus stored overrides of
     IRIs this database does not use (another course's data may need them)."""
     seen = {(r.kind, r.iri) for r in rows}
@@ -216,12 +233,22 @@ def check_fallback(text: str) -> str:
     if not t:
         return ""
     scheme, sep, rest = t.partition(":")
-    if not sep or not rest or not scheme[:1].isalpha() or not all(c.isalnum() or c in "+-." for c in scheme) or any(c.isspace() for c in t):
-        raise ValueError(f"The course fallback must be an IRI such as https://lms.example.edu/course/101, not {t!r}.")
+    if (
+        not sep
+        or not rest
+        or not scheme[:1].isalpha()
+        or not all(c.isalnum() or c in "+-." for c in scheme)
+        or any(c.isspace() for c in t)
+    ):
+        raise ValueError(
+            f"The course fallback must be an IRI such as https://lms.example.edu/course/101, not {t!r}."
+        )
     return t
 
 
-def save_categories(conn: sqlite3.Connection, verbs: Mapping[str, str], types: Mapping[str, str], fallback: str) -> CategoryState:
+def save_categories(
+    conn: sqlite3.Connection, verbs: Mapping[str, str], types: Mapping[str, str], fallback: str
+) -> CategoryState:
     """Store the overrides (replacing earlier ones) and the course fallback; returns the new state."""
     from learnalytics_desktop.core.ingest.categories import SETTING_KEY, save_mapping
     from learnalytics_desktop.core.store.db import audit, set_setting, transaction

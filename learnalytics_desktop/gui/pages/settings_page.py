@@ -62,7 +62,8 @@ class SettingsPage(Page):
         path = self.ctx.db_path
         self.db_label.setText(
             f"Stored in <b>{path.name}</b>; they apply to everyone who opens this database."
-            if path is not None else "<b>No database is open.</b> Open one to see its settings."
+            if path is not None
+            else "<b>No database is open.</b> Open one to see its settings."
         )
         for section in self.sections:
             section.stale = True
@@ -90,5 +91,5 @@ class SettingsPage(Page):
         """After a save: pages that use the setting (scores, charts, small cells) reload."""
         self.shell.notify_data_changed()
 
-    def save_state(self) -> None:  # noqa: D102
+    def save_state(self) -> None:
         self.categories.save_state()

@@ -48,7 +48,11 @@ JSON_FILTER = "JSON files (*.json)"
 
 def what_we_store_html() -> str:
     """The text of ``assets/what_we_store.html`` (package data)."""
-    return resource_files("learnalytics_desktop").joinpath("assets", "what_we_store.html").read_text(encoding="utf-8")
+    return (
+        resource_files("learnalytics_desktop")
+        .joinpath("assets", "what_we_store.html")
+        .read_text(encoding="utf-8")
+    )
 
 
 def remembered_key_file() -> str:
@@ -101,8 +105,10 @@ class PrivacySection(SettingsSection):
         key_row.addWidget(self.key_create)
         key_layout.addLayout(key_row)
         key_layout.addWidget(self.key_status)
-        note = QLabel("The key never goes into the database: only where the file is, on this computer. "
-                      "Keep it safe: without it, new imports cannot be matched to earlier pseudonyms.")
+        note = QLabel(
+            "The key never goes into the database: only where the file is, on this computer. "
+            "Keep it safe: without it, new imports cannot be matched to earlier pseudonyms."
+        )
         note.setWordWrap(True)
         key_layout.addWidget(note)
 
@@ -111,7 +117,9 @@ class PrivacySection(SettingsSection):
         self.learner_edit.setPlaceholderText("Label, e-mail address or account name")
         self.learner_edit.setAccessibleName("Learner to export or erase")
         self.export_learner_button = QPushButton("&Export their data…")
-        self.export_learner_button.setToolTip("Everything the database holds on this learner, as a JSON file (subject access)")
+        self.export_learner_button.setToolTip(
+            "Everything the database holds on this learner, as a JSON file (subject access)"
+        )
         self.export_learner_button.clicked.connect(self.export_learner)
         self.erase_button = QPushButton("E&rase…")
         self.erase_button.setToolTip("Delete this learner everywhere; asks you to type the label to confirm")
@@ -202,7 +210,8 @@ class PrivacySection(SettingsSection):
         self.threshold_hint.setText(
             f"Counts of 1 to {n - 1} people show as \u201c<{n}\u201d in charts, tables, the fairness report and "
             "exports, and rates of such groups are hidden. Zero is shown: it reveals no one."
-            if n > 1 else "A threshold of 1 hides nothing: every count is shown."
+            if n > 1
+            else "A threshold of 1 hides nothing: every count is shown."
         )
 
     def _update_key_status(self) -> bool:
@@ -234,14 +243,17 @@ class PrivacySection(SettingsSection):
         if path is None:
             return None
         return (
-            self.runner.submit(jobs.create_key_file, path).in_pool()
+            self.runner.submit(jobs.create_key_file, path)
+            .in_pool()
             .on_success(self._key_created)
             .on_failure(lambda exc: self.set_message(str(exc), error=True))
         )
 
     def _key_created(self, path: Path) -> None:
         self.key_edit.setText(str(path))
-        self.set_message(f"New key written to {path}. Save to remember it here; keep a copy somewhere safe.", ok=True)
+        self.set_message(
+            f"New key written to {path}. Save to remember it here; keep a copy somewhere safe.", ok=True
+        )
 
     # -- one learner -----------------------------------------------------------------------------
     def _find(self, then: Any) -> Task | None:
@@ -281,7 +293,9 @@ class PrivacySection(SettingsSection):
         self.task = (
             self.runner.submit(db_job(jobs.export_learner), self.db_path, summary.actor_id, path)
             .with_progress("Exporting the learner's data…")
-            .on_success(lambda p: self._learner_done(f"Everything stored on {summary.label} was written to {p}."))
+            .on_success(
+                lambda p: self._learner_done(f"Everything stored on {summary.label} was written to {p}.")
+            )
             .on_failure(self._learner_failed)
         )
         return self.task

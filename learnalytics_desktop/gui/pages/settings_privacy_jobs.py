@@ -55,7 +55,9 @@ def find_learner(conn: sqlite3.Connection, text: str) -> LearnerSummary:
         "SELECT count(*), count(DISTINCT course) FROM statements WHERE actor = ?", (actor,)
     ).fetchone()
     other = 0
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+    for (table,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ):
         if table == "statements":
             continue
         cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}

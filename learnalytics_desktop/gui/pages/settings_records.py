@@ -58,7 +58,9 @@ class RecordsBox(QGroupBox):
         self.result.setStyleSheet("color: #1b5e20;")
 
     def _records_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ValueError | LookupError | OSError) or type(exc).__module__.startswith("learnalytics_desktop"):
+        if isinstance(exc, ValueError | LookupError | OSError) or type(exc).__module__.startswith(
+            "learnalytics_desktop"
+        ):
             self.result.setText(str(exc))
             self.result.setStyleSheet("color: #b00020;")
         else:
@@ -68,7 +70,9 @@ class RecordsBox(QGroupBox):
         """Ask for a CSV file and write the audit log there."""
         if self.section.db_path is None:
             return None
-        path = files.ask_save_file(self, "Export the audit log", f"audit-log-{date.today().isoformat()}.csv", files.CSV_FILTER)
+        path = files.ask_save_file(
+            self, "Export the audit log", f"audit-log-{date.today().isoformat()}.csv", files.CSV_FILTER
+        )
         if path is None:
             return None
         self.task = (

@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.gui.pages.settings_base import SettingsSection
-from learnalytics_desktop.gui.pages.settings_jobs import MAX_CAPACITY, RiskSettings, load_risk, risk_problems, save_risk
+from learnalytics_desktop.gui.pages.settings_jobs import (
+    MAX_CAPACITY,
+    RiskSettings,
+    load_risk,
+    risk_problems,
+    save_risk,
+)
 
 RULES = (
     ("withdrew_or_failed", "Withdrew or failed (passed = not at risk)"),
@@ -70,8 +76,13 @@ class RiskSection(SettingsSection):
         cap_row = QHBoxLayout()
         cap_row.addWidget(QLabel("The"))
         cap_row.addWidget(self.capacity)
-        cap_row.addWidget(QLabel("with the highest risk are high; the others keep their threshold level "
-                                 "(high becomes moderate)."), 1)
+        cap_row.addWidget(
+            QLabel(
+                "with the highest risk are high; the others keep their threshold level "
+                "(high becomes moderate)."
+            ),
+            1,
+        )
         box = QVBoxLayout(levels)
         box.addWidget(self.by_threshold)
         box.addLayout(form)
@@ -109,8 +120,10 @@ class RiskSection(SettingsSection):
         mark_row.addWidget(self.pass_mark)
         mark_row.addStretch(1)
         lbox.addLayout(mark_row)
-        note = QLabel("The label is read when a model is trained: train a new model on the Model page for a "
-                      "change to take effect. Risk levels apply at once to the next scoring.")
+        note = QLabel(
+            "The label is read when a model is trained: train a new model on the Model page for a "
+            "change to take effect. Risk levels apply at once to the next scoring."
+        )
         note.setWordWrap(True)
         lbox.addWidget(note)
 
@@ -142,8 +155,15 @@ class RiskSection(SettingsSection):
         return save_risk, (v.thresholds, v.capacity, v.at_risk_rule)
 
     def show_value(self, stored: RiskSettings) -> None:
-        widgets = (self.moderate, self.high, self.capacity, self.pass_mark, *self.rule_buttons.values(),
-                   self.by_threshold, self.by_capacity)
+        widgets = (
+            self.moderate,
+            self.high,
+            self.capacity,
+            self.pass_mark,
+            *self.rule_buttons.values(),
+            self.by_threshold,
+            self.by_capacity,
+        )
         for w in widgets:
             w.blockSignals(True)
         self.moderate.setValue(round(100 * stored.thresholds["moderate"], 1))
@@ -165,7 +185,10 @@ class RiskSection(SettingsSection):
         self._rule_changed(notify=False)
 
     def value(self) -> RiskSettings:
-        thresholds = {"moderate": round(self.moderate.value() / 100, 4), "high": round(self.high.value() / 100, 4)}
+        thresholds = {
+            "moderate": round(self.moderate.value() / 100, 4),
+            "high": round(self.high.value() / 100, 4),
+        }
         capacity = self.capacity.value() if self.by_capacity.isChecked() else None
         return RiskSettings(thresholds, capacity, self.rule())
 
@@ -195,8 +218,11 @@ class RiskSection(SettingsSection):
         return [_in_percent(p) for p in out]
 
     def saved_message(self, stored: RiskSettings) -> str:
-        how = (f"the {stored.capacity} highest-risk students are high" if stored.capacity is not None
-               else f"moderate from {100 * stored.thresholds['moderate']:g} %, high from {100 * stored.thresholds['high']:g} %")
+        how = (
+            f"the {stored.capacity} highest-risk students are high"
+            if stored.capacity is not None
+            else f"moderate from {100 * stored.thresholds['moderate']:g} %, high from {100 * stored.thresholds['high']:g} %"
+        )
         return f"Saved: {how}. Retrain the model for a new at-risk label to take effect."
 
     # -- widgets ---------------------------------------------------------------------------------

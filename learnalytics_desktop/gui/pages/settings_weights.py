@@ -21,8 +21,14 @@ COMPONENTS: dict[str, tuple[str, str]] = {
     "video_completion_rate": ("Videos completed", "Share of started videos the student completed."),
     "quiz_avg_score": ("Quiz average", "Mean quiz score (0-1); 0 when no quiz was scored."),
     "forum_posts_normalized": ("Forum posts", "Forum posts, counted up to 20 (20 or more = full marks)."),
-    "total_time_normalized": ("Study time", "Study time relative to the course's top 5 % (as of the same date)."),
-    "days_since_last_normalized": ("Recent activity", "1 when active today, falling to 0 after 14 days without activity."),
+    "total_time_normalized": (
+        "Study time",
+        "Study time relative to the course's top 5 % (as of the same date).",
+    ),
+    "days_since_last_normalized": (
+        "Recent activity",
+        "1 when active today, falling to 0 after 14 days without activity.",
+    ),
 }
 DECIMALS = 4
 BAR_STEPS = 1000
@@ -76,7 +82,9 @@ class WeightsSection(SettingsSection):
         grid.setColumnStretch(1, 1)
         self.total_label = QLabel()
         self.defaults_button = QPushButton("Use the &default weights")
-        self.defaults_button.setToolTip("The seed design's weights: 20, 15, 20, 10, 15, 20 (save to keep them)")
+        self.defaults_button.setToolTip(
+            "The seed design's weights: 20, 15, 20, 10, 15, 20 (save to keep them)"
+        )
         self.defaults_button.clicked.connect(self.use_defaults)
         self.body.addWidget(intro)
         self.body.addSpacing(8)
@@ -124,7 +132,9 @@ class WeightsSection(SettingsSection):
         return []
 
     def saved_message(self, stored: dict[str, float]) -> str:
-        shares = ", ".join(f"{COMPONENTS[n][0].lower()} {100 * v:.1f} %" for n, v in stored.items() if n in COMPONENTS)
+        shares = ", ".join(
+            f"{COMPONENTS[n][0].lower()} {100 * v:.1f} %" for n, v in stored.items() if n in COMPONENTS
+        )
         return f"Saved (renormalised to 100 %): {shares}."
 
     # -- widgets ---------------------------------------------------------------------------------
@@ -141,7 +151,8 @@ class WeightsSection(SettingsSection):
             bar.setFormat(f"{100 * share:.1f} %")
         self.total_label.setText(
             f"Weights typed add up to {total:g}; shares always add up to 100 %."
-            if total > 0 else "All weights are 0: give at least one component a weight."
+            if total > 0
+            else "All weights are 0: give at least one component a weight."
         )
 
     def use_defaults(self) -> None:

@@ -31,15 +31,25 @@ from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 from learnalytics_desktop.gui.pages.base import Page, Shell
 from learnalytics_desktop.gui.pages.dash_common import fit_columns, level_html
-from learnalytics_desktop.gui.pages.dash_student_charts import ActivityChart, PercentileDelegate, QuizChart, RiskChart
+from learnalytics_desktop.gui.pages.dash_student_charts import (
+    ActivityChart,
+    PercentileDelegate,
+    QuizChart,
+    RiskChart,
+)
 from learnalytics_desktop.gui.workers import Task, db_job
 
 COMPARE_COLUMNS = [
     Column("label", "Measure"),
     Column("value_text", "This student"),
     Column("median_text", "Course median"),
-    Column("percentile", "Where the student stands", "float", 0,
-           tooltip="Bar: share of the course below the student (percentile); the black line is the course median"),
+    Column(
+        "percentile",
+        "Where the student stands",
+        "float",
+        0,
+        tooltip="Bar: share of the course below the student (percentile); the black line is the course median",
+    ),
     Column("words", "In plain words"),
 ]
 EVENT_COLUMNS = [
@@ -258,8 +268,12 @@ class StudentPage(Page):
         self.events.set_frame(t.events, EVENT_COLUMNS)
         if not self._widths_set:  # the columns exist now
             self._widths_set = True
-            fit_columns(self.compare_view, {"label": 180, "value_text": 100, "median_text": 110, "percentile": 170})
-            fit_columns(self.events_view, {"time": 140, "verb": 100, "activity": 330, "category": 100, "score": 60})
+            fit_columns(
+                self.compare_view, {"label": 180, "value_text": 100, "median_text": 110, "percentile": 170}
+            )
+            fit_columns(
+                self.events_view, {"time": 140, "verb": 100, "activity": 330, "category": 100, "score": 60}
+            )
         self.tabs.setTabText(1, f"Recent &events ({len(t.events):,} of {t.total_events:,})")
         self.summary.setText(self.summary_html(t))
 
@@ -269,11 +283,20 @@ class StudentPage(Page):
         eng, days = row.loc["engagement", "value"], row.loc["days_since_last_activity", "value"]
         parts = [f"<b>{escape(t.label)}</b>"]
         if t.latest:
-            parts.append("Risk level " + level_html(str(t.latest["risk_level"]), float(t.latest["risk_score"])))
+            parts.append(
+                "Risk level " + level_html(str(t.latest["risk_level"]), float(t.latest["risk_score"]))
+            )
         else:
             parts.append("Risk level: not scored for this week")
         parts.append("engagement " + ("—" if math.isnan(eng) else f"{eng:.2f}"))
-        parts.append("last active " + ("never" if math.isnan(days) or t.total_events == 0 else f"{days:.0f} days before the as-of date"))
+        parts.append(
+            "last active "
+            + (
+                "never"
+                if math.isnan(days) or t.total_events == 0
+                else f"{days:.0f} days before the as-of date"
+            )
+        )
         parts.append(f"{t.total_events:,} statements so far")
         text = " \u00b7 ".join(parts)
         if t.latest and t.latest.get("reasons"):

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, 
 
 STYLES = {
     "warning": "QFrame#banner { background: #fff4e5; border-bottom: 1px solid #e0a040; } "
-               "QFrame#banner QLabel { color: #5a3000; }",
+    "QFrame#banner QLabel { color: #5a3000; }",
     "info": "QFrame#banner { background: #eef5ff; border-bottom: 1px solid #9bc; }",
 }
 
@@ -41,7 +41,11 @@ class Banner(QFrame):
 
     def show_message(self, text: str, kind: str = "warning") -> None:
         """Show ``text`` (plain) with a warning or info look."""
-        pixmap = QStyle.StandardPixmap.SP_MessageBoxWarning if kind == "warning" else QStyle.StandardPixmap.SP_MessageBoxInformation
+        pixmap = (
+            QStyle.StandardPixmap.SP_MessageBoxWarning
+            if kind == "warning"
+            else QStyle.StandardPixmap.SP_MessageBoxInformation
+        )
         self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(20, 20))
         self.setStyleSheet(STYLES.get(kind, STYLES["info"]))
         self.text.setText(text)

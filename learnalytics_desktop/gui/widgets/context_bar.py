@@ -63,7 +63,12 @@ def default_course(courses: list[Any], today: date | None = None) -> int:
 
 def course_label(course: Any) -> str:
     """What the course picker shows: the offering's name (or IRI)."""
-    return getattr(course, "label", None) or getattr(course, "name", None) or getattr(course, "iri", "") or f"Course {course.id}"
+    return (
+        getattr(course, "label", None)
+        or getattr(course, "name", None)
+        or getattr(course, "iri", "")
+        or f"Course {course.id}"
+    )
 
 
 def course_details(course: Any) -> str:
@@ -94,7 +99,9 @@ class ContextBar(QWidget):
         self.course_combo.setAccessibleName("Course")
         self.course_combo.setToolTip("The course offering every page shows")
         # a fixed width: the toolbar does not jump when another database is opened
-        self.course_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.course_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.course_combo.setMinimumContentsLength(44)
         self.week_spin = QSpinBox()
         self.week_spin.setAccessibleName("As of week")
@@ -121,7 +128,9 @@ class ContextBar(QWidget):
         self.dates_button = QToolButton()
         self.dates_button.setText("Dates…")
         self.dates_button.setAccessibleName("Course dates")
-        self.dates_button.setToolTip("The course's start date and number of weeks (found from the data; you can set them)")
+        self.dates_button.setToolTip(
+            "The course's start date and number of weeks (found from the data; you can set them)"
+        )
         self.dates_button.clicked.connect(self.dates_requested)
         layout.addWidget(self.dates_button)
         layout.addStretch(1)
@@ -142,7 +151,14 @@ class ContextBar(QWidget):
         """The chosen as-of week, or None without a course."""
         return self.week_spin.value() if self.course is not None else None
 
-    def set_courses(self, courses: list[Any], course_id: int | None = None, week: int | None = None, *, today: date | None = None) -> None:
+    def set_courses(
+        self,
+        courses: list[Any],
+        course_id: int | None = None,
+        week: int | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
         """Fill the pickers; select ``course_id`` (else the offering running on ``today``, which
         the demo database fixes, else the latest) and ``week`` (else the last complete one)."""
         self._courses = list(courses)
@@ -174,7 +190,9 @@ class ContextBar(QWidget):
         self.week_spin.setSpecialValueText("")
         self.week_spin.setRange(1, weeks)
         self.week_spin.setSuffix(f" of {weeks}" if getattr(course, "weeks", None) else "")
-        self.week_spin.setValue(week if week is not None and 1 <= week <= weeks else default_week(course, self._today))
+        self.week_spin.setValue(
+            week if week is not None and 1 <= week <= weeks else default_week(course, self._today)
+        )
         self._update_as_of()
 
     def _update_as_of(self) -> None:
@@ -194,8 +212,11 @@ class ContextBar(QWidget):
 
     def _course_tooltip(self) -> None:
         course = self.course
-        self.course_combo.setToolTip("The course offering every page shows" if course is None
-                                     else f"{course_label(course)}\n{course_details(course)}")
+        self.course_combo.setToolTip(
+            "The course offering every page shows"
+            if course is None
+            else f"{course_label(course)}\n{course_details(course)}"
+        )
 
     # -- user ----------------------------------------------------------------------------------
     def _course_picked(self, index: int) -> None:

@@ -40,11 +40,11 @@ class PageArea(QScrollArea):
         if page.size() != QSize(width, height):
             page.resize(width, height)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: D102 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: D102 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self._fit()
         return super().eventFilter(watched, event)
