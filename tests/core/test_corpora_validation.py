@@ -22,8 +22,12 @@ from typing import Any
 
 import pytest
 
-from learnalytics_desktop.core.ingest.v_fast import fast_statement
-from learnalytics_desktop.core.ingest.validate import InvalidStatement, validate_fragment, validate_statement
+from learnalytics_desktop.core.ingest.xapi.fast import fast_statement
+from learnalytics_desktop.core.ingest.xapi.validate import (
+    InvalidStatement,
+    validate_fragment,
+    validate_statement,
+)
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 pytestmark = pytest.mark.skipif(not CORPORA.exists(), reason="shared/corpora is not beside the repository")

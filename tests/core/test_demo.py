@@ -12,7 +12,7 @@ from factories import make_demo_db
 
 from learnalytics_desktop.core.courses import list_courses
 from learnalytics_desktop.core.demo import build_demo_database, demo_today, generate
-from learnalytics_desktop.core.ingest.validate import InvalidStatement, validate_statement
+from learnalytics_desktop.core.ingest.xapi.validate import InvalidStatement, validate_statement
 from learnalytics_desktop.core.store import open_db
 
 

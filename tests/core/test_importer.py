@@ -325,9 +325,9 @@ def test_pipeline_survives_worker_death():
     import os
     import signal
 
-    from learnalytics_desktop.core.ingest.fields import ExtractConfig
     from learnalytics_desktop.core.ingest.importer import _batches
     from learnalytics_desktop.core.ingest.pipeline import Pipeline
+    from learnalytics_desktop.core.ingest.xapi.fields import ExtractConfig
 
     items = [(i + 1, json.dumps(stmt(i)).encode(), None, None) for i in range(400)]
     config = ExtractConfig(now_ms=0)

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learnalytics_desktop.core.ingest.v_fast import fast_statement
-from learnalytics_desktop.core.ingest.validate import (
+from learnalytics_desktop.core.ingest.xapi.fast import fast_statement
+from learnalytics_desktop.core.ingest.xapi.validate import (
     FRAGMENT_KINDS,
     InvalidStatement,
     StatementTimes,

@@ -1,4 +1,4 @@
-"""ISO 8601 timestamps and durations (core/ingest/xapi_time.py): examples and properties."""
+"""ISO 8601 timestamps and durations (core/ingest/xapi/timestamps.py): examples and properties."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from learnalytics_desktop.core.ingest.xapi_time import (
+from learnalytics_desktop.core.ingest.xapi.timestamps import (
     SECONDS_PER_MONTH,
     SECONDS_PER_YEAR,
     _parse_timestamp_full,

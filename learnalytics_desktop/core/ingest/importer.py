@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from learnalytics_desktop.core.ingest.fields import COURSE_TYPES, LATE_SUFFIXES, ExtractConfig
 from learnalytics_desktop.core.ingest.pipeline import Pipeline, default_workers
 from learnalytics_desktop.core.ingest.readers import Reader, ReadLimits, SourceFile, discover, format_location
 from learnalytics_desktop.core.ingest.report import FileResult, ImportReport
 from learnalytics_desktop.core.ingest.writer import Writer, finish_import
+from learnalytics_desktop.core.ingest.xapi.fields import COURSE_TYPES, LATE_SUFFIXES, ExtractConfig
 from learnalytics_desktop.core.jobs import Cancelled, NullReporter, Reporter
 from learnalytics_desktop.core.store.db import (
     DatabaseError,

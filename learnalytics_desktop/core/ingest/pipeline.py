@@ -25,9 +25,9 @@ from typing import Any
 
 import orjson
 
-from learnalytics_desktop.core.ingest.canonical import canonical_bytes, content_hash, derived_id
-from learnalytics_desktop.core.ingest.fields import ExtractConfig, Extractor
-from learnalytics_desktop.core.ingest.validate import InvalidStatement, validate_statement
+from learnalytics_desktop.core.ingest.xapi.canonical import canonical_bytes, content_hash, derived_id
+from learnalytics_desktop.core.ingest.xapi.fields import ExtractConfig, Extractor
+from learnalytics_desktop.core.ingest.xapi.validate import InvalidStatement, validate_statement
 
 __all__ = ["Pipeline", "check_record", "init_worker", "process_batch"]
 

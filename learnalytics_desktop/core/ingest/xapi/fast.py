@@ -23,13 +23,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnalytics_desktop.core.ingest.v_activity import check_interaction
-from learnalytics_desktop.core.ingest.v_actors import check_actor, check_authority
-from learnalytics_desktop.core.ingest.v_attachments import check_attachments
-from learnalytics_desktop.core.ingest.v_context import check_score
-from learnalytics_desktop.core.ingest.v_errors import InvalidStatement
-from learnalytics_desktop.core.ingest.v_rules import VOIDED_VERB, StatementTimes, version_ok
-from learnalytics_desktop.core.ingest.xapi_formats import (
+from learnalytics_desktop.core.ingest.xapi.activity import check_interaction
+from learnalytics_desktop.core.ingest.xapi.actors import check_actor, check_authority
+from learnalytics_desktop.core.ingest.xapi.attachments import check_attachments
+from learnalytics_desktop.core.ingest.xapi.context import check_score
+from learnalytics_desktop.core.ingest.xapi.errors import InvalidStatement
+from learnalytics_desktop.core.ingest.xapi.formats import (
     _IRI_CACHE,
     _LANG_CACHE,
     _UUID,
@@ -39,7 +38,8 @@ from learnalytics_desktop.core.ingest.xapi_formats import (
     is_sha1_hex,
     is_uri,
 )
-from learnalytics_desktop.core.ingest.xapi_time import (
+from learnalytics_desktop.core.ingest.xapi.rules import VOIDED_VERB, StatementTimes, version_ok
+from learnalytics_desktop.core.ingest.xapi.timestamps import (
     _EPOCH,
     _FROMISO,
     _MS,

@@ -20,7 +20,7 @@ Which rules (``version``):
 * ``"1.0.3"`` (or ``"1.0"``, ``"1.0.x"``) and ``"2.0"`` (or ``"2.0.0"``) force a rule set.
 * Differences: the accepted ``version`` values (1.0.x only under 1.0.3, Data 2.4.10.s3;
   1.0.x and 2.0.x under 2.0) and ``context.contextAgents`` / ``context.contextGroups``
-  (xAPI 2.0 only).  Timestamps need an offset under both (see ``xapi_time``).
+  (xAPI 2.0 only).  Timestamps need an offset under both (see ``timestamps``).
 
 Decisions where xAPI leaves room (all documented at the rule):
 
@@ -52,26 +52,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnalytics_desktop.core.ingest import v_fragments
-from learnalytics_desktop.core.ingest.v_activity import (
+from learnalytics_desktop.core.ingest.xapi import fragments as v_fragments
+from learnalytics_desktop.core.ingest.xapi.activity import (
     check_activity,
     check_statement_ref,
     check_verb,
 )
-from learnalytics_desktop.core.ingest.v_actors import (
+from learnalytics_desktop.core.ingest.xapi.actors import (
     check_actor,
     check_agent,
     check_authority,
     check_group,
     unknown_property,
 )
-from learnalytics_desktop.core.ingest.v_attachments import check_attachments
-from learnalytics_desktop.core.ingest.v_context import check_context, check_result
-from learnalytics_desktop.core.ingest.v_errors import InvalidStatement, describe, fail, type_error
-from learnalytics_desktop.core.ingest.v_fast import fast_statement
-from learnalytics_desktop.core.ingest.v_rules import VOIDED_VERB, StatementTimes, rules_for, version_ok
-from learnalytics_desktop.core.ingest.xapi_formats import is_uuid
-from learnalytics_desktop.core.ingest.xapi_time import parse_timestamp
+from learnalytics_desktop.core.ingest.xapi.attachments import check_attachments
+from learnalytics_desktop.core.ingest.xapi.context import check_context, check_result
+from learnalytics_desktop.core.ingest.xapi.errors import InvalidStatement, describe, fail, type_error
+from learnalytics_desktop.core.ingest.xapi.fast import fast_statement
+from learnalytics_desktop.core.ingest.xapi.formats import is_uuid
+from learnalytics_desktop.core.ingest.xapi.rules import VOIDED_VERB, StatementTimes, rules_for, version_ok
+from learnalytics_desktop.core.ingest.xapi.timestamps import parse_timestamp
 
 __all__ = ["InvalidStatement", "StatementTimes", "validate_statement", "validate_fragment", "FRAGMENT_KINDS"]
 

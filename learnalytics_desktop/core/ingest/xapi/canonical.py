@@ -152,7 +152,7 @@ def _statement(s: dict[str, Any], ts_ms: int | None, *, sub: bool = False) -> di
         pop(key, None)
     if "timestamp" in out:
         if ts_ms is None and type(out["timestamp"]) is str:
-            from learnalytics_desktop.core.ingest.xapi_time import parse_timestamp
+            from learnalytics_desktop.core.ingest.xapi.timestamps import parse_timestamp
 
             try:
                 ts_ms = parse_timestamp(out["timestamp"])

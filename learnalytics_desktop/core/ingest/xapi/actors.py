@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnalytics_desktop.core.ingest.v_errors import describe, fail, type_error
-from learnalytics_desktop.core.ingest.xapi_formats import (
+from learnalytics_desktop.core.ingest.xapi.errors import describe, fail, type_error
+from learnalytics_desktop.core.ingest.xapi.formats import (
     is_iri,
     is_mailto,
     is_sha1_hex,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnalytics_desktop.core.ingest.v_activity import check_iri, check_language_map
-from learnalytics_desktop.core.ingest.v_actors import unknown_property
-from learnalytics_desktop.core.ingest.v_errors import describe, fail, type_error
-from learnalytics_desktop.core.ingest.xapi_formats import is_media_type, is_sha2_hex
+from learnalytics_desktop.core.ingest.xapi.activity import check_iri, check_language_map
+from learnalytics_desktop.core.ingest.xapi.actors import unknown_property
+from learnalytics_desktop.core.ingest.xapi.errors import describe, fail, type_error
+from learnalytics_desktop.core.ingest.xapi.formats import is_media_type, is_sha2_hex
 
 __all__ = ["check_attachment", "check_attachments"]
 

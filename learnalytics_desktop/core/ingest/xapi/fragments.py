@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from learnalytics_desktop.core.ingest.v_activity import (
+from learnalytics_desktop.core.ingest.xapi.activity import (
     INTERACTION_TYPES,
     check_activity,
     check_definition,
@@ -26,7 +26,7 @@ from learnalytics_desktop.core.ingest.v_activity import (
     check_statement_ref,
     check_verb,
 )
-from learnalytics_desktop.core.ingest.v_actors import (
+from learnalytics_desktop.core.ingest.xapi.actors import (
     check_account,
     check_actor,
     check_agent,
@@ -38,8 +38,8 @@ from learnalytics_desktop.core.ingest.v_actors import (
     check_person,
     unknown_property,
 )
-from learnalytics_desktop.core.ingest.v_attachments import check_attachment, check_attachments
-from learnalytics_desktop.core.ingest.v_context import (
+from learnalytics_desktop.core.ingest.xapi.attachments import check_attachment, check_attachments
+from learnalytics_desktop.core.ingest.xapi.context import (
     check_activity_list_or_obj,
     check_context,
     check_context_activities,
@@ -48,7 +48,7 @@ from learnalytics_desktop.core.ingest.v_context import (
     check_result,
     check_score,
 )
-from learnalytics_desktop.core.ingest.v_errors import describe, fail, type_error
+from learnalytics_desktop.core.ingest.xapi.errors import describe, fail, type_error
 
 __all__ = ["FRAGMENT_CHECKS", "FRAGMENT_KINDS"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnalytics_desktop.core.ingest.v_actors import unknown_property
-from learnalytics_desktop.core.ingest.v_errors import describe, fail, type_error
-from learnalytics_desktop.core.ingest.xapi_formats import (
+from learnalytics_desktop.core.ingest.xapi.actors import unknown_property
+from learnalytics_desktop.core.ingest.xapi.errors import describe, fail, type_error
+from learnalytics_desktop.core.ingest.xapi.formats import (
     _IRI_CACHE,
     _LANG_CACHE,
     is_iri,

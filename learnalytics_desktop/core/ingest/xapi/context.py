@@ -7,24 +7,24 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from learnalytics_desktop.core.ingest.v_activity import (
+from learnalytics_desktop.core.ingest.xapi.activity import (
     check_activity,
     check_extensions,
     check_iri,
     check_statement_ref,
 )
-from learnalytics_desktop.core.ingest.v_actors import (
+from learnalytics_desktop.core.ingest.xapi.actors import (
     check_actor,
     check_agent,
     check_group,
     unknown_property,
 )
-from learnalytics_desktop.core.ingest.v_errors import describe, fail, type_error
-from learnalytics_desktop.core.ingest.xapi_formats import (
+from learnalytics_desktop.core.ingest.xapi.errors import describe, fail, type_error
+from learnalytics_desktop.core.ingest.xapi.formats import (
     is_language_tag,
     is_uuid,
 )
-from learnalytics_desktop.core.ingest.xapi_time import parse_duration
+from learnalytics_desktop.core.ingest.xapi.timestamps import parse_duration
 
 __all__ = [
     "check_result",
