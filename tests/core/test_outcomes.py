@@ -16,7 +16,7 @@ from learnalytics_desktop.core.outcomes import (
     import_roster,
     set_at_risk_rule,
 )
-from learnalytics_desktop.core.outcomes_csv import parse_flag, parse_number, read_csv
+from learnalytics_desktop.core.tabular import parse_flag, parse_number, read_csv
 
 HOME = "https://lms.example.edu"
 

@@ -2,7 +2,7 @@
 
 The user chooses the CSV file and the offering (the current course by default), sees the
 first rows as the core reads them (encoding and delimiter detected by
-``core.outcomes_csv.read_csv``, on a worker), maps columns to roles (pre-filled from the
+``core.tabular.read_csv``, on a worker), maps columns to roles (pre-filled from the
 header names, with the core's own guesses), may mark other columns as attributes
 (demographics for the fairness report), then imports on the database worker. The core's
 ``MatchReport`` is shown (matched, unmatched rows with line numbers, learners with no row,

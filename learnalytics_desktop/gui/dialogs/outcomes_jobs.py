@@ -1,7 +1,7 @@
 """Worker-side jobs of the gradebook / class list dialog. Plain functions (no Qt): they run
 on the task runner's database thread (or pool, for the preview) and open their own connection.
 
-* :func:`read_preview` reads the CSV with the core's reader (``core.outcomes_csv.read_csv``),
+* :func:`read_preview` reads the CSV with the core's reader (``core.tabular.read_csv``),
   so the encoding, delimiter and header handling the dialog shows are exactly what the import
   will use, and guesses each column's role with the core's own header names.
 * :func:`run_import` calls ``core.outcomes.import_outcomes`` / ``import_roster`` with the
@@ -67,7 +67,7 @@ def guess_roles(header: Sequence[str]) -> dict[str, str]:
     """role -> header, recognised with the core's header names (the same guess the core makes
     for a column that is not named); a header is given to one role at most."""
     from learnalytics_desktop.core import outcomes as o
-    from learnalytics_desktop.core.outcomes_csv import CsvTable
+    from learnalytics_desktop.core.tabular import CsvTable
 
     table = CsvTable(Path("preview.csv"), "", ",", list(header), [])
     names = {
@@ -90,7 +90,7 @@ def read_preview(path: str | os.PathLike[str], *, report: Reporter = NullReporte
     """Read ``path`` with the core's CSV reader; raises ``OutcomesError`` (encoding, binary
     file, ragged rows...) or ``FileNotFoundError`` with a message naming the file."""
     from learnalytics_desktop.core.outcomes import OutcomesError
-    from learnalytics_desktop.core.outcomes_csv import CsvError, read_csv
+    from learnalytics_desktop.core.tabular import CsvError, read_csv
 
     report.progress(0.0, Path(path).name)
     try:

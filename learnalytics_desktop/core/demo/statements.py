@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from learnalytics_desktop.core.demo_people import HOME_PAGE, DemoOffering, DemoStudent, sigmoid
+from learnalytics_desktop.core.demo.people import HOME_PAGE, DemoOffering, DemoStudent, sigmoid
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 VIDEO_VERBS = "https://w3id.org/xapi/video/verbs/"

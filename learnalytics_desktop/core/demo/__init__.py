@@ -3,9 +3,9 @@
 Two offerings of "Introduction to Data Analysis": autumn 2025 (finished, 13 weeks, with a
 gradebook) and autumn 2026 (in progress: the demo's "today" is two days into week 7, so
 weeks 1-6 are complete). Each has ``students`` students (default 300) with a latent
-engagement and ability (see :mod:`learnalytics_desktop.core.demo_people`), videos, quizzes,
+engagement and ability (see :mod:`learnalytics_desktop.core.demo.people`), videos, quizzes,
 assignments, readings, a forum and course navigation (see
-:mod:`learnalytics_desktop.core.demo_xapi`), and the untidiness real exports have:
+:mod:`learnalytics_desktop.core.demo.statements`), and the untidiness real exports have:
 
 * identifiers: accounts for most students, some ``mbox``, some ``mbox_sha1sum``, two
   ``openid`` per offering (these match no roster row: the match report shows them);
@@ -33,14 +33,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from learnalytics_desktop.core.demo_people import (
+from learnalytics_desktop.core.demo.people import (
     DemoOffering,
     DemoStudent,
     assign_outcomes,
     default_offerings,
     make_students,
 )
-from learnalytics_desktop.core.demo_xapi import StudentSimulator, dumps, iso, make_content, voiding_statement
+from learnalytics_desktop.core.demo.statements import (
+    StudentSimulator,
+    dumps,
+    iso,
+    make_content,
+    voiding_statement,
+)
 from learnalytics_desktop.core.jobs import NullReporter, Reporter
 
 ROSTER_ATTRIBUTES = ("Study mode", "Age band")

@@ -1,6 +1,7 @@
-"""Reading the CSV files people export from gradebooks and student systems, robustly.
+"""Reading the tables people export from spreadsheets, gradebooks and student systems, robustly.
 
-Used by :mod:`learnalytics_desktop.core.outcomes`. What it copes with, and how:
+The one tabular reader of the core: every CSV import (gradebooks, class lists, interventions,
+impact groups, event tables) goes through :func:`read_csv`. What it copes with, and how:
 
 * **Encoding**: a UTF-8 or UTF-16 byte-order mark decides; without one the text is read as
   UTF-8 if it is valid UTF-8, else as Windows-1252 (what Excel writes on Western European

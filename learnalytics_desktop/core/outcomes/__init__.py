@@ -38,8 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from learnalytics_desktop.core.outcomes_csv import CsvError, CsvTable, parse_flag, parse_number, read_csv
-from learnalytics_desktop.core.outcomes_match import (
+from learnalytics_desktop.core.outcomes.matching import (
     ROSTER_HOME_PAGE,
     LearnerIndex,
     Matched,
@@ -50,6 +49,7 @@ from learnalytics_desktop.core.outcomes_match import (
     course_learners,
     match_rows,
 )
+from learnalytics_desktop.core.tabular import CsvError, CsvTable, parse_flag, parse_number, read_csv
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

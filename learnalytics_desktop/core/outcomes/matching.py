@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from learnalytics_desktop.core.outcomes_csv import CsvTable
+from learnalytics_desktop.core.tabular import CsvTable
 
 ROSTER_HOME_PAGE = "urn:learnalytics:roster"
 
