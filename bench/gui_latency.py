@@ -142,7 +142,8 @@ def main() -> int:  # noqa: C901 - one linear script of measurements
     from PySide6.QtWidgets import QApplication
 
     from learnalytics_desktop.app import main as app_main
-    from learnalytics_desktop.gui.pages import import_jobs, model_jobs
+    from learnalytics_desktop.gui.pages.ingest import jobs as import_jobs
+    from learnalytics_desktop.gui.pages.ingest import model_jobs
     from learnalytics_desktop.gui.workers import db_job
 
     beat = args.beat / 1000.0

@@ -27,11 +27,16 @@ from learnalytics_desktop.core import dashboard
 from learnalytics_desktop.core.courses import list_courses
 from learnalytics_desktop.core.model.levels import risk_level
 from learnalytics_desktop.core.store.db import copy_database, open_db
-from learnalytics_desktop.gui.pages.at_risk_page import AtRiskPage
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
-from learnalytics_desktop.gui.pages.dash_risk_table import COLUMNS, RiskTableModel, filter_positions, prepare
-from learnalytics_desktop.gui.pages.overview_page import OverviewPage
-from learnalytics_desktop.gui.pages.student_page import StudentPage
+from learnalytics_desktop.gui.pages.dashboard.at_risk_page import AtRiskPage
+from learnalytics_desktop.gui.pages.dashboard.overview_page import OverviewPage
+from learnalytics_desktop.gui.pages.dashboard.risk_table import (
+    COLUMNS,
+    RiskTableModel,
+    filter_positions,
+    prepare,
+)
+from learnalytics_desktop.gui.pages.dashboard.student_page import StudentPage
 
 WEEK = 6
 CURRENT = "https://lms.example.edu/course/ida101/2026-autumn"

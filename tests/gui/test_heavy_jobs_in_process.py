@@ -52,7 +52,7 @@ def demo(tmp_path):
 
 
 def test_training_from_the_model_page_runs_in_a_child_and_cancels(qtbot, runner, demo):
-    from learnalytics_desktop.gui.pages.model_page import ModelPage
+    from learnalytics_desktop.gui.pages.model.model_page import ModelPage
 
     courses, current = course(demo.path, "https://lms.example.edu/course/ida101/2026-autumn")
     page = ModelPage(Shell(runner))
@@ -74,7 +74,7 @@ def test_training_from_the_model_page_runs_in_a_child_and_cancels(qtbot, runner,
 
 def test_score_now_scores_the_course_in_a_child(qtbot, runner, demo):
     from learnalytics_desktop.core.model import train_model
-    from learnalytics_desktop.gui.pages.dash_common import ScoreBanner
+    from learnalytics_desktop.gui.pages.dashboard.common import ScoreBanner
 
     courses, past = course(demo.path, PAST)
     conn = open_db(demo.path)

@@ -30,11 +30,11 @@ from learnalytics_desktop.core.interventions import (
 )
 from learnalytics_desktop.core.store.db import copy_database, open_db
 from learnalytics_desktop.gui.dialogs import files
-from learnalytics_desktop.gui.dialogs.impact_tables import balance_frame, estimates_frame
-from learnalytics_desktop.gui.dialogs.impact_wizard import ImpactWizard
-from learnalytics_desktop.gui.pages import impact_page
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
-from learnalytics_desktop.gui.pages.impact_page import ImpactPage
+from learnalytics_desktop.gui.pages.impact import impact_page
+from learnalytics_desktop.gui.pages.impact.impact_page import ImpactPage
+from learnalytics_desktop.gui.pages.impact.tables import balance_frame, estimates_frame
+from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
 
 PAST = "2025-autumn"
 WEEK = 6

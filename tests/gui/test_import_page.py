@@ -21,8 +21,8 @@ from learnalytics_desktop.core.ingest.report import ImportReport
 from learnalytics_desktop.core.jobs import Cancelled
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.main_window import MainWindow
-from learnalytics_desktop.gui.pages.import_page import ImportPage
-from learnalytics_desktop.gui.pages.import_sources import looks_like_iri
+from learnalytics_desktop.gui.pages.ingest.import_page import ImportPage
+from learnalytics_desktop.gui.pages.ingest.sources import looks_like_iri
 
 ARRAY = DATASIM / "tccc_dev-array.json"
 

@@ -7,8 +7,8 @@ import pytest
 
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.main_window import MainWindow
-from learnalytics_desktop.gui.pages.settings_jobs import FALLBACK_KEY
-from learnalytics_desktop.gui.pages.settings_privacy import KEY_FILE_SETTING
+from learnalytics_desktop.gui.pages.settings.jobs import FALLBACK_KEY
+from learnalytics_desktop.gui.pages.settings.privacy import KEY_FILE_SETTING
 
 FALLBACK = "https://lms.example.edu/course/101"
 OTHER = "https://lms.example.edu/course/202"

@@ -35,11 +35,11 @@ from learnalytics_desktop.core.interventions.gui_support import (
 from learnalytics_desktop.core.store.db import open_db
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
-from learnalytics_desktop.gui.pages.interv_dialogs import FillDialog, ImportDialog
-from learnalytics_desktop.gui.pages.interv_draft_dialog import DraftDialog
-from learnalytics_desktop.gui.pages.interv_jobs import DraftRequest
-from learnalytics_desktop.gui.pages.interv_rules_dialog import RulesDialog
-from learnalytics_desktop.gui.pages.interventions_page import InterventionsPage
+from learnalytics_desktop.gui.pages.interventions.dialogs import FillDialog, ImportDialog
+from learnalytics_desktop.gui.pages.interventions.draft_dialog import DraftDialog
+from learnalytics_desktop.gui.pages.interventions.interventions_page import InterventionsPage
+from learnalytics_desktop.gui.pages.interventions.jobs import DraftRequest
+from learnalytics_desktop.gui.pages.interventions.rules_dialog import RulesDialog
 
 PAST = "2025-autumn"
 WEEK = 6

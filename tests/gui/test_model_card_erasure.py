@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from learnalytics_desktop.gui.pages.model_card import card_html
+from learnalytics_desktop.gui.pages.model.card import card_html
 
 
 def test_card_advises_retraining_after_an_erasure():

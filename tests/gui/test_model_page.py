@@ -12,8 +12,8 @@ from factories import make_demo_db
 
 from learnalytics_desktop.core.store.db import copy_database, open_db
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
-from learnalytics_desktop.gui.pages.model_card import FEATURE_LABELS, fairness_frame, feature_label
-from learnalytics_desktop.gui.pages.model_page import ModelPage
+from learnalytics_desktop.gui.pages.model.card import FEATURE_LABELS, fairness_frame, feature_label
+from learnalytics_desktop.gui.pages.model.model_page import ModelPage
 
 PAST = "2025-autumn"
 CURRENT = "2026-autumn"
@@ -341,8 +341,8 @@ def test_screenshots(qtbot, tmp_path):
     from PySide6.QtTest import QTest
 
     from learnalytics_desktop.gui.main_window import MainWindow
-    from learnalytics_desktop.gui.pages.settings_erase_dialog import EraseDialog
-    from learnalytics_desktop.gui.pages.settings_privacy_jobs import find_learner
+    from learnalytics_desktop.gui.pages.settings.erase_dialog import EraseDialog
+    from learnalytics_desktop.gui.pages.settings.privacy_jobs import find_learner
 
     out = Path(os.environ["LEARNALYTICS_SCREENSHOTS"])
     out.mkdir(parents=True, exist_ok=True)

@@ -47,8 +47,10 @@ def test_risk_column_format():
 
 def test_every_risk_shown_in_the_app_goes_through_the_shared_formatter(qtbot):
     from learnalytics_desktop.core.dashboard import TABLE_FEATURES
-    from learnalytics_desktop.gui.pages import dash_common, interv_log, interventions_page
-    from learnalytics_desktop.gui.pages.dash_risk_table import COLUMNS, RiskTableModel, prepare
+    from learnalytics_desktop.gui.pages.dashboard import common as dash_common
+    from learnalytics_desktop.gui.pages.dashboard.risk_table import COLUMNS, RiskTableModel, prepare
+    from learnalytics_desktop.gui.pages.interventions import interventions_page
+    from learnalytics_desktop.gui.pages.interventions import log as interv_log
 
     assert dash_common.risk_text is risk_text
     assert "(>99%)" in dash_common.level_html("high", 0.9997)

@@ -11,16 +11,16 @@ from factories import make_demo_db
 
 from learnalytics_desktop.core.store.db import get_setting, open_db
 from learnalytics_desktop.gui.pages.base import PageContext, Shell
-from learnalytics_desktop.gui.pages.settings_categories import (
+from learnalytics_desktop.gui.pages.settings.categories import (
     COL_CATEGORY,
     COL_IRI,
     CategoryDelegate,
     CategoryModel,
 )
-from learnalytics_desktop.gui.pages.settings_erase_dialog import EraseDialog
-from learnalytics_desktop.gui.pages.settings_page import SettingsPage
-from learnalytics_desktop.gui.pages.settings_privacy import KEY_FILE_SETTING
-from learnalytics_desktop.gui.pages.settings_privacy_jobs import LearnerSummary
+from learnalytics_desktop.gui.pages.settings.erase_dialog import EraseDialog
+from learnalytics_desktop.gui.pages.settings.privacy import KEY_FILE_SETTING
+from learnalytics_desktop.gui.pages.settings.privacy_jobs import LearnerSummary
+from learnalytics_desktop.gui.pages.settings.settings_page import SettingsPage
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 
@@ -99,7 +99,7 @@ def test_weights_all_zero_is_refused_with_a_message(qtbot, runner, demo):
 
 def test_risk_thresholds_validated_then_saved_with_capacity_and_label(qtbot, runner, demo):
     from learnalytics_desktop.core.model.levels import get_thresholds
-    from learnalytics_desktop.gui.pages.settings_jobs import get_capacity
+    from learnalytics_desktop.gui.pages.settings.jobs import get_capacity
 
     page = open_page(qtbot, runner, demo, "risk")
     r = page.risk
@@ -129,7 +129,7 @@ def test_risk_thresholds_validated_then_saved_with_capacity_and_label(qtbot, run
 
 
 def test_a_save_the_core_rejects_shows_the_core_message(qtbot, runner, demo, monkeypatch):
-    import learnalytics_desktop.gui.pages.settings_risk as risk_tab
+    import learnalytics_desktop.gui.pages.settings.risk as risk_tab
 
     page = open_page(qtbot, runner, demo, "risk")
     r = page.risk
@@ -200,7 +200,7 @@ def test_bulk_change_filter_and_fallback_validation(qtbot, runner, demo):
 def test_category_model_and_delegate(qtmodeltester, qtbot):
     from PySide6.QtWidgets import QStyleOptionViewItem, QTableView
 
-    from learnalytics_desktop.gui.pages.settings_jobs import CategoryRow
+    from learnalytics_desktop.gui.pages.settings.jobs import CategoryRow
 
     model = CategoryModel()
     model.set_rows(

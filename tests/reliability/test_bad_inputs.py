@@ -348,7 +348,7 @@ KEYS_BAD = {
 @pytest.mark.parametrize("case", list(KEYS_BAD))
 def test_key_file_refused(env, capsys, case):
     from learnalytics_desktop.core.ingest.pseudonym import KeyFileError, load_key
-    from learnalytics_desktop.gui.pages.import_jobs import run_import
+    from learnalytics_desktop.gui.pages.ingest.jobs import run_import
 
     data, words = KEYS_BAD[case]
     key = env.folder / "key.txt"
@@ -545,7 +545,7 @@ def test_statement_files(env, capsys, case):
     """Statement files are data: what cannot be read is kept as a reject with its reason and
     location (or, for what holds no record, a note on the file), never stored, never a crash;
     the command line and the Import page's job report the same."""
-    from learnalytics_desktop.gui.pages.import_jobs import run_import
+    from learnalytics_desktop.gui.pages.ingest.jobs import run_import
 
     name, data, reject, notes = STATEMENT_FILES[case]
     path = env.folder / name

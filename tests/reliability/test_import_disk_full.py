@@ -25,7 +25,7 @@ from learnalytics_desktop.cli import main
 from learnalytics_desktop.core.ingest import importer
 from learnalytics_desktop.core.ingest.importer import CHUNK_RECORDS, import_paths
 from learnalytics_desktop.core.store.db import DatabaseError, open_db
-from learnalytics_desktop.gui.pages.import_jobs import run_import
+from learnalytics_desktop.gui.pages.ingest.jobs import run_import
 from reliability._corpus import COUNTS, check_whole_chunks, file_counts, table_counts
 
 BUDGET = 2_500 * 1024  # bytes left on the tiny disk: two of the demo's four files fit

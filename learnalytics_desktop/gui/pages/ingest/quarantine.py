@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.frame_table import Column, FrameTableModel, compute_filter
-from learnalytics_desktop.gui.pages.import_report import make_table
+from learnalytics_desktop.gui.pages.ingest.report import make_table
 
 COLUMNS = [
     Column("imported", "Imported", "datetime", tooltip="When the import ran (UTC)"),

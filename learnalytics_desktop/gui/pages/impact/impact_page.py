@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.core.impact.wizard_support import OUTCOME_TEXT, AnalysisSpec
 from learnalytics_desktop.gui import qsettings
-from learnalytics_desktop.gui.dialogs.impact_tables import fmt_p, fmt_value
-from learnalytics_desktop.gui.dialogs.impact_wizard import ImpactWizard
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.interv_log import set_table_look
+from learnalytics_desktop.gui.pages.impact.tables import fmt_p, fmt_value
+from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
+from learnalytics_desktop.gui.pages.interventions.log import set_table_look
 from learnalytics_desktop.gui.workers import Task, db_job
 
 COLUMNS = [

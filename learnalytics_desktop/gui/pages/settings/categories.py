@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.core.ingest.categories import CATEGORIES
 from learnalytics_desktop.gui import qsettings
-from learnalytics_desktop.gui.pages.settings_base import SettingsSection
-from learnalytics_desktop.gui.pages.settings_jobs import (
+from learnalytics_desktop.gui.pages.settings.base import SettingsSection
+from learnalytics_desktop.gui.pages.settings.jobs import (
     NOT_MAPPED,
     CategoryRow,
     CategoryState,

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from learnalytics_desktop.gui.workers import Task, db_job
 
 if TYPE_CHECKING:  # pragma: no cover
-    from learnalytics_desktop.gui.pages.settings_page import SettingsPage
+    from learnalytics_desktop.gui.pages.settings.settings_page import SettingsPage
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.core.impact.wizard_support import TESTS
-from learnalytics_desktop.gui.dialogs.impact_tables import balance_frame, confounding_text, estimates_frame
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
+from learnalytics_desktop.gui.pages.impact.tables import balance_frame, confounding_text, estimates_frame
 
 if TYPE_CHECKING:  # pragma: no cover
-    from learnalytics_desktop.gui.dialogs.impact_wizard import ImpactWizard
+    from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
 
 WARN_STYLE = "QLabel { background: #fff4e5; border: 1px solid #e0a040; padding: 8px; color: #5a3000; }"
 GOOD_STYLE = "QLabel { background: #eef7ee; border: 1px solid #8c8; padding: 8px; }"

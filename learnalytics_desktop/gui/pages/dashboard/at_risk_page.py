@@ -1,6 +1,6 @@
 """The Students at risk page: every student of the latest scoring run, riskiest first.
 
-A model/view table (:class:`~learnalytics_desktop.gui.pages.dash_risk_table.RiskTableModel`
+A model/view table (:class:`~learnalytics_desktop.gui.pages.dashboard.risk_table.RiskTableModel`
 over the frame of ``core.dashboard.risk_table``) with the level in colour and words, the top
 reasons, engagement and key features. Search and the level filter run in pandas on the CPU
 pool; sorting is the model's argsort. Select students and "Draft interventions" opens the
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.dash_common import ScoreBanner, fit_columns
-from learnalytics_desktop.gui.pages.dash_risk_table import (
+from learnalytics_desktop.gui.pages.dashboard.common import ScoreBanner, fit_columns
+from learnalytics_desktop.gui.pages.dashboard.risk_table import (
     LEVEL_FILTERS,
     RiskTableModel,
     filter_positions,

@@ -1,6 +1,6 @@
 """The Model page: train the at-risk model, read its card and charts, pick the active model.
 
-Left: the training form (:class:`~learnalytics_desktop.gui.pages.model_train.TrainPanel`)
+Left: the training form (:class:`~learnalytics_desktop.gui.pages.model.train.TrainPanel`)
 and the models of this database, newest first, the active one marked ("Make active" pins
 the selected model for scoring; "Use the latest" unpins, so the newest trained is used).
 Right, for the selected model: the model card in words and tables, the charts (ROC curve,
@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
-from learnalytics_desktop.gui.pages import model_jobs
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.model_card import KIND_NAMES, KIND_SHORT, card_html, fairness_frame
-from learnalytics_desktop.gui.pages.model_charts import ModelCharts
-from learnalytics_desktop.gui.pages.model_train import TrainPanel
+from learnalytics_desktop.gui.pages.model import jobs as model_jobs
+from learnalytics_desktop.gui.pages.model.card import KIND_NAMES, KIND_SHORT, card_html, fairness_frame
+from learnalytics_desktop.gui.pages.model.charts import ModelCharts
+from learnalytics_desktop.gui.pages.model.train import TrainPanel
 from learnalytics_desktop.gui.workers import Task, db_job
 
 MODEL_COLUMNS = [

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.dash_common import KpiCard, ScoreBanner
-from learnalytics_desktop.gui.pages.dash_overview_charts import CompletionBars, LevelBars, WeeklyChart
+from learnalytics_desktop.gui.pages.dashboard.common import KpiCard, ScoreBanner
+from learnalytics_desktop.gui.pages.dashboard.overview_charts import CompletionBars, LevelBars, WeeklyChart
 from learnalytics_desktop.gui.workers import Task, db_job
 
 FOOTNOTE = (

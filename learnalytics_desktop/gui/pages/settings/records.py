@@ -20,12 +20,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout
 
 from learnalytics_desktop.gui.dialogs import files
-from learnalytics_desktop.gui.pages import settings_privacy_jobs as jobs
-from learnalytics_desktop.gui.pages.settings_base import show_error
+from learnalytics_desktop.gui.pages.settings import privacy_jobs as jobs
+from learnalytics_desktop.gui.pages.settings.base import show_error
 from learnalytics_desktop.gui.workers import Task, db_job
 
 if TYPE_CHECKING:  # pragma: no cover
-    from learnalytics_desktop.gui.pages.settings_privacy import PrivacySection
+    from learnalytics_desktop.gui.pages.settings.privacy import PrivacySection
 
 
 class RecordsBox(QGroupBox):

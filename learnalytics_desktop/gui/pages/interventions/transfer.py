@@ -1,10 +1,10 @@
 """Export and import on the Interventions page (a mixin of
-:class:`~learnalytics_desktop.gui.pages.interventions_page.InterventionsPage`).
+:class:`~learnalytics_desktop.gui.pages.interventions.interventions_page.InterventionsPage`).
 
 * Approved drafts as ``.eml`` files in a folder the user chooses (they become "exported"),
   or as a spreadsheet-safe CSV (statuses unchanged); the Log's rows as a CSV.
 * A CSV of interventions done outside the app: checked first (dry run, match report in
-  :class:`~learnalytics_desktop.gui.pages.interv_dialogs.ImportDialog`), then written.
+  :class:`~learnalytics_desktop.gui.pages.interventions.dialogs.ImportDialog`), then written.
 
 Every file goes through the core (atomic writes, export log). The page provides ``state``,
 ``ctx``, ``runner``, ``tabs``, ``show_banner``, ``refresh`` and ``last_result``.
@@ -18,8 +18,8 @@ from typing import Any
 
 from learnalytics_desktop.core.interventions.gui_support import import_summary
 from learnalytics_desktop.gui.dialogs import files
-from learnalytics_desktop.gui.pages import interv_jobs as jobs
-from learnalytics_desktop.gui.pages.interv_dialogs import ImportDialog
+from learnalytics_desktop.gui.pages.interventions import jobs
+from learnalytics_desktop.gui.pages.interventions.dialogs import ImportDialog
 from learnalytics_desktop.gui.workers import Task, db_job
 
 

@@ -33,7 +33,7 @@ from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.workers import db_job
 
 if TYPE_CHECKING:  # pragma: no cover
-    from learnalytics_desktop.gui.dialogs.impact_wizard import ImpactWizard
+    from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
 
 SOURCE_KEYS = ("holdout", "untreated", "csv")
 

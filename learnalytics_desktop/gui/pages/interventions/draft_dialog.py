@@ -1,7 +1,7 @@
 """The Draft dialog: for whom, which rules, whether to hold back a random comparison group.
 
 ``DraftDialog.ask(parent, who=..., rules=..., students=n)`` returns a
-:class:`~learnalytics_desktop.gui.pages.interv_jobs.DraftRequest` or None. The hold-out
+:class:`~learnalytics_desktop.gui.pages.interventions.jobs.DraftRequest` or None. The hold-out
 explanation is the core's :data:`~learnalytics_desktop.core.interventions.HOLDOUT_EXPLANATION`.
 The hold-out choice and fraction are remembered (QSettings) for the next batch.
 """
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.core.interventions import HOLDOUT_EXPLANATION, RuleSet
 from learnalytics_desktop.gui import qsettings
-from learnalytics_desktop.gui.pages.interv_jobs import DraftRequest
-from learnalytics_desktop.gui.pages.interv_rules_dialog import RulesDialog, rules_summary_html
+from learnalytics_desktop.gui.pages.interventions.jobs import DraftRequest
+from learnalytics_desktop.gui.pages.interventions.rules_dialog import RulesDialog, rules_summary_html
 
 
 def explanation_html() -> str:

@@ -2,7 +2,7 @@
 progress (statements/s) and Cancel, then read the report; the quarantine lists every reject.
 
 The import itself is ``core.ingest.importer.import_paths`` run through
-:func:`learnalytics_desktop.gui.pages.import_jobs.run_import` in a child process (supervised
+:func:`learnalytics_desktop.gui.pages.ingest.jobs.run_import` in a child process (supervised
 from the database thread; ``TaskRunner`` ``.in_process()``): the window never freezes, and a
 cancelled import can be run again to complete it.
 
@@ -41,18 +41,18 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.icons import icon
-from learnalytics_desktop.gui.pages import import_jobs
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.import_outcomes_box import OutcomesBox
-from learnalytics_desktop.gui.pages.import_report import ImportReportView, describe
-from learnalytics_desktop.gui.pages.import_sources import (
+from learnalytics_desktop.gui.pages.ingest import jobs as import_jobs
+from learnalytics_desktop.gui.pages.ingest.outcomes_box import OutcomesBox
+from learnalytics_desktop.gui.pages.ingest.quarantine import QuarantineView
+from learnalytics_desktop.gui.pages.ingest.report import ImportReportView, describe
+from learnalytics_desktop.gui.pages.ingest.sources import (
     SourceList,
     load_course_fallback,
     local_paths,
     looks_like_iri,
 )
-from learnalytics_desktop.gui.pages.quarantine import QuarantineView
-from learnalytics_desktop.gui.pages.settings_privacy import remembered_key_file
+from learnalytics_desktop.gui.pages.settings.privacy import remembered_key_file
 from learnalytics_desktop.gui.workers import Task, db_job
 
 STEPS = 1000

@@ -30,8 +30,8 @@ from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.dash_common import fit_columns, level_html
-from learnalytics_desktop.gui.pages.dash_student_charts import (
+from learnalytics_desktop.gui.pages.dashboard.common import fit_columns, level_html
+from learnalytics_desktop.gui.pages.dashboard.student_charts import (
     ActivityChart,
     PercentileDelegate,
     QuizChart,

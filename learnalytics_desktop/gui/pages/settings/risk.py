@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.gui.pages.settings_base import SettingsSection
-from learnalytics_desktop.gui.pages.settings_jobs import (
-    MAX_CAPACITY,
+from learnalytics_desktop.core.model.levels import MAX_CAPACITY
+from learnalytics_desktop.gui.pages.settings.base import SettingsSection
+from learnalytics_desktop.gui.pages.settings.jobs import (
     RiskSettings,
     load_risk,
     risk_problems,

@@ -45,14 +45,14 @@ from learnalytics_desktop.core.interventions.gui_support import (
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
-from learnalytics_desktop.gui.pages import interv_jobs as jobs
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.interv_dialogs import FillDialog
-from learnalytics_desktop.gui.pages.interv_draft_dialog import DraftDialog
-from learnalytics_desktop.gui.pages.interv_editor import DraftEditor
-from learnalytics_desktop.gui.pages.interv_log import LogPanel, set_table_look
-from learnalytics_desktop.gui.pages.interv_rules_dialog import RulesDialog
-from learnalytics_desktop.gui.pages.interv_transfer import TransferMixin
+from learnalytics_desktop.gui.pages.interventions import jobs
+from learnalytics_desktop.gui.pages.interventions.dialogs import FillDialog
+from learnalytics_desktop.gui.pages.interventions.draft_dialog import DraftDialog
+from learnalytics_desktop.gui.pages.interventions.editor import DraftEditor
+from learnalytics_desktop.gui.pages.interventions.log import LogPanel, set_table_look
+from learnalytics_desktop.gui.pages.interventions.rules_dialog import RulesDialog
+from learnalytics_desktop.gui.pages.interventions.transfer import TransferMixin
 from learnalytics_desktop.gui.workers import Task, db_job
 
 REVIEW_COLUMNS = [

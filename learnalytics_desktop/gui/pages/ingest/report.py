@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.gui.models.frame_table import Column, FrameTableModel
-from learnalytics_desktop.gui.pages.import_jobs import ImportOutcome
+from learnalytics_desktop.gui.pages.ingest.jobs import ImportOutcome
 
 MAX_NOTES = 6
 MAX_COLUMN_WIDTH = 320

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.gui.pages.settings_privacy_jobs import LearnerSummary
+from learnalytics_desktop.gui.pages.settings.privacy_jobs import LearnerSummary
 
 
 class EraseDialog(QDialog):

@@ -6,7 +6,7 @@
   in its file. "Create key file…" writes a new random key (``core.ingest.pseudonym``).
 * One learner: subject access export (JSON) and erasure, found by label, e-mail or account
   name; erasure asks the user to type the label (:class:`EraseDialog`) and runs on the worker.
-* Audit log export, backup and restore: :class:`~learnalytics_desktop.gui.pages.settings_records.RecordsBox`.
+* Audit log export, backup and restore: :class:`~learnalytics_desktop.gui.pages.settings.records.RecordsBox`.
 * Beside the forms: the plain-language "What this app stores and why" (package asset
   ``what_we_store.html``).
 """
@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.icons import icon
-from learnalytics_desktop.gui.pages import settings_privacy_jobs as jobs
-from learnalytics_desktop.gui.pages.settings_base import SettingsSection, show_error
-from learnalytics_desktop.gui.pages.settings_erase_dialog import EraseDialog
-from learnalytics_desktop.gui.pages.settings_records import RecordsBox
+from learnalytics_desktop.gui.pages.settings import privacy_jobs as jobs
+from learnalytics_desktop.gui.pages.settings.base import SettingsSection, show_error
+from learnalytics_desktop.gui.pages.settings.erase_dialog import EraseDialog
+from learnalytics_desktop.gui.pages.settings.records import RecordsBox
 from learnalytics_desktop.gui.workers import Task, db_job
 
 KEY_FILE_SETTING = "privacy/keyFile"

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.gui.icons import icon
-from learnalytics_desktop.gui.pages import model_jobs
+from learnalytics_desktop.gui.pages.model import jobs as model_jobs
 from learnalytics_desktop.gui.workers import Task, TaskRunner, db_job
 
 KINDS = (

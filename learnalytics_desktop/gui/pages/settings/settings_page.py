@@ -1,6 +1,6 @@
 """The Settings page: the open database's settings, one tab per subject.
 
-Tabs (each a :class:`~learnalytics_desktop.gui.pages.settings_base.SettingsSection` with
+Tabs (each a :class:`~learnalytics_desktop.gui.pages.settings.base.SettingsSection` with
 Save and Revert): engagement weights, risk levels and the at-risk label, the category mapping
 of verbs and activity types (with the course fallback), and privacy & data. Settings live in
 the database (``settings`` table) and are read and written on the task runner's database
@@ -17,11 +17,11 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from learnalytics_desktop.gui.pages.base import Page, Shell
-from learnalytics_desktop.gui.pages.settings_base import SettingsSection
-from learnalytics_desktop.gui.pages.settings_categories import CategoriesSection
-from learnalytics_desktop.gui.pages.settings_privacy import PrivacySection
-from learnalytics_desktop.gui.pages.settings_risk import RiskSection
-from learnalytics_desktop.gui.pages.settings_weights import WeightsSection
+from learnalytics_desktop.gui.pages.settings.base import SettingsSection
+from learnalytics_desktop.gui.pages.settings.categories import CategoriesSection
+from learnalytics_desktop.gui.pages.settings.privacy import PrivacySection
+from learnalytics_desktop.gui.pages.settings.risk import RiskSection
+from learnalytics_desktop.gui.pages.settings.weights import WeightsSection
 
 
 class SettingsPage(Page):

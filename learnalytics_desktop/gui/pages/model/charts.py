@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from learnalytics_desktop.gui import charts
-from learnalytics_desktop.gui.pages.model_card import KIND_SHORT, feature_label, num
+from learnalytics_desktop.gui.pages.model.card import KIND_SHORT, feature_label, num
 
 MAX_FEATURES = 12
 OTHER = {"hgb": "logreg", "logreg": "hgb"}

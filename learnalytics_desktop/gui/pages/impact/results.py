@@ -23,7 +23,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from learnalytics_desktop.gui.dialogs.impact_pages import (
+from learnalytics_desktop.gui.models.columns import Column
+from learnalytics_desktop.gui.models.frame_table import FrameTableModel
+from learnalytics_desktop.gui.pages.impact.plot import DistributionPlot
+from learnalytics_desktop.gui.pages.impact.tables import assumptions_html, descriptives_frame, power_text
+from learnalytics_desktop.gui.pages.impact.wizard_pages import (
     GOOD_STYLE,
     INFO_STYLE,
     fit_columns,
@@ -31,13 +35,9 @@ from learnalytics_desktop.gui.dialogs.impact_pages import (
     show_status,
     status_label,
 )
-from learnalytics_desktop.gui.dialogs.impact_plot import DistributionPlot
-from learnalytics_desktop.gui.dialogs.impact_tables import assumptions_html, descriptives_frame, power_text
-from learnalytics_desktop.gui.models.columns import Column
-from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 
 if TYPE_CHECKING:  # pragma: no cover
-    from learnalytics_desktop.gui.dialogs.impact_wizard import ImpactWizard
+    from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
 
 NUMERIC_COLUMNS = [
     Column("group", "Group"),

@@ -1,9 +1,9 @@
 """The impact wizard (a QWizard): did the interventions change the outcome?
 
-1. :class:`~learnalytics_desktop.gui.dialogs.impact_choose.ChoosePage`: groups and outcome.
-2. :class:`~learnalytics_desktop.gui.dialogs.impact_pages.DesignPage`: randomised? balance.
-3. :class:`~learnalytics_desktop.gui.dialogs.impact_pages.EstimatePage`: the estimates.
-4. :class:`~learnalytics_desktop.gui.dialogs.impact_results.ResultsPage`: verdict, plot,
+1. :class:`~learnalytics_desktop.gui.pages.impact.choose.ChoosePage`: groups and outcome.
+2. :class:`~learnalytics_desktop.gui.pages.impact.wizard_pages.DesignPage`: randomised? balance.
+3. :class:`~learnalytics_desktop.gui.pages.impact.wizard_pages.EstimatePage`: the estimates.
+4. :class:`~learnalytics_desktop.gui.pages.impact.results.ResultsPage`: verdict, plot,
    checks, report export.
 
 The statistics are the core's: leaving step 1 builds the table on the database thread
@@ -37,10 +37,10 @@ from learnalytics_desktop.core.impact.wizard_support import (
 )
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
-from learnalytics_desktop.gui.dialogs.impact_choose import ChoosePage
-from learnalytics_desktop.gui.dialogs.impact_pages import DesignPage, EstimatePage
-from learnalytics_desktop.gui.dialogs.impact_results import ResultsPage
-from learnalytics_desktop.gui.dialogs.impact_tables import group_names
+from learnalytics_desktop.gui.pages.impact.choose import ChoosePage
+from learnalytics_desktop.gui.pages.impact.results import ResultsPage
+from learnalytics_desktop.gui.pages.impact.tables import group_names
+from learnalytics_desktop.gui.pages.impact.wizard_pages import DesignPage, EstimatePage
 from learnalytics_desktop.gui.workers import Task, TaskRunner, db_job
 
 FILTERS = {"pdf": "PDF files (*.pdf)", "html": "Web pages (*.html *.htm)"}

@@ -12,8 +12,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from learnalytics_desktop.gui.pages.settings_base import SettingsSection
-from learnalytics_desktop.gui.pages.settings_jobs import load_weights, save_weights
+from learnalytics_desktop.gui.pages.settings.base import SettingsSection
+from learnalytics_desktop.gui.pages.settings.jobs import load_weights, save_weights
 
 # component -> (label, plain explanation); the order is the order shown
 COMPONENTS: dict[str, tuple[str, str]] = {

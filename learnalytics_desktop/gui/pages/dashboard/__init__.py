@@ -1,0 +1,1 @@
+"""Overview, Students at risk and Student pages: the advisor's dashboard."""

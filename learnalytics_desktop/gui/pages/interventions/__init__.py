@@ -1,0 +1,1 @@
+"""The Interventions page: rules, drafts, review, exports and the outreach log."""

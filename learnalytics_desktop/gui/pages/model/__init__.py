@@ -1,0 +1,1 @@
+"""The Model page: training, the model card and its charts, the active model."""

@@ -1,0 +1,1 @@
+"""The Settings page: weights, risk levels, categories, privacy and records."""
