@@ -244,7 +244,39 @@ CREATE INDEX statements_course_cover ON statements(course, ts, voided, is_voidin
 DROP INDEX statements_course_ts;
 """
 
+# Schema 3: enrolment status as data and the assessment calendar (issue 11).
+# * ``enrolments`` gains what a class list says about a student's registration:
+#   ``registered_ms`` / ``withdrawn_ms`` (UTC epoch ms of 00:00 on the date given, NULL when
+#   not given) and ``status`` (the class list's own word, lower case, NULL when absent).
+#   xAPI statements that mean joining or leaving the course are read from ``statements``
+#   when the status is computed (``core.outcomes.status``), so they are not copied here.
+# * ``assessments``: one row per assessment of an offering (``key``: the id in the imported
+#   file or the activity IRI; ``activity``: the activity whose statements are submissions of
+#   it, when known), its ``kind`` (assignment | quiz | exam), ``due_ms`` (UTC epoch ms, NULL =
+#   no due date), ``weight`` (percent of the final mark), ``max_score`` and where the row
+#   came from (``source``: 'csv' or 'data').
+SCHEMA_V3 = r"""
+ALTER TABLE enrolments ADD COLUMN registered_ms INTEGER;
+ALTER TABLE enrolments ADD COLUMN withdrawn_ms INTEGER;
+ALTER TABLE enrolments ADD COLUMN status TEXT;
+
+CREATE TABLE assessments (
+    id        INTEGER PRIMARY KEY,
+    course    INTEGER NOT NULL REFERENCES courses(id),
+    key       TEXT NOT NULL,
+    activity  INTEGER REFERENCES activities(id),
+    title     TEXT,
+    kind      TEXT NOT NULL,          -- assignment | quiz | exam
+    due_ms    INTEGER,
+    weight    REAL,
+    max_score REAL,
+    source    TEXT NOT NULL,          -- 'csv' | 'data'
+    UNIQUE (course, key)
+);
+CREATE INDEX assessments_activity ON assessments(activity);
+"""
+
 # MIGRATIONS[i] upgrades a database at user_version i to i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
 
 SCHEMA_VERSION = len(MIGRATIONS)
