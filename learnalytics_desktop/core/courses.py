@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from learnalytics_desktop.core.ingest.xapi.timestamps import MAX_TS_MS, MIN_TS_MS
+
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
 MAX_WEEKS = 104
@@ -53,7 +55,15 @@ class CourseError(ValueError):
 
 
 def _utc(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(ms))
+    """The instant of ``ms``, clamped to the range imports accept (``MIN_TS_MS``..``MAX_TS_MS``).
+
+    Decision: a database written before imports checked the range may hold a statement dated
+    year 1 or 9999; clamping keeps that one record from making the course unlistable (a
+    ``datetime`` cannot hold it) while every in-range time is unchanged."""
+    if ms is None:
+        return None
+    ms = min(max(int(ms), MIN_TS_MS), MAX_TS_MS - 1)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
 
 
 def to_ms(value: datetime | int | float) -> int:

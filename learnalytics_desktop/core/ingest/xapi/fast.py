@@ -47,6 +47,12 @@ from learnalytics_desktop.core.ingest.xapi.timestamps import (
     parse_duration,
     parse_timestamp,
 )
+from learnalytics_desktop.core.ingest.xapi.timestamps import (
+    MAX_TS_MS as _MAX_TS,
+)
+from learnalytics_desktop.core.ingest.xapi.timestamps import (
+    MIN_TS_MS as _MIN_TS,
+)
 
 __all__ = ["fast_statement"]
 
@@ -286,6 +292,8 @@ def fast_statement(obj: dict[str, Any], v2: bool) -> StatementTimes | None:  # n
         try:
             if type(v) is str and _ts_shape(v) is not None and v[-6:] != "-00:00":
                 ts = (_fromiso(v) - _EPOCH) // _MS  # same as parse_timestamp's own fast path
+                if not _MIN_TS <= ts < _MAX_TS:
+                    return None  # out of range: the full validator names the rule
             else:
                 ts = parse_timestamp(v)
         except ValueError:

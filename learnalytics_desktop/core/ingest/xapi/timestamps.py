@@ -17,7 +17,14 @@ Decisions (xAPI 1.0.3 Data 4.5 and 4.6; xAPI 2.0 keeps the same types):
   the xAPI conformance suite requires.  Fractions beyond milliseconds are truncated (xAPI
   4.5.s1.b7 allows it).  ``24:00:00`` (ISO 8601:2004 4.2.3, end of day) is the next day's
   midnight and a leap second ``:60`` counts as the first second of the next minute, since
-  epoch time has no leap seconds.  Years 0000-9999 (proleptic Gregorian).
+  epoch time has no leap seconds.  Years 0000-9999 (proleptic Gregorian) parse, but only
+  instants from 1900-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z are
+  *accepted*: ``parse_timestamp`` raises :class:`TimestampOutOfRange` (a ``ValueError``) for
+  the rest.  Decision: the analytics turn times into pandas nanosecond timestamps (which end in
+  1677 and 2262) and course calendars add weeks to a start date, so an instant like
+  ``0001-01-01T00:00:00+14:00`` or ``9999-12-31T23:59:59-12:00`` cannot be represented; and no
+  learning record is dated before 1900 or after 2199, so such a value is a data error.  The
+  validators report it under the rule ``timestamp.range`` / ``stored.range``.
 * Durations.  Only the format of ISO 8601:2004 4.4.3.2 (the alternative ``P0003-01-29T..``
   form is forbidden by xAPI 4.6.s1.b1).  At least one component; ``T`` must be followed by a
   time component; weeks stand alone (``P4W1D`` is invalid); only the lowest-order component
@@ -32,10 +39,44 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["parse_timestamp", "parse_duration", "SECONDS_PER_YEAR", "SECONDS_PER_MONTH"]
+__all__ = [
+    "MAX_TS_MS",
+    "MIN_TS_MS",
+    "SECONDS_PER_MONTH",
+    "SECONDS_PER_YEAR",
+    "TimestampOutOfRange",
+    "check_range",
+    "parse_duration",
+    "parse_timestamp",
+]
 
 SECONDS_PER_YEAR = 31_556_952  # 365.2425 days, the mean Gregorian year
 SECONDS_PER_MONTH = 2_629_746  # SECONDS_PER_YEAR / 12
+
+# The instants the app accepts (see the module docstring): [1900-01-01, 2200-01-01) UTC.
+MIN_TS_MS = -2_208_988_800_000
+MAX_TS_MS = 7_258_118_400_000  # exclusive
+
+
+def _show(s: str) -> str:
+    """A short, safe rendering of a user string for messages."""
+    return repr(s) if len(s) <= 60 else repr(s[:57]) + "..."
+
+
+class TimestampOutOfRange(ValueError):
+    """A well-formed timestamp outside the instants the app can represent."""
+
+
+def check_range(ms: int, s: str) -> int:
+    """Return ``ms`` when it lies in [1900-01-01, 2200-01-01) UTC, else raise
+    :class:`TimestampOutOfRange` saying which instants are accepted."""
+    if MIN_TS_MS <= ms < MAX_TS_MS:
+        return ms
+    raise TimestampOutOfRange(
+        f"timestamp {_show(s)} lies outside the instants the app accepts "
+        "(1900-01-01T00:00:00Z up to 2199-12-31T23:59:59Z, in UTC)"
+    )
+
 
 # -- timestamps -------------------------------------------------------------------------------
 
@@ -68,11 +109,6 @@ _TS_NO_OFFSET = re.compile(
 _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _DAY_CACHE: dict[tuple[int, int, int], int] = {}
 _DAY_CACHE_MAX = 20_000
-
-
-def _show(s: str) -> str:
-    """A short, safe rendering of a user string for messages."""
-    return repr(s) if len(s) <= 60 else repr(s[:57]) + "..."
 
 
 def _days_from_civil(y: int, m: int, d: int) -> int:
@@ -114,10 +150,12 @@ def parse_timestamp(s: str) -> int:
     """
     if type(s) is str and _TS_FAST.fullmatch(s) is not None and s[-6:] != "-00:00":
         try:
-            return (_FROMISO(s) - _EPOCH) // _MS
-        except ValueError:
+            ms = (_FROMISO(s) - _EPOCH) // _MS
+        except (ValueError, OverflowError):
             pass  # a leap second, year 0000 or an impossible date: the full parser decides
-    return _parse_timestamp_full(s)
+        else:
+            return check_range(ms, s)
+    return check_range(_parse_timestamp_full(s), s)
 
 
 def _parse_timestamp_full(s: str) -> int:

@@ -71,7 +71,7 @@ from learnalytics_desktop.core.ingest.xapi.errors import InvalidStatement, descr
 from learnalytics_desktop.core.ingest.xapi.fast import fast_statement
 from learnalytics_desktop.core.ingest.xapi.formats import is_uuid
 from learnalytics_desktop.core.ingest.xapi.rules import VOIDED_VERB, StatementTimes, rules_for, version_ok
-from learnalytics_desktop.core.ingest.xapi.timestamps import parse_timestamp
+from learnalytics_desktop.core.ingest.xapi.timestamps import TimestampOutOfRange, parse_timestamp
 
 __all__ = ["InvalidStatement", "StatementTimes", "validate_statement", "validate_fragment", "FRAGMENT_KINDS"]
 
@@ -109,6 +109,8 @@ def _time(obj: dict[str, Any], key: str, path: str) -> int:
         type_error(f"{key}.format", path, value, "an ISO 8601 timestamp string", "Data 2.4.7, 4.5")
     try:
         return parse_timestamp(value)
+    except TimestampOutOfRange as exc:
+        fail(f"{key}.range", path, str(exc).removeprefix("timestamp "), "Data 4.5")
     except ValueError as exc:
         fail(f"{key}.format", path, str(exc).removeprefix("timestamp "), "Data 4.5")
 
