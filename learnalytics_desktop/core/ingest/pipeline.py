@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -57,12 +58,25 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def check_record(data: bytes, hint: str | None) -> tuple[Any, Any]:
+_SECTION = re.compile(r"\((xAPI [^()]*)\)$")
+
+
+def withheld_reason(rule: str, path: str, reason: str) -> str:
+    """The reject reason of a pseudonymised import: the rule, the field and the spec section,
+    never the offending value (which may be an e-mail address or a name)."""
+    section = _SECTION.search(reason)
+    where = path or "the statement"
+    tail = f" ({section.group(1)})" if section else ""
+    return f"{where} breaks the rule {rule}{tail}; the value is not shown (pseudonymised import)"
+
+
+def check_record(data: bytes, hint: str | None, *, withhold: bool = False) -> tuple[Any, Any]:
     """Parse and validate one record.
 
     ``(statement, StatementTimes)`` when it is a valid statement, else ``(None, (rule,
     reason, id))``.  ``hint`` is the reader's "json.truncated" for a last line without a line
-    end: it is only a reject (as truncated) if it does not parse.
+    end: it is only a reject (as truncated) if it does not parse.  ``withhold`` (pseudonymised
+    imports) makes a validation reason name the rule and the field but not the value.
     """
     try:
         obj = orjson.loads(data)
@@ -83,6 +97,8 @@ def check_record(data: bytes, hint: str | None) -> tuple[Any, Any]:
     try:
         times = validate_statement(obj)
     except InvalidStatement as exc:
+        if withhold:
+            return None, (exc.rule, withheld_reason(exc.rule, exc.path, exc.reason), sid)
         return None, (exc.rule, exc.reason, sid)
     except RecursionError:
         return None, ("json.depth", "the statement is nested too deeply to check", sid)
@@ -92,7 +108,8 @@ def check_record(data: bytes, hint: str | None) -> tuple[Any, Any]:
 def _one(ex: Extractor, data: bytes | None, rule: str | None, reason: str | None) -> tuple[Any, ...]:
     if data is None:
         return (rule, reason, None)
-    obj, times = check_record(data, rule)
+    withhold = ex.cfg.pseudonym_key is not None
+    obj, times = check_record(data, rule, withhold=withhold)
     if obj is None:
         return times
     sid = obj.get("id") if type(obj.get("id")) is str else None
@@ -103,6 +120,12 @@ def _one(ex: Extractor, data: bytes | None, rule: str | None, reason: str | None
         return ex.row(obj, sid, content_hash(canon), ts, times[1], times[2])
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
         # The validator accepted it but it still cannot be stored: say so, never crash.
+        if withhold:
+            return (
+                "record.unprocessable",
+                f"the statement passed validation but could not be stored ({type(exc).__name__})",
+                sid,
+            )
         return (
             "record.unprocessable",
             f"the statement passed validation but could not be "
