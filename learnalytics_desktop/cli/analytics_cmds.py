@@ -177,6 +177,9 @@ def cmd_roster(args: argparse.Namespace) -> int:
             args.csv,
             id_column=args.id_column,
             email_column=args.email_column,
+            status_column=args.status_column,
+            registered_column=args.registered_column,
+            withdrawn_column=args.withdrawn_column,
             attribute_columns=args.attribute_column or (),
             pseudonymize_key=_key(args),
             home_pages=args.home_page or (),
@@ -228,6 +231,21 @@ def register_roster(sub: Any) -> None:
         "roster", help="import an offering's class list (students without statements included)"
     )
     _matching_args(p)
+    p.add_argument(
+        "--status-column",
+        metavar="C",
+        help="column with the enrolment status (active / withdrawn ...); '' = none",
+    )
+    p.add_argument(
+        "--registered-column",
+        metavar="C",
+        help="column with the registration date (YYYY-MM-DD or days from the start); '' = none",
+    )
+    p.add_argument(
+        "--withdrawn-column",
+        metavar="C",
+        help="column with the withdrawal date (YYYY-MM-DD or days from the start); '' = none",
+    )
     p.set_defaults(func=lambda a: _run(cmd_roster, a))
 
 

@@ -259,3 +259,28 @@ def parse_flag(text: str) -> int | None:
     if t in _FALSE:
         return 0
     raise ValueError(text)
+
+
+def parse_date_ms(text: str, start_ms: int | None = None) -> int | None:
+    """A date cell as UTC epoch milliseconds: ``2014-03-02`` (00:00 UTC of that day),
+    ``2014-03-02T10:15:00Z`` or with an offset (that instant; no zone = UTC), or, when
+    ``start_ms`` (an offering's start) is given, a whole number of days from it (``-12``,
+    ``19``: the day-offset dates student systems such as OULAD export). Blank markers give
+    None. Anything else (``02/03/2014`` is refused: day and month order cannot be known)
+    raises ValueError."""
+    from datetime import UTC, date, datetime
+
+    t = text.strip()
+    if t.lower() in BLANK_MARKERS:
+        return None
+    if start_ms is not None and re.fullmatch(r"[+-]?\d{1,5}", t):
+        return int(start_ms) + int(t) * 86_400_000
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        d = date.fromisoformat(t)
+        return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", t):
+        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return int(round(dt.timestamp() * 1000))
+    raise ValueError(text)

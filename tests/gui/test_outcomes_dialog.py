@@ -264,7 +264,13 @@ def test_class_list_with_attributes(qtbot, runner, demo):
     dialog = open_dialog(qtbot, make_shell(runner, demo.path, cid), kind="roster")
     assert not dialog.role_combos["grade"].isVisibleTo(dialog)
     load(qtbot, dialog, roster)
-    assert dialog.mapping() == {"id": "Student ID", "email": "Email"}
+    assert dialog.mapping() == {
+        "id": "Student ID",
+        "email": "Email",
+        "status": "",
+        "registered": "",
+        "withdrawn": "",
+    }
     visible = [
         dialog.attribute_list.item(i).text()
         for i in range(dialog.attribute_list.count())

@@ -24,6 +24,15 @@ outcomes import replaces the offering's earlier outcomes; a roster import replac
 earlier roster enrolments. Columns the user marks as attributes (demographics and the
 like) go to ``attributes``, never to features.
 
+**Enrolment status on the class list** (optional columns): a status word (active,
+enrolled, withdrawn, dropped, unregistered...), a registration date and a withdrawal date.
+Dates are ``YYYY-MM-DD`` (00:00 UTC), an ISO date-time, or a whole number of days from the
+offering's start (what OULAD and some student systems export; needs the start, set or found
+from the data). A column named by the user must hold such values (else nothing is imported
+and the message lists the bad rows); a column only *recognised* from its header that does not
+is left unused with a warning in the report (a "Status" column may mean something else).
+What the status means as of a date is in :mod:`core.outcomes.status`.
+
 **At-risk label** (settings key ``at_risk_label``): ``withdrew_or_failed`` (default: 1 when
 withdrawn or not passed, 0 when passed), ``failed`` (1 failed, 0 passed, withdrawn left out),
 ``withdrew`` (1 withdrawn, 0 finished), or ``grade_below:<mark>`` (1 when the grade is below
@@ -35,6 +44,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +59,12 @@ from learnalytics_desktop.core.outcomes.matching import (
     course_learners,
     match_rows,
 )
+from learnalytics_desktop.core.outcomes.status import (
+    enrolment_status,
+    load_enrolment_verbs,
+    save_enrolment_verbs,
+    withdrawn_before,
+)
 from learnalytics_desktop.core.tabular import CsvError, CsvTable, parse_flag, parse_number, read_csv
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +72,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AT_RISK_RULES",
+    "REGISTERED_NAMES",
     "ROSTER_HOME_PAGE",
+    "STATUS_NAMES",
+    "WITHDRAWN_NAMES",
     "LearnerIndex",
     "MatchReport",
     "OutcomesError",
@@ -65,6 +84,10 @@ __all__ = [
     "check_at_risk_rule",
     "clean_email",
     "course_learners",
+    "enrolment_status",
+    "load_enrolment_verbs",
+    "save_enrolment_verbs",
+    "withdrawn_before",
     "import_outcomes",
     "import_roster",
     "set_at_risk_rule",
@@ -94,6 +117,28 @@ GRADE_NAMES = ("final grade", "grade", "final mark", "mark", "total", "final sco
 RESULT_NAMES = ("result", "final result", "outcome", "final outcome", "status")
 PASSED_NAMES = ("passed", "pass")
 WITHDREW_NAMES = ("withdrew", "withdrawn")
+# class list (roster) enrolment columns
+STATUS_NAMES = ("status", "enrolment status", "enrollment status", "registration status", "student status")
+REGISTERED_NAMES = (
+    "registered",
+    "registered on",
+    "registration date",
+    "date registered",
+    "date registration",
+    "enrolment date",
+    "enrollment date",
+    "enrolled on",
+)
+WITHDRAWN_NAMES = (
+    "withdrawn",
+    "withdrawn on",
+    "withdrawal date",
+    "date withdrawn",
+    "date unregistration",
+    "unregistration date",
+    "unregistered on",
+    "date unenrolled",
+)
 
 # result words -> (passed, withdrew)
 RESULT_WORDS: dict[str, tuple[int, int]] = {
@@ -185,6 +230,75 @@ def _store_attributes(conn, course_id: int, rows, attrs: list[tuple[str, int]]) 
     )
 
 
+def _enrolment_values(
+    conn: sqlite3.Connection,
+    table: CsvTable,
+    cid: int,
+    rows,
+    cols: dict[str, tuple[int | None, bool]],
+    warnings: list[tuple[str, str]],
+) -> dict[int, tuple[int | None, int | None, str | None]]:
+    """actor -> (registered_ms, withdrawn_ms, status word) from the roster's optional columns.
+    ``cols``: role -> (column, given by the user)."""
+    from learnalytics_desktop.core.courses import course_start, to_ms
+    from learnalytics_desktop.core.outcomes.status import ENROLLED_WORDS, WITHDRAWN_WORDS
+    from learnalytics_desktop.core.tabular import parse_date_ms
+
+    start = course_start(conn, cid)
+    start_ms = None if start is None else to_ms(datetime(start.year, start.month, start.day, tzinfo=UTC))
+    words = ENROLLED_WORDS | WITHDRAWN_WORDS
+    parsed: dict[str, dict[int, object]] = {}
+    errors: list[str] = []
+    for role, (col, given) in cols.items():
+        if col is None:
+            continue
+        values: dict[int, object] = {}
+        bad: list[str] = []
+        for line, aid, cells in rows:
+            text = cells[col].strip()
+            if role == "status":
+                word = " ".join(text.lower().split())
+                if word and word not in words:
+                    bad.append(f"line {line}: status {text!r} is not a known word")
+                values[aid] = word or None
+            else:
+                try:
+                    values[aid] = parse_date_ms(text, start_ms)
+                except ValueError:
+                    offset = "" if start_ms is not None else " (day numbers need the offering's start date)"
+                    bad.append(f"line {line}: {role} date {text!r} is not YYYY-MM-DD{offset}")
+        if bad and given:
+            errors += bad
+        elif bad:
+            warnings.append(
+                (
+                    role,
+                    f"The column {table.header[col]!r} was not used as the {role} column "
+                    f"({len(bad)} value(s) such as {bad[0].split(': ', 1)[1]}); choose it explicitly to see every row.",
+                )
+            )
+        else:
+            parsed[role] = values
+    if errors:
+        if any("status" in e for e in errors):
+            errors.append(
+                "status words are: "
+                + ", ".join(sorted(ENROLLED_WORDS))
+                + "; and for withdrawn: "
+                + ", ".join(sorted(WITHDRAWN_WORDS))
+            )
+        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+        raise OutcomesError(f"{table.path.name}: nothing was imported because of bad values: {shown}.")
+    return {
+        aid: (
+            parsed.get("registered", {}).get(aid),  # type: ignore[misc]
+            parsed.get("withdrawn", {}).get(aid),  # type: ignore[misc]
+            parsed.get("status", {}).get(aid),  # type: ignore[misc]
+        )
+        for _, aid, _ in rows
+    }
+
+
 def import_roster(
     conn: sqlite3.Connection,
     course_id: int,
@@ -192,6 +306,9 @@ def import_roster(
     *,
     id_column: str | None = None,
     email_column: str | None = None,
+    status_column: str | None = None,
+    registered_column: str | None = None,
+    withdrawn_column: str | None = None,
     attribute_columns: Sequence[str] = (),
     pseudonymize_key: bytes | None = None,
     home_pages: Sequence[str] = (),
@@ -199,15 +316,27 @@ def import_roster(
     """Enrol the students of a class list in an offering (creating those with no statements).
 
     Columns not named (None) are recognised from common headers ("Student ID", "Email", ...);
-    ``""`` means the role is not used.
+    ``""`` means the role is not used. The optional status, registration-date and
+    withdrawal-date columns are described in the module docstring.
     Replaces the offering's earlier roster enrolments; one transaction."""
     from learnalytics_desktop.core.store.db import audit, transaction
 
     table = _read(csv_path)
     id_col = _column(table, id_column, ID_NAMES, "student id")
     email_col = _column(table, email_column, EMAIL_NAMES, "e-mail")
+    enrol_cols = {
+        role: (_column(table, given, names, f"{role} date" if role != "status" else "status"), bool(given))
+        for role, given, names in (
+            ("status", status_column, STATUS_NAMES),
+            ("registered", registered_column, REGISTERED_NAMES),
+            ("withdrawn", withdrawn_column, WITHDRAWN_NAMES),
+        )
+    }
+    used = {id_col, email_col}
+    enrol_cols = {r: (c if c not in used else None, g) for r, (c, g) in enrol_cols.items()}
     attrs = _attribute_columns(table, attribute_columns)
-    columns = {r: table.header[c] for r, c in (("id", id_col), ("email", email_col)) if c is not None}
+    roles = (("id", id_col), ("email", email_col), *((r, c) for r, (c, _) in enrol_cols.items()))
+    columns = {r: table.header[c] for r, c in roles if c is not None}
     columns.update({f"attribute:{n}": n for n, _ in attrs})
     cid, cname = _course(conn, course_id)
     with transaction(conn):
@@ -225,11 +354,17 @@ def import_roster(
             create=True,
         )
         rows = _resolve_actors(conn, m)
+        warnings: list[tuple[str, str]] = []
+        enrol = _enrolment_values(conn, table, cid, rows, enrol_cols, warnings)
+        for role, w in warnings:
+            m.report.warnings.append(w)
+            m.report.columns.pop(role, None)
         conn.execute("DELETE FROM enrolments WHERE course = ? AND source = 'roster'", (cid,))
         conn.executemany(
-            "INSERT INTO enrolments(course, actor, source) VALUES (?, ?, 'roster') "
-            "ON CONFLICT(course, actor) DO UPDATE SET source = 'roster'",
-            [(cid, aid) for _, aid, _ in rows],
+            "INSERT INTO enrolments(course, actor, source, registered_ms, withdrawn_ms, status) "
+            "VALUES (?, ?, 'roster', ?, ?, ?) ON CONFLICT(course, actor) DO UPDATE SET source = 'roster', "
+            "registered_ms = excluded.registered_ms, withdrawn_ms = excluded.withdrawn_ms, status = excluded.status",
+            [(cid, aid, *enrol[aid]) for _, aid, _ in rows],
         )
         _store_attributes(conn, cid, rows, attrs)
         audit(
@@ -241,6 +376,7 @@ def import_roster(
             matched=m.report.matched,
             created=m.report.created,
             unmatched=len(m.report.unmatched),
+            withdrawn=sum(1 for v in enrol.values() if v[1] is not None),
         )
     return m.report
 

@@ -30,7 +30,13 @@ ROLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("passed", "Passed (yes/no)"),
         ("withdrew", "Withdrew (yes/no)"),
     ),
-    "roster": (("id", "Student id"), ("email", "E-mail")),
+    "roster": (
+        ("id", "Student id"),
+        ("email", "E-mail"),
+        ("status", "Status (active / withdrawn)"),
+        ("registered", "Registration date"),
+        ("withdrawn", "Withdrawal date"),
+    ),
 }
 PREVIEW_ROWS = 25
 
@@ -77,12 +83,21 @@ def guess_roles(header: Sequence[str]) -> dict[str, str]:
         "result": o.RESULT_NAMES,
         "passed": o.PASSED_NAMES,
         "withdrew": o.WITHDREW_NAMES,
+        "status": o.STATUS_NAMES,
+        "registered": o.REGISTERED_NAMES,
+        "withdrawn": o.WITHDRAWN_NAMES,
     }
     out: dict[str, str] = {}
-    for role, candidates in names.items():
-        hit = table.guess(candidates)
-        if hit is not None and hit not in out.values():
-            out[role] = hit
+    for kind in KINDS:  # a header goes to one role at most within each kind of file
+        taken: set[str] = set()
+        for role, _ in ROLES[kind]:
+            if role in out:
+                taken.add(out[role])
+                continue
+            hit = table.guess(names[role])
+            if hit is not None and hit not in taken:
+                out[role] = hit
+                taken.add(hit)
     return out
 
 

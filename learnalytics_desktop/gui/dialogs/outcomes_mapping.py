@@ -1,5 +1,6 @@
 """The column mapping of the gradebook / class list dialog: one combo box per role (student
-id, e-mail, final grade, result, passed, withdrew; a class list uses the first two), each
+id, e-mail, final grade, result, passed, withdrew; a class list uses the first two and its
+optional status, registration-date and withdrawal-date columns), each
 pre-filled with the core's guess from the header names, and a list of the other columns
 that can be ticked as attributes (kept for the fairness report, never a model input unless
 the user asks for it on the Model page). A column given to a role leaves the attribute list."""
@@ -58,7 +59,10 @@ class ColumnMapping(QWidget):
         self.role_labels: dict[str, QLabel] = {}
         mapping_box = QGroupBox("Columns")
         form = QFormLayout(mapping_box)
-        for role, caption in ROLES["outcomes"]:
+        all_roles = dict(ROLES["outcomes"])
+        for role, caption in ROLES["roster"]:
+            all_roles.setdefault(role, caption)
+        for role, caption in all_roles.items():
             combo = QComboBox()
             combo.setAccessibleName(f"{caption} column")
             combo.currentIndexChanged.connect(self._changed)
@@ -151,7 +155,7 @@ class ColumnMapping(QWidget):
             out.append("Choose the column with the student id or the one with the e-mail (or both).")
         if self.kind == "outcomes" and not any(m.get(r) for r in ("grade", "result", "passed", "withdrew")):
             out.append("Choose at least one of the final grade, result, passed or withdrew columns.")
-        names = dict(ROLES["outcomes"])
+        names = dict(ROLES[self.kind])
         seen: dict[str, str] = {}
         for role, column in m.items():
             if column and column in seen:

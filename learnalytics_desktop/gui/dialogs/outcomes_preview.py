@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
 
 from learnalytics_desktop.gui.dialogs.outcomes_jobs import ROLES
 
-ROLE_NAMES = dict(ROLES["outcomes"])
+ROLE_NAMES = {**dict(ROLES["roster"]), **dict(ROLES["outcomes"])}
 MAX_WIDTH = 220
 
 
