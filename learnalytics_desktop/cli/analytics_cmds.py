@@ -267,23 +267,18 @@ def parse_as_of(text: str) -> datetime:
 
 def cmd_features(args: argparse.Namespace) -> int:
     """``learnalytics features``."""
-    import pandas as pd
-
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
-    from learnalytics_desktop.core.features import compute_features, engagement_score, load_weights
+    from learnalytics_desktop.core.features import compute_features, load_weights
+    from learnalytics_desktop.core.features.table import feature_table
 
     conn = _open(args.db)
     try:
         course = _course(conn, args.course)
         as_of = course.as_of_week(args.week) if args.week is not None else parse_as_of(args.as_of)
         feats = compute_features(conn, course.id, as_of)
-        score = engagement_score(feats, load_weights(conn))
         labels = dict(conn.execute("SELECT id, label FROM actors").fetchall())
-        base = [c for c in feats.columns if not c.startswith("pct_")]
-        pct = [c for c in feats.columns if c.startswith("pct_")]
-        table = pd.concat([feats[base], score, feats[pct]], axis=1).round(4)
-        table.insert(0, "student", [labels.get(int(a), str(a)) for a in table.index])
-        n = write_csv_atomic(args.out, table.reset_index(drop=True))
+        names = [labels.get(int(a), str(a)) for a in feats.index]
+        n = write_csv_atomic(args.out, feature_table(feats, names, load_weights(conn)))
         record_export(conn, "features", args.out, n, course=course.iri, as_of=as_of.isoformat())
     finally:
         conn.close()

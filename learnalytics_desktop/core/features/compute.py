@@ -179,6 +179,15 @@ def features_from_events(ev: Events) -> pd.DataFrame:
     for i, name in enumerate(ev.categories):
         out[f"events_{name}"] = per_cat[:, i]
     frame = pd.DataFrame({c: out[c] for c in FEATURE_COLUMNS}, index=pd.Index(ev.students, name="actor"))
+    return with_percentiles(frame)
+
+
+def with_percentiles(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one offering's students) followed by its ``pct_<feature>`` columns: the
+    percentile rank (0-100, ties averaged) of each feature among the frame's rows, NaN where
+    the feature is NaN. The lake engine calls it once the offering's rows are together."""
+    import pandas as pd
+
     pct = frame[list(PERCENTILE_OF)].rank(pct=True, method="average") * 100.0
     pct.columns = [f"pct_{c}" for c in PERCENTILE_OF]
     return pd.concat([frame, pct], axis=1)
