@@ -1,8 +1,11 @@
 """The at-risk model commands: ``train`` and ``score`` (a stable contract, see issue 3).
 
 ``learnalytics train --db DB --course COURSE [--course COURSE ...] --week K
-[--kind auto|hgb|logreg] [--use-attributes] [--json]`` trains on past offerings as of week K
-and prints the model id and its validation metrics.
+[--kind auto|hgb|logreg] [--use-attributes] [--exclude-feature NAME ...] [--json]`` trains on
+past offerings as of week K and prints the model id and its validation metrics (features with
+no data, and those excluded, are listed as "not used"). Any failure of ``train`` or
+``score``, expected or not, is one line on stderr and exit code 2, never a traceback (set
+``LEARNALYTICS_DEBUG=1`` to see the traceback of an unexpected one).
 
 ``learnalytics score --db DB --course COURSE --week K [--model ID] [--capacity N]
 --out FILE.csv [--json]`` scores every student of an offering with the given (or active)
@@ -53,6 +56,17 @@ def _model_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+def _unexpected(what: str, exc: BaseException) -> str:
+    """One line for a failure nobody foresaw (the traceback only with ``LEARNALYTICS_DEBUG``)."""
+    import os
+    import traceback
+
+    if os.environ.get("LEARNALYTICS_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{what} failed: {text} ({type(exc).__name__}; set LEARNALYTICS_DEBUG=1 for details)"
+
+
 def _metrics_only(m: dict[str, Any] | None) -> dict[str, Any] | None:
     """A metrics block without the curve points (kept in the card)."""
     if not m:
@@ -77,10 +91,13 @@ def cmd_train(args: argparse.Namespace) -> int:
                 args.week,
                 kind=args.kind,
                 use_attributes=args.use_attributes,
+                exclude_features=args.exclude_feature or (),
                 report=ConsoleReporter(enabled=not args.json),
             )
         except _model_errors() as exc:
             raise UserError(str(exc)) from exc
+        except Exception as exc:
+            raise UserError(_unexpected("training", exc)) from exc
     finally:
         conn.close()
     card = result.card
@@ -105,6 +122,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                         "notes": card["validation"]["notes"],
                     },
                     "chosen": card["chosen"],
+                    "features": card["features"],
+                    "unused_features": card.get("unused_features", []),
                     "fairness_warnings": (card.get("fairness") or {}).get("warnings", []),
                 },
                 sort_keys=True,
@@ -151,6 +170,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             )
         except _model_errors() as exc:
             raise UserError(str(exc)) from exc
+        except Exception as exc:
+            raise UserError(_unexpected("scoring", exc)) from exc
     finally:
         conn.close()
     for warning in frame.attrs.get("warnings", []):
@@ -230,6 +251,13 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
         "--use-attributes",
         action="store_true",
         help="also use the marked demographic attributes as features (off by default)",
+    )
+    p.add_argument(
+        "--exclude-feature",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help="do not use this feature (repeat for several); the model card lists it as excluded",
     )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_train)

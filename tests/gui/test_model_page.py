@@ -115,6 +115,12 @@ def test_form_lists_offerings_and_says_what_is_missing(qtbot, runner, demo):
         in panel.status.text()
     )
     assert page.charts.card is None and "select one" in page.card_view.toPlainText()
+    panel.week.setValue(5)
+    panel.set_excluded_features(list(panel.leave_out_actions))
+    assert "Every feature is left out" in panel.status.text() and not panel.train_button.isEnabled()
+    panel.set_excluded_features(["forum_posts"])
+    assert panel.excluded_features() == ["forum_posts"] and panel.train_button.isEnabled()
+    assert panel.leave_out_label.text() == f"Leaving out: {feature_label('forum_posts')}"
 
 
 def test_training_data_error_is_shown_in_the_form(qtbot, runner, demo):
@@ -149,6 +155,7 @@ def test_train_through_the_page(qtbot, runner, demo):
     page = open_page(qtbot, runner, context_for(demo.path, CURRENT))
     panel = page.train_panel
     panel.kind.setCurrentIndex(panel.kind.findData("logreg"))
+    panel.set_excluded_features(["forum_posts"])
     seen = []
     runner.progressed.connect(lambda task, f, m: seen.append(f))
     with qtbot.waitSignal(panel.trained, timeout=180000) as blocker:
@@ -163,6 +170,9 @@ def test_train_through_the_page(qtbot, runner, demo):
     assert page.selected_id == model_id
     assert page.card["validation"]["logreg"]["roc_auc"] == card["validation"]["logreg"]["roc_auc"]
     assert panel.status.text().startswith(f"Trained {model_id}: ROC AUC")
+    assert {"feature": "forum_posts", "reason": "excluded by the user"} in card["unused_features"]
+    assert "forum_posts" not in card["features"]
+    assert "Not used: Forum posts (excluded by the user)" in page.card_view.toPlainText()
 
 
 # -- card, charts, fairness, active model ----------------------------------------------------------

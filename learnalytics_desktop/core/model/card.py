@@ -3,7 +3,9 @@
 Sections: ``model_id``, ``created_at``, ``kind`` (chosen), ``week``, ``courses`` (per
 offering: id, IRI, name, as-of date, students, trained on, at risk, excluded without
 outcome / without features, first and last statement used), ``data_range``, ``counts``,
-``base_rate``, ``label``, ``features`` and ``ignored_columns``, ``use_attributes``,
+``base_rate``, ``label``, ``features`` (used), ``unused_features`` (``{feature, reason}``:
+"no data", "no data: every student has the same value, V" or "excluded by the user") and
+``ignored_columns``, ``use_attributes``,
 ``validation`` (method, folds, notes, metrics for both candidates with calibration and ROC
 points, later-offering validation), ``chosen`` (kind, reason, picked by), ``importance``,
 ``explanations`` (the method), ``fairness``, ``thresholds`` (in force for the fairness
@@ -92,6 +94,8 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
                     f"  latest offering {kind:<6} ROC AUC {m.get('roc_auc')}  Brier {m.get('brier')}"
                 )
     lines.append(f"chosen: {card['chosen']['kind']} ({card['chosen']['reason']})")
+    for item in card.get("unused_features") or []:
+        lines.append(f"not used: {item['feature']} ({item['reason']})")
     for note in v.get("notes", []):
         lines.append(f"note: {note}")
     fair = card.get("fairness") or {}

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
+    import pandas as pd
 
 SEED = 20240917
 MIN_PER_CLASS = 10
@@ -90,6 +91,50 @@ def monotonic_constraints(columns: Sequence[str] | None) -> dict[str, int]:
     return {str(c): RISK_DIRECTION[str(c)] for c in columns or () if str(c) in RISK_DIRECTION}
 
 
+def screen_features(
+    features: pd.DataFrame, columns: Sequence[str], exclude: Sequence[str] = ()
+) -> tuple[list[str], list[dict[str, str]]]:
+    """``(used, unused)``: the feature columns a model can learn from, and the others with why.
+
+    A feature is left out when the user excluded it (``"excluded by the user"``), when no
+    training student has a value (``"no data"``), or when every student has the same value
+    (``"no data: every student has the same value, V"``: nothing to learn from). Excluding
+    a name that is not a feature is a :class:`TrainingDataError` listing the features.
+    """
+    import numpy as np
+
+    wanted = [str(c) for c in columns]
+    unknown = sorted({str(e) for e in exclude} - set(wanted))
+    if unknown:
+        raise TrainingDataError(
+            f"cannot exclude {', '.join(unknown)}: not a feature of this data (features: {', '.join(wanted)})"
+        )
+    excluded = {str(e) for e in exclude}
+    used: list[str] = []
+    unused: list[dict[str, str]] = []
+    for col in wanted:
+        if col in excluded:
+            unused.append({"feature": col, "reason": "excluded by the user"})
+            continue
+        values = features[col].astype(float).replace([np.inf, -np.inf], np.nan).dropna()
+        distinct = values.unique()
+        if len(distinct) == 0:
+            unused.append({"feature": col, "reason": "no data"})
+        elif len(distinct) == 1:
+            v = float(distinct[0])
+            shown = f"{int(v)}" if v.is_integer() else f"{v:g}"
+            unused.append({"feature": col, "reason": f"no data: every student has the same value, {shown}"})
+        else:
+            used.append(col)
+    if not used:
+        raise TrainingDataError(
+            "no feature has data to learn from in the training rows"
+            + (" after the exclusions" if excluded else "")
+            + ": every feature is empty or the same for every student"
+        )
+    return used, unused
+
+
 def make_estimator(kind: str, n_train: int, seed: int = SEED, columns: Sequence[str] | None = None) -> Any:
     """An unfitted candidate of ``kind`` sized for ``n_train`` training students.
 
@@ -99,10 +144,11 @@ def make_estimator(kind: str, n_train: int, seed: int = SEED, columns: Sequence[
     """
     if kind == "hgb":
         from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.model_selection import StratifiedKFold
 
-        base = HistGradientBoostingClassifier(
+        from learnalytics_desktop.core.model.hgb import GuardedHistGradientBoosting
+
+        base = GuardedHistGradientBoosting(
             random_state=seed, monotonic_cst=monotonic_constraints(columns) or None, **HGB_PARAMS
         )
         return CalibratedClassifierCV(
@@ -191,6 +237,7 @@ __all__ = [
     "check_class_counts",
     "make_estimator",
     "monotonic_constraints",
+    "screen_features",
     "n_folds",
     "settings_summary",
     "single_thread",

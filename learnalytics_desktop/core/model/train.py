@@ -3,7 +3,9 @@
 ``train_model`` runs the whole job (see :mod:`core.model.data`, :mod:`core.model.estimators`,
 :mod:`core.model.validation`, :mod:`core.model.explain`, :mod:`core.model.fairness`):
 
-1. features as of week k of each past offering, joined to at-risk labels;
+1. features as of week k of each past offering, joined to at-risk labels; features with no
+   data in those rows (missing, or one value, for every student) and those the user
+   excluded are left out and listed on the card (``unused_features``);
 2. the same stratified folds for both candidates (cancellable between folds), plus
    validation on the latest offering when there are two or more;
 3. the better candidate (or the one the user picked) is refitted on all students;
@@ -20,7 +22,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +37,7 @@ from learnalytics_desktop.core.model.estimators import (
     check_class_counts,
     make_estimator,
     n_folds,
+    screen_features,
     settings_summary,
     single_thread,
     splits,
@@ -64,13 +68,16 @@ def train_model(
     *,
     kind: str = "auto",
     use_attributes: bool = False,
+    exclude_features: Sequence[str] = (),
     report: Reporter | None = None,
 ) -> TrainResult:
     """Train, validate, save and register an at-risk model for week ``week``.
 
     ``course_ids`` are past offerings with outcomes; ``kind`` is ``"auto"`` (the better of
     the two on validation data), ``"hgb"`` or ``"logreg"``; demographic attributes become
-    features only with ``use_attributes=True``. Raises :class:`TrainingDataError` when the
+    features only with ``use_attributes=True``; ``exclude_features`` names features the
+    model must not use (each is listed on the card as "excluded by the user"; features with
+    no data in the training rows are left out and listed as "no data"). Raises :class:`TrainingDataError` when the
     data cannot support a model, ``Cancelled`` when the user stops it.
     """
     report = report or NullReporter()
@@ -80,7 +87,13 @@ def train_model(
         report.progress(0.0, "loading features and outcomes")
         data = build_training_data(conn, course_ids, week, report)
         return fit_and_register(
-            conn, data, week, kind=kind, use_attributes=bool(use_attributes), report=report
+            conn,
+            data,
+            week,
+            kind=kind,
+            use_attributes=bool(use_attributes),
+            exclude_features=exclude_features,
+            report=report,
         )
 
 
@@ -91,6 +104,7 @@ def fit_and_register(
     *,
     kind: str = "auto",
     use_attributes: bool = False,
+    exclude_features: Sequence[str] = (),
     report: Reporter | None = None,
 ) -> TrainResult:
     """Steps 2-5 of training on already assembled :class:`TrainingData` (tests and
@@ -99,11 +113,17 @@ def fit_and_register(
     if kind not in REQUESTS:
         raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(REQUESTS)}")
     with single_thread():
-        return _fit(conn, data, week, kind, use_attributes, report)
+        return _fit(conn, data, week, kind, use_attributes, tuple(exclude_features), report)
 
 
 def _fit(
-    conn: sqlite3.Connection, data: TrainingData, week: int, kind: str, use_attributes: bool, report: Reporter
+    conn: sqlite3.Connection,
+    data: TrainingData,
+    week: int,
+    kind: str,
+    use_attributes: bool,
+    exclude: tuple[str, ...],
+    report: Reporter,
 ) -> TrainResult:
     import time
 
@@ -127,6 +147,9 @@ def _fit(
     pos, neg = check_class_counts(y, "the training data")
     if not data.feature_columns:
         raise TrainingDataError("the feature table has no numeric feature columns to learn from")
+    used, unused = screen_features(data.features, data.feature_columns, exclude)
+    if len(used) < len(data.feature_columns):
+        data = replace(data, features=data.features[used], feature_columns=used)
     encoding: dict[str, list[str]] = {}
     if use_attributes:
         if data.attributes.shape[1] == 0:
@@ -211,6 +234,7 @@ def _fit(
             "base_rate": pos / len(y),
             "label": data.label,
             "features": data.feature_columns,
+            "unused_features": unused,
             "ignored_columns": data.ignored_columns,
             "use_attributes": use_attributes,
             "attribute_features": encoding,

@@ -243,6 +243,13 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
         + escape(", ".join(feature_label(f) for f in features))
         + ".</p>"
     )
+    unused = card.get("unused_features") or []
+    if unused:
+        parts.append(
+            "<p>Not used: "
+            + escape("; ".join(f"{feature_label(u['feature'])} ({u['reason']})" for u in unused))
+            + ".</p>"
+        )
     versions = card.get("versions") or {}
     if versions:
         parts.append(

@@ -70,6 +70,7 @@ def train(
     week: int,
     kind: str = "auto",
     use_attributes: bool = False,
+    exclude_features: list[str] | None = None,
     *,
     report: Reporter = NullReporter(),
 ) -> tuple[str, dict[str, Any]]:
@@ -77,7 +78,13 @@ def train(
     from learnalytics_desktop.core.model import train_model
 
     result = train_model(
-        conn, list(course_ids), int(week), kind=kind, use_attributes=use_attributes, report=report
+        conn,
+        list(course_ids),
+        int(week),
+        kind=kind,
+        use_attributes=use_attributes,
+        exclude_features=list(exclude_features or ()),
+        report=report,
     )
     return result.model_id, result.card
 

@@ -4,7 +4,8 @@ Only offerings with final outcomes can teach a model (the at-risk label comes fr
 the others are listed but cannot be ticked, with the reason. Training runs in a child
 process supervised from the task runner's database thread (``TaskRunner`` ``.in_process()``;
 ``core.model.train_model`` keeps numerical work to one thread);
-the form shows its progress messages, and Cancel stops it at the next safe point without
+"Leave out features…" ticks features the model must not use (``train_model``'s
+``exclude_features``; the card lists them); the form shows its progress messages, and Cancel stops it at the next safe point without
 saving anything.
 """
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -77,6 +79,27 @@ class TrainPanel(QGroupBox):
         self.use_attributes.setToolTip(
             "Off by default: attributes are then used only for the fairness report"
         )
+        self.leave_out_button = QPushButton("Leave out features…")
+        self.leave_out_button.setAccessibleName("Features to leave out")
+        self.leave_out_button.setToolTip(
+            "Tick features the model must not use (e.g. one your platform records wrongly); "
+            "features with no data are left out automatically and listed on the model card"
+        )
+        self.leave_out_menu = QMenu(self.leave_out_button)
+        self.leave_out_actions: dict[str, Any] = {}
+        from learnalytics_desktop.core.features.catalog import FEATURES
+        from learnalytics_desktop.gui.pages.model.card import feature_label
+
+        for name, description in FEATURES.items():
+            action = self.leave_out_menu.addAction(feature_label(name))
+            action.setCheckable(True)
+            action.setToolTip(description)
+            action.toggled.connect(self._excluded_changed)
+            self.leave_out_actions[name] = action
+        self.leave_out_menu.setToolTipsVisible(True)
+        self.leave_out_button.setMenu(self.leave_out_menu)
+        self.leave_out_label = QLabel("All features used.")
+        self.leave_out_label.setWordWrap(True)
         self.train_button = QPushButton(icon("model"), "&Train")
         self.train_button.setAccessibleName("Train a model")
         self.train_button.clicked.connect(self.start)
@@ -97,6 +120,7 @@ class TrainPanel(QGroupBox):
         form.addRow("As of &week:", self.week)
         form.addRow("&Model:", self.kind)
         form.addRow(self.use_attributes)
+        form.addRow(self.leave_out_button, self.leave_out_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.cancel_button)
@@ -155,6 +179,24 @@ class TrainPanel(QGroupBox):
                 on = int(item.data(Qt.ItemDataRole.UserRole)) in ids
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
+    def excluded_features(self) -> list[str]:
+        """Features ticked to be left out, in catalogue order."""
+        return [name for name, action in self.leave_out_actions.items() if action.isChecked()]
+
+    def set_excluded_features(self, names: list[str]) -> None:
+        """Tick exactly ``names`` as left out (unknown names are ignored)."""
+        for name, action in self.leave_out_actions.items():
+            action.setChecked(name in names)
+
+    def _excluded_changed(self, *_: Any) -> None:
+        from learnalytics_desktop.gui.pages.model.card import feature_label
+
+        names = self.excluded_features()
+        self.leave_out_label.setText(
+            "Leaving out: " + ", ".join(feature_label(n) for n in names) if names else "All features used."
+        )
+        self._update()
+
     def problems(self) -> list[str]:
         """What stops training from starting, in plain words."""
         if self.db_path is None:
@@ -171,6 +213,8 @@ class TrainPanel(QGroupBox):
         for off in chosen:
             if off.weeks and self.week.value() > off.weeks:
                 out.append(f"Week {self.week.value()} is past the end of {off.label} ({off.weeks} weeks).")
+        if self.leave_out_actions and len(self.excluded_features()) == len(self.leave_out_actions):
+            out.append("Every feature is left out: untick at least one.")
         return out
 
     def _update(self, *_: Any) -> None:
@@ -178,7 +222,7 @@ class TrainPanel(QGroupBox):
         problems = self.problems()
         self.train_button.setEnabled(not running and not problems)
         self.cancel_button.setEnabled(running)
-        for w in (self.offering_list, self.week, self.kind, self.use_attributes):
+        for w in (self.offering_list, self.week, self.kind, self.use_attributes, self.leave_out_button):
             w.setEnabled(not running)
         if not running:
             self.set_status(" ".join(problems), error=bool(problems) and self.db_path is not None)
@@ -199,6 +243,7 @@ class TrainPanel(QGroupBox):
             self.week.value(),
             self.kind.currentData(),
             self.use_attributes.isChecked(),
+            self.excluded_features(),
         )
         self.progress.setRange(0, 0)
         self.set_status("Starting…")
