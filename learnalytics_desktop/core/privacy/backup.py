@@ -3,16 +3,19 @@
 A backup is a consistent copy even while the app is writing (the backup API copies pages under
 the database's own locking). A restore first checks that the file is a sound Learnalytics
 database of a version this app can read, then keeps the current database aside as
-``<name>.before-restore.bak`` and replaces it atomically.
+``<name>.before-restore.bak`` and writes the backup into the live file with the backup API,
+refusing while another program has the database open (see :func:`restore_database`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
 
-from learnalytics_desktop.core.store.db import DatabaseError, audit, copy_database, open_db
+from learnalytics_desktop.core.store.db import DatabaseError, audit, copy_database, open_db, storage_problem
+from learnalytics_desktop.core.store.inuse import DatabaseInUse, exclusive
 from learnalytics_desktop.core.store.schema import SCHEMA_VERSION
 
 
@@ -55,23 +58,67 @@ def check_database_file(path: str | os.PathLike[str]) -> int:
 
 
 def restore_database(backup: str | os.PathLike[str], db_path: str | os.PathLike[str]) -> Path:
-    """Replace ``db_path`` with the backup; the current file is kept as ``*.before-restore.bak``.
+    """Replace the contents of ``db_path`` with the backup; the current data is kept as
+    ``*.before-restore.bak``.
 
-    The caller must have closed its own connections to ``db_path``.
+    The restore takes the database's exclusive "in use" lock (``core.store.inuse``) and raises
+    :class:`DatabaseError` saying so while another program has the database open. It then
+    writes the backup *into* the live file with SQLite's backup API, as one write transaction:
+    the file is never replaced or unlinked, so a crash at any moment leaves the old data or the
+    new (never a stale WAL replayed onto a new file), and connections this process still holds
+    read the restored data at their next query. Idle connections of the calling process are
+    fine; it must not be in the middle of a transaction.
     """
     src, dst = Path(backup), Path(db_path)
     check_database_file(src)
-    if dst.exists():
-        copy_database(dst, dst.with_name(dst.name + ".before-restore.bak"))
-    copy_database(src, dst)
-    # stale WAL/SHM files of the old database must not be replayed onto the restored one
-    for suffix in ("-wal", "-shm"):
-        side = dst.with_name(dst.name + suffix)
-        if side.exists():
-            side.unlink()
-    conn = open_db(dst)
+    if dst.exists() and src.resolve() == dst.resolve():
+        raise DatabaseError("Choose a backup file: this is the database itself.")
     try:
-        audit(conn, "restore", source=str(src))
-    finally:
-        conn.close()
+        with exclusive(dst):
+            if dst.exists():
+                copy_database(dst, dst.with_name(dst.name + ".before-restore.bak"))
+            _backup_into(src, dst)
+            conn = open_db(dst)  # migrates a backup of an older schema
+            try:
+                audit(conn, "restore", source=str(src))
+            finally:
+                conn.close()
+    except DatabaseInUse as exc:
+        raise DatabaseError(str(exc)) from exc
     return dst
+
+
+def _backup_into(src: Path, dst: Path) -> None:
+    """Copy ``src`` over the contents of the database ``dst`` in one transaction, in place."""
+    s = sqlite3.connect(str(src))
+    tmp: Path | None = None
+    try:
+        d = sqlite3.connect(str(dst), timeout=10.0)
+        try:
+            d.execute("PRAGMA busy_timeout = 10000")
+            want = d.execute("PRAGMA page_size").fetchone()[0]
+            if dst.exists() and s.execute("PRAGMA page_size").fetchone()[0] != want:
+                # A database in WAL mode cannot change its page size: bring the backup to ours.
+                s.close()
+                tmp = dst.with_name(dst.name + ".restore-tmp")
+                copy_database(src, tmp)
+                s = sqlite3.connect(str(tmp), isolation_level=None)
+                s.execute("PRAGMA journal_mode = DELETE")
+                s.execute(f"PRAGMA page_size = {int(want)}")
+                s.execute("VACUUM")
+            s.backup(d)
+            with contextlib.suppress(sqlite3.Error):
+                d.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            problem = storage_problem(exc, dst)
+            raise DatabaseError(
+                f"Restoring {dst.name} failed ({problem or exc}); the database was left as it was."
+            ) from exc
+        finally:
+            d.close()
+    finally:
+        s.close()
+        if tmp is not None:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    tmp.with_name(tmp.name + suffix).unlink()

@@ -12,11 +12,13 @@ import getpass
 import json
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from learnalytics_desktop.core.store import inuse
 from learnalytics_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -162,8 +164,23 @@ def _split_sql(script: str) -> list[str]:
     return [s for s in out if s and not s.startswith("--")]
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that holds its database's shared "in use" lock (``core.store.inuse``)
+    until it is closed or garbage-collected."""
+
+    _release: weakref.finalize | None = None
+
+    def close(self) -> None:
+        super().close()
+        if self._release is not None:
+            self._release()
+
+
 def open_db(path: str | os.PathLike[str] | None, *, create: bool = True) -> sqlite3.Connection:
-    """Open (and create or migrate) a database. ``None`` opens a private in-memory one."""
+    """Open (and create or migrate) a database. ``None`` opens a private in-memory one.
+
+    The connection holds the database's shared "in use" lock while it is open, so a restore
+    run elsewhere refuses instead of replacing the data under it (``core.store.inuse``)."""
     if path is None:
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         _configure(conn, None)
@@ -175,10 +192,22 @@ def open_db(path: str | os.PathLike[str] | None, *, create: bool = True) -> sqli
     if not p.parent.exists():
         raise DatabaseError(f"The folder {p.parent} does not exist.")
     try:
-        conn = sqlite3.connect(str(p), isolation_level=None, timeout=10.0)
+        inuse.acquire_shared(p)
+    except inuse.DatabaseInUse as exc:
+        raise DatabaseError(str(exc)) from exc
+    release = None
+    try:
+        conn = sqlite3.connect(str(p), isolation_level=None, timeout=10.0, factory=_Connection)
+        release = conn._release = weakref.finalize(conn, inuse.release_shared, p)
         _configure(conn, p)
         migrate(conn, p)
-    except sqlite3.DatabaseError as exc:
+    except BaseException as exc:
+        if release is not None:
+            conn.close()
+        else:
+            inuse.release_shared(p)
+        if not isinstance(exc, sqlite3.DatabaseError):
+            raise
         problem = storage_problem(exc, p)
         if problem is not None:
             raise DatabaseError(f"{problem}. Nothing was changed.") from exc
