@@ -10,15 +10,21 @@ Exit codes (decisions):
 * ``rejects``, ``keygen``: 0 on success, 2 when they could not run.
 
 ``import --json`` prints one JSON object whose first keys are the integers ``read``,
-``stored``, ``duplicates``, ``conflicts``, ``rejected``, ``voided`` (read = stored +
-duplicates + conflicts + rejected), followed by the details of ``ImportReport.to_dict``.
-``validate --json`` prints one JSON object ``{"results": [{source, location, statement_id,
-ok, rule, reason}, ...], "read": n, "valid": n, "invalid": n}``, written as it goes.
+``stored``, ``duplicates``, ``conflicts``, ``rejected``, ``voided``, ``skipped`` (read =
+stored + duplicates + conflicts + rejected + skipped), followed by the details of
+``ImportReport.to_dict`` (``skips_by_reason``, ``files`` with each file's ``format``,
+``skipped_files``...).  ``validate --json`` prints one JSON object ``{"results": [{source,
+location, statement_id, ok, rule, reason, skipped, format}, ...], "read": n, "valid": n,
+"invalid": n, "skipped": n}``, written as it goes (skipped records are valid).
+
+``--format`` (both commands) forces the source format of every file; without it each file's
+format is found from its content (``core.ingest.detect``).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sqlite3
 import sys
@@ -54,6 +60,7 @@ def _check_paths(paths: list[str]) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from learnalytics_desktop.core.ingest.importer import import_paths
+    from learnalytics_desktop.core.ingest.sourcing import FormatError
     from learnalytics_desktop.core.jobs import ConsoleReporter
 
     key = _key(args)
@@ -69,7 +76,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             course_fallback=args.course_fallback,
             report=ConsoleReporter(),
             workers=args.workers,
+            source_format=args.format,
+            format_options=format_options(args),
         )
+    except FormatError as exc:
+        raise UserError(str(exc)) from exc
     except sqlite3.Error as exc:
         raise UserError(
             f"the database {db} could not be written ({exc}); the import can be run again to continue"
@@ -79,11 +90,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Read {result.read:,} records: {result.stored:,} stored, {result.duplicates:,} duplicates, "
-        f"{result.conflicts:,} conflicts, {result.rejected:,} rejected; {result.voided:,} voided."
+        f"{result.conflicts:,} conflicts, {result.rejected:,} rejected"
+        + (f", {result.skipped:,} skipped (not learner activity)" if result.skipped else "")
+        + f"; {result.voided:,} voided."
     )
+    for fr in result.files:
+        if fr.format != "xapi" or any(f.format != "xapi" for f in result.files):
+            print(f"  {fr.source}: read as {fr.format}")
     for rule, n in sorted(result.rejects_by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  rejected {n:,} x {rule}")
-    for path, reason in result.skipped:
+    for why, n in sorted(result.skips_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  skipped {n:,} x {why}")
+    for path, reason in result.skipped_files:
         print(f"  skipped {path}: {reason}")
     for fr in result.files:
         for note in fr.notes:
@@ -101,25 +119,45 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from learnalytics_desktop.core.ingest.importer import validate_paths
+    from learnalytics_desktop.core.ingest.sourcing import FormatError
 
     _check_paths(args.paths)
     out = sys.stdout
-    counts = {"read": 0, "valid": 0, "invalid": 0}
+    counts = {"read": 0, "valid": 0, "invalid": 0, "skipped": 0}
+    try:
+        results = validate_paths(
+            args.paths, workers=args.workers, source_format=args.format, format_options=format_options(args)
+        )
+        first = next(results, None)
+    except FormatError as exc:
+        raise UserError(str(exc)) from exc
     if args.json:
         out.write('{"results": [')
-    for res in validate_paths(args.paths, workers=args.workers):
+    for res in itertools.chain([first] if first is not None else [], results):
         counts["read"] += 1
         counts["valid" if res.ok else "invalid"] += 1
+        counts["skipped"] += int(res.skipped)
         if args.json:
             out.write(("" if counts["read"] == 1 else ", ") + json.dumps(res._asdict(), ensure_ascii=False))
         elif not res.ok:
             out.write(f"{res.source}: {res.location}: INVALID [{res.rule}] {res.reason}\n")
+        elif res.skipped:
+            if not args.quiet:
+                out.write(f"{res.source}: {res.location}: skipped: {res.reason}\n")
         elif not args.quiet:
             out.write(f"{res.source}: {res.location}: ok {res.statement_id}\n")
     if args.json:
         out.write("], " + json.dumps(counts)[1:] + "\n")
     else:
-        out.write(f"{counts['read']:,} records: {counts['valid']:,} valid, {counts['invalid']:,} invalid\n")
+        out.write(
+            f"{counts['read']:,} records: {counts['valid']:,} valid, {counts['invalid']:,} invalid"
+            + (
+                f" ({counts['skipped']:,} valid but skipped: not learner activity)"
+                if counts["skipped"]
+                else ""
+            )
+            + "\n"
+        )
     return 1 if counts["invalid"] else 0
 
 
@@ -173,6 +211,22 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def format_options(args: argparse.Namespace) -> dict[str, object]:
+    """The reader options given on the command line (``core.ingest.formats``)."""
+    return {k: v for k in ("home_page",) if (v := getattr(args, k, None)) not in (None, "")}
+
+
+def _add_format(p: argparse.ArgumentParser) -> None:
+    from learnalytics_desktop.core.ingest.formats import FORMAT_NAMES
+
+    p.add_argument(
+        "--format",
+        choices=FORMAT_NAMES,
+        default=None,
+        help="read every file as this format (default: found from each file's content)",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the validate, import, rejects and keygen commands."""
     p = subparsers.add_parser(
@@ -184,6 +238,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.json, .jsonl, .gz, .zip)")
     p.add_argument("--json", action="store_true", help="one JSON object with a result per record")
     p.add_argument("--quiet", action="store_true", help="list only the invalid records")
+    _add_format(p)
     p.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_validate)
 
@@ -203,6 +258,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--key-file", help="the pseudonymisation key (see 'keygen')")
     p.add_argument("--course-fallback", metavar="IRI", help="course for statements whose context names none")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    _add_format(p)
     p.add_argument(
         "--workers", type=int, default=None, help="worker processes for parsing (default: automatic; 0: none)"
     )

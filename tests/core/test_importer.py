@@ -272,7 +272,7 @@ def test_folder_zip_and_gzip_sources_and_skips(db, tmp_path):
     }
     assert [f.stored for f in rep.files] == [2, 2, 1]
     assert any("notes.txt" in n for f in rep.files for n in f.notes)
-    assert [p.rsplit("/", 1)[-1] for p, _ in rep.skipped] == ["readme.md"]
+    assert [p.rsplit("/", 1)[-1] for p, _ in rep.skipped_files] == ["readme.md"]
     assert db.execute("SELECT count(*) FROM imports WHERE status='done'").fetchone() == (3,)
 
 

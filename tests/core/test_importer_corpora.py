@@ -112,4 +112,4 @@ def test_conformance_valid_folder_counts_add_up(db, corpora):
     rep = import_paths(db, [folder])
     assert rep.read == len(list(folder.rglob("*.json")))
     assert rep.read == rep.stored + rep.duplicates + rep.conflicts + rep.rejected
-    assert [p for p, _ in rep.skipped] == [str(folder / "manifest.csv")]
+    assert [p for p, _ in rep.skipped_files] == [str(folder / "manifest.csv")]

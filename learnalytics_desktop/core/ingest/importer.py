@@ -21,18 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from learnalytics_desktop.core.ingest.pipeline import Pipeline, default_workers
-from learnalytics_desktop.core.ingest.readers import Reader, ReadLimits, SourceFile, discover, format_location
+from learnalytics_desktop.core.ingest.readers import ReadLimits, SourceFile, discover, format_location
 from learnalytics_desktop.core.ingest.report import FileResult, ImportReport
+from learnalytics_desktop.core.ingest.sourcing import Plan, open_records, plan_files
 from learnalytics_desktop.core.ingest.writer import Writer, finish_import
 from learnalytics_desktop.core.ingest.xapi.fields import COURSE_TYPES, LATE_SUFFIXES, ExtractConfig
 from learnalytics_desktop.core.jobs import Cancelled, NullReporter, Reporter
@@ -55,10 +57,15 @@ POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, worker processes cost more than
 @dataclass
 class _Batch:
     items: list[tuple[Any, bytes | None, str | None, str | None]]
+    spec: Any = None  # the source format for the workers (``sourcing.spec_of``)
 
 
 class ValidationResult(NamedTuple):
-    """One record's verdict from :func:`validate_paths`."""
+    """One record's verdict from :func:`validate_paths`.
+
+    A skipped record (valid, not learner activity) has ``ok`` True, ``skipped`` True and its
+    reason in ``reason``.
+    """
 
     source: str
     location: str
@@ -66,9 +73,13 @@ class ValidationResult(NamedTuple):
     ok: bool
     rule: str | None
     reason: str | None
+    skipped: bool = False
+    format: str = "xapi"
 
 
-def _batches(blocks: Iterable[list[Any]], size: int = BATCH_RECORDS, skip: int = 0) -> Iterator[_Batch]:
+def _batches(
+    blocks: Iterable[list[Any]], size: int = BATCH_RECORDS, skip: int = 0, spec: Any = None
+) -> Iterator[_Batch]:
     """Regroup the reader's blocks of records into batches of ``size``, after ``skip`` records."""
     items: list[Any] = []
     for block in blocks:
@@ -79,10 +90,10 @@ def _batches(blocks: Iterable[list[Any]], size: int = BATCH_RECORDS, skip: int =
             block, skip = block[skip:], 0
         items.extend(block)
         while len(items) >= size:
-            yield _Batch(items[:size])
+            yield _Batch(items[:size], spec)
             items = items[size:]
     if items:
-        yield _Batch(items)
+        yield _Batch(items, spec)
 
 
 def _extract_config(
@@ -109,11 +120,18 @@ def _extract_config(
 
 
 def _run_key(
-    sources: list[SourceFile], prints: dict[Path, str], key: bytes | None, fallback: str | None
+    sources: list[SourceFile],
+    prints: dict[Path, str],
+    key: bytes | None,
+    fallback: str | None,
+    plans: dict[str, Plan] | None = None,
 ) -> str:
     h = hashlib.sha256()
     for s in sorted(sources, key=lambda s: str(s.path)):
         h.update(f"{s.path}\0{prints[s.path]}\n".encode("utf-8", "surrogatepass"))
+        plan = (plans or {}).get(s.display)
+        if plan is not None and plan.spec is not None:  # xAPI runs keep the keys they had
+            h.update(repr(plan.spec).encode("utf-8", "surrogatepass"))
     if key is not None:
         h.update(b"key:" + hmac.new(key, b"learnalytics import run", hashlib.sha256).digest())
     h.update(f"fallback:{fallback}".encode())
@@ -126,6 +144,7 @@ def _open_run(
     run_key: str,
     prints: dict[Path, str],
     pseudonymized: bool,
+    plans: dict[str, Plan],
 ) -> tuple[dict[str, dict[str, Any]], bool]:
     """The import rows of this run, by source: an unfinished run's, or new pending rows."""
     cols = (
@@ -140,6 +159,9 @@ def _open_run(
         "voided",
         "resume_at",
         "sha256",
+        "skipped",
+        "skips",
+        "format",
     )
     rows = {
         r[1]: dict(zip(cols, r, strict=True))
@@ -156,16 +178,19 @@ def _open_run(
         try:
             now = utc_now_iso()
             for s in missing:
+                fmt = plans[s.display].format
                 cur = conn.execute(
-                    "INSERT INTO imports(source, batch, fingerprint, started_at, status, pseudonymized) "
-                    "VALUES (?,?,?,?, 'pending', ?)",
-                    (s.display, run_key, prints[s.path], now, int(pseudonymized)),
+                    "INSERT INTO imports(source, batch, fingerprint, started_at, status, pseudonymized, format) "
+                    "VALUES (?,?,?,?, 'pending', ?, ?)",
+                    (s.display, run_key, prints[s.path], now, int(pseudonymized), fmt),
                 )
                 rows[s.display] = {c: 0 for c in cols} | {
                     "id": cur.lastrowid,
                     "source": s.display,
                     "status": "pending",
                     "sha256": None,
+                    "skips": None,
+                    "format": fmt,
                 }
             conn.execute("COMMIT")
         except BaseException:
@@ -195,8 +220,15 @@ def import_paths(
     workers: int | None = None,
     limits: ReadLimits | None = None,
     chunk_records: int = CHUNK_RECORDS,
+    source_format: str | None = None,
+    format_options: Mapping[str, Any] | None = None,
 ) -> ImportReport:
     """Import statement files and folders into the database ``db`` (a path or a connection).
+
+    ``source_format`` forces a format for every file (``formats.FORMAT_NAMES``; default:
+    found from each file's content, see ``detect``) and ``format_options`` are the options
+    its reader needs (``formats``); a bad format or a missing required option raises
+    ``sourcing.FormatError`` before anything is written.
 
     ``pseudonymize_key`` (see ``pseudonym.load_key``) replaces learner identifiers by keyed
     pseudonyms and keeps no names, e-mails or reject texts.  ``course_fallback`` is the
@@ -212,6 +244,7 @@ def import_paths(
     report = report or NullReporter()
     started = time.perf_counter()
     sources, skipped = discover(paths)
+    plans = plan_files(sources, source_format, format_options, limits or ReadLimits())
     own = not isinstance(db, sqlite3.Connection)
     conn = open_db(db) if own else db
     try:
@@ -228,6 +261,8 @@ def import_paths(
             limits or ReadLimits(),
             chunk_records,
             started,
+            plans,
+            dict(format_options or {}),
         )
     except sqlite3.Error as exc:
         problem = storage_problem(exc, db if own else _db_file(conn))
@@ -282,13 +317,15 @@ def _import(
     limits: ReadLimits,
     chunk: int,
     started: float,
+    plans: dict[str, Plan],
+    options: dict[str, Any],
 ) -> ImportReport:
     _check_same_privacy_mode(conn, key is not None)
     config = _extract_config(conn, key, fallback)
     prints = {s.path: s.fingerprint() for s in sources}
-    run_key = _run_key(sources, prints, key, config.course_fallback)
-    rows, resumed = _open_run(conn, sources, run_key, prints, key is not None)
-    out = ImportReport(skipped=list(skipped), resumed=resumed, pseudonymized=key is not None)
+    run_key = _run_key(sources, prints, key, config.course_fallback, plans)
+    rows, resumed = _open_run(conn, sources, run_key, prints, key is not None, plans)
+    out = ImportReport(skipped_files=list(skipped), resumed=resumed, pseudonymized=key is not None)
     todo = [s for s in sources if rows[s.display]["status"] != "done"]
     total_bytes = sum(s.size for s in todo) or 1
     if workers is None:
@@ -304,9 +341,22 @@ def _import(
                     fr.status = row["status"]
                 out.add_file(fr)
                 continue
+            records = open_records(source, plans[source.display], limits, options)
             fr = _import_file(
-                conn, pipe, writer, source, row, limits, chunk, report, out, done_bytes, total_bytes
+                conn,
+                pipe,
+                writer,
+                source,
+                row,
+                records,
+                plans[source.display].spec,
+                chunk,
+                report,
+                out,
+                done_bytes,
+                total_bytes,
             )
+            fr.format = plans[source.display].format
             out.add_file(fr)
             done_bytes += source.size
         if pipe.fallback:
@@ -333,7 +383,9 @@ def _import(
             duplicates=out.duplicates,
             conflicts=out.conflicts,
             rejected=out.rejected,
+            skipped=out.skipped,
             voided=out.voided,
+            formats=sorted({f.format for f in out.files}),
             pseudonymized=out.pseudonymized,
             cancelled=out.cancelled,
             resumed=out.resumed,
@@ -344,7 +396,11 @@ def _import(
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    report.progress(1.0, f"{out.read:,} records: {out.stored:,} stored, {out.rejected:,} rejected")
+    report.progress(
+        1.0,
+        f"{out.read:,} records: {out.stored:,} stored, {out.rejected:,} rejected"
+        + (f", {out.skipped:,} skipped" if out.skipped else ""),
+    )
     return out
 
 
@@ -355,11 +411,20 @@ def _result_from_row(row: dict[str, Any], rules: Counter[str]) -> FileResult:
         status=row["status"],
         sha256=row["sha256"],
         rejects_by_rule=dict(rules),
+        skips_by_reason=_skips_of(row),
+        format=row.get("format") or "xapi",
         resumed_records=row["resume_at"],
     )
-    for k in ("read", "stored", "duplicates", "conflicts", "rejected", "voided"):
+    for k in _COUNT_COLS:
         setattr(fr, k, int(row[k]))
     return fr
+
+
+_COUNT_COLS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided", "skipped")
+
+
+def _skips_of(row: dict[str, Any]) -> dict[str, int]:
+    return {str(k): int(v) for k, v in json.loads(row.get("skips") or "{}").items()}
 
 
 def _import_file(
@@ -368,7 +433,8 @@ def _import_file(
     writer: Writer,
     source: SourceFile,
     row: dict[str, Any],
-    limits: ReadLimits,
+    reader: Any,
+    spec: Any,
     chunk: int,
     report: Reporter,
     out: ImportReport,
@@ -376,21 +442,22 @@ def _import_file(
     total_bytes: int,
 ) -> FileResult:
     import_id = row["id"]
-    counts = {k: int(row[k]) for k in ("read", "stored", "duplicates", "conflicts", "rejected", "voided")}
+    counts = {k: int(row[k]) for k in _COUNT_COLS}
     rules = _rules_of(conn, import_id)
+    skips: Counter[str] = Counter(_skips_of(row))
     resume_at = int(row["resume_at"])
     committed = resume_at
     conn.execute("UPDATE imports SET status='running' WHERE id=?", (import_id,))
-    reader = Reader(source, limits)
     name = source.path.name
     t0 = time.perf_counter()
     status, message = "done", None
     try:
-        for batch, (rows, rejects, entities) in pipe.map(_batches(reader.blocks(), skip=resume_at)):
-            writer.add(batch.items, rows, rejects, entities)
+        batches = _batches(reader.blocks(), skip=resume_at, spec=spec)
+        for batch, (rows, rejects, entities, skipped) in pipe.map(batches):
+            writer.add(batch.items, rows, rejects, entities, skipped)
             if writer.pending >= chunk:
                 committed += writer.pending
-                writer.commit(import_id, source.display, counts, rules, committed)
+                writer.commit(import_id, source.display, counts, rules, committed, skips)
                 rate = (committed - resume_at) / max(time.perf_counter() - t0, 1e-9)
                 report.progress(
                     (done_bytes + min(reader.bytes_done, source.size)) / total_bytes,
@@ -399,7 +466,7 @@ def _import_file(
             report.check()
         if writer.pending:
             committed += writer.pending
-            writer.commit(import_id, source.display, counts, rules, committed)
+            writer.commit(import_id, source.display, counts, rules, committed, skips)
     except Cancelled:
         status, message = "cancelled", "cancelled by the user; run the same import again to continue"
         out.cancelled = True
@@ -421,6 +488,7 @@ def _import_file(
         status=status,
         sha256=sha,
         rejects_by_rule=dict(rules),
+        skips_by_reason=dict(skips),
         resumed_records=resume_at,
         notes=list(reader.notes),
         message=message,
@@ -436,13 +504,18 @@ def validate_paths(
     report: Reporter | None = None,
     workers: int | None = None,
     limits: ReadLimits | None = None,
+    source_format: str | None = None,
+    format_options: Mapping[str, Any] | None = None,
 ) -> Iterator[ValidationResult]:
     """Check files without storing anything: one :class:`ValidationResult` per record.
 
-    Raises ``FileNotFoundError`` (when iteration starts) for a path that does not exist.
+    Raises ``FileNotFoundError`` (when iteration starts) for a path that does not exist, and
+    ``sourcing.FormatError`` for an unknown format or a missing required option.
     """
     report = report or NullReporter()
+    limits = limits or ReadLimits()
     sources, _skipped = discover(paths)
+    plans = plan_files(sources, source_format, format_options, limits)
     total = sum(s.size for s in sources) or 1
     if workers is None:
         workers = default_workers() if total >= POOL_MIN_BYTES else 0
@@ -450,17 +523,27 @@ def validate_paths(
     done = 0
     with Pipeline(config, workers) as pipe:
         for source in sources:
-            reader = Reader(source, limits or ReadLimits())
-            for batch, (rows, rejects, _ent) in pipe.map(_batches(reader.blocks())):
+            plan = plans[source.display]
+            reader = open_records(source, plan, limits, format_options)
+            for batch, (rows, rejects, _ent, skips) in pipe.map(_batches(reader.blocks(), spec=plan.spec)):
                 bad = {r[0]: r for r in rejects}
+                skipped = dict(skips)
                 ok = iter(rows)
                 for index, item in enumerate(batch.items):
                     where = format_location(item[0])
                     r = bad.get(index)
-                    if r is None:
-                        yield ValidationResult(source.display, where, next(ok)[0], True, None, None)
+                    if index in skipped:
+                        yield ValidationResult(
+                            source.display, where, None, True, None, skipped[index], True, plan.format
+                        )
+                    elif r is None:
+                        yield ValidationResult(
+                            source.display, where, next(ok)[0], True, None, None, False, plan.format
+                        )
                     else:
-                        yield ValidationResult(source.display, where, r[3], False, r[1], r[2])
+                        yield ValidationResult(
+                            source.display, where, r[3], False, r[1], r[2], False, plan.format
+                        )
                 report.progress((done + min(reader.bytes_done, source.size)) / total, source.path.name)
                 report.check()
             done += source.size

@@ -26,6 +26,8 @@ from typing import Any
 
 import orjson
 
+from learnalytics_desktop.core.ingest.convert import Reject, Skip
+from learnalytics_desktop.core.ingest.formats import get_format, load
 from learnalytics_desktop.core.ingest.xapi.canonical import canonical_bytes, content_hash, derived_id
 from learnalytics_desktop.core.ingest.xapi.fields import ExtractConfig, Extractor
 from learnalytics_desktop.core.ingest.xapi.validate import InvalidStatement, validate_statement
@@ -34,8 +36,23 @@ __all__ = ["Pipeline", "check_record", "init_worker", "process_batch"]
 
 Item = tuple[Any, bytes | None, str | None, str | None]  # location, data, rule, reason
 Entities = tuple[dict, dict, dict, dict]
+# A batch's source format: None for xAPI, else (format name, sorted option items).
+Spec = tuple[str, tuple[tuple[str, Any], ...]] | None
 
 _EXTRACTOR: Extractor | None = None
+_CONVERTERS: dict[Any, Any] = {}
+
+
+def _converter(spec: Spec) -> Any:
+    if spec is None:
+        return None
+    conv = _CONVERTERS.get(spec)
+    if conv is None:
+        fmt = get_format(spec[0])
+        if fmt.converter is None:
+            return None
+        conv = _CONVERTERS[spec] = load(fmt.converter)(dict(spec[1]))
+    return conv
 
 
 def init_worker(config: ExtractConfig) -> None:
@@ -70,16 +87,10 @@ def withheld_reason(rule: str, path: str, reason: str) -> str:
     return f"{where} breaks the rule {rule}{tail}; the value is not shown (pseudonymised import)"
 
 
-def check_record(data: bytes, hint: str | None, *, withhold: bool = False) -> tuple[Any, Any]:
-    """Parse and validate one record.
-
-    ``(statement, StatementTimes)`` when it is a valid statement, else ``(None, (rule,
-    reason, id))``.  ``hint`` is the reader's "json.truncated" for a last line without a line
-    end: it is only a reject (as truncated) if it does not parse.  ``withhold`` (pseudonymised
-    imports) makes a validation reason name the rule and the field but not the value.
-    """
+def _parse(data: bytes, hint: str | None) -> tuple[Any, Any]:
+    """``(value, None)``, or ``(None, (rule, reason, None))`` when ``data`` is not JSON."""
     try:
-        obj = orjson.loads(data)
+        return orjson.loads(data), None
     except orjson.JSONDecodeError as exc:
         if hint == "json.truncated":
             return None, (
@@ -90,6 +101,19 @@ def check_record(data: bytes, hint: str | None, *, withhold: bool = False) -> tu
             )
         rule = "json.depth" if "depth limit" in str(exc) else "json.malformed"
         return None, (rule, f"not valid JSON: {exc}", None)
+
+
+def check_record(data: bytes, hint: str | None, *, withhold: bool = False) -> tuple[Any, Any]:
+    """Parse and validate one record.
+
+    ``(statement, StatementTimes)`` when it is a valid statement, else ``(None, (rule,
+    reason, id))``.  ``hint`` is the reader's "json.truncated" for a last line without a line
+    end: it is only a reject (as truncated) if it does not parse.  ``withhold`` (pseudonymised
+    imports) makes a validation reason name the rule and the field but not the value.
+    """
+    obj, bad = _parse(data, hint)
+    if bad is not None:
+        return None, bad
     if type(obj) is not dict:
         return None, ("record.not_object", f"a statement must be a JSON object, not {_kind(obj)}", None)
     sid = obj.get("id")
@@ -105,13 +129,51 @@ def check_record(data: bytes, hint: str | None, *, withhold: bool = False) -> tu
     return obj, times
 
 
-def _one(ex: Extractor, data: bytes | None, rule: str | None, reason: str | None) -> tuple[Any, ...]:
+def convert_record(conv: Any, data: bytes, hint: str | None, *, withhold: bool = False) -> tuple[Any, Any]:
+    """Parse a source record, convert it and validate the statement made from it.
+
+    ``(statement, StatementTimes)``, or ``(None, (rule, reason, id))`` for a reject, or
+    ``(None, Skip)``.  A converted statement that xAPI validation refuses is rejected with the
+    validator's rule and "the statement made from this record ..." in the reason.
+    ``withhold``: as for :func:`check_record`, reasons name the rule and place, not the value.
+    """
+    obj, bad = _parse(data, hint)
+    if bad is not None:
+        return None, bad
+    try:
+        out = conv(obj)
+    except RecursionError:
+        return None, ("json.depth", "the record is nested too deeply to read", None)
+    if type(out) is Skip:
+        return None, out
+    if type(out) is Reject:
+        if withhold:
+            return None, (out.rule, withheld_reason(out.rule, out.place or "", out.reason), None)
+        return None, (out.rule, out.message(), None)
+    sid = out.get("id")
+    try:
+        times = validate_statement(out)
+    except InvalidStatement as exc:
+        if withhold:
+            return None, (exc.rule, withheld_reason(exc.rule, exc.path, exc.reason), sid)
+        return None, (exc.rule, f"the statement made from this record is not valid xAPI: {exc.reason}", sid)
+    except RecursionError:
+        return None, ("json.depth", "the record is nested too deeply to check", sid)
+    return out, times
+
+
+def _one(
+    ex: Extractor, data: bytes | None, rule: str | None, reason: str | None, conv: Any = None
+) -> tuple[Any, ...]:
     if data is None:
         return (rule, reason, None)
     withhold = ex.cfg.pseudonym_key is not None
-    obj, times = check_record(data, rule, withhold=withhold)
+    if conv is None:
+        obj, times = check_record(data, rule, withhold=withhold)
+    else:
+        obj, times = convert_record(conv, data, rule, withhold=withhold)
     if obj is None:
-        return times
+        return (times.reason,) if type(times) is Skip else times
     sid = obj.get("id") if type(obj.get("id")) is str else None
     try:
         ts = times[0]
@@ -135,26 +197,31 @@ def _one(ex: Extractor, data: bytes | None, rule: str | None, reason: str | None
 
 
 def process_batch(
-    items: list[Item],
-) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, str, str | None]], Entities]:
-    """``(rows, rejects, entities)`` for a batch of reader records.
+    items: list[Item], spec: Spec = None
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, str, str | None]], Entities, list[tuple[int, str]]]:
+    """``(rows, rejects, entities, skips)`` for a batch of reader records in format ``spec``.
 
     ``rows`` are the statements' row tuples in order (``writer.ROW_FIELDS``), ``rejects`` are
     ``(index in the batch, rule, reason, statement id)``, ``entities`` the actors, verbs,
-    activities and courses seen.
+    activities and courses seen, ``skips`` ``(index in the batch, reason)``.
     """
     ex = _EXTRACTOR
     if ex is None:
         raise RuntimeError("init_worker() was not called")
+    conv = _converter(spec)
     rows: list[tuple[Any, ...]] = []
     rejects: list[tuple[int, str, str, str | None]] = []
+    skips: list[tuple[int, str]] = []
     for index, (_loc, data, rule, reason) in enumerate(items):
-        out = _one(ex, data, rule, reason)
-        if len(out) == 3:
+        out = _one(ex, data, rule, reason, conv)
+        n = len(out)
+        if n == 3:
             rejects.append((index, out[0], out[1], out[2]))
+        elif n == 1:
+            skips.append((index, out[0]))
         else:
             rows.append(out)
-    return rows, rejects, ex.take_entities()
+    return rows, rejects, ex.take_entities(), skips
 
 
 class Pipeline:
@@ -181,11 +248,11 @@ class Pipeline:
             except (OSError, ValueError, NotImplementedError) as exc:  # pragma: no cover - platform
                 self.fallback = f"worker processes could not start ({exc}); the import ran in one process"
 
-    def _here(self, items: list[Item]) -> Any:
+    def _here(self, items: list[Item], spec: Spec = None) -> Any:
         global _EXTRACTOR
         saved, _EXTRACTOR = _EXTRACTOR, self._local
         try:
-            return process_batch(items)
+            return process_batch(items, spec)
         finally:
             _EXTRACTOR = saved
 
@@ -195,7 +262,7 @@ class Pipeline:
         except BrokenProcessPool as exc:
             self.fallback = f"the worker processes stopped ({exc}); the rest of the import ran in one process"
             self.close()
-            return self._here(batch.items)
+            return self._here(batch.items, _spec(batch))
 
     def map(self, batches: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Yield ``(batch, process_batch(batch.items))`` in order; ``batch.items`` is the input."""
@@ -205,11 +272,11 @@ class Pipeline:
             if self._pool is None:
                 while pending:
                     b, fut = pending.popleft()
-                    yield b, (self._result(b, fut) if fut is not None else self._here(b.items))
-                yield batch, self._here(batch.items)
+                    yield b, (self._result(b, fut) if fut is not None else self._here(b.items, _spec(b)))
+                yield batch, self._here(batch.items, _spec(batch))
                 continue
             try:
-                pending.append((batch, self._pool.submit(process_batch, batch.items)))
+                pending.append((batch, self._pool.submit(process_batch, batch.items, _spec(batch))))
             except (BrokenProcessPool, RuntimeError) as exc:
                 self.fallback = (
                     f"the worker processes stopped ({exc}); the rest of the import ran in one process"
@@ -218,10 +285,10 @@ class Pipeline:
                 pending.append((batch, None))
             if len(pending) >= limit:
                 b, fut = pending.popleft()
-                yield b, (self._result(b, fut) if fut is not None else self._here(b.items))
+                yield b, (self._result(b, fut) if fut is not None else self._here(b.items, _spec(b)))
         while pending:
             b, fut = pending.popleft()
-            yield b, (self._result(b, fut) if fut is not None else self._here(b.items))
+            yield b, (self._result(b, fut) if fut is not None else self._here(b.items, _spec(b)))
 
     def close(self) -> None:
         """Stop the workers (pending batches are dropped)."""
@@ -234,6 +301,10 @@ class Pipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _spec(batch: Any) -> Spec:
+    return getattr(batch, "spec", None)
 
 
 def default_workers() -> int:

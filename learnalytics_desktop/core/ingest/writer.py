@@ -24,8 +24,10 @@ counts those in a note.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from learnalytics_desktop.core.ingest.readers import format_location
@@ -56,7 +58,7 @@ ROW_FIELDS = (
     "void_target",
 )
 EXCERPT_MAX = 16 * 1024
-_COUNTS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided")
+_COUNTS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided", "skipped")
 _INSERT = (
     "INSERT OR IGNORE INTO statements(id, hash, actor, verb, object, object_kind, course, ts, "
     "stored_ts, duration, score_raw, score_min, score_max, score_scaled, success, completion, "
@@ -90,6 +92,7 @@ class Writer:
         self._rows: list[tuple[Any, ...]] = []
         self._batches: list[tuple[list[Any], list[int]]] = []
         self._rejects: list[tuple[Any, ...]] = []
+        self._skips: Counter[str] = Counter()
         self._ent: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
         self.pending = 0
 
@@ -101,10 +104,12 @@ class Writer:
         rows: list[tuple[Any, ...]],
         rejects: list[tuple[int, str, str, str | None]],
         entities: tuple[dict, dict, dict, dict],
+        skips: Sequence[tuple[int, str]] = (),
     ) -> None:
         """Queue one processed batch: the reader's ``items`` and what ``process_batch`` made of them."""
         self._rows.extend(rows)
-        self._batches.append((items, [r[0] for r in rejects]))
+        self._batches.append((items, [r[0] for r in rejects] + [k[0] for k in skips]))
+        self._skips.update(reason for _i, reason in skips)
         for index, rule, reason, sid in rejects:
             item = items[index]
             self._rejects.append((item[0], sid, rule, reason, item[1]))
@@ -131,12 +136,17 @@ class Writer:
         counts: dict[str, int],
         rejects_by_rule: Counter[str],
         resume_at: int,
+        skips_by_reason: Counter[str] | None = None,
     ) -> None:
         """Write the queued chunk and the import row's new counts in one transaction.
 
-        ``counts`` / ``rejects_by_rule`` are updated in place only once the transaction has
-        committed (a failure leaves them, and the caches, as they were, like the database).
+        ``counts`` / ``rejects_by_rule`` / ``skips_by_reason`` are updated in place only once
+        the transaction has committed (a failure leaves them, and the caches, as they were,
+        like the database).  The skip reasons' totals are kept on the import row (``skips``,
+        JSON), so a resumed import reports them whole.
         """
+        skips_total = Counter(skips_by_reason or {})
+        skips_total.update(self._skips)
         conn = self.conn
         new = dict.fromkeys(_COUNTS, 0)
         new["read"] = self.pending
@@ -159,6 +169,7 @@ class Writer:
                     ],
                 )
             new["rejected"] = len(self._rejects)
+            new["skipped"] = sum(self._skips.values())
             if conflicts:
                 conn.executemany(
                     "INSERT INTO conflicts(import_id, statement_id, source, location, kept_hash, new_hash) "
@@ -168,8 +179,13 @@ class Writer:
             total = {k: counts[k] + new[k] for k in _COUNTS}
             conn.execute(
                 "UPDATE imports SET read=?, stored=?, duplicates=?, conflicts=?, rejected=?, voided=?, "
-                "resume_at=?, status='running' WHERE id=?",
-                (*(total[k] for k in _COUNTS), resume_at, import_id),
+                "skipped=?, skips=?, resume_at=?, status='running' WHERE id=?",
+                (
+                    *(total[k] for k in _COUNTS),
+                    json.dumps(dict(skips_total), ensure_ascii=False) if skips_total else None,
+                    resume_at,
+                    import_id,
+                ),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -185,6 +201,8 @@ class Writer:
             self._undo = []
         counts.update(total)
         rejects_by_rule.update(by_rule)
+        if skips_by_reason is not None:
+            skips_by_reason.update(self._skips)
         self.void_ignored += ignored
         self._void_targets |= new_voids
         self.discard()

@@ -276,7 +276,17 @@ CREATE TABLE assessments (
 CREATE INDEX assessments_activity ON assessments(activity);
 """
 
+# Schema 4: sources other than xAPI (core.ingest.formats).  Each import row says which format
+# its file was read as, how many records were skipped (valid, but not learner activity) and
+# why: ``skips`` is a JSON object {reason: count}; reasons are categories, never personal data.
+# read = stored + duplicates + conflicts + rejected + skipped.
+SCHEMA_V4 = r"""
+ALTER TABLE imports ADD COLUMN format TEXT;
+ALTER TABLE imports ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE imports ADD COLUMN skips TEXT;
+"""
+
 # MIGRATIONS[i] upgrades a database at user_version i to i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]
 
 SCHEMA_VERSION = len(MIGRATIONS)

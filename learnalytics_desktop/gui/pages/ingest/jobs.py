@@ -198,7 +198,7 @@ def report_rows(outcome: ImportOutcome) -> list[dict[str, Any]]:
         )
     for src in outcome.sources:
         rows.append({"section": "source", "name": src, "count": "", "detail": ""})
-    for path, why in getattr(outcome.report, "skipped", None) or ():
+    for path, why in getattr(outcome.report, "skipped_files", None) or ():
         rows.append({"section": "skipped", "name": str(path), "count": "", "detail": why})
     for note in outcome.notes():
         rows.append({"section": "note", "name": "", "count": "", "detail": note})

@@ -194,7 +194,9 @@ class ImportReportView(QWidget):
                 "every record accounted for" if ok else "<b>the counts do not add up: please report this</b>"
             )
             self.banner.setText(f"<b>Import finished</b>{took} ({what}): {check}.")
-        notes = [f"Skipped {path}: {why}" for path, why in getattr(outcome.report, "skipped", None) or ()]
+        notes = [
+            f"Skipped {path}: {why}" for path, why in getattr(outcome.report, "skipped_files", None) or ()
+        ]
         notes += outcome.notes()
         shown = notes[:MAX_NOTES] + (
             [f"…and {len(notes) - MAX_NOTES} more (in the exported report)"] if len(notes) > MAX_NOTES else []

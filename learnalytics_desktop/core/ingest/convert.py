@@ -1,0 +1,68 @@
+"""What a source reader's converter returns for one record, and helpers converters share.
+
+A converter (one per source format, see ``formats``) turns one parsed source record into
+
+* an xAPI statement ``dict`` -- it then goes through the same validation, canonical hash,
+  pseudonymisation and writer as an imported xAPI statement, so every guarantee holds;
+* :class:`Skip` -- a *valid* record that is not learner activity (a server event, an entity
+  description, a teacher's action); it is counted as ``skipped`` with its reason;
+* :class:`Reject` -- an *invalid* record; it is counted as ``rejected`` with its rule, its
+  reason and the place inside the record, and kept in the quarantine like an xAPI reject.
+
+Decisions that every converter follows (the tabular readers too):
+
+* **Deterministic ids.**  The statement id is :func:`derived_uuid` of the format name and the
+  source's own event id when it has one, else of the canonical source content
+  (:func:`content_key`), so re-importing the same file adds nothing (every record is then a
+  duplicate), and the same event exported twice is one statement.
+* **Skip reasons are categories, not records.**  They are counted per reason text, so a reason
+  never holds a learner identifier or a record-specific value -- only the kind of record
+  ("Open edX server event edx.grades.*: not a learner action").  The same holds for reject
+  *rules*; reject *reasons* may quote the record's values (they stay in the quarantine, and
+  the quarantine keeps no excerpt of a pseudonymised import).
+* **Times** are converted to ISO 8601 with an explicit UTC offset, milliseconds kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = ["Reject", "Skip", "content_key", "derived_uuid", "SOURCE_NAMESPACE"]
+
+# Fixed forever: converted statements' ids depend on it (re-imports must find them again).
+SOURCE_NAMESPACE = uuid.UUID("3c9b0a52-7f0e-5d1c-8b7a-4c6561726e62")
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A valid record that is not learner activity; ``reason`` is a category (no personal data)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An invalid record: a dotted ``rule`` (``caliper.required``), a ``reason`` and the ``place``
+    in the record (``actor.id``, ``data[2].eventTime``) when there is one."""
+
+    rule: str
+    reason: str
+    place: str | None = None
+
+    def message(self) -> str:
+        """The reason with its place, as the quarantine shows it."""
+        return f"{self.reason} (at {self.place})" if self.place else self.reason
+
+
+def derived_uuid(fmt: str, key: str) -> str:
+    """The statement id for the source record with key ``key`` in format ``fmt`` (UUID 5)."""
+    return str(uuid.uuid5(SOURCE_NAMESPACE, f"{fmt}\x00{key}"))
+
+
+def content_key(obj: Any) -> str:
+    """A key for a record with no event id of its own: its canonical JSON (sorted keys)."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode("utf-8", "replace")
