@@ -113,8 +113,10 @@ def test_scoring_status_says_what_is_missing(demo):
     add_run(
         conn, course, "m-new", WEEK, "2026-10-29T10:00:00Z", 4, as_of=course.as_of_week(WEEK + 1)
     )  # week 7
+    # week 6 is the run scored as of the end of week 6; the later mid-week run has data of
+    # week 7 and counts only for moments at or after it (core.model.runs.select_run)
     status = dashboard.scoring_status(conn, cid, WEEK)
-    assert status.state == "scored" and status.run_id == mid_week != first
+    assert status.state == "scored" and status.run_id == first != mid_week
     conn.execute("UPDATE models SET active = 1 WHERE id = 'm-old'")  # pinned
     assert dashboard.scoring_status(conn, cid, WEEK).model_id == "m-old"
 

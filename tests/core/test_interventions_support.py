@@ -68,6 +68,11 @@ def build_course(conn, n=40, *, seed=0, pseudonymised=False, effect=5.0, outcome
             }
         )
     features = pd.DataFrame(rows).set_index("actor")
+    # the run belongs to a trained model (the active one): only the active model's run counts
+    conn.execute(
+        "INSERT OR IGNORE INTO models(id, created_at, kind, week, courses, card, file) "
+        "VALUES ('m1', '2024-03-10T00:00:00Z', 'logreg', 9, '[]', '{}', '/nonexistent')"
+    )
     run = int(
         conn.execute(
             "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES ('m1', ?, 9, ?, ?)",

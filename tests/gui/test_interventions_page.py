@@ -54,6 +54,13 @@ def store_score_run(conn, course_id: int, week: int) -> dict[int, float]:
 
     as_of = get_course(conn, course_id).as_of_week(week)
     feats = compute_features(conn, course_id, as_of)
+    # the run's model is the active one (pinned): only the active model's run counts
+    conn.execute("UPDATE models SET active = 0")
+    conn.execute(
+        "INSERT OR REPLACE INTO models(id, created_at, kind, week, courses, card, file, active) "
+        "VALUES ('test', '2025-10-27T07:00:00Z', 'logreg', ?, '[]', '{}', '/nonexistent', 1)",
+        (week,),
+    )
     run = conn.execute(
         "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES ('test', ?, ?, ?, ?)",
         (course_id, week, as_of.isoformat(), "2025-10-27T08:00:00Z"),

@@ -51,30 +51,28 @@ def _calendar(conn: sqlite3.Connection, course_id: int, week: int) -> datetime:
 
 
 def scoring_status(conn: sqlite3.Connection, course_id: int, week: int) -> ScoringStatus:
-    """The latest run of the active model for week ``week`` of the offering, or why there is none."""
+    """The run of the active model that counts for week ``week`` (``core.model.runs.select_run``),
+    or why there is none."""
     from learnalytics_desktop.core.model.registry import active_model_id
 
     model_id = active_model_id(conn, required=False)
     if model_id is None:
         return ScoringStatus("no_model", "No at-risk model yet: train one on the Model page, then score.")
+    from learnalytics_desktop.core.model.runs import select_run
+
     model_week = int(conn.execute("SELECT week FROM models WHERE id = ?", (model_id,)).fetchone()[0])
-    lo = _calendar(conn, course_id, week)
-    hi = lo + timedelta(days=7)
-    runs = conn.execute(
-        "SELECT id, as_of, created_at FROM score_runs WHERE course = ? AND model_id = ? ORDER BY created_at DESC, id DESC",
-        (int(course_id), model_id),
-    ).fetchall()
-    for run_id, as_of, created in runs:
-        if lo <= datetime.fromisoformat(as_of) < hi:
-            return ScoringStatus(
-                "scored",
-                f"Scored {created[:16].replace('T', ' ')} UTC by model {model_id} (week {model_week}).",
-                model_id,
-                model_week,
-                int(run_id),
-                as_of,
-                created,
-            )
+    _calendar(conn, course_id, week)  # a clear message without a calendar or with a bad week
+    run = select_run(conn, course_id, week=week, model=model_id)
+    if run is not None:
+        return ScoringStatus(
+            "scored",
+            f"Scored {run.created_at[:16].replace('T', ' ')} UTC by model {model_id} (week {model_week}).",
+            model_id,
+            model_week,
+            run.id,
+            run.as_of.isoformat(),
+            run.created_at,
+        )
     if model_week != week:
         return ScoringStatus(
             "other_week",

@@ -3,8 +3,8 @@
 * **Features** come from ``core.features.compute_features(conn, course_id, as_of)`` unless
   the caller passes the frame it already has (the GUI does, from the dashboard).
 * **Risk** comes from the caller's frame (``score`` output: columns ``actor``, ``risk_score``,
-  ``risk_level``, ``reasons``) or else from the most recent stored score run of the course
-  whose as-of instant is not after ``as_of`` (tables ``score_runs``/``scores``). A student
+  ``risk_level``, ``reasons``) or else from the stored run that counts at ``as_of``
+  (``core.model.runs.select_run``, the same run the Students at risk page shows). A student
   with no risk score keeps ``risk=None``; nothing is invented.
 * **Who** comes from ``actors`` (label, name, e-mail) and the course name from ``courses``.
 """
@@ -56,14 +56,6 @@ def intervention_date(as_of: datetime) -> str:
     return (as_of - timedelta(microseconds=1)).date().isoformat()
 
 
-def _parse_instant(text: str) -> datetime | None:
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
-
 def course_name(conn: sqlite3.Connection, course_id: int) -> str:
     """The course's name (its IRI when unnamed); InterventionError when there is no such course."""
     row = conn.execute("SELECT name, iri FROM courses WHERE id = ?", (int(course_id),)).fetchone()
@@ -75,20 +67,16 @@ def course_name(conn: sqlite3.Connection, course_id: int) -> str:
 def stored_risk(
     conn: sqlite3.Connection, course_id: int, as_of: datetime
 ) -> dict[int, tuple[float, str, list[str]]]:
-    """actor -> (risk, level, reasons) from the latest score run at or before ``as_of``."""
-    runs = conn.execute("SELECT id, as_of FROM score_runs WHERE course = ?", (int(course_id),)).fetchall()
-    best: tuple[datetime, int] | None = None
-    for run_id, text in runs:
-        when = _parse_instant(text)
-        if when is None or when > as_of:
-            continue
-        if best is None or (when, run_id) > best:
-            best = (when, run_id)
-    if best is None:
+    """actor -> (risk, level, reasons) from the run that counts at ``as_of``
+    (``core.model.runs.select_run``: the active model's run of that week, not after it)."""
+    from learnalytics_desktop.core.model.runs import select_run
+
+    run = select_run(conn, course_id, as_of=as_of)
+    if run is None:
         return {}
     out = {}
     for actor, risk, level, reasons in conn.execute(
-        "SELECT actor, risk, level, reasons FROM scores WHERE run_id = ?", (best[1],)
+        "SELECT actor, risk, level, reasons FROM scores WHERE run_id = ?", (run.id,)
     ):
         try:
             parsed = json.loads(reasons)

@@ -3,8 +3,8 @@
 * :func:`interventions_table` is the log of one course as a DataFrame with the texts people
   read next to the raw values (rule label, channel, status and arm in words, placeholders
   still visible in the text).
-* :func:`high_risk_students` names the students whose latest stored risk level, as of a
-  moment, is "high" (what the Students at risk page shows), with the score run it used.
+* :func:`high_risk_students` names the students whose risk level, in the run that counts at
+  a moment (``core.model.runs.select_run``), is "high" (what the Students at risk page shows), with the score run it used.
 * :func:`batch_summary` and :func:`import_summary` turn a drafting batch and an import
   report into short plain sentences.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from learnalytics_desktop.core.interventions.context import _parse_instant, as_of_instant
+from learnalytics_desktop.core.interventions.context import as_of_instant
 from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS, _fields
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -149,7 +149,7 @@ def status_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 @dataclass
 class HighRisk:
-    """The high-risk students of a course as of a moment, from its latest stored score run."""
+    """The high-risk students of a course as of a moment, from the run that counts then."""
 
     actors: list[int] = field(default_factory=list)
     scored: int = 0
@@ -164,30 +164,25 @@ class HighRisk:
 
 
 def high_risk_students(conn: sqlite3.Connection, course_id: int, as_of: datetime | date) -> HighRisk:
-    """Students whose risk level is "high" in the latest score run at or before ``as_of``.
+    """Students whose risk level is "high" in the run that counts at ``as_of``.
 
-    Uses the same run the drafting risk gate reads (``context.stored_risk``), so what the
-    page offers and what the drafts use agree.
+    Uses the run that counts at that moment (``core.model.runs.select_run``), the one the
+    drafting risk gate and the Students at risk page read, so they agree.
     """
-    when = as_of_instant(as_of)
-    best: tuple[datetime, int] | None = None
-    for run_id, text in conn.execute("SELECT id, as_of FROM score_runs WHERE course = ?", (int(course_id),)):
-        instant = _parse_instant(text)
-        if instant is None or instant > when:
-            continue
-        if best is None or (instant, run_id) > best:
-            best = (instant, int(run_id))
-    if best is None:
+    from learnalytics_desktop.core.model.runs import select_run
+
+    run = select_run(conn, course_id, as_of=as_of_instant(as_of))
+    if run is None:
         return HighRisk()
     rows = conn.execute(
         "SELECT s.actor, s.level FROM scores s JOIN actors a ON a.id = s.actor WHERE s.run_id = ? "
         "ORDER BY s.risk DESC, a.label",
-        (best[1],),
+        (run.id,),
     ).fetchall()
     return HighRisk(
         actors=[int(a) for a, level in rows if level == "high"],
         scored=len(rows),
-        run_as_of=best[0].isoformat(),
+        run_as_of=run.as_of.isoformat(),
     )
 
 

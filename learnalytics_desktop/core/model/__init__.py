@@ -9,6 +9,8 @@ the GUI can import it at start-up. Public API (each name lives in the submodule 
   report=None) -> DataFrame`` (``capacity=None``: the advisor capacity saved in Settings,
   else the thresholds), ``risk_history(conn, actor_id, course_id)``,
   ``latest_run(conn, course_id)`` (scoring)
+* ``select_run(conn, course, *, week=None, as_of=None, model=None) -> ScoreRun | None``: the
+  one rule for which stored run counts (runs)
 * ``load_model(conn, model_id=None)``, ``list_models(conn)``, ``set_active_model(conn, id)``,
   ``active_model_id(conn)``, ``get_card(conn, id)``, ``delete_model(conn, id)`` (registry)
 * ``risk_level(probs, thresholds=None)``, ``levels_by_capacity(probs, n, thresholds=None)``,
@@ -30,6 +32,8 @@ _EXPORTS = {
     "score_course": "scoring",
     "risk_history": "scoring",
     "latest_run": "scoring",
+    "select_run": "runs",
+    "ScoreRun": "runs",
     "ScoringError": "scoring",
     "load_model": "registry",
     "list_models": "registry",

@@ -277,14 +277,15 @@ def risk_history(conn: sqlite3.Connection, actor_id: int, course_id: int) -> pd.
 
 
 def latest_run(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
-    """The most recent stored run of an offering (same columns as :func:`risk_history`,
-    plus ``actor`` and ``student``), highest risk first; empty when never scored."""
+    """The most recently made run of the active model for an offering
+    (``core.model.runs.select_run`` with no week or moment; same columns as
+    :func:`risk_history`, plus ``actor`` and ``student``), highest risk first; empty when
+    never scored."""
     import pandas as pd
 
-    row = conn.execute(
-        "SELECT id FROM score_runs WHERE course = ? ORDER BY created_at DESC, id DESC LIMIT 1",
-        (int(course_id),),
-    ).fetchone()
+    from learnalytics_desktop.core.model.runs import select_run
+
+    run = select_run(conn, course_id)
     cols = [
         "run_id",
         "as_of",
@@ -297,13 +298,13 @@ def latest_run(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
         "risk_level",
         "reasons",
     ]
-    if row is None:
+    if run is None:
         return pd.DataFrame(columns=cols)
     rows = conn.execute(
         "SELECT r.id, r.as_of, r.week, r.model_id, r.created_at, s.actor, a.label, s.risk, s.level, s.reasons "
         "FROM scores s JOIN score_runs r ON r.id = s.run_id JOIN actors a ON a.id = s.actor "
         "WHERE r.id = ? ORDER BY s.risk DESC, a.label",
-        (row[0],),
+        (run.id,),
     ).fetchall()
     return pd.DataFrame([(*r[:9], json.loads(r[9])) for r in rows], columns=cols)
 
