@@ -10,6 +10,7 @@ failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -23,6 +24,10 @@ COMMAND_MODULES = [
     "learnalytics_desktop.cli.privacy_cmds",
     "learnalytics_desktop.cli.demo_cmds",
 ]
+
+
+# Options naming a file the command writes data to; "-" writes that data to standard output.
+DATA_OPTIONS = ("out", "csv", "report")
 
 
 class UserError(Exception):
@@ -47,11 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from learnalytics_desktop.core.export import ExportError, use_stdout_for_data
     from learnalytics_desktop.core.store.db import DatabaseError
 
+    # "-" as an output file means standard output; the command's messages then go to stderr.
+    to_stdout = any(getattr(args, name, None) == "-" for name in DATA_OPTIONS)
     try:
-        return int(args.func(args) or 0)
-    except (UserError, DatabaseError, FileNotFoundError) as exc:
+        with use_stdout_for_data() if to_stdout else contextlib.nullcontext():
+            return int(args.func(args) or 0)
+    except (UserError, DatabaseError, ExportError, FileNotFoundError) as exc:
         print(f"learnalytics {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

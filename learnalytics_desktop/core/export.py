@@ -6,6 +6,15 @@ Every file the app hands to the user goes through this module.
   final rename never crosses filesystems), flushed and ``fsync``-ed, then moved over the target
   with :func:`os.replace`. A crash or a full disk leaves either the old file or the new one,
   never half a file; the temporary file is removed on failure.
+* **Special targets are written, never replaced** (issue 15, finding 19). A path that exists
+  and is not a regular file is written *directly*, never renamed over: a character device
+  (``/dev/null``, a terminal), a FIFO (only when a program is reading it; otherwise the export
+  is refused rather than left waiting), and ``-``, which means standard output. Anything under
+  ``/dev`` or ``/proc`` (``/dev/stdout``, ``/proc/self/fd/1``) counts as such a target even when
+  it leads to a regular file. Block devices, sockets and folders are refused. A symbolic link
+  to a regular file keeps being a link: the file it points to is replaced atomically.
+* **Private.** Exports hold personal data, so new files are created owner-only (0600, issue 15
+  finding 17); replacing a file keeps the permissions it had.
 * **Spreadsheet-safe CSV.** A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or
   a carriage return can be run as a formula by Excel, LibreOffice or Google Sheets ("CSV
   injection"). Such cells get a leading apostrophe, which spreadsheets show as text. Numbers
@@ -22,12 +31,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,38 +71,136 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+STDOUT = "-"
+_STDOUT_STREAM: Any = None  # where "-" writes; None: sys.stdout (see use_stdout_for_data)
+
+
+@contextlib.contextmanager
+def use_stdout_for_data() -> Iterator[None]:
+    """While active, ``-`` targets write to the real standard output and ``print`` goes to
+    standard error, so a command's messages never mix with the data it writes to ``-``."""
+    global _STDOUT_STREAM
+    saved = _STDOUT_STREAM
+    _STDOUT_STREAM = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _STDOUT_STREAM = saved
+
+
+def special_target(path: str | os.PathLike[str]) -> str | None:
+    """How a target that must not be replaced is written: ``"stdout"``, ``"fifo"``,
+    ``"device"`` (written in place), else None for an ordinary (or new) file. Raises
+    :class:`ExportError` for targets that are refused (folder, block device, socket)."""
+    text = os.fspath(path)
+    if text == STDOUT:
+        return "stdout"
+    try:
+        st = os.stat(text)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ExportError(f"Cannot write {text}: {exc.strerror or exc}.") from exc
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise ExportError(f"Cannot write {text}: it is a folder.")
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISCHR(mode):
+        return "device"
+    if stat.S_ISREG(mode):
+        real = os.path.realpath(text)
+        for root in ("/dev/", "/proc/"):
+            if os.path.abspath(text).startswith(root) or real.startswith(root):
+                return "device"  # /dev/stdout, /proc/self/fd/1: a stream someone opened for us
+        return None
+    raise ExportError(f"Cannot write {text}: it is not a regular file, a pipe or a character device.")
+
+
+def write_special(path: str | os.PathLike[str], kind: str, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` straight into a special target (see :func:`special_target`)."""
+    text = os.fspath(path)
+    if kind == "stdout":
+        stream = _STDOUT_STREAM if _STDOUT_STREAM is not None else sys.stdout
+        stream.flush()
+        out = getattr(stream, "buffer", None)
+        try:
+            for chunk in chunks:
+                if out is not None:
+                    out.write(chunk)
+                else:
+                    stream.write(chunk.decode("utf-8"))
+            (out or stream).flush()
+        except OSError as exc:
+            raise ExportError(f"Cannot write to standard output: {exc.strerror or exc}.") from exc
+        return
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0)
+    if kind == "fifo":
+        flags |= getattr(os, "O_NONBLOCK", 0)
+    else:
+        flags |= os.O_APPEND
+    try:
+        fd = os.open(text, flags)
+    except OSError as exc:
+        if kind == "fifo" and exc.errno == errno.ENXIO:
+            raise ExportError(f"Cannot write {text}: it is a pipe and no program is reading it.") from exc
+        raise ExportError(f"Cannot write {text}: {exc.strerror or exc}.") from exc
+    try:
+        if kind == "fifo" and hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
+    except OSError as exc:
+        raise ExportError(f"Cannot write {text}: {exc.strerror or exc}.") from exc
+    finally:
+        os.close(fd)
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, replace).
 
     Returns the target path. Raises :class:`ExportError` naming the file when the folder does
-    not exist or the write fails; the target is then unchanged.
+    not exist or the write fails; the target is then unchanged. Special targets (``-``, a
+    device, a FIFO) are written directly instead (see the module docstring).
     """
+    kind = special_target(path)
+    if kind is not None:
+        write_special(path, kind, [data])
+        return Path(os.fspath(path))
     target = Path(path)
+    if target.is_symlink():  # keep the link: replace the file it points to
+        target = Path(os.path.realpath(target))
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"Cannot write {target}: the folder {folder} does not exist.")
-    if target.is_dir():
-        raise ExportError(f"Cannot write {target}: it is a folder.")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    tmp = Path(tmp_name)
     try:
+        old_mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        old_mode = None
+    tmp: Path | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".part", dir=folder)
+        tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        # mkstemp creates 0600; give the file the permissions a normal new file would get.
-        if os.name == "posix":
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+        # mkstemp creates 0600, which is what personal data needs; a replaced file keeps its mode.
+        if old_mode is not None and os.name == "posix":
+            os.chmod(tmp, old_mode)
         os.replace(tmp, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise ExportError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
     _fsync_dir(folder)
     return target
@@ -258,5 +368,8 @@ __all__ = [
     "list_exports",
     "neutralise_cell",
     "record_export",
+    "special_target",
+    "use_stdout_for_data",
+    "write_special",
     "write_csv_atomic",
 ]

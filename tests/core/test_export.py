@@ -117,13 +117,17 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
-def test_written_file_gets_normal_permissions(tmp_path):
+def test_written_file_is_private_and_a_replaced_one_keeps_its_mode(tmp_path):
+    # exports hold personal data: owner-only, whatever the umask (issue 15, finding 17)
     old = os.umask(0o022)
     try:
         path = atomic_write_text(tmp_path / "p.txt", "x")
+        assert path.stat().st_mode & 0o777 == 0o600
+        path.chmod(0o640)  # the user shared it on purpose: a rewrite keeps that
+        atomic_write_text(path, "y")
     finally:
         os.umask(old)
-    assert path.stat().st_mode & 0o777 == 0o644
+    assert path.stat().st_mode & 0o777 == 0o640
 
 
 def test_export_log(db, tmp_path):

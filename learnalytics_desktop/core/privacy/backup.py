@@ -22,12 +22,12 @@ from learnalytics_desktop.core.store.schema import SCHEMA_VERSION
 def backup_database(db_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
     """Write a consistent copy of ``db_path`` to ``dest`` (atomically) and log it."""
     src, dst = Path(db_path), Path(dest)
-    if src.resolve() == dst.resolve():
+    if str(dst) != "-" and src.resolve() == dst.resolve():
         raise DatabaseError("The backup must go to another file than the database itself.")
-    copy_database(src, dst)
+    size = copy_database(src, dst)
     conn = open_db(src)
     try:
-        audit(conn, "backup", dest=str(dst), bytes=dst.stat().st_size)
+        audit(conn, "backup", dest=str(dst), bytes=size)
     finally:
         conn.close()
     return dst

@@ -8,6 +8,7 @@ so a crash leaves either the whole chunk or none of it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import getpass
 import json
 import os
@@ -265,21 +266,84 @@ def audit(conn: sqlite3.Connection, action: str, **detail: Any) -> None:
     )
 
 
-def copy_database(src: Path, dst: Path) -> None:
-    """Online backup of ``src`` to ``dst`` (safe while the app has it open)."""
-    tmp = dst.with_name(dst.name + ".part")
-    if tmp.exists():
-        tmp.unlink()
+def _online_backup(src: Path, dst: Path) -> None:
     s = sqlite3.connect(str(src))
     try:
-        d = sqlite3.connect(str(tmp))
+        d = sqlite3.connect(str(dst))
         try:
             s.backup(d)
         finally:
             d.close()
     finally:
         s.close()
-    os.replace(tmp, dst)
+
+
+def _remove_copy(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + suffix).unlink()
+
+
+def copy_database(src: Path, dst: Path) -> int:
+    """Online backup of ``src`` to ``dst`` (safe while the app has it open); returns its size.
+
+    The copy is written to ``<dst>.part`` and renamed over ``dst``; a new copy is owner-only
+    (0600: it holds personal data), a replaced one keeps the mode it had. On any failure (a full
+    disk, an I/O error) the partial copy and its journal are removed and :class:`DatabaseError`
+    says why. A target that is a device, a FIFO or ``-`` (standard output) is written directly,
+    never replaced (``core.export.special_target``).
+    """
+    from learnalytics_desktop.core.export import ExportError, special_target, write_special
+
+    dst = Path(dst)
+    try:
+        kind = special_target(dst)
+    except ExportError as exc:
+        raise DatabaseError(str(exc)) from exc
+    if kind is not None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="learnalytics-copy-") as folder:  # 0700
+            tmp = Path(folder) / "copy.db"
+            try:
+                _online_backup(src, tmp)
+                size = tmp.stat().st_size
+                with tmp.open("rb") as fh:
+                    write_special(dst, kind, iter(lambda: fh.read(1 << 20), b""))
+            except ExportError as exc:
+                raise DatabaseError(str(exc)) from exc
+            except (sqlite3.Error, OSError) as exc:
+                raise DatabaseError(f"Could not copy the database to {dst}: {exc}.") from exc
+        return size
+    if dst.is_symlink():  # keep the link: replace the file it points to
+        dst = Path(os.path.realpath(dst))
+    tmp = dst.with_name(dst.name + ".part")
+    _remove_copy(tmp)
+    try:
+        old_mode = os.stat(dst).st_mode & 0o7777
+    except OSError:
+        old_mode = None
+    try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        _online_backup(src, tmp)
+        if old_mode is not None and os.name == "posix":
+            os.chmod(tmp, old_mode)
+        os.replace(tmp, dst)
+    except (sqlite3.Error, OSError) as exc:
+        _remove_copy(tmp)
+        if isinstance(exc, sqlite3.Error):
+            why = storage_problem(exc, dst) or str(exc)
+        elif exc.errno == errno.ENOSPC:
+            why = f"the disk holding {dst} is full"
+        else:
+            why = exc.strerror or str(exc)
+        raise DatabaseError(
+            f"Could not write the copy {dst}: {why}. No partial file was left behind."
+        ) from exc
+    except BaseException:
+        _remove_copy(tmp)
+        raise
+    return dst.stat().st_size
 
 
 __all__ = [
