@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from learnalytics_desktop.selftest import SelfTest, SelfTestFailure, step
+from learnalytics_desktop.selftest_harness import SelfTest, SelfTestFailure, step
 
 SAMPLE = ("assets", "selftest")
 HOLDOUT_FRACTION = 0.3

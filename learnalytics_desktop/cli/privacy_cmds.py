@@ -105,7 +105,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from learnalytics_desktop.core.privacy.backup import restore_database
-    from learnalytics_desktop.core.privacy.lock import DatabaseLock, DatabaseLocked
+    from learnalytics_desktop.core.store.lock import DatabaseLock, DatabaseLocked
 
     lock = DatabaseLock(args.db)
     try:

@@ -23,11 +23,12 @@ class DatabaseInfo:
 
 
 def load_info(conn: Any) -> DatabaseInfo:
-    """The course offerings (``core.courses.list_courses``) and the demo's fixed today, if any."""
+    """The course offerings (``core.courses.list_courses``) and the database's fixed today
+    (``core.clock.fixed_today``: the demo's), if any."""
+    from learnalytics_desktop.core.clock import fixed_today
     from learnalytics_desktop.core.courses import list_courses
-    from learnalytics_desktop.core.demo import demo_today
 
-    today = demo_today(conn)
+    today = fixed_today(conn)
     return DatabaseInfo(list(list_courses(conn)), today.date() if isinstance(today, datetime) else today)
 
 

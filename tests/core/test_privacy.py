@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from learnalytics_desktop.core.privacy import backup, erase, lock, subject_access, suppress
-from learnalytics_desktop.core.store import open_db
+from learnalytics_desktop.core.privacy import backup, erase, subject_access, suppress
+from learnalytics_desktop.core.store import lock, open_db
 from learnalytics_desktop.core.store.db import DatabaseError, transaction
 
 SECRET_EMAIL = "zelda.quintanilla-secret@example.edu"
@@ -174,7 +174,7 @@ def test_lock_single_instance_and_stale_recovery(tmp_path):
     # a lock left by a process that died (SIGKILL: no clean-up) is recovered
     code = (
         "import os, sys\n"
-        "from learnalytics_desktop.core.privacy.lock import DatabaseLock\n"
+        "from learnalytics_desktop.core.store.lock import DatabaseLock\n"
         f"DatabaseLock({str(dbp)!r}).acquire()\n"
         "os._exit(0)\n"
     )
@@ -190,7 +190,7 @@ def test_lock_held_by_live_process_names_owner(tmp_path):
     dbp = tmp_path / "b.db"
     code = (
         "import sys, time\n"
-        "from learnalytics_desktop.core.privacy.lock import DatabaseLock\n"
+        "from learnalytics_desktop.core.store.lock import DatabaseLock\n"
         f"l = DatabaseLock({str(dbp)!r}); l.acquire(); print('ok', flush=True); sys.stdin.read()\n"
     )
     proc = subprocess.Popen(

@@ -302,6 +302,7 @@ def load_demo_files(
     """Import generated demo files into an open database: statements, course dates, rosters
     (with their attribute columns) and the finished offering's outcomes. Returns the import
     report and the match reports as plain dicts. ``workers`` is passed to the importer."""
+    from learnalytics_desktop.core.clock import set_fixed_today
     from learnalytics_desktop.core.courses import find_course, set_course_dates
     from learnalytics_desktop.core.ingest.importer import import_paths
     from learnalytics_desktop.core.outcomes import import_outcomes, import_roster
@@ -352,6 +353,8 @@ def load_demo_files(
                 "today": current[0].today.isoformat() if current and current[0].today else None,
             },
         )
+        if current and current[0].today:
+            set_fixed_today(conn, current[0].today)  # the demo's clock (core.clock)
         audit(conn, "demo_build", statements=files.counts.get("statements_generated", 0))
     report.progress(1.0, "demo database ready")
     return summary
@@ -405,10 +408,8 @@ def build_demo_database(
 
 
 def demo_today(conn: Any) -> datetime | None:
-    """The demo's fixed "today" (the offering in progress), None for other databases."""
-    from learnalytics_desktop.core.store.db import get_setting
+    """The demo's fixed "today" (the offering in progress), None for other databases: the
+    database's clock (:func:`learnalytics_desktop.core.clock.fixed_today`)."""
+    from learnalytics_desktop.core.clock import fixed_today
 
-    info = get_setting(conn, "demo")
-    if not info or not info.get("today"):
-        return None
-    return datetime.fromisoformat(info["today"])
+    return fixed_today(conn)

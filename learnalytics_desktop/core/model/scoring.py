@@ -118,10 +118,10 @@ def score_course(
     thresholds decide. ``frame.attrs`` carries ``run_id``, ``model_id``, ``course_id``,
     ``week``, ``as_of``, ``capacity`` (the one used, or None) and, when the
     offering's data end more than 2 days before the as-of date, ``warnings``. A week that
-    is not over yet (by the clock; the demo database's fixed "today" for the demo) is
-    refused.
+    is not over yet (by ``core.clock.now``: the real clock, or the database's fixed "today",
+    as the demo's) is refused.
     """
-    from learnalytics_desktop.core.demo import demo_today
+    from learnalytics_desktop.core import clock
     from learnalytics_desktop.core.features import compute_features
     from learnalytics_desktop.core.model.data import get_course, load_attributes
     from learnalytics_desktop.core.model.levels import check_capacity, get_capacity
@@ -132,7 +132,7 @@ def score_course(
     report.progress(0.0, "loading the model")
     model = load_model(conn, model_id)
     course = get_course(conn, course_id)
-    when = _resolve_as_of(course, model.week, week, as_of, now=demo_today(conn))
+    when = _resolve_as_of(course, model.week, week, as_of, now=clock.now(conn))
     report.check()
     report.progress(0.1, "computing features")
     features = compute_features(conn, course.id, when)

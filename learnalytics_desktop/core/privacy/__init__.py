@@ -1,1 +1,2 @@
-"""Privacy and reliability: erasure, subject access, small cells, locks, backup and restore."""
+"""Privacy: erasure, subject access, small cells, backup and restore (the database lock
+lives in :mod:`learnalytics_desktop.core.store.lock`)."""

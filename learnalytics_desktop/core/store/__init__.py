@@ -1,4 +1,5 @@
-"""The local SQLite store (schema, migrations, connections, settings, audit log)."""
+"""The local SQLite store (schema, migrations, connections, settings, audit log, the
+one-app-per-database lock in :mod:`.lock`)."""
 
 from learnalytics_desktop.core.store.db import (
     DatabaseError,
