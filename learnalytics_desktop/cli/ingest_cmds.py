@@ -225,6 +225,11 @@ def _add_format(p: argparse.ArgumentParser) -> None:
         default=None,
         help="read every file as this format (default: found from each file's content)",
     )
+    p.add_argument(
+        "--home-page",
+        metavar="URL",
+        help="the site URL learner accounts belong to (Open edX, Moodle), e.g. https://lms.example.edu",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-__all__ = ["Reject", "Skip", "content_key", "derived_uuid", "SOURCE_NAMESPACE"]
+__all__ = ["Reject", "Skip", "content_key", "derived_uuid", "iso_utc", "SOURCE_NAMESPACE"]
 
 # Fixed forever: converted statements' ids depend on it (re-imports must find them again).
 SOURCE_NAMESPACE = uuid.UUID("3c9b0a52-7f0e-5d1c-8b7a-4c6561726e62")
@@ -66,3 +67,23 @@ def derived_uuid(fmt: str, key: str) -> str:
 def content_key(obj: Any) -> str:
     """A key for a record with no event id of its own: its canonical JSON (sorted keys)."""
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode("utf-8", "replace")
+
+
+def iso_utc(text: Any, *, naive_is_utc: bool = True) -> str | None:
+    """``text`` (ISO 8601 date and time) as UTC ``YYYY-MM-DDTHH:MM:SS.mmmZ``, or None when it
+    is not one.  A time without an offset is UTC when ``naive_is_utc`` (tracking logs are
+    written in UTC), else refused."""
+    if type(text) is not str or not 16 <= len(text) <= 40 or text[4:5] != "-" or text[10:11] not in "Tt ":
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        if not naive_is_utc:
+            return None
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC)
+    if not 1900 <= when.year <= 2199:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"

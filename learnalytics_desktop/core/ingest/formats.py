@@ -46,7 +46,15 @@ class SourceFormat:
     required: dict[str, str] = field(default_factory=dict)  # option -> how to give it
 
 
-FORMATS: tuple[SourceFormat, ...] = (SourceFormat("xapi", "xAPI statements"),)
+FORMATS: tuple[SourceFormat, ...] = (
+    SourceFormat("xapi", "xAPI statements"),
+    SourceFormat(
+        "edx",
+        "Open edX tracking log",
+        converter="learnalytics_desktop.core.ingest.edx.convert:make",
+        sniff_json="learnalytics_desktop.core.ingest.edx.convert:looks_like",
+    ),
+)
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)
 _BY_NAME = {f.name: f for f in FORMATS}
