@@ -37,7 +37,7 @@ def _learner(conn, args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from learnalytics_desktop.core.privacy.erase import erase_learner
+    from learnalytics_desktop.core.privacy.erase import NOT_REACHED, erase_learner
 
     conn = _open(args.db)
     try:
@@ -45,7 +45,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UserError("erasure cannot be undone: add --yes to confirm")
-            answer = input(f"Erase {args.student} everywhere in {args.db}? This cannot be undone [y/N] ")
+            answer = input(f"Erase {args.student} from {args.db}? This cannot be undone [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 print("Nothing erased.")
                 return 1
@@ -58,6 +58,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
         print(
             f"Erased: {result.total} rows ({', '.join(f'{k} {v}' for k, v in sorted(result.rows_deleted.items()))})."
         )
+        print(NOT_REACHED)
+        for line in result.not_reached.lines():
+            print(f"  {line}")
     return 0
 
 
@@ -81,9 +84,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         conn.close()
     header = ["id", "at", "user", "action", "detail"]
     if args.csv:
-        from learnalytics_desktop.core.export import write_csv_atomic
+        from learnalytics_desktop.core.export import record_export, write_csv_atomic
 
         write_csv_atomic(args.csv, [dict(zip(header, r, strict=True)) for r in rows], columns=header)
+        conn = _open(args.db)
+        try:  # logged like the app's export of the audit log (after it, so not in the file)
+            record_export(conn, "audit log", args.csv, len(rows))
+        finally:
+            conn.close()
         print(f"Wrote {len(rows)} audit entries to {args.csv}")
     elif args.json:
         print(json.dumps([dict(zip(header, r, strict=True)) for r in rows]))

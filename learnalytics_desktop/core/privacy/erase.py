@@ -10,6 +10,15 @@ SQLite keeps deleted bytes in free pages and in the write-ahead log, so deleting
 enough: the connection runs with ``secure_delete`` (freed content is overwritten), the WAL is
 checkpointed and truncated, the file is rebuilt with ``VACUUM``, and the WAL truncated again.
 The erasure is written to the audit log with row counts only, never the identifier.
+
+What it cannot reach (issue 15, finding 8): copies *outside* the database file. Backups,
+exported files (CSV, ``.eml`` drafts, subject-access files, reports) and the source files that
+were imported still hold the learner. :func:`outside_copies` lists them from the database's
+own records: the imported files that held the learner's statements, and every export and
+backup the audit log recorded since the learner's data first arrived. Decision: the export log
+never names a learner, so an export is listed when it happened after the first import holding
+them (all exports when they came only from a class list or gradebook); the list can name an
+export that did not include them, never miss one the log recorded.
 """
 
 from __future__ import annotations
@@ -21,17 +30,76 @@ from dataclasses import dataclass, field
 
 from learnalytics_desktop.core.store.db import audit, transaction
 
+NOT_REACHED = (
+    "Erasure reaches this database file only. Copies outside it still hold the learner: "
+    "backups, exported files (CSV, .eml drafts, subject-access files, reports) and the files "
+    "that were imported. Delete or correct them separately."
+)
+
+
+@dataclass
+class OutsideCopies:
+    """Files outside the database that may still hold a learner (see the module docstring)."""
+
+    sources: list[str] = field(default_factory=list)  # imported files with their statements
+    exports: list[dict] = field(default_factory=list)  # {at, what, path}: exports and backups
+
+    def lines(self) -> list[str]:
+        """One line per file, for a terminal or a dialog."""
+        out = [f"imported file: {p}" for p in self.sources]
+        out += [f"{e['what']} ({e['at'][:10]}): {e['path']}" for e in self.exports]
+        return out
+
+    def to_dict(self) -> dict:
+        return {"sources": list(self.sources), "exports": [dict(e) for e in self.exports]}
+
+
+def outside_copies(conn: sqlite3.Connection, actor_id: int) -> OutsideCopies:
+    """The files outside the database that may hold the learner (read before erasing)."""
+    import json
+
+    sources = [
+        r[0]
+        for r in conn.execute(
+            "SELECT source FROM imports WHERE id IN (SELECT DISTINCT import_id FROM statements WHERE actor = ?) "
+            "ORDER BY id",
+            (actor_id,),
+        )
+    ]
+    since = conn.execute(
+        "SELECT min(started_at) FROM imports WHERE id IN (SELECT DISTINCT import_id FROM statements WHERE actor = ?)",
+        (actor_id,),
+    ).fetchone()[0]
+    exports = []
+    for at, action, detail in conn.execute(
+        "SELECT at, action, detail FROM audit_log WHERE action IN ('export', 'backup') AND at >= ? ORDER BY id",
+        (since or "",),
+    ):
+        try:
+            d = json.loads(detail)
+        except ValueError:
+            continue
+        path = d.get("path") or d.get("dest") or d.get("target")
+        if path:
+            exports.append({"at": at, "what": d.get("what") or action, "path": str(path)})
+    return OutsideCopies(list(dict.fromkeys(sources)), exports)
+
 
 @dataclass
 class ErasureResult:
     rows_deleted: dict[str, int] = field(default_factory=dict)
+    not_reached: OutsideCopies = field(default_factory=OutsideCopies)
 
     @property
     def total(self) -> int:
         return sum(self.rows_deleted.values())
 
     def to_dict(self) -> dict:
-        return {"rows_deleted": dict(self.rows_deleted), "total": self.total}
+        return {
+            "rows_deleted": dict(self.rows_deleted),
+            "total": self.total,
+            "not_reached": {"note": NOT_REACHED, **self.not_reached.to_dict()},
+        }
 
 
 class LearnerNotFound(LookupError):
@@ -134,7 +202,7 @@ def _identifiers(conn: sqlite3.Connection, actor_id: int) -> list[str]:
 def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
     """Delete the learner everywhere, then scrub free pages and the WAL. Not undoable."""
     idents = _identifiers(conn, actor_id)
-    result = ErasureResult()
+    result = ErasureResult(not_reached=outside_copies(conn, actor_id))
     conn.execute("PRAGMA secure_delete = ON")
     with transaction(conn):
         stmt_ids = [r[0] for r in conn.execute("SELECT id FROM statements WHERE actor = ?", (actor_id,))]

@@ -20,7 +20,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from learnalytics_desktop.core.privacy.erase import NOT_REACHED
 from learnalytics_desktop.gui.pages.settings.privacy_jobs import LearnerSummary
+
+SHOWN_OUTSIDE = 12  # files listed in the dialog; the rest are counted
+
+
+def _outside_html(lines: tuple[str, ...]) -> str:
+    """The files outside the database that may still hold the learner, as an HTML list."""
+    if not lines:
+        return "<p>The database records no backup, export or imported file that holds them.</p>"
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines[:SHOWN_OUTSIDE])
+    more = f"<li>… and {len(lines) - SHOWN_OUTSIDE} more</li>" if len(lines) > SHOWN_OUTSIDE else ""
+    return f"<p>Recorded for them:</p><ul>{items}{more}</ul>"
 
 
 class EraseDialog(QDialog):
@@ -34,7 +46,7 @@ class EraseDialog(QDialog):
         self.setMinimumWidth(480)
         label = escape(summary.label)
         self.text_label = text = QLabel(
-            f"<p><b>Erase {label} everywhere?</b></p>"
+            f"<p><b>Erase {label} from this database?</b></p>"
             f"<p>This deletes {summary.statements:,} statement{'s' if summary.statements != 1 else ''} "
             + (
                 f"in {summary.courses} course{'s' if summary.courses != 1 else ''}"
@@ -43,9 +55,11 @@ class EraseDialog(QDialog):
             )
             + f" and {summary.other_rows:,} other "
             "record(s): grades, enrolments, risk scores, interventions and model training records. The "
-            "database is then rebuilt so that no trace remains in its files. The audit log records that an "
-            "erasure happened, with row counts only.</p>"
-            "<p><b>This cannot be undone.</b> Back up the database first if you may need the data.</p>"
+            "database is then rebuilt so that no trace remains in the database file. The audit log records "
+            "that an erasure happened, with row counts only.</p>"
+            f"<p>{escape(NOT_REACHED)}</p>"
+            + _outside_html(summary.outside)
+            + "<p><b>This cannot be undone.</b> Back up the database first if you may need the data.</p>"
         )
         text.setWordWrap(True)
         prompt = QLabel(f"Type the learner's label <b>{label}</b> to confirm:")

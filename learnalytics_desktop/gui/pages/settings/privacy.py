@@ -122,7 +122,9 @@ class PrivacySection(SettingsSection):
         )
         self.export_learner_button.clicked.connect(self.export_learner)
         self.erase_button = QPushButton("E&rase…")
-        self.erase_button.setToolTip("Delete this learner everywhere; asks you to type the label to confirm")
+        self.erase_button.setToolTip(
+            "Delete this learner from this database; asks you to type the label to confirm"
+        )
         self.erase_button.setAccessibleName("Erase the learner")
         self.erase_button.clicked.connect(self.erase_learner)
         self.learner_result = QLabel()
@@ -322,6 +324,8 @@ class PrivacySection(SettingsSection):
         total = sum(rows.values())
         self.learner_edit.clear()
         self._learner_done(
-            f"Erased: {total:,} rows in {len(rows)} tables. The database was rebuilt, so no trace remains in its files."
+            f"Erased: {total:,} rows in {len(rows)} tables. The database was rebuilt, so no trace remains in "
+            f"the database file. Not reached: {len(summary.outside)} file(s) outside it that the database "
+            "records (backups, exports, imported files); delete or correct them separately."
         )
         self.page.shell.notify_data_changed()

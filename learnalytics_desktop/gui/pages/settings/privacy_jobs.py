@@ -25,6 +25,7 @@ class LearnerSummary:
     statements: int
     courses: int
     other_rows: int  # rows in other tables with an actor column (outcomes, scores, ...)
+    outside: tuple[str, ...] = ()  # files outside the database that may hold them (not erased)
 
 
 def load_threshold(conn: sqlite3.Connection) -> int:
@@ -63,7 +64,10 @@ def find_learner(conn: sqlite3.Connection, text: str) -> LearnerSummary:
         cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
         if "actor" in cols:
             other += conn.execute(f'SELECT count(*) FROM "{table}" WHERE actor = ?', (actor,)).fetchone()[0]
-    return LearnerSummary(int(actor), str(label), int(statements), int(courses), int(other))
+    from learnalytics_desktop.core.privacy.erase import outside_copies
+
+    outside = tuple(outside_copies(conn, actor).lines())
+    return LearnerSummary(int(actor), str(label), int(statements), int(courses), int(other), outside)
 
 
 def export_learner(conn: sqlite3.Connection, actor_id: int, path: str | os.PathLike[str]) -> Path:
