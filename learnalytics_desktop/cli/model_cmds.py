@@ -186,6 +186,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         "students": int(len(frame)),
         "levels": {lv: int(counts.get(lv, 0)) for lv in ("high", "moderate", "low")},
         "capacity": frame.attrs.get("capacity"),
+        "withdrawn": int(frame["status"].astype(str).str.startswith("withdrawn").sum())
+        if "status" in frame.columns
+        else 0,
         "out": str(out_path),
         "warnings": list(frame.attrs.get("warnings", [])),
     }
@@ -196,7 +199,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(
             f"Scored {summary['students']} students of {course.label} as of {summary['as_of']} "
             f"(week {summary['week']}) with model {summary['model_id']}: {lv['high']} high, "
-            f"{lv['moderate']} moderate, {lv['low']} low.\nWrote {out_path}"
+            f"{lv['moderate']} moderate, {lv['low']} low"
+            + (f" ({summary['withdrawn']} withdrawn: see the status column)" if summary["withdrawn"] else "")
+            + f".\nWrote {out_path}"
         )
     return 0
 

@@ -112,7 +112,9 @@ def score_course(
 
     Uses ``model_id`` or the active model. Returns one row per student, highest risk
     first, columns ``student`` (label), ``actor``, ``risk_score`` (0-1), ``risk_level``,
-    ``reasons`` (list of plain-language strings) and the key features present. Levels: with
+    ``status`` (enrolment status as of the date: ``active``, ``not started`` or
+    ``withdrawn (YYYY-MM-DD)``, see ``core.outcomes.status``; withdrawn students do not take
+    a place of the advisor capacity), ``reasons`` (list of plain-language strings) and the key features present. Levels: with
     ``capacity=N`` the top N are "high"; with ``capacity=None`` (the default) the advisor
     capacity saved in Settings applies (``levels.get_capacity``), and when none is saved the
     thresholds decide. ``frame.attrs`` carries ``run_id``, ``model_id``, ``course_id``,
@@ -126,6 +128,7 @@ def score_course(
     from learnalytics_desktop.core.model.data import get_course, load_attributes
     from learnalytics_desktop.core.model.levels import check_capacity, get_capacity
     from learnalytics_desktop.core.model.registry import load_model
+    from learnalytics_desktop.core.outcomes.status import enrolment_status
 
     report = report or NullReporter()
     capacity = get_capacity(conn) if capacity is None else check_capacity(capacity)
@@ -139,6 +142,7 @@ def score_course(
     if len(features) == 0:
         raise ScoringError(f"{course.name or course.iri} has no students as of {when.isoformat()}")
     attributes = load_attributes(conn, course.id) if model.attributes else None
+    status = enrolment_status(conn, course.id, when)
     out = score_features(
         conn,
         model,
@@ -148,8 +152,10 @@ def score_course(
         attributes,
         course_label=course.iri,
         capacity=capacity,
+        withdrawn=status.index[status["status"] == "withdrawn"],
         report=report,
     )
+    out.insert(4, "status", status["label"].reindex(out["actor"].to_numpy()).fillna("active").to_numpy())
     last = course.last_statement
     if last is not None and (when - last).total_seconds() > STALE_DAYS * 86400:
         out.attrs["warnings"] = [
@@ -170,10 +176,12 @@ def score_features(
     *,
     course_label: str = "",
     capacity: int | None = None,
+    withdrawn: Any = None,
     report: Reporter | None = None,
 ) -> pd.DataFrame:
     """Score, explain, level and store one offering's feature table (``score_course``
-    after it has resolved the model, the as-of date and the features)."""
+    after it has resolved the model, the as-of date and the features). ``withdrawn``: actor
+    ids withdrawn as of the date, left out of the capacity ranking."""
     import pandas as pd
 
     from learnalytics_desktop.core.model.estimators import single_thread
@@ -191,11 +199,14 @@ def score_features(
         probs = model.predict(X)
         expl = explain_students(model, features, attributes)
     thresholds = get_thresholds(conn)
-    levels = (
-        levels_by_capacity(probs, capacity, thresholds)
-        if capacity is not None
-        else risk_level(probs, thresholds)
-    )
+    levels = risk_level(probs, thresholds)
+    if capacity is not None:
+        # the advisor's capacity goes to students still enrolled: withdrawn ones keep the
+        # threshold level and are off the advisor's list by default (core.outcomes.status)
+        gone = features.index.isin(list(withdrawn or ()))
+        levels = pd.Series(levels, dtype=object).to_numpy()
+        if (~gone).any():
+            levels[~gone] = levels_by_capacity(probs[~gone], capacity, thresholds)
     labels = actor_labels(conn, features.index.tolist())
     out = pd.DataFrame(
         {
