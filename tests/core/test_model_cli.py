@@ -52,7 +52,8 @@ def test_train_then_score_writes_safe_csv(demo_db, tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"with model {out['model_id']}" in text and str(target) in text
     rows = _csv(target)
-    assert list(rows[0])[:4] == ["student", "risk_score", "risk_level", "reasons"]
+    assert list(rows[0])[:5] == ["student", "risk_score", "risk_level", "status", "reasons"]
+    assert {r["status"] for r in rows} <= {"active", "not started"}  # the demo has no withdrawals
     assert "actor" not in rows[0]
     assert all(0.0 <= float(r["risk_score"]) <= 1.0 for r in rows)
     assert {r["risk_level"] for r in rows} <= {"low", "moderate", "high"}

@@ -337,6 +337,7 @@ def big_frame(n: int = 100_000) -> pd.DataFrame:
             "risk_level": pd.Categorical(
                 risk_level(risk), categories=["low", "moderate", "high"], ordered=True
             ),
+            "status": np.where(rng.random(n) < 0.05, "withdrawn (2026-01-20)", "active"),
             "top_reasons": np.where(
                 risk > 0.5, "no activity for 12 days; quiz average 41%", "regular study pattern"
             ),
@@ -364,6 +365,10 @@ def test_a_100k_row_table_sorts_filters_and_scrolls_fast(qtbot):
     positions = filter_positions(frame, "quiz 41", ("high",))
     timings["filter"] = time.perf_counter() - t
     assert len(positions) == int(((frame["risk_score"] > 0.5) & (frame["risk_level"] == "high")).sum())
+    enrolled = filter_positions(frame, "quiz 41", ("high",), include_withdrawn=False)
+    assert len(enrolled) == int(
+        ((frame["risk_score"] > 0.5) & (frame["risk_level"] == "high") & (frame["status"] == "active")).sum()
+    )
     t = time.perf_counter()
     for r in range(400):  # what a screenful of repaints asks, many times over
         for c in range(len(COLUMNS)):

@@ -68,6 +68,7 @@ def test_every_risk_shown_in_the_app_goes_through_the_shared_formatter(qtbot):
                 "risk_level": pd.Categorical(
                     ["high", "moderate", "low"], categories=["low", "moderate", "high"], ordered=True
                 ),
+                "status": ["active", "not started", "withdrawn (2026-01-20)"],
                 "top_reasons": ["", "", ""],
                 "engagement": [0.1, 0.5, 0.9],
                 **{c: [1.0, 2.0, 3.0] for c in TABLE_FEATURES},

@@ -11,6 +11,10 @@ Definitions (decisions, shown to users in the pages' footnotes):
   model** for this week (a run whose as-of instant falls in ``[as_of_week(k), as_of_week(k+1))``);
   *moderate* is reported beside it, not counted. No such run: no count (the page offers
   "Score now"); a model trained for another week cannot score this one (``core.model.scoring``).
+  Students who had **withdrawn** by the run's as-of date (``core.outcomes.status``) are not
+  counted at risk whatever their level; the Overview shows how many there are instead
+  (``Overview.withdrawn``), and the Students at risk list leaves them out unless the advisor
+  asks for them (``risk_table`` has a ``status`` column; ``without_withdrawn``).
 * **Average engagement**: mean engagement score (``core.features.engagement_score`` with the
   database's weights) over the students.
 * **Completion** of a content category (video, reading, assessment, assignment): of the
@@ -53,7 +57,9 @@ from learnalytics_desktop.core.dashboard.risk import (
     EXPORT_COLUMNS,
     TABLE_FEATURES,
     export_risk_table,
+    is_withdrawn,
     risk_table,
+    without_withdrawn,
 )
 from learnalytics_desktop.core.dashboard.student import (
     COMPARE,
@@ -78,6 +84,8 @@ __all__ = [
     "percentile_words",
     "risk_levels",
     "risk_table",
+    "is_withdrawn",
+    "without_withdrawn",
     "score_now",
     "scoring_status",
     "student_choices",

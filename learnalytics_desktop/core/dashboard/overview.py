@@ -117,6 +117,7 @@ class Overview:
     completion: pd.DataFrame  # category, items, completion, students_completing
     weekly: pd.DataFrame  # see weekly_engagement
     notes: list[str] = field(default_factory=list)
+    withdrawn: int = 0  # students withdrawn by the as-of instant (not counted at risk)
 
     def count_text(self, count: int | None) -> str:
         """A people count as shown: "<5" under the small-cell threshold, "—" when unknown."""
@@ -140,7 +141,8 @@ def course_overview(
     from learnalytics_desktop.core.features.compute import features_from_events
     from learnalytics_desktop.core.features.engagement import engagement_score, load_weights
     from learnalytics_desktop.core.features.events import load_events
-    from learnalytics_desktop.core.privacy.suppress import small_cell_threshold
+    from learnalytics_desktop.core.outcomes.status import withdrawn_before
+    from learnalytics_desktop.core.privacy.suppress import format_count, small_cell_threshold
 
     report = report or NullReporter()
     as_of = _calendar(conn, course_id, week)
@@ -154,7 +156,8 @@ def course_overview(
     engagement = engagement_score(features, weights)
     report.check()
     status = scoring_status(conn, course_id, week)
-    levels = risk_levels(conn, status.run_id, threshold) if status.run_id is not None else None
+    gone = withdrawn_before(conn, course_id, as_of)
+    levels = risk_levels(conn, status.run_id, threshold, exclude=gone) if status.run_id is not None else None
     report.progress(0.3, "completion")
     completion = completion_by_category(conn, course_id, as_of, students=features.index)
     report.check()
@@ -167,6 +170,11 @@ def course_overview(
     if small:
         completion["completion"] = np.nan
         notes.append(f"Fewer than {threshold} students: rates are hidden (small-cell rule).")
+    if gone:
+        notes.append(
+            f"{format_count(len(gone), threshold)} withdrawn student{'s' if len(gone) != 1 else ''} "
+            "not counted at risk (class list or leaving statements)."
+        )
     completion["students_completing"] = completion["students_completing"].astype("int64")
     return Overview(
         course_id=int(course_id),
@@ -182,12 +190,16 @@ def course_overview(
         completion=completion,
         weekly=weekly,
         notes=notes,
+        withdrawn=len(gone),
     )
 
 
-def risk_levels(conn: sqlite3.Connection, run_id: int | None, threshold: int) -> pd.DataFrame:
+def risk_levels(
+    conn: sqlite3.Connection, run_id: int | None, threshold: int, exclude: Any = None
+) -> pd.DataFrame:
     """Students per level (low, moderate, high) of a scoring run, with their share; the share
-    of a level under the small-cell threshold is hidden (NaN). Empty without a run."""
+    of a level under the small-cell threshold is hidden (NaN). Empty without a run.
+    ``exclude``: actor ids left out of the counts (students withdrawn by then)."""
     import numpy as np
     import pandas as pd
 
@@ -201,11 +213,11 @@ def risk_levels(conn: sqlite3.Connection, run_id: int | None, threshold: int) ->
                 "share": pd.Series(dtype="float64"),
             }
         )
-    counts = dict(
-        conn.execute(
-            "SELECT level, count(*) FROM scores WHERE run_id = ? GROUP BY level", (int(run_id),)
-        ).fetchall()
-    )
+    skip = {int(a) for a in exclude or ()}
+    counts: dict[str, int] = {}
+    for actor, level in conn.execute("SELECT actor, level FROM scores WHERE run_id = ?", (int(run_id),)):
+        if actor not in skip:
+            counts[level] = counts.get(level, 0) + 1
     unknown = sorted(set(counts) - set(LEVELS))
     if unknown:
         raise ValueError(f"scoring run {run_id} has unknown risk level(s) {unknown}; expected {LEVELS}")

@@ -32,6 +32,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "student": "student",
     "risk_score": "risk_score",
     "risk_level": "risk_level",
+    "status": "status",
     "reasons": "reasons",
     "engagement": "engagement_score",
     **{c: c for c in TABLE_FEATURES},
@@ -60,26 +61,34 @@ def risk_table(
     at this week (see :func:`scoring_status`), highest risk first. Columns ``actor``,
     ``student``, ``risk_score``, ``risk_level`` (ordered categorical low < moderate < high),
     ``top_reasons`` (the first three reasons, "; "-joined, without the implied "(raises risk)"), ``reasons`` (list),
-    ``engagement`` and the features of :data:`TABLE_FEATURES` as of the run's as-of instant.
-    ``attrs`` carries ``status`` (a :class:`ScoringStatus`). Empty (same columns) when the
-    week has not been scored."""
+    ``engagement`` and the features of :data:`TABLE_FEATURES` as of the run's as-of instant,
+    and ``status``: the enrolment status as of that instant (``active``, ``not started`` or
+    ``withdrawn (YYYY-MM-DD)``; ``core.outcomes.status``). Withdrawn students are in the
+    frame; the advisor's list leaves them out by default (:func:`without_withdrawn`) and says
+    how many. ``attrs`` carries ``status`` (a :class:`ScoringStatus`) and ``withdrawn`` (the
+    count). Empty (same columns) when the week has not been scored."""
     import pandas as pd
 
     from learnalytics_desktop.core.features.compute import compute_features
     from learnalytics_desktop.core.features.engagement import engagement_score, load_weights
+    from learnalytics_desktop.core.outcomes.status import enrolment_status
 
     report = report or NullReporter()
     status = scoring_status(conn, course_id, week)
     scores = _run_scores(conn, status.run_id) if status.run_id is not None else _run_scores(conn, -1)
     if status.run_id is not None:
         report.progress(0.3, "features")
-        features = compute_features(conn, course_id, datetime.fromisoformat(status.run_as_of))  # type: ignore[arg-type]
+        run_as_of = datetime.fromisoformat(status.run_as_of)  # type: ignore[arg-type]
+        features = compute_features(conn, course_id, run_as_of)
         features = features.assign(engagement=engagement_score(features, load_weights(conn)))
         extra = features.reindex(scores["actor"].to_numpy())[["engagement", *TABLE_FEATURES]].reset_index(
             drop=True
         )
+        enrol = enrolment_status(conn, course_id, run_as_of)["label"]
+        extra["status"] = enrol.reindex(scores["actor"].to_numpy()).fillna("active").to_numpy()
     else:
         extra = pd.DataFrame({c: pd.Series(dtype="float64") for c in ("engagement", *TABLE_FEATURES)})
+        extra["status"] = pd.Series(dtype=object)
     frame = pd.concat([scores.reset_index(drop=True), extra], axis=1)
     frame["top_reasons"] = [
         "; ".join(x.removesuffix(RAISES) for x in r[:TOP_REASONS]) for r in frame["reasons"]
@@ -93,6 +102,7 @@ def risk_table(
         "student",
         "risk_score",
         "risk_level",
+        "status",
         "top_reasons",
         "engagement",
         *TABLE_FEATURES,
@@ -100,7 +110,20 @@ def risk_table(
     ]
     frame = frame[cols]
     frame.attrs["status"] = status
+    frame.attrs["withdrawn"] = int(is_withdrawn(frame).sum())
     return frame
+
+
+def is_withdrawn(table: pd.DataFrame) -> pd.Series:
+    """True for the rows of a :func:`risk_table` whose student had withdrawn by the run's date."""
+    return table["status"].astype(str).str.startswith("withdrawn")
+
+
+def without_withdrawn(table: pd.DataFrame) -> pd.DataFrame:
+    """The advisor's default list: the rows of students still enrolled (active or not started)."""
+    out = table[~is_withdrawn(table).to_numpy()].reset_index(drop=True)
+    out.attrs.update(table.attrs)
+    return out
 
 
 def export_risk_table(
@@ -142,4 +165,12 @@ def export_risk_table(
     return rows
 
 
-__all__ = ["EXPORT_COLUMNS", "TABLE_FEATURES", "TOP_REASONS", "export_risk_table", "risk_table"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "TABLE_FEATURES",
+    "TOP_REASONS",
+    "export_risk_table",
+    "is_withdrawn",
+    "risk_table",
+    "without_withdrawn",
+]

@@ -131,14 +131,15 @@ def build_training_data(
     """Features as of week ``week`` of each offering joined to its at-risk labels.
 
     Students without an outcome row (or whose outcome gives no label) are left out and
-    counted per offering in ``courses[i]["excluded_no_outcome"]``; outcome rows for people
+    counted per offering in ``courses[i]["excluded_no_outcome"]``; students withdrawn before
+    the as-of instant (``core.outcomes.status``) in ``excluded_withdrawn``; outcome rows for people
     the feature table does not list are counted in ``excluded_no_features``.
     """
     import pandas as pd
 
     from learnalytics_desktop.core.features import compute_features
     from learnalytics_desktop.core.model.estimators import TrainingDataError
-    from learnalytics_desktop.core.outcomes import at_risk_labels
+    from learnalytics_desktop.core.outcomes import at_risk_labels, withdrawn_before
 
     if isinstance(week, bool) or not isinstance(week, int) or week < 1:
         raise ValueError(f"the week must be a whole number >= 1, got {week!r}")
@@ -178,7 +179,11 @@ def build_training_data(
                 f"at-risk labels of {course.iri} must be 0 or 1; found {sorted(set(bad.tolist()))[:5]}"
             )
         frame_ids = frame.index.astype("int64")
-        in_both = frame_ids.intersection(known.index.astype("int64"))
+        labelled = frame_ids.intersection(known.index.astype("int64"))
+        # students who had withdrawn before the as-of instant are not rows of this week: the
+        # model is for students still enrolled (their label is used at the weeks before they left)
+        gone = pd.Index(sorted(withdrawn_before(conn, course.id, as_of)), dtype="int64")
+        in_both = labelled.difference(gone)
         summaries.append(
             {
                 "id": int(course.id),
@@ -190,6 +195,7 @@ def build_training_data(
                 "at_risk": int(known.reindex(in_both).sum()),
                 "excluded_no_outcome": int(len(frame_ids.difference(known.index.astype("int64")))),
                 "excluded_no_features": int(len(known.index.astype("int64").difference(frame_ids))),
+                "excluded_withdrawn": int(len(labelled) - len(in_both)),
                 **statement_range(conn, course.id, as_of),
             }
         )

@@ -182,6 +182,7 @@ def score_features(
     """Score, explain, level and store one offering's feature table (``score_course``
     after it has resolved the model, the as-of date and the features). ``withdrawn``: actor
     ids withdrawn as of the date, left out of the capacity ranking."""
+    import numpy as np
     import pandas as pd
 
     from learnalytics_desktop.core.model.estimators import single_thread
@@ -203,8 +204,8 @@ def score_features(
     if capacity is not None:
         # the advisor's capacity goes to students still enrolled: withdrawn ones keep the
         # threshold level and are off the advisor's list by default (core.outcomes.status)
-        gone = features.index.isin(list(withdrawn or ()))
-        levels = pd.Series(levels, dtype=object).to_numpy()
+        gone = features.index.isin(list(withdrawn) if withdrawn is not None else [])
+        levels = np.array(levels, dtype=object)
         if (~gone).any():
             levels[~gone] = levels_by_capacity(probs[~gone], capacity, thresholds)
     labels = actor_labels(conn, features.index.tolist())

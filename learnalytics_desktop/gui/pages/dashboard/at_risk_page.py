@@ -2,8 +2,9 @@
 
 A model/view table (:class:`~learnalytics_desktop.gui.pages.dashboard.risk_table.RiskTableModel`
 over the frame of ``core.dashboard.risk_table``) with the level in colour and words, the top
-reasons, engagement and key features. Search and the level filter run in pandas on the CPU
-pool; sorting is the model's argsort. Select students and "Draft interventions" opens the
+reasons, engagement and key features. Students withdrawn by the scoring date are left out
+unless "Show withdrawn (N)" is ticked (N is how many there are). Search and the filters run
+in pandas on the CPU pool; sorting is the model's argsort. Select students and "Draft interventions" opens the
 Interventions page with them; double-click (or Enter) opens a student's page; "Export CSV"
 writes the rows shown, in the order shown, and logs the export.
 """
@@ -16,6 +17,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -49,9 +51,8 @@ def load_table(conn: Any, course_id: int, week: int, *, report: Any = None) -> A
     from learnalytics_desktop.core.dashboard import risk_table
 
     frame = risk_table(conn, course_id, week, report=report)
-    status = frame.attrs["status"]
     out = prepare(frame)
-    out.attrs["status"] = status
+    out.attrs.update(frame.attrs)
     return out
 
 
@@ -76,6 +77,12 @@ class AtRiskPage(Page):
         self.level = QComboBox()
         self.level.addItems(list(LEVEL_FILTERS))
         self.level.setAccessibleName("Show levels")
+        self.show_withdrawn = QCheckBox("Show &withdrawn")
+        self.show_withdrawn.setToolTip(
+            "Students who withdrew by the scoring date (class list or a leaving statement) are left "
+            "out of the list unless this is ticked"
+        )
+        self.show_withdrawn.toggled.connect(lambda _on: self.apply_filter())
         self.count = QLabel()
         self.placeholder = QLabel("Open a database and choose a course with data to see its students.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -95,6 +102,7 @@ class AtRiskPage(Page):
         filters.addWidget(self.search, 2)
         filters.addWidget(show)
         filters.addWidget(self.level)
+        filters.addWidget(self.show_withdrawn)
         filters.addWidget(self.count, 1)
 
         self.model = RiskTableModel(self)
@@ -182,6 +190,9 @@ class AtRiskPage(Page):
 
     def _set_frame(self, frame: Any) -> None:
         self.frame = frame
+        withdrawn = int(frame.attrs.get("withdrawn", 0)) if frame is not None else 0
+        self.show_withdrawn.setText(f"Show &withdrawn ({withdrawn:,})")
+        self.show_withdrawn.setEnabled(withdrawn > 0)
         self.model.set_frame(frame)
         self.view.setVisible(True)
         self.placeholder.setVisible(False)
@@ -202,12 +213,13 @@ class AtRiskPage(Page):
         frame, query, levels = self.frame, self.search.text(), self.levels
         if frame is None:
             return None
-        if not query.strip() and set(levels) == set(LEVEL_FILTERS["All levels"]):
+        everyone = self.show_withdrawn.isChecked() or not frame.attrs.get("withdrawn", 0)
+        if not query.strip() and set(levels) == set(LEVEL_FILTERS["All levels"]) and everyone:
             self.runner.cancel("at_risk.filter")
             self._filtered(frame, None)  # nothing to filter: no job needed
             return None
         return (
-            self.runner.submit(filter_positions, frame, query, levels)
+            self.runner.submit(filter_positions, frame, query, levels, everyone)
             .in_pool()
             .keyed("at_risk.filter")
             .on_success(lambda pos: self._filtered(frame, pos))

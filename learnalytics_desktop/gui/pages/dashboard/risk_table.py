@@ -22,6 +22,12 @@ COLUMNS = [
     Column("risk_score", "Risk", "risk", tooltip="Estimated chance of failing or withdrawing (calibrated)"),
     Column("level", "Level", tooltip="Low, Moderate or High, from the risk thresholds in Settings"),
     Column(
+        "status",
+        "Status",
+        tooltip="Enrolment status at the scoring date: active, not started (enrolled, no activity yet) "
+        "or withdrawn (class list or a leaving statement)",
+    ),
+    Column(
         "top_reasons",
         "Top reasons",
         tooltip="What raises (or lowers) this student's risk most, in plain words",
@@ -67,15 +73,20 @@ def prepare(frame: Any) -> Any:
     return out
 
 
-def filter_positions(frame: Any, query: str, levels: Sequence[str]) -> Any:
+def filter_positions(frame: Any, query: str, levels: Sequence[str], include_withdrawn: bool = True) -> Any:
     """Row positions of ``frame`` whose level is one of ``levels`` and whose student or
-    reasons contain every word of ``query`` (case-insensitive)."""
+    reasons contain every word of ``query`` (case-insensitive); students withdrawn by the
+    scoring date only with ``include_withdrawn``."""
     import numpy as np
 
+    from learnalytics_desktop.core.dashboard import is_withdrawn
+
     pos = compute_filter(frame, query, SEARCH_COLUMNS)
-    if set(levels) >= {"low", "moderate", "high"}:
-        return pos
-    keep = frame["risk_level"].astype(object).isin(list(levels)).to_numpy()
+    keep = np.ones(len(frame), dtype=bool)
+    if not set(levels) >= {"low", "moderate", "high"}:
+        keep &= frame["risk_level"].astype(object).isin(list(levels)).to_numpy()
+    if not include_withdrawn and "status" in frame.columns:
+        keep &= ~is_withdrawn(frame).to_numpy()
     return pos[keep[pos]] if len(pos) else np.zeros(0, dtype=np.int64)
 
 
