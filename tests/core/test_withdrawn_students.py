@@ -3,32 +3,14 @@ by default, a status column on every score."""
 
 from __future__ import annotations
 
-import pytest
-from factories import make_demo_db
-from test_dashboard import add_model, add_run
+from test_dashboard import add_model, add_run, demo, template  # noqa: F401 (fixtures)
 
 from learnalytics_desktop.core import dashboard
 from learnalytics_desktop.core.courses import get_course, to_ms
 from learnalytics_desktop.core.jobs import NullReporter
 from learnalytics_desktop.core.model.data import build_training_data
-from learnalytics_desktop.core.store import open_db
 
 WEEK = 6
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_demo_db(tmp_path_factory.mktemp("wd") / "demo.db", students=40)
-
-
-@pytest.fixture
-def demo(template, tmp_path):
-    from learnalytics_desktop.core.store.db import copy_database
-
-    copy_database(template.path, tmp_path / "demo.db")
-    conn = open_db(tmp_path / "demo.db")
-    yield conn, template
-    conn.close()
 
 
 def _withdraw(conn, course, actors, day):
@@ -39,8 +21,8 @@ def _withdraw(conn, course, actors, day):
         )
 
 
-def test_students_withdrawn_before_the_week_are_not_training_rows(demo):
-    conn, template = demo
+def test_students_withdrawn_before_the_week_are_not_training_rows(demo, template):  # noqa: F811
+    conn = demo[0]
     past = get_course(conn, template.course_id(conn, "2025-autumn"))
     before = build_training_data(conn, [past.id], WEEK, NullReporter())
     rows = before.labels.index.get_level_values("actor").tolist()
@@ -55,9 +37,8 @@ def test_students_withdrawn_before_the_week_are_not_training_rows(demo):
     assert after.courses[0]["excluded_withdrawn"] == 3
 
 
-def test_withdrawn_students_are_listed_apart_and_not_counted_at_risk(demo):
-    conn, template = demo
-    course = get_course(conn, template.course_id(conn, "2026-autumn"))
+def test_withdrawn_students_are_listed_apart_and_not_counted_at_risk(demo):  # noqa: F811
+    conn, _, course = demo
     add_model(conn, "m1", WEEK, "2026-01-01T00:00:00+00:00", active=1)
     _, scores = add_run(conn, course, "m1", WEEK, "2026-01-02T00:00:00+00:00", seed=1)
     high = sorted((a for a, (_, lv) in scores.items() if lv == "high"), key=lambda a: -scores[a][0])
