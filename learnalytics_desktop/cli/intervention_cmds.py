@@ -23,9 +23,13 @@ the intervention; covariates are computed as of the start of that day) and `elig
 (1/0: only eligible rows are analysed). Without --groups the interventions log is used:
 --comparison holdout (randomised hold-out, intention to treat) or untreated.
 
---json prints: estimates.naive and estimates.adjusted (each with estimate, ci_low,
-ci_high, p_value, method), balance (standardised mean differences), warnings, and
-`recommended`: the estimate to report.
+Every run is recorded (the app's Impact page lists it; --list shows them here).
+--json prints: estimates.naive, estimates.adjusted and/or estimates.rd (each with
+estimate, ci_low, ci_high, p_value, method, unit; a withheld one has estimate null and
+`withheld`: the reason), sensitivity (with `reliable`/`flag`), balance, confounded
+(true/false/null with confounded_reason), diagnostics (overlap, rd, headline warnings),
+warnings, and `recommended`: the estimate to report. Yes/no outcomes are proportions in
+the JSON (0.05 = 5 percentage points).
 """
 
 
@@ -88,8 +92,15 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
-    from learnalytics_desktop.core.export import atomic_write_text, record_export
-    from learnalytics_desktop.core.impact import impact_from_db, read_groups_csv, render_report_html
+    from learnalytics_desktop.core.impact import wording
+    from learnalytics_desktop.core.impact.records import (
+        list_analyses,
+        new_analysis_id,
+        record_analysis,
+        report_html,
+        write_html_report,
+    )
+    from learnalytics_desktop.core.impact.runs import AnalysisSpec, analyse
     from learnalytics_desktop.core.jobs import ConsoleReporter
 
     if args.bootstrap < 100:
@@ -97,48 +108,79 @@ def cmd_impact(args: argparse.Namespace) -> int:
     conn = _open(args.db)
     try:
         course = _course(conn, args.course)
-        groups = _run(read_groups_csv, args.groups) if args.groups else None
-        result = _run(
-            impact_from_db,
-            conn,
-            course.id,
-            groups,
-            args.outcome,
-            comparison=args.comparison,
+        if args.list:
+            return _list_impact(list_analyses(conn, course.id), args.json)
+        spec = AnalysisSpec(
+            course_id=course.id,
+            source="csv" if args.groups else args.comparison,
+            outcome=args.outcome,
+            groups_path=args.groups,
             randomised=True if args.randomised else None,
             test=args.test.replace("-", "_"),
             seed=args.seed,
             n_boot=args.bootstrap,
-            report=ConsoleReporter(enabled=not args.json),
+            cutoff=args.cutoff,
         )
+        result = _run(analyse, conn, spec, report=ConsoleReporter(enabled=not args.json))
+        analysis_id = _run(record_analysis, conn, spec, result, new_analysis_id())
         if args.report:
-            context = {
-                "Course": course.name or course.iri,
-                "Groups": args.groups or f"interventions log ({args.comparison})",
-            }
-            page = render_report_html(result, title="Impact report", context=context)
-            _run(atomic_write_text, args.report, page)
-            record_export(conn, "impact report", args.report, result.n["treated"] + result.n["control"])
+            page = report_html(result, spec, course_name=course.name or course.iri)
+            _run(
+                write_html_report,
+                conn,
+                args.report,
+                page,
+                analysis_id=analysis_id,
+                students=result.n["treated"] + result.n["control"],
+            )
     finally:
         conn.close()
     if args.json:
-        _print_json(result.to_dict())
+        _print_json({"analysis_id": analysis_id, **result.to_dict()})
         return 0
+    head = wording.headline_warnings(result)
+    for w in head:
+        print(f"IMPORTANT: {w}")
     print(result.verdict)
     print()
-    print(f"Design: {result.design}  Students: {result.n['treated']} treated, {result.n['control']} control.")
+    print(f"Design: {result.design}")
+    print(f"Students: {result.n['treated']} treated, {result.n['control']} comparison.")
+    print(f"Groups differed before the intervention? {wording.confounded_text(result)}")
+    print(f"Differences are in {result.unit}.")
     for key, est in {**result.estimates, **result.sensitivity}.items():
         mark = "  <- recommended" if key == result.recommended else ""
-        p = "" if est.p_value is None else f", p = {est.p_value:.3g}"
-        print(f"  {est.label}: {est.estimate:.3g} (95% CI {est.ci_low:.3g} to {est.ci_high:.3g}{p}){mark}")
+        print(f"  {wording.estimate_line(key, est, result)}{mark}")
     print(f"Why: {result.recommended_reason}")
+    rd = wording.rd_summary(result)
+    if rd:
+        print(rd)
     for row in result.balance:
         after = f", after weighting {row['smd_weighted']:+.2f}" if "smd_weighted" in row else ""
-        print(f"  balance {row['covariate']}: SMD {row['smd']:+.2f}{after}")
+        print(f"  balance {wording.variable_label(row['covariate'])}: SMD {row['smd']:+.2f}{after}")
     for w in result.warnings:
-        print(f"Warning: {w}")
+        if w not in head:
+            print(f"Warning: {w}")
+    print(f"Recorded as analysis {analysis_id}.")
     if args.report:
         print(f"Wrote {args.report}")
+    return 0
+
+
+def _list_impact(rows: list[dict[str, Any]], as_json: bool) -> int:
+    from learnalytics_desktop.core.impact import wording
+
+    if as_json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("No impact analyses recorded for this course yet.")
+        return 0
+    for a in rows:
+        value = "withheld" if a.get("estimate") is None else f"{a['estimate']:.3g}"
+        print(
+            f"{a['at']}  {a['id']}  {wording.variable_label(str(a.get('outcome')))}  {a.get('comparison')}  "
+            f"{a.get('label')}: {value}  reports: {len(a.get('reports', []))}"
+        )
     return 0
 
 
@@ -363,6 +405,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument(
+        "--cutoff",
+        type=float,
+        help="the risk threshold (0-1) that decided who was treated: adds a regression discontinuity "
+        "(default: the threshold the drafting log recorded, for --comparison untreated)",
+    )
+    p.add_argument("--list", action="store_true", help="list the recorded impact analyses of the course")
     p.add_argument("--report", help="also write the report as HTML to this file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_impact)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
 )
 
@@ -48,6 +49,37 @@ def _page_layout() -> QPageLayout:
     )
 
 
+def keep_headings_with_content(doc: QTextDocument) -> int:
+    """Move every heading that would end a page away from its content to the next page.
+
+    Qt's text engine knows ``page-break-before`` but not "keep with next", so after laying
+    the document out we look at each heading: when the block after it starts on a later page,
+    the heading gets a page break before it and the layout is redone. Returns how many
+    headings were moved.
+    """
+    from PySide6.QtGui import QTextFormat
+
+    height = doc.pageSize().height()
+    if height <= 0:
+        return 0
+    layout = doc.documentLayout()
+    moved = 0
+    block = doc.begin()
+    while block.isValid():
+        following = block.next()
+        if block.blockFormat().headingLevel() > 0 and following.isValid():
+            top = layout.blockBoundingRect(block).top()
+            nxt = layout.blockBoundingRect(following).top()
+            if int(nxt // height) > int(top // height):
+                fmt = block.blockFormat()
+                fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                cursor = QTextCursor(block)
+                cursor.setBlockFormat(fmt)
+                moved += 1
+        block = following
+    return moved
+
+
 class _Pages:
     """The document laid out on the A4 text area, and how to paint each page at
     ``dpi`` (the PDF and the preview image share this, so the preview shows the PDF)."""
@@ -69,6 +101,7 @@ class _Pages:
         )
         self.doc.setPageSize(self.body)
         self.doc.setHtml(html)
+        keep_headings_with_content(self.doc)
         self.count = max(1, self.doc.pageCount())
 
     def paint(self, painter: QPainter, number: int, title: str) -> None:
@@ -144,4 +177,4 @@ def write_pdf(path: str | os.PathLike[str], html: str, *, title: str = "Report")
     return atomic_write_bytes(path, html_to_pdf(html, title=title))
 
 
-__all__ = ["html_to_pdf", "preview_page", "write_pdf"]
+__all__ = ["keep_headings_with_content", "html_to_pdf", "preview_page", "write_pdf"]

@@ -120,7 +120,7 @@ def test_missing_outcomes_are_counted_not_silently_dropped():
     df.loc[:4, "final_grade"] = np.nan
     r = analyze_impact(df, outcome="final_grade", randomised=True)
     assert r.n["treated"] + r.n["control"] == 95
-    assert any("5 student(s) have no final_grade" in w for w in r.warnings)
+    assert any("5 student(s) have no final grade" in w for w in r.warnings)
 
 
 def test_input_errors_are_clear():
@@ -174,18 +174,114 @@ def test_html_report_is_self_contained_and_escaped():
     assert "(recommended)" in page and "SMD after weighting" in page
 
 
-def test_deterministic_assignment_is_flagged_as_no_overlap():
-    rng = np.random.default_rng(3)
-    risk = rng.uniform(0, 1, 400)
-    treated = risk >= 0.6  # everyone above the risk gate got a message
-    grade = 85 - 40 * risk + TRUE_EFFECT * treated + rng.normal(0, 6, 400)
-    df = pd.DataFrame(
+def threshold_data(n=400, seed=3, effect=TRUE_EFFECT, cutoff=0.6):
+    rng = np.random.default_rng(seed)
+    risk = rng.uniform(0, 1, n)
+    treated = risk >= cutoff  # everyone above the risk gate got a message
+    grade = 85 - 40 * risk + effect * treated + rng.normal(0, 6, n)
+    return pd.DataFrame(
         {"group": np.where(treated, "treated", "control"), "final_grade": grade, "risk_score": risk}
     )
-    r = analyze_impact(df, outcome="final_grade", covariates=["risk_score"], n_boot=100)
-    assert r.diagnostics["poor_overlap"] and r.diagnostics["clipped"] > 40
-    assert any("barely overlap" in w for w in r.warnings)
-    assert "treat this estimate as rough" in r.verdict
+
+
+def test_deterministic_assignment_without_the_cutoff_withholds_the_adjusted_estimate():
+    r = analyze_impact(threshold_data(), outcome="final_grade", covariates=["risk_score"], n_boot=100)
+    adj = r.estimates["adjusted"]
+    assert adj.estimate is None and "do not overlap at all" in adj.extra["withheld"]
+    assert r.recommended == "adjusted" and r.diagnostics["overlap"]["level"] == "none"
+    assert r.verdict.startswith("No trustworthy estimate of the effect")
+    assert "does not show what the messages did" in r.verdict
+    assert any(w.startswith("No overlap") for w in r.diagnostics["headline"])
+    assert r.confounded is True
+
+
+def test_threshold_design_estimates_the_jump_at_the_cutoff():
+    r = analyze_impact(
+        threshold_data(n=800, seed=5), outcome="final_grade", covariates=["risk_score"], cutoff=0.6
+    )
+    rd = r.estimates["rd"]
+    assert r.recommended == "rd" and r.selection == "threshold" and r.confounded is True
+    assert rd.ci_low <= TRUE_EFFECT <= rd.ci_high
+    assert "robust bias-corrected" in rd.method and "near the cut-off" in rd.extra["population"]
+    d = r.diagnostics["rd"]
+    assert d["design"] == "sharp" and 0 < d["bandwidth"] < 0.6
+    assert d["density"]["p_value"] is not None
+    assert d["plot"]["bins_below"] and len(d["plot"]["fit_above"]) == 2
+    assert r.verdict.startswith("For students near the risk cut-off (0.60)")
+    assert "sensitivity" not in r.to_dict() or not r.sensitivity  # no weighting under a threshold
+    assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["estimates"]["rd"]["unit"]
+
+
+def test_poor_overlap_reports_overlap_weights_and_flags_the_sensitivity_estimates():
+    rng = np.random.default_rng(8)
+    n = 500
+    risk = rng.uniform(0, 1, n)
+    treated = rng.uniform(size=n) < 1 / (1 + np.exp(-(-9 + 18 * risk)))
+    passed = (rng.uniform(size=n) < 0.9 - 0.6 * risk).astype(int)
+    df = pd.DataFrame(
+        {"group": np.where(treated, "treated", "control"), "passed": passed, "risk_score": risk}
+    )
+    r = analyze_impact(df, outcome="passed", covariates=["risk_score"], n_boot=200)
+    adj = r.estimates["adjusted"]
+    assert r.diagnostics["overlap"]["level"] == "poor"
+    assert "overlap weights" in adj.label and "either group" in adj.extra["population"]
+    assert -1 <= adj.ci_low <= adj.ci_high <= 1 and adj.ci_low <= 0 <= adj.ci_high
+    for key in ("ipw", "doubly_robust", "regression"):
+        e = r.sensitivity[key]
+        assert e.extra["reliable"] is False and "poor overlap" in e.extra["flag"]
+        assert -1 <= e.ci_low <= e.ci_high <= 1
+    assert any("overlap poorly" in w for w in r.diagnostics["headline"])
+    assert "unreliable" in render_report_html(r)
+
+
+def test_randomised_design_counts_chance_imbalances_and_does_not_weight():
+    rng = np.random.default_rng(12)
+    n1, n2, k = 57, 62, 22
+    X = rng.normal(size=(n1 + n2, k))
+    df = pd.DataFrame(X, columns=[f"m{j}" for j in range(k)])
+    df["risk_score"] = rng.uniform(size=n1 + n2)
+    df["group"] = ["treated"] * n1 + ["holdout"] * n2
+    df["final_grade"] = 60 + 10 * rng.normal(size=n1 + n2)
+    covs = [*(f"m{j}" for j in range(k)), "risk_score"]
+    r = analyze_impact(df, outcome="final_grade", covariates=covs, randomised=True)
+    chance = r.diagnostics["chance_imbalance"]
+    assert chance["covariates"] == k + 1 and 10 < chance["expected"] < 16  # about 58% each at 57/62
+    assert not any("smd_weighted" in row for row in r.balance)
+    assert "adjusted" not in r.estimates and "ipw" not in r.sensitivity
+    assert set(r.sensitivity) == {"covariate_adjusted"}  # risk only, for precision
+    assert r.recommended == "naive" and r.confounded is False
+    assert any("chance alone produces about" in w for w in r.warnings)
+    assert "SMD after weighting" not in render_report_html(r)
+
+
+def test_confounded_is_true_null_or_false_only_with_evidence():
+    df = confounded(n=300)
+    assert analyze_impact(df, outcome="final_grade", selection="advisor").confounded is True
+    unknown = analyze_impact(df, outcome="final_grade")
+    assert unknown.confounded is None and "no pre-intervention measures" in unknown.confounded_reason
+    rng = np.random.default_rng(1)
+    alike = pd.DataFrame(
+        {
+            "group": ["treated", "control"] * 150,
+            "final_grade": rng.normal(60, 10, 300),
+            "risk_score": np.repeat(rng.uniform(size=150), 2),
+        }
+    )
+    r = analyze_impact(alike, outcome="final_grade", covariates=["risk_score"], n_boot=100)
+    assert r.confounded is False and "same stored risk" in r.confounded_reason
+    assert analyze_impact(df, outcome="final_grade", covariates=["risk_score"], n_boot=100).confounded is True
+
+
+def test_withdrawals_that_empty_the_grade_are_said_first():
+    df = confounded(n=200)
+    df["withdrew"] = 0
+    gone = df.index[:30]
+    df.loc[gone, "final_grade"] = np.nan
+    df.loc[gone, "withdrew"] = 1
+    r = analyze_impact(df, outcome="final_grade", randomised=True)
+    head = r.diagnostics["headline"]
+    assert head and "withdrew" in head[0] and "passed_not_withdrawn" in head[0]
+    assert r.warnings[0] == head[0]
 
 
 def test_outcome_missing_mostly_in_one_group_is_flagged():
@@ -219,37 +315,3 @@ def test_bootstrap_reports_progress_and_can_be_cancelled():
         analyze_impact(
             confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=500, report=stopper
         )
-
-
-def _imbalanced_holdout(per_group: int, seed: int = 4) -> pd.DataFrame:
-    """A hold-out whose groups differ in risk before the intervention (treated riskier)."""
-    rng = np.random.default_rng(seed)
-    risk = np.r_[np.linspace(0.5, 0.9, per_group), np.linspace(0.2, 0.6, per_group)]
-    grade = 70 - 20 * risk + rng.normal(0, 5, 2 * per_group)
-    return pd.DataFrame(
-        {"group": ["treated"] * per_group + ["holdout"] * per_group, "final_grade": grade, "risk_score": risk}
-    )
-
-
-def test_text_says_what_was_computed_when_groups_are_too_small_to_adjust():
-    small = analyze_impact(
-        _imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=True, n_boot=100
-    )
-    assert "adjusted" not in small.estimates and small.confounded
-    text = " ".join(small.warnings)
-    assert "shown as a check" not in text
-    assert "no adjusted estimate could be computed" in text and "risk_score" in text
-    assert "shown as a check" not in render_report_html(small)
-    # with 10 per group the adjusted estimate exists, and then the text may point to it
-    big = analyze_impact(
-        _imbalanced_holdout(12), outcome="final_grade", covariates=["risk_score"], randomised=True, n_boot=100
-    )
-    assert "adjusted" in big.estimates and big.confounded
-    assert any("The adjusted estimate is shown as a check." in w for w in big.warnings)
-    # not randomised, covariates given but too few students: the reason does not claim there were no covariates
-    plain = analyze_impact(
-        _imbalanced_holdout(7), outcome="final_grade", covariates=["risk_score"], randomised=False, n_boot=100
-    )
-    assert plain.recommended == "naive" and "adjusted" not in plain.estimates
-    assert "No pre-intervention covariates" not in plain.recommended_reason
-    assert "fewer than 10 students" in plain.recommended_reason

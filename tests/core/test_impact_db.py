@@ -60,7 +60,7 @@ def test_randomised_holdout_from_the_log(db):
     assert r.diagnostics["source"] == "interventions log (holdout)"
 
 
-def test_untreated_comparison_is_confounded_and_adjusted(db, monkeypatch):
+def test_untreated_comparison_by_the_risk_gate_is_a_threshold_design(db, monkeypatch):
     s = build_course(db, 400, seed=2)
     monkeypatch.setattr(features_pkg, "compute_features", lambda conn, course_id, as_of: s.features)
     save_rules(db, replace(default_rules(), advisor="Sam Advisor"))
@@ -73,11 +73,14 @@ def test_untreated_comparison_is_confounded_and_adjusted(db, monkeypatch):
     assert 40 < len(treated) < 300
     write_outcomes(db, s.course_id, _grades(s, treated, seed=3))
     r = impact_from_db(db, s.course_id, None, "final_grade", comparison="untreated", n_boot=300)
-    assert not r.randomised and r.recommended == "adjusted" and r.confounded
+    # the drafting log knows the risk gate, so the cut-off gives a regression discontinuity
+    assert not r.randomised and r.recommended == "rd" and r.confounded is True
+    assert r.selection == "threshold" and r.diagnostics["rd"]["cutoff"] == default_rules().risk_threshold
     assert r.estimates["naive"].estimate < 0  # at-risk students were chosen: naive is misleading
-    adj = r.estimates["adjusted"]
-    assert adj.ci_low <= EFFECT <= adj.ci_high
+    rd = r.estimates["rd"]
+    assert rd.ci_low <= EFFECT <= rd.ci_high
     assert r.n["treated"] == len(treated) and r.n["control"] == 400 - len(treated)
+    assert "near the threshold" in r.verdict or "near the risk cut-off" in r.verdict
 
 
 def db_path_sibling(conn, name):
@@ -133,13 +136,27 @@ def test_groups_table_problems_name_the_rows(db, tmp_path):
         read_groups_csv(path)
 
 
+def test_groups_csv_is_read_by_the_one_tabular_reader(tmp_path):
+    """Excel's exports: UTF-16 with tabs, Windows-1252 with semicolons, headers in any case."""
+    path = tmp_path / "g.csv"
+    path.write_bytes("Student\tGroup\tDate\nJosé\ttreated\t2024-03-12\n".encode("utf-16"))
+    frame = read_groups_csv(path)
+    assert frame.loc[0, "student"] == "José" and frame.loc[0, "group"] == "treated"
+    assert frame.loc[0, "date"] == "2024-03-12" and frame.loc[0, "_row"] == 2
+    path.write_bytes("student;group;Eligible\nRenée;control;1\n".encode("cp1252"))
+    frame = read_groups_csv(path)
+    assert frame.loc[0, "student"] == "Renée" and frame.loc[0, "eligible"] == "1"
+
+
 def test_unknown_outcome_lists_the_choices(db):
     s = build_course(db, 4)
     db.execute(
         "INSERT INTO attributes(course, actor, key, value) VALUES (?, ?, 'exam_score', '71.5')",
         (s.course_id, s.actors[0]),
     )
-    with pytest.raises(ImpactError, match="final_grade, passed, withdrew; attributes: exam_score"):
+    with pytest.raises(
+        ImpactError, match="final_grade, passed, withdrew, passed_not_withdrawn; attributes: exam_score"
+    ):
         impact_frame(db, s.course_id, pd.DataFrame({"student": ["s000"], "group": ["treated"]}), "grade")
 
 

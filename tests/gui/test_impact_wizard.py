@@ -18,7 +18,9 @@ from factories import make_demo_db
 from learnalytics_desktop.core.courses import get_course, list_courses
 from learnalytics_desktop.core.export import list_exports
 from learnalytics_desktop.core.impact import impact_from_db, read_groups_csv
-from learnalytics_desktop.core.impact.wizard_support import AnalysisSpec, analyse, list_analyses, source_info
+from learnalytics_desktop.core.impact.records import list_analyses
+from learnalytics_desktop.core.impact.runs import AnalysisSpec, analyse
+from learnalytics_desktop.core.impact.sources import source_info
 from learnalytics_desktop.core.interventions import (
     approve,
     default_rules,
@@ -302,10 +304,16 @@ def test_groups_csv_and_the_randomised_flag(qtbot, runner, templates, tmp_path):
     run_to_design(qtbot, wizard, "csv", "passed", str(groups))
     assert wizard.result.kind == "binary" and wizard.result.randomised
     core = read(path, impact_from_db, ctx.course_id, read_groups_csv(groups), "passed", randomised=True)
-    for key in ("naive", "adjusted"):
+    assert "adjusted" not in wizard.result.estimates  # randomised: no weighting
+    for key in ("naive",):
         assert same(wizard.result.estimates[key].estimate, core.estimates[key].estimate)
         assert same(wizard.result.estimates[key].ci_low, core.estimates[key].ci_low)
     assert wizard.result.recommended == core.recommended == "naive"
+    # the same choices again: nothing to do; the same file changed on disk: read again
+    assert wizard.start(wizard.spec) is None
+    groups.write_text(groups.read_text(encoding="utf-8").replace(",treated,", ",TREATED,"), encoding="utf-8")
+    assert wizard.start(wizard.spec) is not None
+    qtbot.waitUntil(lambda: wizard.result is not None and not wizard.busy, timeout=60000)
     wizard.next()
     frame = estimates_frame(wizard.result)
     assert {"naive", "odds_ratio", "fisher"} <= set(frame["key"])
@@ -345,7 +353,7 @@ def test_impact_page_lists_past_analyses_and_repeats(qtbot, runner, templates, t
 
     def fake_ask(parent, runner_, ctx_, preset=None):
         seen["preset"] = preset
-        from learnalytics_desktop.core.impact.wizard_support import record_analysis
+        from learnalytics_desktop.core.impact.records import record_analysis
 
         spec = preset or AnalysisSpec(ctx_.course_id, "holdout", "final_grade")
         conn = open_db(ctx_.db_path, create=False)
@@ -369,7 +377,7 @@ def test_impact_page_lists_past_analyses_and_repeats(qtbot, runner, templates, t
     monkeypatch.setattr(impact_page, "open_file", lambda p: opened.append(p) or True)
     report = tmp_path / "r.html"
     report.write_text("<html></html>", encoding="utf-8")
-    from learnalytics_desktop.core.impact.wizard_support import record_report
+    from learnalytics_desktop.core.impact.records import record_report
 
     read(path, record_report, report, "html", analysis_id=page.selected()["id"], students=10)
     page.refresh()
@@ -380,7 +388,7 @@ def test_impact_page_lists_past_analyses_and_repeats(qtbot, runner, templates, t
 def test_screenshot_of_the_impact_page(qtbot, templates, tmp_path):
     from test_interventions_page import open_window_on
 
-    from learnalytics_desktop.core.impact.wizard_support import record_analysis
+    from learnalytics_desktop.core.impact.records import record_analysis
 
     path = db_copy(templates, "treated", tmp_path)
     ctx = context_for(path)

@@ -11,8 +11,17 @@ Public API (pandas/scipy are imported only when a function runs)::
 
 Modules: ``numeric`` (t-tests, Mann-Whitney, d/g/Glass, power), ``binary`` (risk
 difference, odds ratio, Fisher), ``adjust`` (balance, propensity, IPW, doubly robust,
-regression, bootstrap), ``analysis`` (the orchestration and the choice of estimate),
-``verdict`` (plain language), ``report`` (HTML), ``from_db`` (building the table).
+overlap weights, regression, bootstrap), ``rd`` (regression discontinuity at a risk
+cut-off, density test), ``designs`` (randomised, threshold and observational analyses,
+overlap diagnostics, possible-range intervals), ``analysis`` (the orchestration),
+``verdict`` (the plain-language sentence), ``wording`` (every other word about a result:
+units, names, flags; shared by the wizard, the report and the CLI), ``report`` (HTML),
+``from_db`` (building the table).
+
+Use cases the GUI and the CLI both call: ``sources.source_info`` (what a course offers),
+``runs.AnalysisSpec`` / ``runs.prepare`` / ``runs.run_analysis`` / ``runs.analyse`` (one
+analysis), ``records.record_analysis`` / ``records.list_analyses`` /
+``records.report_html`` / ``records.write_html_report`` / ``records.record_report``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@
   (ATE). The effective sample size ``(Σw)²/Σw²`` per group shows how much the weighting
   costs.
 * **IPW** estimate: difference of weighted (Hajek) means.
+* **Overlap weights** (Li, Morgan & Zaslavsky 2018): treated students weigh ``1 - e``,
+  comparison students ``e``. The estimand is the effect for the students who could have
+  been in either group (those with scores near 0.5 count most); no weight is ever extreme,
+  and the estimate, a difference of weighted means, stays within what the outcome allows.
+  It is the adjusted estimate we recommend when overlap is poor.
 * **Regression adjustment**: OLS of the outcome on treatment and the centred covariates;
   CI from HC3 heteroskedasticity-robust standard errors with ``n - p`` df. For a 0/1
   outcome this is a linear probability model (a risk difference).
@@ -40,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 CLIP = (0.01, 0.99)
+EXTREME = (0.05, 0.95)
+"""Propensity scores outside this range count as "near 0 or 1" in the overlap diagnostics."""
 RIDGE = 1e-3
 
 
@@ -123,6 +130,21 @@ def ipw_weights(ps: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, int]:
     e = np.clip(ps, *CLIP)
     share = t.mean()
     return np.where(t == 1, share / e, (1 - share) / (1 - e)), clipped
+
+
+def overlap_weights(ps: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Overlap (ATO) weights: ``1 - e`` for treated, ``e`` for comparison students."""
+    import numpy as np
+
+    return np.where(t == 1, 1 - ps, ps)
+
+
+def effective_n(w: np.ndarray, t: np.ndarray) -> dict[str, float]:
+    """Kish effective sample size ``(Σw)²/Σw²`` per group."""
+    return {
+        g: float(w[t == v].sum() ** 2 / max(float((w[t == v] ** 2).sum()), 1e-300))
+        for g, v in (("treated", 1), ("control", 0))
+    }
 
 
 def _ipw_est(y: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
@@ -231,7 +253,8 @@ def _adjusted(
     aipw = _aipw_est(y, t, Z, ps)
     rng = np.random.default_rng(seed)
     idx_t, idx_c = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
-    boots = np.empty((n_boot, 2))
+    ato = _ipw_est(y, t, overlap_weights(ps, t))
+    boots = np.empty((n_boot, 3))
     for b in range(n_boot):
         if report is not None and b % 50 == 0:
             report.check()
@@ -240,7 +263,11 @@ def _adjusted(
         yb, tb, Zb = y[idx], t[idx], Z[idx]
         psb, _ = logistic(Zb, tb, beta)
         wb, _ = ipw_weights(psb, tb)
-        boots[b] = (_ipw_est(yb, tb, wb), _aipw_est(yb, tb, Zb, psb))
+        boots[b] = (
+            _ipw_est(yb, tb, wb),
+            _aipw_est(yb, tb, Zb, psb),
+            _ipw_est(yb, tb, overlap_weights(psb, tb)),
+        )
     out: dict[str, Any] = {}
     for col, key, est, label, method in (
         (
@@ -259,6 +286,14 @@ def _adjusted(
             "Augmented IPW (propensity score + outcome regression); "
             f"95% percentile bootstrap CI ({n_boot} resamples)",
         ),
+        (
+            2,
+            "overlap",
+            ato,
+            "Adjusted difference (overlap weights)",
+            "Propensity score (logistic regression) with overlap weights (treated 1-e, comparison e); "
+            f"95% percentile bootstrap CI ({n_boot} resamples)",
+        ),
     ):
         draws = boots[:, col]
         se = float(draws.std(ddof=1))
@@ -268,10 +303,11 @@ def _adjusted(
             key, label, est, float(lo), float(hi), p, method, {"se_bootstrap": se, "seed": seed}
         )
     out["regression"] = regression_adjusted(y, t, X, alpha)
-    ess = {
-        g: float(w[t == v].sum() ** 2 / (w[t == v] ** 2).sum()) for g, v in (("treated", 1), ("control", 0))
-    }
+    out["ps"] = ps
+    ess = effective_n(w, t)
+    wo = overlap_weights(ps, t)
     out["balance_weighted"] = balance_table(X, names, t, w)
+    out["balance_overlap"] = balance_table(X, names, t, wo)
     out["diagnostics"] = {
         "propensity_treated": {"min": float(ps[t == 1].min()), "max": float(ps[t == 1].max())},
         "propensity_control": {"min": float(ps[t == 0].min()), "max": float(ps[t == 0].max())},
@@ -279,6 +315,9 @@ def _adjusted(
         "clip_range": list(CLIP),
         "max_weight": float(w.max()),
         "effective_n": ess,
+        "effective_n_overlap": effective_n(wo, t),
+        "extreme": int(((ps < EXTREME[0]) | (ps > EXTREME[1])).sum()),
+        "extreme_range": list(EXTREME),
     }
     return out
 
@@ -289,7 +328,9 @@ __all__ = [
     "balance_table",
     "design_matrix",
     "ipw_weights",
+    "effective_n",
     "logistic",
+    "overlap_weights",
     "regression_adjusted",
     "smd",
 ]

@@ -1,18 +1,15 @@
 """``analyze_impact``: from one row per student to estimates, checks and a verdict.
 
-Which estimate to believe (``recommended``):
+Which estimate to believe (``recommended``) depends on how the groups were formed; the
+rules live in :mod:`~learnalytics_desktop.core.impact.designs`: a randomised hold-out is
+analysed as randomised (the plain difference), a risk threshold by a regression
+discontinuity at the cut-off, anything else by an adjusted estimate chosen after the overlap
+diagnostics (or withheld, with the reason). Without pre-intervention covariates a
+non-randomised difference is reported as an association only.
 
-* **Randomised** (a hold-out drawn by chance): the naive comparison is unbiased, so it is
-  the one to report (``naive``); adjusted estimates are shown as a check when they could be
-  computed (covariates and at least :data:`MIN_ADJUST_PER_GROUP` students per group), and
-  chance imbalance (|SMD| > 0.1) is mentioned. Every sentence about the adjusted estimate
-  matches what was computed: with smaller groups the text says no check was possible.
-* **Not randomised, with pre-intervention covariates**: the groups were chosen differently,
-  so the naive difference mixes the effect with the selection. The doubly robust
-  ``adjusted`` estimate is recommended; it is only as good as the covariates (unmeasured
-  differences are not removed), and the verdict says so.
-* **Not randomised, no covariates**: nothing can be adjusted; ``naive`` is reported as an
-  association only, and the verdict never speaks of an effect.
+Withdrawal: when the table has a ``withdrew`` column and students without the outcome
+withdrew, the result says so first (``diagnostics["headline"]``) and suggests analysing
+``withdrew`` and ``passed_not_withdrawn`` (a withdrawal counts as not passing) as outcomes.
 """
 
 from __future__ import annotations
@@ -20,18 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from learnalytics_desktop.core.impact import binary, numeric
-from learnalytics_desktop.core.impact.adjust import adjusted_estimates, balance_table
+from learnalytics_desktop.core.impact import binary, designs, numeric
+from learnalytics_desktop.core.impact.adjust import balance_table
 from learnalytics_desktop.core.impact.estimates import Estimate, ImpactError, clean
 from learnalytics_desktop.core.impact.verdict import verdict_text
+from learnalytics_desktop.core.impact.wording import outcome_unit, variable_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 TREATED = {"treated", "treatment", "intervention", "1", "true", "yes"}
 CONTROL = {"control", "comparison", "holdout", "held_out", "untreated", "0", "false", "no"}
-SMD_LIMIT = 0.1
-MIN_ADJUST_PER_GROUP = 10
 
 
 @dataclass
@@ -44,7 +40,8 @@ class ImpactResult:
     n: dict[str, int]
     descriptives: dict[str, dict[str, Any]]
     estimates: dict[str, Estimate]
-    """``naive`` always; ``adjusted`` when covariates allowed it."""
+    """``naive`` always; ``adjusted`` (observational designs) and ``rd`` (threshold designs)
+    when they apply, possibly withheld (``estimate`` None, ``extra["withheld"]`` the reason)."""
     tests: dict[str, Estimate]
     effect_sizes: dict[str, Estimate]
     sensitivity: dict[str, Estimate]
@@ -59,18 +56,27 @@ class ImpactResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     values: dict[str, list[float]] = field(default_factory=dict)
     """Outcome values per group, for plots; left out of :meth:`to_dict` unless asked."""
-
-    @property
-    def confounded(self) -> bool:
-        """True when the groups differed before the intervention (|SMD| > 0.1 somewhere)."""
-        return any(abs(r["smd"]) > SMD_LIMIT for r in self.balance if r.get("smd") is not None)
+    confounded: bool | None = None
+    """True when the groups were chosen by risk or an advisor (or differ before the
+    intervention); False only with evidence (randomised, or balanced on the stored risk);
+    None when nothing could be checked. :attr:`confounded_reason` says which."""
+    confounded_reason: str = ""
+    selection: str | None = None
+    """How the groups were formed: ``random``, ``threshold``, ``advisor`` or None (unknown)."""
+    bounds: tuple[float, float] | None = None
+    """The range the outcome can take (0-1 for yes/no); differences stay within its width."""
+    unit: str = ""
+    """The unit of differences in the outcome, in words."""
 
     def to_dict(self, *, include_values: bool = False) -> dict[str, Any]:
-        """JSON-able dict; ``estimates`` holds ``naive`` and (when run) ``adjusted``."""
+        """JSON-able dict; ``estimates`` holds ``naive`` and, when run, ``adjusted``/``rd``."""
         d = {
             "outcome": self.outcome,
             "kind": self.kind,
+            "unit": self.unit,
+            "bounds": list(self.bounds) if self.bounds else None,
             "randomised": self.randomised,
+            "selection": self.selection,
             "design": self.design,
             "n": self.n,
             "descriptives": self.descriptives,
@@ -83,6 +89,7 @@ class ImpactResult:
             "sensitivity": {k: v.to_dict() for k, v in self.sensitivity.items()},
             "balance": self.balance,
             "confounded": self.confounded,
+            "confounded_reason": self.confounded_reason,
             "assumptions": self.assumptions,
             "power": self.power,
             "diagnostics": self.diagnostics,
@@ -145,7 +152,40 @@ def _covariates(frame: pd.DataFrame, covariates: list[str], warnings: list[str])
     return (np.column_stack(cols) if cols else np.empty((len(frame), 0))), names
 
 
-def analyze_impact(  # noqa: C901 - to be split with the impact rework
+def _missing_outcomes(frame: pd.DataFrame, outcome: str, warnings: list[str]) -> list[str]:
+    """Count students without the outcome; return the prominent warnings (withdrawals)."""
+    headline: list[str] = []
+    dropped = frame[frame["_y"].isna()]
+    if not len(dropped):
+        return headline
+    nt = int(dropped["_t"].sum())
+    warnings.append(
+        f"{len(dropped)} student(s) have no {variable_label(outcome).lower()} and were left out "
+        f"({nt} treated, {len(dropped) - nt} control)."
+    )
+    miss_t = nt / max(int((frame["_t"] == 1).sum()), 1)
+    miss_c = (len(dropped) - nt) / max(int((frame["_t"] == 0).sum()), 1)
+    if "withdrew" in frame.columns and outcome != "withdrew":
+        gone = dropped[dropped["withdrew"].astype(float) == 1]
+        if len(gone):
+            gt = int(gone["_t"].sum())
+            headline.append(
+                f"{len(gone)} of the {len(dropped)} students without a {variable_label(outcome).lower()} withdrew "
+                f"({gt} treated, {len(gone) - gt} comparison): this comparison leaves them out. If the messages "
+                "changed who withdrew, it is biased; analyse 'withdrew' and 'passed_not_withdrawn' (a withdrawal "
+                "counts as not passing) as outcomes too."
+            )
+            return headline
+    if len(dropped) >= 5 and abs(miss_t - miss_c) > 0.05:
+        headline.append(
+            f"The outcome is missing more often in one group ({miss_t:.0%} of treated, {miss_c:.0%} of control). "
+            "Students without an outcome (for example those who withdrew) are left out, which can bias the "
+            "comparison; analyse 'withdrew' as well."
+        )
+    return headline
+
+
+def analyze_impact(
     df: pd.DataFrame,
     *,
     outcome: str,
@@ -157,6 +197,9 @@ def analyze_impact(  # noqa: C901 - to be split with the impact rework
     test: str = "welch",
     n_boot: int = 1000,
     report: Any = None,
+    selection: str | None = None,
+    cutoff: float | None = None,
+    running: str = "risk_score",
 ) -> ImpactResult:
     """Compare the outcome between treated and control students (one row per student).
 
@@ -167,6 +210,11 @@ def analyze_impact(  # noqa: C901 - to be split with the impact rework
     (``welch``, ``student`` or ``mann_whitney``). Rows without an outcome are left out and
     counted in the warnings. ``report`` (a Reporter) gets progress and can cancel during
     the bootstrap.
+
+    ``selection`` says how the groups were formed when not randomised: ``advisor`` (chosen
+    by people, so confounded), ``threshold`` (``cutoff`` on the ``running`` column, default
+    the stored risk score: a regression discontinuity) or None (unknown). See
+    :mod:`~learnalytics_desktop.core.impact.designs` for what each design computes.
     """
     import pandas as pd
 
@@ -186,20 +234,7 @@ def analyze_impact(  # noqa: C901 - to be split with the impact rework
     if bad:
         raise ImpactError(f"The outcome {outcome!r} has {bad} value(s) that are not numbers.")
     frame["_y"] = y_num
-    dropped = frame[frame["_y"].isna()]
-    if len(dropped):
-        nt = int(dropped["_t"].sum())
-        warnings.append(
-            f"{len(dropped)} student(s) have no {outcome} and were left out ({nt} treated, {len(dropped) - nt} control)."
-        )
-        miss_t = nt / max(int((frame["_t"] == 1).sum()), 1)
-        miss_c = (len(dropped) - nt) / max(int((frame["_t"] == 0).sum()), 1)
-        if len(dropped) >= 5 and abs(miss_t - miss_c) > 0.05:
-            warnings.append(
-                f"The outcome is missing more often in one group ({miss_t:.0%} of treated, {miss_c:.0%} of control). "
-                "Students without an outcome (for example those who withdrew) are left out, which can bias the "
-                "comparison; analyse 'withdrew' as well."
-            )
+    headline = _missing_outcomes(frame, outcome, warnings)
     frame = frame[frame["_y"].notna()].reset_index(drop=True)
     kind = _outcome_kind(frame["_y"], kind, outcome)
     t = frame["_t"].to_numpy()
@@ -275,130 +310,57 @@ def analyze_impact(  # noqa: C901 - to be split with the impact rework
         {**naive.extra, "test": naive.name},
     )
     estimates = {"naive": naive}
-    sensitivity: dict[str, Estimate] = {}
-    diagnostics: dict[str, Any] = {}
-    imbalanced = [r["covariate"] for r in balance if abs(r["smd"]) > SMD_LIMIT]
-    later: list[str] = []  # warnings about the adjustment, shown after the design warnings
-    can_adjust = bool(names) and min(n.values()) >= MIN_ADJUST_PER_GROUP
-    if names and not can_adjust:
-        warnings.append(
-            f"Adjusted estimates need at least {MIN_ADJUST_PER_GROUP} students per group; none computed."
-        )
-    if can_adjust:
-        if report is not None:
-            report.progress(0.3, "Bootstrapping the adjusted estimate")
-        adj = adjusted_estimates(y, t, X, names, seed=seed, n_boot=n_boot, report=report)
-        estimates["adjusted"] = adj["adjusted"]
-        sensitivity = {"ipw": adj["ipw"], "regression": adj["regression"]}
-        diagnostics = adj["diagnostics"]
-        weighted = {r["covariate"]: r for r in adj["balance_weighted"]}
-        for row in balance:
-            w = weighted[row["covariate"]]
-            row.update({k: w[k] for k in ("mean_treated_weighted", "mean_control_weighted", "smd_weighted")})
-        still = [r["covariate"] for r in balance if abs(r["smd_weighted"]) > SMD_LIMIT]
-        if still and not randomised:
-            later.append(
-                "After weighting, these covariates are still imbalanced (|SMD| > 0.1): "
-                + ", ".join(still)
-                + ". The adjusted estimate may still be biased."
-            )
-        if diagnostics["clipped"]:
-            later.append(
-                f"{diagnostics['clipped']} student(s) had a propensity score outside {diagnostics['clip_range']} "
-                "(almost certain to be treated or not); their weights were capped."
-            )
-        total = n["treated"] + n["control"]
-        diagnostics["poor_overlap"] = bool(diagnostics["clipped"] > 0.1 * total)
-        if diagnostics["poor_overlap"] and not randomised:
-            later.append(
-                "Treated and comparison students barely overlap (for example, everyone above a risk "
-                "threshold got a message): for many students the other group has nobody like them. The "
-                "adjusted estimate then rests on extrapolating the outcome model; treat it as rough, and "
-                "use a randomised hold-out next time."
-            )
-        small = {g: v for g, v in diagnostics["effective_n"].items() if v < 0.5 * n[g]}
-        if small and not randomised:
-            later.append(
-                "The groups overlap poorly: after weighting, "
-                + "; ".join(
-                    f"the {g} group counts as {v:.0f} of its {n[g]} students" for g, v in small.items()
-                )
-                + ". Treat the adjusted estimate as rough."
-            )
+    bounds = designs.outcome_bounds(kind, outcome, y)
+    unit = outcome_unit(outcome, kind, bounds if kind == "numeric" else None)
+    for e in (naive, *tests.values()):
+        e.extra.setdefault("unit", unit)
     if randomised:
-        design = "Randomised: the comparison group was held back by chance."
-        recommended, reason = (
-            "naive",
-            "The comparison group was chosen at random, so the plain difference is unbiased.",
-        )
-        if imbalanced:
-            check = (
-                "The adjusted estimate is shown as a check."
-                if "adjusted" in estimates
-                else f"With fewer than {MIN_ADJUST_PER_GROUP} students in a group no adjusted estimate could be "
-                "computed to check for it, so keep this difference in mind when reading the result."
-            )
-            warnings.append(
-                "By chance the groups differ somewhat before the intervention in: "
-                + ", ".join(imbalanced)
-                + ". "
-                + check
-            )
+        selection = "random"
+    elif cutoff is not None:
+        selection = "threshold"
+    work = designs.Work(y, t, X, names, n, unit, seed, n_boot, report, balance, estimates, diagnostics={})
+    if selection == "random":
+        designs.randomised(work)
+    elif selection == "threshold":
+        assert cutoff is not None
+        x = None
+        if running in frame.columns and frame[running].notna().any():
+            x = pd.to_numeric(frame[running], errors="coerce").to_numpy(dtype=float)
+        designs.threshold(work, x, float(cutoff), running)
     else:
-        design = "Not randomised: the groups were not assigned by chance."
-        if imbalanced:
-            warnings.append(
-                "The groups differed before the intervention (|SMD| > 0.1) in: "
-                + ", ".join(imbalanced)
-                + ". The naive comparison is confounded: it mixes the effect of the messages with the "
-                "reasons students were chosen."
-            )
-        if "adjusted" in estimates:
-            recommended = "adjusted"
-            reason = (
-                "The groups were not formed by chance; the adjusted estimate accounts for the measured "
-                "pre-intervention differences (risk and activity). Differences that were not measured remain."
-            )
-        elif names:  # covariates, but groups too small to adjust
-            recommended = "naive"
-            reason = (
-                f"Pre-intervention covariates were available, but with fewer than {MIN_ADJUST_PER_GROUP} "
-                "students in a group no adjusted estimate could be computed, so only the naive difference "
-                "exists; it is an association, not an effect of the messages."
-            )
-            warnings.append(
-                "Without randomisation or an adjusted estimate the difference cannot be read as an effect."
-            )
-        else:
-            recommended = "naive"
-            reason = (
-                "No pre-intervention covariates were available to adjust for, so only the naive difference "
-                "exists; it is an association, not an effect of the messages."
-            )
-            warnings.append(
-                "Without randomisation or pre-intervention covariates the difference cannot be read as an effect."
-            )
-    warnings.extend(later)
+        designs.observational(work, selection)
+    width = bounds[1] - bounds[0]
+    for group in (estimates, work.sensitivity, tests):
+        for key, e in group.items():
+            if key in designs.OUTCOME_SCALE_KEYS:
+                designs.clamp(e, width)
+    diagnostics = work.diagnostics
+    diagnostics["headline"] = headline + work.headline
     result = ImpactResult(
         outcome=outcome,
         kind=kind,
-        randomised=randomised,
+        randomised=selection == "random",
         n=n,
         descriptives=desc,
         estimates=estimates,
         tests=tests,
         effect_sizes=effects,
-        sensitivity=sensitivity,
+        sensitivity=work.sensitivity,
         balance=balance,
         assumptions=assumptions,
         power=power,
-        recommended=recommended,
-        recommended_reason=reason,
+        recommended=work.recommended,
+        recommended_reason=work.reason,
         verdict="",
-        warnings=warnings,
-        design=design,
+        warnings=headline + work.headline + warnings + work.warnings,
+        design=work.design,
         diagnostics=diagnostics,
         values={"treated": yt.tolist(), "control": yc.tolist()},
+        confounded=work.confounded,
+        confounded_reason=work.confounded_reason,
+        selection=selection,
+        bounds=bounds,
+        unit=unit,
     )
     result.verdict = verdict_text(result)
     return result

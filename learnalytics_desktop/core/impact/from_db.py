@@ -41,12 +41,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from learnalytics_desktop.core.impact.analysis import ImpactResult
 
 OUTCOME_COLUMNS = ("final_grade", "passed", "withdrew")
+RUNNING = "risk_at_drafting"
+"""The running variable of a threshold design from the log: the risk the drafting used."""
+COMPOSITE = "passed_not_withdrawn"
+"""1 when the student passed, 0 when they failed *or withdrew* (a withdrawal is not a pass),
+None when neither is known: the outcome to use when withdrawals empty the grade column."""
 TRUE = {"1", "true", "yes", "y"}
 FALSE = {"0", "false", "no", "n", ""}
 
 
 def load_outcome(conn: sqlite3.Connection, course_id: int, outcome: str) -> dict[int, float | None]:
     """actor -> outcome value from ``outcomes`` (or a numeric ``attributes`` key)."""
+    if outcome == COMPOSITE:
+        rows = conn.execute(
+            "SELECT actor, passed, withdrew FROM outcomes WHERE course = ?", (int(course_id),)
+        ).fetchall()
+        out_c: dict[int, float | None] = {}
+        for a, passed, withdrew in rows:
+            if withdrew is not None and float(withdrew) == 1:
+                out_c[int(a)] = 0.0
+            else:
+                out_c[int(a)] = None if passed is None else float(passed)
+        return out_c
     if outcome in OUTCOME_COLUMNS:
         rows = conn.execute(
             f"SELECT actor, {outcome} FROM outcomes WHERE course = ?", (int(course_id),)
@@ -57,7 +73,7 @@ def load_outcome(conn: sqlite3.Connection, course_id: int, outcome: str) -> dict
     }
     if outcome not in keys:
         raise ImpactError(
-            f"There is no outcome {outcome!r}. Outcomes: {', '.join(OUTCOME_COLUMNS)}"
+            f"There is no outcome {outcome!r}. Outcomes: {', '.join((*OUTCOME_COLUMNS, COMPOSITE))}"
             + (f"; attributes: {', '.join(sorted(keys))}" if keys else "")
             + "."
         )
@@ -73,20 +89,31 @@ def load_outcome(conn: sqlite3.Connection, course_id: int, outcome: str) -> dict
 
 
 def read_groups_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A groups CSV as a DataFrame (text cells) with a ``_row`` column of CSV row numbers."""
+    """A groups CSV as a DataFrame (text cells) with a ``_row`` column of the file's line
+    numbers. Read by :func:`core.tabular.read_csv` (any encoding and delimiter it knows);
+    ``student``, ``group``, ``date`` and ``eligible`` are found ignoring case, spaces and
+    ``_``/``-``; other columns are kept with their header lower-cased."""
     import pandas as pd
 
-    from learnalytics_desktop.core.interventions.context import InterventionError
-    from learnalytics_desktop.core.interventions.external import read_table
+    from learnalytics_desktop.core.tabular import CsvError, read_csv
 
     try:
-        cols, rows = read_table(path)
-    except InterventionError as exc:
+        table = read_csv(path)
+    except (CsvError, FileNotFoundError) as exc:
         raise ImpactError(str(exc)) from exc
-    missing = [c for c in ("student", "group") if c not in cols]
-    if missing:
-        raise ImpactError(f"The groups file has no column(s) {missing}; it needs student and group.")
-    return pd.DataFrame([{**rec, "_row": line} for line, rec in rows], columns=[*cols, "_row"])
+    try:
+        index = {name: table.index(name, name) for name in ("student", "group")}
+    except CsvError as exc:
+        raise ImpactError(f"The groups file needs student and group columns. {exc}") from exc
+    for name in ("date", "eligible"):
+        found = table.guess((name,))
+        if found is not None:
+            index[name] = table.header.index(found)
+    used = set(index.values())
+    cols = [*index] + [h.lower() for k, h in enumerate(table.header) if k not in used]
+    order = [*index.values()] + [k for k in range(len(table.header)) if k not in used]
+    records = [[cells[k] for k in order] + [line] for line, cells in table.rows]
+    return pd.DataFrame(records, columns=[*cols, "_row"])
 
 
 def _start_of(day: date) -> datetime:
@@ -290,12 +317,21 @@ def impact_frame(
 
     warnings: list[str] = []
     values = load_outcome(conn, course_id, outcome)
+    withdrew = load_outcome(conn, course_id, "withdrew") if outcome != "withdrew" else {}
+    cutoff = None
+    running: dict[int, float] = {}
     if groups is not None:
         people = _groups_from_table(conn, course_id, groups, warnings)
-        source, randomised = "groups table", False
+        source, randomised, selection = "groups table", False, None
     else:
         people = _groups_from_log(conn, course_id, comparison, warnings)
         source, randomised = f"interventions log ({comparison})", comparison == "holdout"
+        selection = "random" if randomised else "advisor"
+        if not randomised:
+            treated = {a for a, p in people.items() if p["group"] == "treated"}
+            cutoff = logged_cutoff(conn, course_id, treated)
+            if cutoff is not None:
+                running = drafting_risk(conn, course_id, treated)
     if not all("covariates" in p for p in people.values()):
         for p in people.values():
             p["covariates"] = {}
@@ -309,11 +345,15 @@ def impact_frame(
             "date": p["date"].isoformat() if p["date"] else None,
             outcome: values.get(a),
         }
+        if withdrew:
+            rec["withdrew"] = withdrew.get(a)
+        if running:
+            rec[RUNNING] = running.get(a)
         for k, v in p.get("covariates", {}).items():
             rec.setdefault(k, v)
         records.append(rec)
     frame = pd.DataFrame.from_records(records)
-    reserved = {"actor", "student", "group", "date", outcome}
+    reserved = {"actor", "student", "group", "date", "withdrew", RUNNING, outcome}
     # pct_* columns are within-course percentiles of other features: the same information twice
     covariates = [
         c
@@ -329,7 +369,67 @@ def impact_frame(
             f"{no_outcome_row} student(s) are not in the outcomes table (no gradebook row), so they have "
             "no outcome."
         )
-    return frame, {"randomised": randomised, "covariates": covariates, "warnings": warnings, "source": source}
+    return frame, {
+        "randomised": randomised,
+        "selection": selection,
+        "cutoff": cutoff,
+        "running": RUNNING if running else "risk_score",
+        "covariates": covariates,
+        "warnings": warnings,
+        "source": source,
+    }
+
+
+def drafting_risk(conn: sqlite3.Connection, course_id: int, treated: set[int]) -> dict[int, float]:
+    """actor -> the risk the drafting saw: a treated student's stored row, everyone else's
+    score from the run the first batch used (the latest run at or before its as-of instant)."""
+    from learnalytics_desktop.core.interventions.context import stored_risk
+
+    out: dict[int, float] = {}
+    first_as_of = None
+    for (detail,) in conn.execute(
+        "SELECT detail FROM audit_log WHERE action = 'intervention_batch' ORDER BY id"
+    ):
+        d = json.loads(detail)
+        if d.get("course") == int(course_id) and d.get("as_of"):
+            first_as_of = datetime.fromisoformat(str(d["as_of"]).replace("Z", "+00:00"))
+            break
+    if first_as_of is not None:
+        out = {a: v[0] for a, v in stored_risk(conn, int(course_id), first_as_of).items()}
+    for a, risk in conn.execute(
+        "SELECT actor, risk FROM interventions WHERE course = ? AND arm = 'treated' AND risk IS NOT NULL "
+        "ORDER BY date, id",
+        (int(course_id),),
+    ):
+        if int(a) in treated and int(a) not in out:
+            out[int(a)] = float(risk)
+    return out
+
+
+def logged_cutoff(conn: sqlite3.Connection, course_id: int, treated: set[int]) -> float | None:
+    """The risk threshold the drafting log recorded for the batches of the treated students,
+    when every one of those batches used the same threshold with the risk gate on (else None:
+    the log cannot say the threshold decided who was contacted)."""
+    batches = {
+        b
+        for (b, a) in conn.execute(
+            "SELECT DISTINCT batch, actor FROM interventions WHERE course = ? AND arm = 'treated'",
+            (int(course_id),),
+        )
+        if int(a) in treated and b
+    }
+    if not batches:
+        return None
+    found: dict[str, Any] = {}
+    for (detail,) in conn.execute("SELECT detail FROM audit_log WHERE action = 'intervention_batch'"):
+        d = json.loads(detail)
+        if d.get("batch") in batches:
+            found[d["batch"]] = None if d.get("ignore_risk_gate") else d.get("risk_threshold")
+    values = {found.get(b) for b in batches}
+    if len(values) != 1:
+        return None
+    (value,) = values
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def impact_from_db(
@@ -346,12 +446,16 @@ def impact_from_db(
     seed: int = 0,
     n_boot: int = 1000,
     report: Any = None,
+    cutoff: float | None = None,
 ) -> ImpactResult:
     """Build the table with :func:`impact_frame` and run ``analyze_impact`` on it.
 
     ``randomised`` overrides what the source implies (a hold-out from the log is randomised;
     a groups table is not unless you say so). ``covariates`` defaults to every numeric
-    pre-intervention column found (risk score and features).
+    pre-intervention column found (risk score and features). ``cutoff`` (a risk threshold
+    that decided who was treated) asks for a regression discontinuity; without it, the
+    threshold recorded in the drafting log is used for the ``untreated`` comparison when every
+    treated student's batch used the same one.
     """
     from learnalytics_desktop.core.impact.analysis import analyze_impact
 
@@ -367,10 +471,13 @@ def impact_from_db(
         test=test,
         n_boot=n_boot,
         report=report,
+        selection=meta["selection"],
+        cutoff=meta["cutoff"] if cutoff is None else cutoff,
+        running=meta["running"],
     )
     result.warnings[:0] = meta["warnings"]
     result.diagnostics["source"] = meta["source"]
     return result
 
 
-__all__ = ["impact_frame", "impact_from_db", "load_outcome", "read_groups_csv"]
+__all__ = ["COMPOSITE", "impact_frame", "logged_cutoff", "impact_from_db", "load_outcome", "read_groups_csv"]

@@ -12,24 +12,22 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from learnalytics_desktop.core.impact.wording import fmt
+
 if TYPE_CHECKING:  # pragma: no cover
     from learnalytics_desktop.core.impact.analysis import ImpactResult
 
-BINARY_NAMES = {"passed": "the pass rate", "withdrew": "the withdrawal rate"}
+BINARY_NAMES = {
+    "passed": "the pass rate",
+    "withdrew": "the withdrawal rate",
+    "passed_not_withdrawn": "the pass rate (withdrawals counted as not passing)",
+}
 
 
 def _decimals(lo: float | None, hi: float | None) -> int:
     if lo is None or hi is None or not math.isfinite(hi - lo) or hi - lo <= 0:
         return 2
     return int(min(max(-math.floor(math.log10((hi - lo) / 4)), 0), 4))
-
-
-def fmt(x: float | None, decimals: int) -> str:
-    """A number rounded to ``decimals`` places, without a minus sign on zero."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    text = f"{x:.{decimals}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _subject(outcome: str, kind: str) -> tuple[str, str]:
@@ -47,7 +45,18 @@ def verdict_text(result: ImpactResult) -> str:
     """One short paragraph for the results page and the report."""
     est = result.estimates[result.recommended]
     if est.estimate is None:
-        return "The analysis could not produce an estimate for this data."
+        reason = str(est.extra.get("withheld") or "the analysis could not produce an estimate for this data.")
+        naive = result.estimates["naive"]
+        tail = ""
+        if naive.estimate is not None and result.recommended != "naive":
+            scale = 100.0 if result.kind == "binary" else 1.0
+            _what, unit = _subject(result.outcome, result.kind)
+            dec = _decimals(*(None if v is None else v * scale for v in (naive.ci_low, naive.ci_high)))
+            tail = (
+                f" The plain difference between the groups ({fmt(naive.estimate * scale, dec)}{unit}) mixes any "
+                "effect with the reasons students were chosen, so it does not show what the messages did."
+            )
+        return "No trustworthy estimate of the effect: " + reason[0].lower() + reason[1:] + tail
     scale = 100.0 if result.kind == "binary" else 1.0
     e, lo, hi = (None if v is None else v * scale for v in (est.estimate, est.ci_low, est.ci_high))
     assert e is not None
@@ -70,6 +79,10 @@ def verdict_text(result: ImpactResult) -> str:
         return text
     if result.randomised:
         lead, caveat = "", ""
+    elif result.recommended == "rd":
+        cutoff = result.diagnostics.get("rd", {}).get("cutoff")
+        lead = f"For students near the risk cut-off ({fmt(cutoff, 2)}), "
+        caveat = " This is an effect at the threshold only: students far above or below it may respond differently."
     else:
         lead = "After accounting for how the groups differed before the intervention, "
         caveat = (
@@ -77,7 +90,10 @@ def verdict_text(result: ImpactResult) -> str:
             "part of it. A randomised hold-out would settle it."
         )
         if result.diagnostics.get("poor_overlap"):
-            caveat += " The groups barely overlap, so treat this estimate as rough."
+            caveat += (
+                " The groups overlap poorly, so the estimate is about the students comparable across groups "
+                "(overlap weights), not about every treated student."
+            )
     if clear:
         verb = f"the messages appear to have {direction}" if lead else f"the messages {direction}"
         body = f"{verb} {what} by about {size}{unit} {ci}."

@@ -259,6 +259,7 @@ def draft_interventions(
             skipped=len(skipped),
             holdout=draw.to_dict() if draw else None,
             ignore_risk_gate=bool(ignore_risk_gate),
+            risk_threshold=float(rules.risk_threshold),
         )
     for name, n in sorted(unresolved.items()):
         hint = " (set the advisor's name in the rules)" if name == "advisor" else ""

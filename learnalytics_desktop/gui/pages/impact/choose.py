@@ -3,7 +3,7 @@
 The comparison comes from the interventions log (students who got a message vs the
 randomised hold-out, or vs everyone not treated) or from a groups CSV (``student``,
 ``group`` and optionally ``date`` and ``eligible``). Counts for each choice come from
-``core.impact.wizard_support.source_info``, loaded on the database thread when the page is
+``core.impact.sources.source_info``, loaded on the database thread when the page is
 shown and when the course changes.
 """
 
@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from learnalytics_desktop.core.impact.wizard_support import OUTCOME_TEXT, AnalysisSpec, source_info
+from learnalytics_desktop.core.impact.runs import AnalysisSpec
+from learnalytics_desktop.core.impact.sources import source_info
+from learnalytics_desktop.core.impact.wording import OUTCOME_TEXT
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.workers import db_job
 

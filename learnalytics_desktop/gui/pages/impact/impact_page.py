@@ -1,6 +1,6 @@
 """The Impact page: the analyses done for this course, and the button that starts a new one.
 
-Past analyses come from the audit log (``core.impact.wizard_support.list_analyses``): when,
+Past analyses come from the audit log (``core.impact.records.list_analyses``): when,
 the outcome, the comparison, the estimate the wizard recommended with its 95% CI, and the
 reports exported for it. "Repeat…" opens the wizard with the same choices (for example after
 more outcomes were imported); "Open report" opens an exported report in the system's viewer.
@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.core.impact.wizard_support import OUTCOME_TEXT, AnalysisSpec
+from learnalytics_desktop.core.impact.runs import AnalysisSpec
+from learnalytics_desktop.core.impact.wording import OUTCOME_TEXT
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
@@ -58,7 +59,8 @@ INTRO = (
 
 def load(conn: Any, course_id: int) -> tuple[list[dict[str, Any]], Any]:
     """Past analyses of the course (newest first) and what the course offers the wizard."""
-    from learnalytics_desktop.core.impact.wizard_support import list_analyses, source_info
+    from learnalytics_desktop.core.impact.records import list_analyses
+    from learnalytics_desktop.core.impact.sources import source_info
 
     return list_analyses(conn, course_id), source_info(conn, course_id)
 

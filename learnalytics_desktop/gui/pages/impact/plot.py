@@ -8,15 +8,21 @@
   Wilson interval as an error bar.
 
 Items are created once and updated with ``setData``.
+
+:class:`RDPlot` is the regression discontinuity plot of a threshold design: the mean outcome
+of students in bands of risk either side of the cut-off (points, sized alike), the two local
+linear fits within the bandwidth (lines) and the cut-off (dashed). The jump between the two
+lines at the cut-off is the estimate.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from learnalytics_desktop.gui import charts
@@ -27,6 +33,18 @@ if TYPE_CHECKING:  # pragma: no cover
 COLOURS = {"treated": "blue", "control": "vermillion"}
 SYMBOLS = {"treated": "o", "control": "t"}
 GROUPS = ("treated", "control")
+
+
+def group_points(group: str, size: int) -> pg.ScatterPlotItem:
+    """An empty scatter item in a group's colour and symbol."""
+    return pg.ScatterPlotItem(
+        [],
+        [],
+        size=size,
+        symbol=SYMBOLS[group],
+        pen=pg.mkPen(charts.color(COLOURS[group]).darker(140)),
+        brush=pg.mkBrush(charts.color(COLOURS[group])),
+    )
 
 
 class DistributionPlot(QWidget):
@@ -60,17 +78,7 @@ class DistributionPlot(QWidget):
             )
             for g in GROUPS
         }
-        self.points = {
-            g: pg.ScatterPlotItem(
-                [],
-                [],
-                size=7,
-                symbol=SYMBOLS[g],
-                pen=pg.mkPen(charts.color(COLOURS[g]).darker(140)),
-                brush=pg.mkBrush(charts.color(COLOURS[g])),
-            )
-            for g in GROUPS
-        }
+        self.points = {g: group_points(g, 7) for g in GROUPS}
         self.means = pg.ScatterPlotItem(
             [], [], size=13, symbol="d", pen=pg.mkPen("k", width=1.5), brush=pg.mkBrush("w")
         )
@@ -192,17 +200,95 @@ class DistributionPlot(QWidget):
 
     def png(self, width: int = 900) -> bytes:
         """The plot alone as PNG bytes (for the report), ``width`` pixels wide."""
-        from pyqtgraph.exporters import ImageExporter
-
-        exporter = ImageExporter(self.plot.getPlotItem())
-        exporter.parameters()["width"] = width
-        image = exporter.export(toBytes=True)
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        buffer.close()
-        return bytes(data.data())
+        return plot_png(self.plot, width)
 
 
-__all__ = ["DistributionPlot"]
+def plot_png(plot: pg.PlotWidget, width: int = 900) -> bytes:
+    """A pyqtgraph plot as PNG bytes, ``width`` pixels wide."""
+    from pyqtgraph.exporters import ImageExporter
+
+    exporter = ImageExporter(plot.getPlotItem())
+    exporter.parameters()["width"] = width
+    image = exporter.export(toBytes=True)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    buffer.close()
+    return bytes(data.data())
+
+
+class RDPlot(QWidget):
+    """See the module docstring. :meth:`show_result` draws (or says there is nothing)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = charts.make_plot(
+            "Outcome either side of the risk cut-off",
+            "Risk score",
+            "Outcome",
+            accessible_name="Regression discontinuity plot",
+        )
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.caption = ""
+        self.has_data = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
+        self.points = {side: group_points(g, 9) for side, g in (("below", "control"), ("above", "treated"))}
+        self.fits = {
+            side: pg.PlotDataItem([], [], pen=charts.pen(COLOURS[g], 2.5))
+            for side, g in (("below", "control"), ("above", "treated"))
+        }
+        self.cut = pg.InfiniteLine(angle=90, pen=charts.pen(charts.GREY, 1.5, Qt.PenStyle.DashLine))
+        for item in (*self.points.values(), *self.fits.values(), self.cut):
+            self.plot.addItem(item)
+
+    def show_result(self, result: ImpactResult, outcome_label: str) -> None:
+        """Draw the RD plot data of ``result`` (``diagnostics["rd"]["plot"]``), if any."""
+        from learnalytics_desktop.core.impact import wording
+
+        rd = result.diagnostics.get("rd") or {}
+        plot = rd.get("plot")
+        self.has_data = bool(plot)
+        if not plot:
+            for item in (*self.points.values(), *self.fits.values()):
+                item.setData([], [])
+            self.caption = ""
+            self.legend.setText(escape(str(rd.get("withheld", ""))))
+            return
+        scale = wording.scale_of("rd", result.kind)
+        unit = " (%)" if result.kind == "binary" else ""
+        item = self.plot.getPlotItem()
+        item.setLabel("left", outcome_label + unit, color=charts.AXIS_TEXT)
+        for side in ("below", "above"):
+            bins = plot[f"bins_{side}"]
+            self.points[side].setData([b["x"] for b in bins], [b["y"] * scale for b in bins])
+            fit = plot[f"fit_{side}"]
+            self.fits[side].setData([p[0] for p in fit], [p[1] * scale for p in fit])
+        self.cut.setPos(rd["cutoff"])
+        item.enableAutoRange()
+        self.caption = (
+            f"{outcome_label} by risk score: each point is the mean of students in a band of risk; the lines are "
+            f"local linear fits within the bandwidth ({rd['bandwidth']:.3g}) either side of the cut-off "
+            f"{rd['cutoff']:g} (dashed). The jump between the lines at the cut-off is the estimated effect for "
+            "students near the threshold."
+        )
+        self.legend.setText(
+            charts.legend_html(
+                [
+                    (COLOURS["control"], "▲", "below the cut-off"),
+                    (COLOURS["treated"], "●", "at or above the cut-off"),
+                    (charts.GREY, "dash", "cut-off"),
+                ]
+            )
+        )
+
+    def png(self, width: int = 900) -> bytes:
+        """The plot alone as PNG bytes (for the report)."""
+        return plot_png(self.plot, width)
+
+
+__all__ = ["DistributionPlot", "RDPlot", "plot_png"]

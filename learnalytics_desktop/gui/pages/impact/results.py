@@ -17,19 +17,22 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
     QWizardPage,
 )
 
+from learnalytics_desktop.core.impact import wording
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
-from learnalytics_desktop.gui.pages.impact.plot import DistributionPlot
+from learnalytics_desktop.gui.pages.impact.plot import DistributionPlot, RDPlot
 from learnalytics_desktop.gui.pages.impact.tables import assumptions_html, descriptives_frame, power_text
 from learnalytics_desktop.gui.pages.impact.wizard_pages import (
     GOOD_STYLE,
     INFO_STYLE,
+    WARN_STYLE,
     fit_columns,
     make_table,
     show_status,
@@ -66,6 +69,12 @@ class ResultsPage(QWizardPage):
         self.setSubTitle("What the comparison shows, in plain words, with the numbers behind it.")
         self.setFinalPage(True)
         self.status = status_label()
+        self.headline = QLabel()
+        self.headline.setObjectName("impactHeadline")
+        self.headline.setWordWrap(True)
+        self.headline.setAccessibleName("Important")
+        self.headline.setStyleSheet(WARN_STYLE + " QLabel { font-weight: bold; }")
+        self.headline.hide()
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.verdict.setAccessibleName("Verdict")
@@ -77,6 +86,11 @@ class ResultsPage(QWizardPage):
         self.table.setSelectionMode(self.table.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot = DistributionPlot()
+        self.rd_plot = RDPlot()
+        self.plots = QTabWidget()
+        self.plots.setAccessibleName("Plots")
+        self.plots.addTab(self.plot, "Distribution")
+        self.plots.addTab(self.rd_plot, "At the cut-off")
         self.details = QTextBrowser()
         self.details.setAccessibleName("Assumption checks, power and warnings")
         left = QWidget()
@@ -86,7 +100,7 @@ class ResultsPage(QWizardPage):
         ll.addWidget(self.details, 1)
         self.split = QSplitter()
         self.split.addWidget(left)
-        self.split.addWidget(self.plot)
+        self.split.addWidget(self.plots)
         self.split.setSizes([560, 440])
         self.export_pdf = QPushButton("Export report as &PDF…")
         self.export_html = QPushButton("Export report as &HTML…")
@@ -100,6 +114,7 @@ class ResultsPage(QWizardPage):
         row.addWidget(self.written, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
+        layout.addWidget(self.headline)
         layout.addWidget(self.verdict)
         layout.addWidget(self.split, 1)
         layout.addLayout(row)
@@ -134,7 +149,21 @@ class ResultsPage(QWizardPage):
         self.model.set_frame(descriptives_frame(result, names), columns)
         fit_columns(self.table)
         self.plot.show_result(result, names, self.wiz.outcome_label())
-        parts = [f"<p><b>Design:</b> {escape(result.design)}</p>"]
+        self.rd_plot.show_result(result, self.wiz.outcome_label())
+        has_rd = "rd" in result.diagnostics
+        self.plots.setTabVisible(1, has_rd)
+        self.plots.setCurrentIndex(1 if self.rd_plot.has_data else 0)
+        head = wording.headline_warnings(result)
+        self.headline.setText("<br>".join("⚠ " + escape(w) for w in head))
+        self.headline.setVisible(bool(head))
+        parts = [
+            f"<p><b>Design:</b> {escape(result.design)}</p>",
+            f"<p><b>Differences are in</b> {escape(result.unit)}.</p>",
+            f"<p><b>Were the groups alike before?</b> {escape(wording.confounded_text(result))}</p>",
+        ]
+        rd = wording.rd_summary(result)
+        if rd:
+            parts.append(f"<p><b>At the cut-off:</b> {escape(rd)}</p>")
         power = power_text(result, names)
         if power:
             parts.append(f"<p><b>Power:</b> {escape(power)}</p>")
@@ -142,11 +171,18 @@ class ResultsPage(QWizardPage):
         if result.warnings:
             parts.append(
                 "<p><b>Warnings</b></p><ul>"
-                + "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
+                + "".join(f"<li>{escape(w)}</li>" for w in result.warnings if w not in head)
                 + "</ul>"
             )
         self.details.setHtml("".join(parts))
         self.wiz.record()
+
+    def figures(self) -> dict[str, tuple[bytes, str]]:
+        """The plots for the report: ``distribution`` always, ``rd`` for a threshold design."""
+        out = {"distribution": (self.plot.png(), self.plot.caption)}
+        if self.rd_plot.has_data:
+            out["rd"] = (self.rd_plot.png(), self.rd_plot.caption)
+        return out
 
     def show_written(self, text: str) -> None:
         """Say where the report went."""

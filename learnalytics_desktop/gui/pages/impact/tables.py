@@ -2,8 +2,9 @@
 
 Every number shown comes from the core's :class:`~learnalytics_desktop.core.impact.ImpactResult`;
 the frames keep the raw values (``estimate``, ``ci_low``, ``ci_high``, ``p_value``) beside the
-text shown, so tests compare the wizard's numbers with the core's directly. Differences of a
-yes/no outcome are shown in percentage points, odds ratios as ratios, effect sizes in SD units.
+text shown, so tests compare the wizard's numbers with the core's directly. Units, variable
+names and the flags of an estimate (withheld, unreliable, about whom) come from
+``core.impact.wording``, the words the report and the command line use too.
 """
 
 from __future__ import annotations
@@ -14,17 +15,28 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from learnalytics_desktop.core.impact import wording
+
 if TYPE_CHECKING:  # pragma: no cover
     from learnalytics_desktop.core.impact.analysis import ImpactResult
     from learnalytics_desktop.core.impact.estimates import Estimate
 
-DIFFERENCES = ("naive", "adjusted", "ipw", "regression")
+
 EFFECT_NOTES = {
     "cohens_d": "difference / pooled SD",
     "hedges_g": "Cohen's d with the small-sample correction",
     "glass_delta": "difference / SD of the comparison group (the seed design's \u201cCohen's d\u201d)",
 }
-ROLE_TEXT = {"naive": "Plain comparison: ", "adjusted": "", "ipw": "Check: ", "regression": "Check: "}
+ROLE_TEXT = {
+    "naive": "Plain comparison: ",
+    "adjusted": "",
+    "rd": "",
+    "ipw": "Check: ",
+    "doubly_robust": "Check: ",
+    "overlap": "Check: ",
+    "regression": "Check: ",
+    "covariate_adjusted": "Precision: ",
+}
 SECTIONS = {
     "diff": "Difference",
     "tests": "Other tests",
@@ -40,8 +52,8 @@ def group_names(source: str, randomised: bool) -> dict[str, str]:
 
 
 def covariate_name(name: str) -> str:
-    """``days_since_last_activity`` -> "Days since last activity"."""
-    return name.replace("_", " ").capitalize()
+    """A plain name for a column (``core.impact.wording.variable_label``)."""
+    return wording.variable_label(name)
 
 
 def is_number(x: Any) -> bool:
@@ -54,11 +66,14 @@ def fmt_value(key: str, value: float | None, kind: str, *, signed: bool = True) 
     if not is_number(value):
         return "–"
     v = float(value)  # type: ignore[arg-type]
-    if key == "odds_ratio":
+    if key in wording.RATIO_KEYS:
         return f"{v:.2f}"
-    if kind == "binary" and key in (*DIFFERENCES, "risk_difference"):
-        return f"{v * 100:+.1f} pp" if signed else f"{v * 100:.1f} pp"
-    return f"{v:+.2f}" if signed else f"{v:.2f}"
+    if key in wording.STANDARDISED_KEYS:
+        return f"{v:+.2f} SD" if signed else f"{v:.2f} SD"
+    shown = v * wording.scale_of(key, kind)
+    d = wording.digits(kind)
+    unit = wording.short_unit(kind)
+    return f"{shown:+.{d}f} {unit}" if signed else f"{shown:.{d}f} {unit}"
 
 
 def fmt_p(p: float | None) -> str:
@@ -83,14 +98,17 @@ def _row(
         else "–"
     )
     mark = key == recommended and section == SECTIONS["diff"]
+    flags = wording.flags(e)
     return {
         "section": section,
         "key": key,
-        "label": (label or e.label) + (" ✔ recommended" if mark else ""),
-        "value_text": fmt_value(key, e.estimate, kind),
+        "label": (label or e.label)
+        + (" ✔ recommended" if mark else "")
+        + (" ⚠ unreliable" if e.extra.get("reliable") is False else ""),
+        "value_text": "withheld" if e.extra.get("withheld") else fmt_value(key, e.estimate, kind),
         "ci_text": ci,
         "p_text": fmt_p(e.p_value),
-        "note": note or e.method,
+        "note": "; ".join([*flags, note or e.method]),
         "estimate": e.estimate,
         "ci_low": e.ci_low,
         "ci_high": e.ci_high,
@@ -216,11 +234,17 @@ def confounding_text(result: ImpactResult, limit: float = 0.1) -> str:
     worst = ", ".join(
         f"{covariate_name(str(r['covariate'])).lower()} (SMD {float(r['smd']):+.2f})" for r in bad[:3]
     )
-    adjusted = (
-        "The next step shows an adjusted estimate that accounts for these measured differences."
-        if "adjusted" in result.estimates
-        else "There are too few students to adjust for them, so no estimate here can be read as an effect."
-    )
+    adj = result.estimates.get("adjusted")
+    if "rd" in result.estimates:
+        adjusted = "The next step compares students just either side of the risk cut-off instead."
+    elif adj is not None and adj.estimate is not None:
+        adjusted = "The next step shows an adjusted estimate that accounts for these measured differences."
+    elif adj is not None:
+        adjusted = "The adjusted estimate is withheld: " + str(adj.extra.get("withheld", ""))
+    else:
+        adjusted = (
+            "There are too few students to adjust for them, so no estimate here can be read as an effect."
+        )
     return (
         f"The groups were not alike before the intervention: they differed in {len(bad)} of "
         f"{len(result.balance)} measures, most in {worst}. Comparing them directly mixes the effect of the "

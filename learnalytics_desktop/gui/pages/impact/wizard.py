@@ -7,7 +7,7 @@
    checks, report export.
 
 The statistics are the core's: leaving step 1 builds the table on the database thread
-(``wizard_support.prepare``), then ``wizard_support.run_analysis`` runs on the CPU pool, the
+(``core.impact.runs.prepare``), then ``runs.run_analysis`` runs on the CPU pool, the
 same two halves as ``core.impact.impact_from_db``; a different test re-runs only the second.
 Expected data problems (too few students, no outcomes) are shown on the page; anything else
 goes to the error dialog. ``ImpactWizard.ask(parent, runner, ctx)`` runs it modally.
@@ -24,17 +24,15 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QWidget, QWizard
 
-from learnalytics_desktop.core.impact.wizard_support import (
-    OUTCOME_TEXT,
-    AnalysisSpec,
+from learnalytics_desktop.core.impact.records import (
     new_analysis_id,
-    prepare,
     record_analysis,
     record_report,
     report_html,
-    run_analysis,
     write_html_report,
 )
+from learnalytics_desktop.core.impact.runs import AnalysisSpec, groups_file_stamp, prepare, run_analysis
+from learnalytics_desktop.core.impact.wording import variable_label
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.impact.choose import ChoosePage
@@ -87,6 +85,8 @@ class ImpactWizard(QWizard):
         self.analysis_id: str | None = None
         self.last_report: Path | None = None
         self._recorded: Any = None
+        self._stamp: str | None = None
+        """Fingerprint of the groups file the shown result read (a changed file is read again)."""
         self._closed = False
         self.test = preset.test if preset else "welch"
         self.preset_outcome = preset.outcome if preset else "final_grade"
@@ -114,9 +114,10 @@ class ImpactWizard(QWizard):
     # -- the analysis ----------------------------------------------------------------------------
     def start(self, spec: AnalysisSpec) -> Task | None:
         """Run the analysis for ``spec`` (nothing new when that result is already shown)."""
-        if self.result is not None and spec == self.spec:
+        stamp = groups_file_stamp(spec.groups_path) if spec.source == "csv" else None
+        if self.result is not None and spec == self.spec and stamp == self._stamp:
             return None
-        self.spec, self.test = spec, spec.test
+        self.spec, self.test, self._stamp = spec, spec.test, stamp
         self.prepared = self.result = None
         self.analysis_id = None
         self._set_busy("Building the comparison table (features before the intervention, outcomes)…")
@@ -201,7 +202,7 @@ class ImpactWizard(QWizard):
     def outcome_label(self) -> str:
         """The outcome in words."""
         name = self.spec.outcome if self.spec else ""
-        return OUTCOME_TEXT.get(name, name.replace("_", " ").capitalize())
+        return variable_label(name)
 
     def course_name(self) -> str:
         """The analysed course's name."""
@@ -220,13 +221,8 @@ class ImpactWizard(QWizard):
 
     def report_html(self) -> str:
         """The report of the shown result, with the distribution plot."""
-        plot = self.results.plot
         return report_html(
-            self.result,
-            self.spec,
-            course_name=self.course_name(),
-            figure_png=plot.png(),
-            figure_caption=plot.caption,
+            self.result, self.spec, course_name=self.course_name(), figures=self.results.figures()
         )
 
     def export_report(self, fmt: str) -> Task | None:

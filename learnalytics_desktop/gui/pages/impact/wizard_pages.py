@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from learnalytics_desktop.core.impact.wizard_support import TESTS
+from learnalytics_desktop.core.impact.wording import TESTS
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 from learnalytics_desktop.gui.pages.impact.tables import balance_frame, confounding_text, estimates_frame
@@ -43,6 +43,7 @@ WARN_STYLE = "QLabel { background: #fff4e5; border: 1px solid #e0a040; padding: 
 GOOD_STYLE = "QLabel { background: #eef7ee; border: 1px solid #8c8; padding: 8px; }"
 INFO_STYLE = "QLabel { background: #eef5ff; border: 1px solid #9bc; padding: 8px; }"
 IMBALANCED = QColor("#FBE6BC")
+WHICH = {"adjusted": "adjusted estimate", "rd": "regression discontinuity", "naive": "plain comparison"}
 
 
 def make_table(name: str, stretch: int | None = None) -> QTableView:
@@ -177,7 +178,7 @@ class DesignPage(QWizardPage):
             )
         else:
             self.design.setText(
-                "<b>Not randomised:</b> the groups were not formed by chance, so they may have "
+                "<b>Not randomised:</b> " + escape(result.design) + " They may have "
                 "differed before the intervention. The table compares them on what was measured "
                 "before it."
             )
@@ -185,10 +186,17 @@ class DesignPage(QWizardPage):
         self.warning.setText("⚠ " + text if text else "")
         self.warning.setVisible(bool(text))
         frame = balance_frame(result)
+        chance = result.diagnostics.get("chance_imbalance")
         if frame.empty:
             self.intro.setText(
                 "No measures from before the intervention are available, so the groups cannot be "
                 "compared on them."
+            )
+        elif chance:
+            self.intro.setText(
+                f"{chance['imbalanced']} of {chance['covariates']} measures differ by more than 0.1 standard "
+                f"deviations (SMD); with groups this size chance alone produces about {chance['expected']:.0f}. "
+                "A randomised comparison is not weighted: the plain difference is the estimate."
             )
         else:
             bad = int((frame["imbalanced"] != "no").sum())
@@ -303,11 +311,17 @@ class EstimatePage(QWizardPage):
         est = result.estimates[result.recommended]
         frame = estimates_frame(result, self.wiz.test)
         row = frame[frame["key"] == result.recommended].iloc[0]
-        which = "adjusted estimate" if result.recommended == "adjusted" else "plain comparison"
-        self.believe.setText(
-            f"<b>Report the {which}: {escape(est.label)} = {escape(row['value_text'])} (95% CI "
-            f"{escape(row['ci_text'])}).</b><br>{escape(result.recommended_reason)}"
-        )
+        which = WHICH.get(result.recommended, "plain comparison")
+        if est.estimate is None:
+            self.believe.setText(
+                f"<b>No estimate to report.</b> {escape(str(est.extra.get('withheld', '')))}<br>"
+                f"{escape(result.recommended_reason)}"
+            )
+        else:
+            self.believe.setText(
+                f"<b>Report the {which}: {escape(est.label)} = {escape(row['value_text'])} (95% CI "
+                f"{escape(row['ci_text'])}), in {escape(result.unit)}.</b><br>{escape(result.recommended_reason)}"
+            )
         self.model.set_frame(frame, self.columns)
         fit_columns(self.view)
         self.completeChanged.emit()
