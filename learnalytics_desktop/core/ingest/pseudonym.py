@@ -65,6 +65,11 @@ def load_key(path: str | os.PathLike[str]) -> bytes:
 def create_key(path: str | os.PathLike[str]) -> Path:
     """Write a new random key to ``path`` (mode 0600); refuses to overwrite an existing file."""
     p = Path(path)
+    if p.is_symlink() and not p.exists():
+        raise KeyFileError(
+            f"{p} is a symbolic link to a file that does not exist; a key is never written "
+            "through a link. Choose a plain file name."
+        )
     if p.exists():
         raise KeyFileError(
             f"{p} already exists; a key is never overwritten (losing it breaks "
@@ -73,7 +78,14 @@ def create_key(path: str | os.PathLike[str]) -> Path:
     if not p.parent.exists():
         raise KeyFileError(f"the folder {p.parent} does not exist")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(p, flags, 0o600)
+    try:
+        fd = os.open(p, flags, 0o600)
+    except FileExistsError:
+        raise KeyFileError(
+            f"{p} already exists; a key is never overwritten. Choose another file name."
+        ) from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot create {p}: {exc.strerror or exc}") from exc
     try:
         os.write(fd, (secrets.token_hex(KEY_BYTES) + "\n").encode("ascii"))
     finally:
