@@ -20,19 +20,16 @@ def _open(path: str):
 
 
 def _learner(conn, args: argparse.Namespace) -> int:
-    from learnalytics_desktop.core.privacy.erase import LearnerNotFound, find_learner
+    """The one learner ``--student`` names (``core.learners.find_learner``: exact, key-aware;
+    several matches are listed and nothing is done)."""
+    from learnalytics_desktop.core.ingest.pseudonym import KeyFileError
+    from learnalytics_desktop.core.learners import LearnerNotFound, find_learner
 
-    key = None
-    if getattr(args, "key_file", None):
-        from learnalytics_desktop.core.ingest.pseudonym import KeyFileError, load_key
-
-        try:
-            key = load_key(args.key_file)
-        except KeyFileError as exc:
-            raise UserError(str(exc)) from exc
     try:
-        return find_learner(conn, args.student, key=key, home_pages=args.home_page or ())
-    except LearnerNotFound as exc:
+        return find_learner(
+            conn, args.student, key_file=getattr(args, "key_file", None), home_pages=args.home_page or ()
+        )
+    except (LearnerNotFound, KeyFileError) as exc:
         raise UserError(str(exc)) from exc
 
 

@@ -23,11 +23,11 @@ export that did not include them, never miss one the log recorded.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+# Finding the learner is core.learners' (exact, key-aware); re-exported for callers of old.
+from learnalytics_desktop.core.learners import LearnerNotFound, actor_tables, candidate_ifis, find_learner
 from learnalytics_desktop.core.store.db import audit, transaction
 
 NOT_REACHED = (
@@ -102,80 +102,6 @@ class ErasureResult:
         }
 
 
-class LearnerNotFound(LookupError):
-    pass
-
-
-def candidate_ifis(text: str, home_pages: Sequence[str] = ()) -> list[str]:
-    """Canonical identifiers (see ``core.ingest.fields``) that ``text`` may stand for."""
-    t = text.strip()
-    out = [t]
-    if "@" in t and " " not in t:
-        address = t[7:] if t.lower().startswith("mailto:") else t
-        address = address.lower()
-        out.append("mbox:mailto:" + address)
-        out.append("mbox_sha1sum:" + hashlib.sha1(("mailto:" + address).encode()).hexdigest())
-    if t.startswith(("http://", "https://")):
-        out.append("openid:" + t)
-    if "|" in t:
-        out.append("account:" + t)
-    out.extend(f"account:{home}|{t}" for home in home_pages)
-    return list(dict.fromkeys(out))
-
-
-def find_learner(
-    conn: sqlite3.Connection, text: str, *, key: bytes | None = None, home_pages: Sequence[str] = ()
-) -> int:
-    """Resolve a label, e-mail, account name or canonical identifier to one actor id.
-
-    In a pseudonymised database the learner is stored only as ``pseudo:<HMAC>``; with the
-    data officer's ``key`` the candidate identifiers for ``text`` (an e-mail address, an
-    ``homePage|name`` account, or an account name with ``home_pages``) are hashed the same way
-    to find them.
-    """
-    t = text.strip()
-    rows = conn.execute(
-        "SELECT id FROM actors WHERE label = ? OR ifi = ? OR email = lower(?) "
-        "OR ifi LIKE '%|' || ? OR ifi = 'mbox:mailto:' || lower(?)",
-        (t, t, t, t, t),
-    ).fetchall()
-    ids = {r[0] for r in rows}
-    candidates = candidate_ifis(t, home_pages)
-    if key is not None:
-        from learnalytics_desktop.core.ingest.pseudonym import pseudonymize_ifi
-
-        candidates += [pseudonymize_ifi(key, ifi) for ifi in candidates]
-    for ifi in candidates:
-        row = conn.execute("SELECT id FROM actors WHERE ifi = ?", (ifi,)).fetchone()
-        if row:
-            ids.add(row[0])
-    if not ids:
-        hint = ""
-        if key is None and conn.execute("SELECT 1 FROM actors WHERE kind = 'pseudo' LIMIT 1").fetchone():
-            hint = " This database is pseudonymised: give the key file to look learners up by e-mail or id."
-        raise LearnerNotFound(f"No learner matches {text!r}.{hint}")
-    if len(ids) > 1:
-        raise LearnerNotFound(f"{len(ids)} learners match {text!r}; give the full identifier.")
-    return ids.pop()
-
-
-def _actor_tables(conn: sqlite3.Connection) -> list[str]:
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    out = []
-    for t in tables:
-        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')}
-        if "actor" in cols:
-            out.append(t)
-    # statements last among actor tables: other tables may reference its ids first
-    out.sort(key=lambda name: name == "statements")
-    return out
-
-
 def _identifiers(conn: sqlite3.Connection, actor_id: int) -> list[str]:
     row = conn.execute(
         "SELECT ifi, label, name, email, email_sha1 FROM actors WHERE id = ?", (actor_id,)
@@ -236,7 +162,7 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> ErasureResult:
                     result.rows_deleted.get("audit_log (redacted)", 0) + cur.rowcount
                 )
         _flag_models_trained_on(conn, actor_id)
-        for table in _actor_tables(conn):
+        for table in actor_tables(conn):
             cur = conn.execute(f'DELETE FROM "{table}" WHERE actor = ?', (actor_id,))
             if cur.rowcount:
                 result.rows_deleted[table] = cur.rowcount
@@ -270,3 +196,6 @@ def scrub(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+__all__ = ["ErasureResult", "LearnerNotFound", "candidate_ifis", "erase_learner", "find_learner"]

@@ -49,17 +49,10 @@ def learner_data(conn: sqlite3.Connection, actor_id: int) -> dict[str, Any]:
         "LEFT JOIN courses c ON c.id = s.course WHERE s.actor = ? ORDER BY s.ts",
         (actor_id,),
     )
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-        )
-        if r[0] not in ("statements", "actors")
-    ]
-    for table in sorted(tables):
-        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
-        if "actor" in cols:
-            doc[table] = _rows(conn, f'SELECT * FROM "{table}" WHERE actor = ?', (actor_id,))
+    from learnalytics_desktop.core.learners import actor_tables
+
+    for table in sorted(t for t in actor_tables(conn) if t not in ("statements", "actors")):
+        doc[table] = _rows(conn, f'SELECT * FROM "{table}" WHERE actor = ?', (actor_id,))
     for item in doc.get("interventions", []):
         if isinstance(item.get("features"), str):
             try:

@@ -5,7 +5,8 @@
   (:data:`KEY_FILE_SETTING`) on this computer, never in the database; the key itself stays
   in its file. "Create key file…" writes a new random key (``core.ingest.pseudonym``).
 * One learner: subject access export (JSON) and erasure, found by label, e-mail or account
-  name; erasure asks the user to type the label (:class:`EraseDialog`) and runs on the worker.
+  name exactly (``core.learners``, the lookup the CLI uses; with the key file in the field
+  above, a pseudonymised learner is found by e-mail or account name too); erasure asks the user to type the label (:class:`EraseDialog`) and runs on the worker.
 * Audit log export, backup and restore: :class:`~learnalytics_desktop.gui.pages.settings.records.RecordsBox`.
 * Beside the forms: the plain-language "What this app stores and why" (package asset
   ``what_we_store.html``).
@@ -264,7 +265,12 @@ class PrivacySection(SettingsSection):
         self.learner_result.setText("Looking up the learner…")
         self.learner_result.setStyleSheet("")
         return (
-            self.runner.submit(db_job(jobs.find_learner), self.db_path, self.learner_edit.text())
+            self.runner.submit(
+                db_job(jobs.find_learner),
+                self.db_path,
+                self.learner_edit.text(),
+                key_file=self.key_edit.text().strip() or None,  # a pseudonymised learner by e-mail or id
+            )
             .keyed("settings.privacy.find")
             .on_success(then)
             .on_failure(self._learner_failed)

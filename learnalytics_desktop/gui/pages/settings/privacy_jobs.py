@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
+from learnalytics_desktop.core.learners import LearnerSummary, lookup_learner
+
+# Finding a learner is one core use case (core.learners.lookup_learner: exact, key-aware),
+# run through db_job as it is; re-exported here for the page and its dialogs.
+find_learner = lookup_learner
+
 AUDIT_COLUMNS = ("id", "at", "user", "action", "detail")
-
-
-@dataclass(frozen=True)
-class LearnerSummary:
-    """Who a typed identifier resolves to, and how much the database holds on them."""
-
-    actor_id: int
-    label: str
-    statements: int
-    courses: int
-    other_rows: int  # rows in other tables with an actor column (outcomes, scores, ...)
-    outside: tuple[str, ...] = ()  # files outside the database that may hold them (not erased)
 
 
 def load_threshold(conn: sqlite3.Connection) -> int:
@@ -41,33 +34,6 @@ def save_threshold(conn: sqlite3.Connection, value: int) -> int:
 
     set_small_cell_threshold(conn, value)
     return load_threshold(conn)
-
-
-def find_learner(conn: sqlite3.Connection, text: str) -> LearnerSummary:
-    """Resolve a label, e-mail, account name or identifier (``core.privacy.erase.find_learner``)."""
-    from learnalytics_desktop.core.privacy.erase import LearnerNotFound
-    from learnalytics_desktop.core.privacy.erase import find_learner as core_find
-
-    if not text.strip():
-        raise LearnerNotFound("Type the learner's label, e-mail address or account name first.")
-    actor = core_find(conn, text)
-    label = conn.execute("SELECT label FROM actors WHERE id = ?", (actor,)).fetchone()[0]
-    statements, courses = conn.execute(
-        "SELECT count(*), count(DISTINCT course) FROM statements WHERE actor = ?", (actor,)
-    ).fetchone()
-    other = 0
-    for (table,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ):
-        if table == "statements":
-            continue
-        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
-        if "actor" in cols:
-            other += conn.execute(f'SELECT count(*) FROM "{table}" WHERE actor = ?', (actor,)).fetchone()[0]
-    from learnalytics_desktop.core.privacy.erase import outside_copies
-
-    outside = tuple(outside_copies(conn, actor).lines())
-    return LearnerSummary(int(actor), str(label), int(statements), int(courses), int(other), outside)
 
 
 def export_learner(conn: sqlite3.Connection, actor_id: int, path: str | os.PathLike[str]) -> Path:
