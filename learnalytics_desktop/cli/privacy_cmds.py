@@ -121,7 +121,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         path = restore_database(args.backup, args.db)
     finally:
         lock.release()
-    print(f"Restored {path} from {args.backup} (the previous file is kept as {path.name}.before-restore.bak)")
+    kept = path.with_name(path.name + ".before-restore.bak")
+    aside = f" (the previous file is kept as {kept.name})" if kept.exists() else ""
+    print(f"Restored {path} from {args.backup}{aside}")
     return 0
 
 

@@ -93,6 +93,8 @@ def _backup_into(src: Path, dst: Path) -> None:
     s = sqlite3.connect(str(src))
     tmp: Path | None = None
     try:
+        with contextlib.suppress(FileExistsError):  # a new database is owner-only, as open_db makes it
+            os.close(os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         d = sqlite3.connect(str(dst), timeout=10.0)
         try:
             d.execute("PRAGMA busy_timeout = 10000")

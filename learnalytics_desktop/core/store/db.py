@@ -165,6 +165,16 @@ def _split_sql(script: str) -> list[str]:
     return [s for s in out if s and not s.startswith("--")]
 
 
+def _create_private(path: Path) -> None:
+    """Create a new database file owner-only (0600): it holds personal data. SQLite gives its
+    journal, WAL and shared-memory files the database file's mode. An existing file keeps the
+    mode it has (the owner may have shared it on purpose)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 class _Connection(sqlite3.Connection):
     """A connection that holds its database's shared "in use" lock (``core.store.inuse``)
     until it is closed or garbage-collected."""
@@ -198,6 +208,7 @@ def open_db(path: str | os.PathLike[str] | None, *, create: bool = True) -> sqli
         raise DatabaseError(str(exc)) from exc
     release = None
     try:
+        _create_private(p)
         conn = sqlite3.connect(str(p), isolation_level=None, timeout=10.0, factory=_Connection)
         release = conn._release = weakref.finalize(conn, inuse.release_shared, p)
         _configure(conn, p)
