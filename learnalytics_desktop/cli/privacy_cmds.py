@@ -74,27 +74,22 @@ def cmd_export_learner(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from learnalytics_desktop.core.store.audit_log import audit_entries, export_audit_log
+
     conn = _open(args.db)
     try:
-        rows = conn.execute("SELECT id, at, user, action, detail FROM audit_log ORDER BY id").fetchall()
+        if args.csv:
+            n = export_audit_log(conn, args.csv)  # recorded in the log, as from the Settings page
+            print(f"Wrote {n} audit entries to {args.csv}")
+            return 0
+        entries = audit_entries(conn)
     finally:
         conn.close()
-    header = ["id", "at", "user", "action", "detail"]
-    if args.csv:
-        from learnalytics_desktop.core.export import record_export, write_csv_atomic
-
-        write_csv_atomic(args.csv, [dict(zip(header, r, strict=True)) for r in rows], columns=header)
-        conn = _open(args.db)
-        try:  # logged like the app's export of the audit log (after it, so not in the file)
-            record_export(conn, "audit log", args.csv, len(rows))
-        finally:
-            conn.close()
-        print(f"Wrote {len(rows)} audit entries to {args.csv}")
-    elif args.json:
-        print(json.dumps([dict(zip(header, r, strict=True)) for r in rows]))
+    if args.json:
+        print(json.dumps(entries))
     else:
-        for r in rows:
-            print(f"{r[1]}  {r[2]:<12} {r[3]:<10} {r[4]}")
+        for e in entries:
+            print(f"{e['at']}  {e['user']:<12} {e['action']:<10} {e['detail']}")
     return 0
 
 

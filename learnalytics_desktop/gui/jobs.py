@@ -63,28 +63,6 @@ def database_info(path: str | os.PathLike[str], *, report: Reporter = NullReport
         conn.close()
 
 
-def backup_copy(
-    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, report: Reporter = NullReporter()
-) -> Path:
-    """Copy the open database to ``dst`` (SQLite online backup) and log it in the audit log."""
-    from learnalytics_desktop.core.store.db import DatabaseError, audit, copy_database, open_db
-
-    source, target = Path(src).resolve(), Path(dst).resolve()
-    if source == target:
-        raise DatabaseError("Choose another file for the backup copy: this is the open database.")
-    if not target.parent.is_dir():
-        raise DatabaseError(f"The folder {target.parent} does not exist.")
-    report.progress(0.0, target.name)
-    copy_database(source, target)
-    conn = open_db(source, create=False)
-    try:
-        audit(conn, "backup", target=str(target))
-    finally:
-        conn.close()
-    report.progress(1.0, target.name)
-    return target
-
-
 def build_demo(path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> DatabaseInfo:
     """Build the demo database at ``path`` (``core.demo.build_demo_database``, which writes
     beside the target and moves it into place, so a cancelled build leaves nothing), then

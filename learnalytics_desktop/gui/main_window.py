@@ -360,14 +360,16 @@ class MainWindow(QMainWindow):
         )
 
     def backup_copy(self) -> Task | None:
-        """Copy the open database to a file the user chooses."""
+        """Copy the open database to a file the user chooses (``core.privacy.backup``)."""
+        from learnalytics_desktop.core.privacy.backup import backup_database
+
         if self.db_path is None:
             return None
         target = files.ask_save_file(self, "Backup copy", f"{self.db_path.stem}-backup.db", files.DB_FILTER)
         if target is None:
             return None
         return (
-            self.runner.submit(jobs.backup_copy, self.db_path, target)
+            self.runner.submit(backup_database, self.db_path, target)  # the Privacy tab's and the CLI's
             .keyed("backup")
             .with_progress("Copying the database…")
             .on_success(lambda p: self.statusBar().showMessage(f"Backup copy written to {p}", 8000))

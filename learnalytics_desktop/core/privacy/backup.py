@@ -14,22 +14,35 @@ import os
 import sqlite3
 from pathlib import Path
 
+from learnalytics_desktop.core.jobs import NullReporter, Reporter
 from learnalytics_desktop.core.store.db import DatabaseError, audit, copy_database, open_db, storage_problem
 from learnalytics_desktop.core.store.inuse import DatabaseInUse, exclusive
 from learnalytics_desktop.core.store.schema import SCHEMA_VERSION
 
 
-def backup_database(db_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
-    """Write a consistent copy of ``db_path`` to ``dest`` (atomically) and log it."""
+def backup_database(
+    db_path: str | os.PathLike[str], dest: str | os.PathLike[str], *, report: Reporter | None = None
+) -> Path:
+    """Write a consistent copy of ``db_path`` to ``dest`` (atomically) and log it.
+
+    The one backup use case: *File ▸ Backup copy*, the Privacy tab and ``learnalytics
+    backup`` all call it, so the audit log reads ``backup dest=…, bytes=…`` whichever was used.
+    """
+    report = report or NullReporter()
     src, dst = Path(db_path), Path(dest)
-    if str(dst) != "-" and src.resolve() == dst.resolve():
-        raise DatabaseError("The backup must go to another file than the database itself.")
+    if str(dst) != "-":
+        if src.resolve() == dst.resolve():
+            raise DatabaseError("The backup must go to another file than the database itself.")
+        if not dst.resolve().parent.is_dir():
+            raise DatabaseError(f"The folder {dst.resolve().parent} does not exist.")
+    report.progress(0.0, dst.name)
     size = copy_database(src, dst)
     conn = open_db(src)
     try:
         audit(conn, "backup", dest=str(dst), bytes=size)
     finally:
         conn.close()
+    report.progress(1.0, dst.name)
     return dst
 
 

@@ -13,12 +13,12 @@ import sqlite3
 from pathlib import Path
 
 from learnalytics_desktop.core.learners import LearnerSummary, lookup_learner
+from learnalytics_desktop.core.privacy.backup import backup_database
+from learnalytics_desktop.core.store.audit_log import AUDIT_COLUMNS, export_audit_log
 
-# Finding a learner is one core use case (core.learners.lookup_learner: exact, key-aware),
-# run through db_job as it is; re-exported here for the page and its dialogs.
-find_learner = lookup_learner
-
-AUDIT_COLUMNS = ("id", "at", "user", "action", "detail")
+# These use cases are core functions, run as they are (the CLI calls the same ones):
+find_learner = lookup_learner  # core.learners: exact, key-aware
+backup = backup_database  # File ▸ Backup copy and `learnalytics backup` too: one audit text
 
 
 def load_threshold(conn: sqlite3.Connection) -> int:
@@ -48,26 +48,6 @@ def erase_learner(conn: sqlite3.Connection, actor_id: int) -> dict[str, int]:
     from learnalytics_desktop.core.privacy.erase import erase_learner as core_erase
 
     return dict(core_erase(conn, int(actor_id)).rows_deleted)
-
-
-def export_audit_log(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> int:
-    """The whole audit log as spreadsheet-safe CSV (written atomically); returns its rows.
-
-    The export itself is logged afterwards, so it is not in the file it writes.
-    """
-    from learnalytics_desktop.core.export import record_export, write_csv_atomic
-
-    rows = conn.execute("SELECT id, at, user, action, detail FROM audit_log ORDER BY id").fetchall()
-    n = write_csv_atomic(path, rows, AUDIT_COLUMNS)
-    record_export(conn, "audit log", path, n)
-    return n
-
-
-def backup(db_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
-    """Online backup of the open database to ``dest`` (``core.privacy.backup``)."""
-    from learnalytics_desktop.core.privacy.backup import backup_database
-
-    return backup_database(db_path, dest)
 
 
 def restore(backup_path: str | os.PathLike[str], db_path: str | os.PathLike[str]) -> Path:

@@ -1,0 +1,59 @@
+"""One use case, one core function: the command line and the app record the same things."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from learnalytics_desktop.cli import main
+from learnalytics_desktop.core.privacy.backup import backup_database
+from learnalytics_desktop.core.store import open_db
+from learnalytics_desktop.core.store.audit_log import export_audit_log
+
+
+def _details(path, action):
+    conn = open_db(path, create=False)
+    try:
+        return [
+            json.loads(d) for (d,) in conn.execute("SELECT detail FROM audit_log WHERE action = ?", (action,))
+        ]
+    finally:
+        conn.close()
+
+
+def test_backup_is_audited_the_same_from_the_cli_and_the_app(tmp_path):
+    db = tmp_path / "a.db"
+    open_db(db).close()
+    assert main(["backup", "--db", str(db), "--out", str(tmp_path / "cli.db")]) == 0
+    backup_database(db, tmp_path / "app.db")  # what File ▸ Backup copy and the Privacy tab run
+    cli, app = _details(db, "backup")
+    assert set(cli) == set(app) == {"dest", "bytes"}
+    assert cli["dest"].endswith("cli.db") and app["dest"].endswith("app.db")
+
+
+def test_backup_refuses_the_database_itself_and_a_missing_folder(tmp_path):
+    import pytest
+
+    from learnalytics_desktop.core.store.db import DatabaseError
+
+    db = tmp_path / "a.db"
+    open_db(db).close()
+    with pytest.raises(DatabaseError, match="another file"):
+        backup_database(db, db)
+    with pytest.raises(DatabaseError, match="does not exist"):
+        backup_database(db, tmp_path / "nowhere" / "b.db")
+    assert _details(db, "backup") == []
+
+
+def test_audit_log_export_is_recorded_from_the_cli_and_the_app(tmp_path, capsys):
+    db = tmp_path / "a.db"
+    conn = open_db(db)
+    n_app = export_audit_log(conn, tmp_path / "app.csv")
+    conn.close()
+    assert main(["audit", "--db", str(db), "--csv", str(tmp_path / "cli.csv")]) == 0
+    exports = _details(db, "export")
+    assert [e["what"] for e in exports] == ["audit log", "audit log"]
+    with (tmp_path / "cli.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == n_app + 1  # the app's export is in the CLI's file, not its own
+    assert list(rows[0]) == ["id", "at", "user", "action", "detail"]
