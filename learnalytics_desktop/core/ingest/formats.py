@@ -49,6 +49,13 @@ class SourceFormat:
 FORMATS: tuple[SourceFormat, ...] = (
     SourceFormat("xapi", "xAPI statements"),
     SourceFormat(
+        "caliper",
+        "IMS Caliper 1.2 events",
+        converter="learnalytics_desktop.core.ingest.caliper.convert:make",
+        opener="learnalytics_desktop.core.ingest.caliper.envelope:open_source",
+        sniff_json="learnalytics_desktop.core.ingest.caliper.convert:looks_like",
+    ),
+    SourceFormat(
         "edx",
         "Open edX tracking log",
         converter="learnalytics_desktop.core.ingest.edx.convert:make",

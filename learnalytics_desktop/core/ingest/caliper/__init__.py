@@ -1,0 +1,1 @@
+"""IMS Caliper 1.2: events, entities and envelopes become xAPI statements, skips or rejects."""
