@@ -376,10 +376,12 @@ def test_export_writes_safe_csv_and_an_audit_entry(demo, tmp_path):
         == 3
     )
     back = pd.read_csv(path, encoding="utf-8-sig")
-    assert list(back.columns) == list(dashboard.EXPORT_COLUMNS.values())
+    headers = list(dashboard.EXPORT_COLUMNS.values())
+    assert list(back.columns) == [*headers[:3], "course", "week", *headers[3:]]
+    assert back["week"].tolist() == [WEEK] * 3 and back["course"].nunique() == 1
     assert back["student"].tolist() == shown["student"].tolist()
     assert back.loc[1, "reasons"] == '\'=HYPERLINK("x"); second'  # formula neutralised
-    assert back["risk_score"].tolist() == pytest.approx(shown["risk_score"].tolist())
+    assert back["risk_score"].tolist() == pytest.approx(shown["risk_score"].round(3).tolist())
     entry = list_exports(conn)[0]
     assert (
         entry["what"] == "risk_table"

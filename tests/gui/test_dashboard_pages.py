@@ -296,7 +296,7 @@ def test_export_writes_the_rows_shown_and_logs_it(qtbot, at_risk, tmp_path, monk
     page, _shell, path = at_risk
     page.level.setCurrentText("Moderate and High")
     qtbot.waitUntil(lambda: page.model.shown_rows < 44, timeout=5000)
-    page.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    page.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # Student ID
     target = tmp_path / "out.csv"
     monkeypatch.setattr(files, "ask_save_file", lambda *a, **k: target)
     with qtbot.waitSignal(page.runner.succeeded, timeout=10000):

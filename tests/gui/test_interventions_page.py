@@ -335,7 +335,8 @@ def test_high_risk_students_in_the_draft_menu(qtbot, page, demo):
     assert high.available and high.actors
     page._fill_draft_menu()
     texts = [a.text() for a in page.draft_menu.actions()]
-    assert any(t.startswith(f"The {len(high.actors)} high-risk student(s)") for t in texts)
+    n = len(high.actors)
+    assert any(t.startswith(f"The {n} high-risk student{'s' if n != 1 else ''} ") for t in texts)
     assert page._targets()["high"][1] == high.actors
 
 

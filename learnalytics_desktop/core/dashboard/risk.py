@@ -26,9 +26,22 @@ TABLE_FEATURES = (
     "forum_posts",
 )
 TOP_REASONS = 3
+# CSV header -> decimals kept in exports (the table's own values are never rounded)
+EXPORT_DECIMALS = {
+    "risk_score": 3,
+    "engagement_score": 1,
+    "days_since_last_activity": 1,
+    "total_time_minutes": 1,
+    "quiz_avg_score": 2,
+    "video_completion_rate": 2,
+}
 RAISES = " (raises risk)"  # implied in the top reasons column; "(lowers risk)" is kept
-# risk table column -> CSV header (what the file says; learner ids stay inside the app)
+# risk table column -> CSV header (what the file says; learner ids stay inside the app). The
+# name and e-mail columns come first so the file can feed a mail merge as it is.
 EXPORT_COLUMNS: dict[str, str] = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
     "student": "student",
     "risk_score": "risk_score",
     "risk_level": "risk_level",
@@ -54,12 +67,28 @@ def _run_scores(conn: sqlite3.Connection, run_id: int) -> pd.DataFrame:
     )
 
 
+def _with_people(conn: sqlite3.Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``first_name``, ``last_name`` and ``email`` (``core.people``; None where unknown or
+    pseudonymised)."""
+    from learnalytics_desktop.core.people import people
+
+    known = people(conn, frame["actor"].tolist())
+    who = [known.get(int(a)) for a in frame["actor"]]
+    return frame.assign(
+        first_name=[getattr(p, "first_name", None) for p in who],
+        last_name=[getattr(p, "last_name", None) for p in who],
+        email=[getattr(p, "email", None) for p in who],
+        name_note=[getattr(p, "note", None) for p in who],
+    )
+
+
 def risk_table(
     conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None
 ) -> pd.DataFrame:
     """The Students at risk table: one row per student of the latest run of the active model
     at this week (see :func:`scoring_status`), highest risk first. Columns ``actor``,
-    ``student``, ``risk_score``, ``risk_level`` (ordered categorical low < moderate < high),
+    ``student`` (the label), ``first_name``, ``last_name``, ``email`` (``core.people``; None
+    where unknown), ``name_note`` (why there is no name, else None), ``risk_score``, ``risk_level`` (ordered categorical low < moderate < high),
     ``top_reasons`` (the first three reasons, "; "-joined, without the implied "(raises risk)"), ``reasons`` (list),
     ``engagement`` and the features of :data:`TABLE_FEATURES` as of the run's as-of instant,
     and ``status``: the enrolment status as of that instant (``active``, ``not started`` or
@@ -90,6 +119,7 @@ def risk_table(
         extra = pd.DataFrame({c: pd.Series(dtype="float64") for c in ("engagement", *TABLE_FEATURES)})
         extra["status"] = pd.Series(dtype=object)
     frame = pd.concat([scores.reset_index(drop=True), extra], axis=1)
+    frame = _with_people(conn, frame)
     frame["top_reasons"] = [
         "; ".join(x.removesuffix(RAISES) for x in r[:TOP_REASONS]) for r in frame["reasons"]
     ]
@@ -100,6 +130,10 @@ def risk_table(
     cols = [
         "actor",
         "student",
+        "first_name",
+        "last_name",
+        "email",
+        "name_note",
         "risk_score",
         "risk_level",
         "status",
@@ -139,13 +173,22 @@ def export_risk_table(
     """Write ``table`` (rows of :func:`risk_table`, in the order given) as spreadsheet-safe CSV
     (``core.export.write_csv_atomic``: atomic, formula cells neutralised) with every reason
     "; "-joined, and log the export in the audit log (no learner identifier in the entry).
-    Returns the number of rows written."""
+    Columns: name and e-mail first (a mail merge reads them as they are), then ``course``
+    (the offering's name) and ``week``, then :data:`EXPORT_COLUMNS`. Numbers are rounded as
+    people read them: the risk to 3 decimals, engagement and minutes to 1, rates to 2
+    (:data:`EXPORT_DECIMALS`). Returns the number of rows written."""
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
 
     missing = [c for c in EXPORT_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"the risk table to export has no column(s) {missing}")
     out = table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS).copy()
+    row = conn.execute("SELECT coalesce(name, iri) FROM courses WHERE id = ?", (int(course_id),)).fetchone()
+    out.insert(3, "course", row[0] if row else str(course_id))
+    out.insert(4, "week", int(week))
+    for col, places in EXPORT_DECIMALS.items():
+        if col in out.columns:
+            out[col] = out[col].astype(float).round(places)
     out["reasons"] = [
         "; ".join(r) if isinstance(r, (list, tuple)) else ("" if r is None else str(r))
         for r in out["reasons"]
@@ -167,6 +210,7 @@ def export_risk_table(
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "EXPORT_DECIMALS",
     "TABLE_FEATURES",
     "TOP_REASONS",
     "export_risk_table",

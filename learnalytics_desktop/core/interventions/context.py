@@ -6,7 +6,8 @@
   ``risk_level``, ``reasons``) or else from the stored run that counts at ``as_of``
   (``core.model.runs.select_run``, the same run the Students at risk page shows). A student
   with no risk score keeps ``risk=None``; nothing is invented.
-* **Who** comes from ``actors`` (label, name, e-mail) and the course name from ``courses``.
+* **Who** comes from ``core.people`` (label, first and last name, e-mail) and the course
+  name from ``courses``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class StudentContext:
     risk_level: str | None = None
     reasons: list[str] = field(default_factory=list)
     features: dict[str, float | None] = field(default_factory=dict)
+    first_name: str | None = None
+    last_name: str | None = None
 
 
 def as_of_instant(as_of: datetime | date) -> datetime:
@@ -145,28 +148,25 @@ def gather(
     ids = [int(a) for a in features.index] if actor_ids is None else [int(a) for a in actor_ids]
     if len(set(ids)) != len(ids):
         raise InterventionError("The same student was selected twice.")
-    people = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for aid, label, name, email in conn.execute(
-            f"SELECT id, label, name, email FROM actors WHERE id IN ({marks})", chunk
-        ):
-            people[int(aid)] = (label, name, email)
+    from learnalytics_desktop.core.people import people as find_people
+
+    people = find_people(conn, ids)
     unknown = [a for a in ids if a not in people]
     if unknown:
         raise InterventionError(f"No student with actor id(s) {unknown[:10]} in this database.")
     numeric = features.select_dtypes(include="number")
     out = {}
     for a in ids:
-        label, name, email = people[a]
+        who = people[a]
         row = numeric.loc[a].to_dict() if a in numeric.index else {}
         r = risk_map.get(a)
         out[a] = StudentContext(
             actor=a,
-            label=label,
-            name=name,
-            email=email,
+            label=who.label,
+            name=who.full_name,
+            email=who.email,
+            first_name=who.first_name,
+            last_name=who.last_name,
             risk=r[0] if r else None,
             risk_level=(r[1] or None) if r else None,
             reasons=list(r[2]) if r else [],
@@ -187,7 +187,7 @@ def template_values(student: StudentContext, *, course: str, advisor: str, when:
         "name": display,
         # no stored name (pseudonymised, or an identifier without one): leave {first_name}
         # visible so the advisor writes the greeting instead of "Dear 5f3a9c..."
-        "first_name": real.split()[0] if real else None,
+        "first_name": student.first_name or (real.split()[0] if real else None),
         "label": student.label,
         "course": course,
         "reasons": "; ".join(student.reasons)

@@ -40,6 +40,7 @@ from learnalytics_desktop.core.interventions.rules import RuleSet, load_rules
 from learnalytics_desktop.core.interventions.templates import missing_placeholders, render
 from learnalytics_desktop.core.jobs import NullReporter, Reporter
 from learnalytics_desktop.core.store.db import current_user, transaction, utc_now_iso
+from learnalytics_desktop.core.text import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -264,7 +265,7 @@ def draft_interventions(
     for name, n in sorted(unresolved.items()):
         hint = " (set the advisor's name in the rules)" if name == "advisor" else ""
         out.warnings.append(
-            f"{{{name}}} has no value in {n} draft(s) and is left visible for the reviewer{hint}."
+            f"{{{name}}} has no value in {plural(n, 'draft')} and is left visible for the reviewer{hint}."
         )
     report.progress(1.0, "Drafted")
     return out

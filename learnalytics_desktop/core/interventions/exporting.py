@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from learnalytics_desktop.core.interventions.context import InterventionError
 from learnalytics_desktop.core.interventions.drafts import _user
 from learnalytics_desktop.core.interventions.review import list_interventions, transition
+from learnalytics_desktop.core.text import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -52,6 +53,9 @@ CSV_COLUMNS = [
     "id",
     "batch",
     "student",
+    "first_name",
+    "last_name",
+    "email",
     "to",
     "course",
     "date",
@@ -163,29 +167,38 @@ def export_csv(
     mark_exported: bool = False,
     user: str | None = None,
 ) -> ExportResult:
-    """Write the selected interventions to a safe CSV (UTF-8 with BOM) atomically.
+    """Write the selected interventions to a safe CSV (UTF-8 with BOM) atomically, with the
+    student's ``first_name``, ``last_name`` and ``email`` (``core.people``) for a mail merge.
 
-    With ``mark_exported`` the approved rows among them become ``exported`` (use this when
-    the CSV feeds a mail merge). Returns the :class:`ExportResult`.
+    With ``mark_exported`` (a mail merge: the GUI's "Approved drafts as CSV") the approved
+    rows among them become ``exported``, exactly as an ``.eml`` export does; rows already
+    exported may be exported again (they stay exported, the log counts them). Without it (a
+    copy of the log) no status changes. Returns the :class:`ExportResult`.
     """
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
+    from learnalytics_desktop.core.people import people
     from learnalytics_desktop.core.store.db import transaction
 
     frame = _select(conn, ids, course_id, statuses)
-    emails = dict(conn.execute("SELECT id, email FROM actors WHERE email IS NOT NULL").fetchall())
+    who = people(conn, [int(a) for a in frame["actor"]])
     names = _courses(conn)
     rows = []
     for rec in frame.to_dict("records"):
-        rec["to"] = emails.get(rec["actor"]) if rec["channel"] != "instructor_alert" else None
+        person = who.get(int(rec["actor"]))
+        rec["first_name"] = person.first_name if person else None
+        rec["last_name"] = person.last_name if person else None
+        rec["email"] = person.email if person else None
+        rec["to"] = rec["email"] if rec["channel"] != "instructor_alert" else None
         rec["course"] = names.get(rec["course"], rec["course"])
         rows.append({c: rec.get(c) for c in CSV_COLUMNS})
     who = _user(user)
     n = write_csv_atomic(path, rows, CSV_COLUMNS)
     marked = [int(r["id"]) for r in rows if r["status"] == "approved"] if mark_exported else []
+    again = sum(1 for r in rows if r["status"] == "exported") if mark_exported else 0
     with transaction(conn):
         for iid in marked:
             transition(conn, iid, "exported", who, via="csv")
-        record_export(conn, "interventions csv", path, n, exported=len(marked))
+        record_export(conn, "interventions csv", path, n, exported=len(marked), exported_again=again)
     return ExportResult(
         what="interventions csv", path=str(path), rows=n, files=[str(path)], ids=[int(r["id"]) for r in rows]
     )
@@ -202,8 +215,10 @@ def export_eml(
 ) -> ExportResult:
     """Write one ``.eml`` draft per student (and per instructor alert) for approved rows.
 
-    Every selected row must be approved (InterventionError lists the others). The rows
-    become ``exported``. ``instructor_email`` defaults to the one in the saved rules.
+    Every selected row must be approved or already exported (an export can be repeated,
+    e.g. when the files were lost; InterventionError lists the others). Approved rows
+    become ``exported``, as with a mail-merge CSV. ``instructor_email`` defaults to the one
+    in the saved rules.
     """
     from learnalytics_desktop.core.export import atomic_write_bytes, record_export
     from learnalytics_desktop.core.interventions.rules import load_rules
@@ -213,17 +228,20 @@ def export_eml(
     if not target.is_dir():
         raise InterventionError(f"The folder {target} does not exist.")
     frame = _select(conn, ids, course_id, None if ids is not None else ["approved"])
-    not_ready = frame[frame["status"] != "approved"]
+    not_ready = frame[~frame["status"].isin(["approved", "exported"])]
     if len(not_ready):
         listed = ", ".join(f"{i} ({s})" for i, s in zip(not_ready["id"], not_ready["status"], strict=True))
         raise InterventionError(
-            f"Only approved interventions can be exported as e-mail; not approved: {listed}."
+            f"Only approved (or already exported) interventions can be exported as e-mail; not approved: {listed}."
         )
     if frame.empty:
         raise InterventionError("There are no approved interventions to export.")
     if instructor_email is None:
         instructor_email = load_rules(conn).instructor_email
-    people = {int(a): (n, e) for a, n, e in conn.execute("SELECT id, name, email FROM actors")}
+    from learnalytics_desktop.core.people import people as find_people
+
+    known = find_people(conn, [int(a) for a in frame["actor"]])
+    people = {a: (p.full_name, p.email) for a, p in known.items()}
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for rec in frame.to_dict("records"):
         audience = "instructor" if rec["channel"] == "instructor_alert" else "student"
@@ -257,20 +275,28 @@ def export_eml(
         raise
     if combined:
         warnings.append(
-            f"{combined} draft(s) combine several messages for one student; read them before sending."
+            f"{plural(combined, 'draft')} combine{'s' if combined == 1 else ''} several messages for one student; read them before sending."
         )
     no_address = sum(1 for (a, aud) in groups if aud == "student" and not people.get(a, (None, None))[1])
     if no_address:
         warnings.append(
-            f"{no_address} student draft(s) have an empty To field (no e-mail address in this database)."
+            f"{plural(no_address, 'student draft')} {'has' if no_address == 1 else 'have'} an empty To field (no e-mail address in this database)."
         )
     who = _user(user)
     done = [int(i) for i in frame["id"]]
+    fresh = [int(i) for i, s in zip(frame["id"], frame["status"], strict=True) if s == "approved"]
     try:
         with transaction(conn):
-            for iid in done:
+            for iid in fresh:
                 transition(conn, iid, "exported", who, via="eml")
-            record_export(conn, "intervention e-mails", target, len(done), files=len(written))
+            record_export(
+                conn,
+                "intervention e-mails",
+                target,
+                len(done),
+                files=len(written),
+                exported_again=len(done) - len(fresh),
+            )
     except BaseException:
         for p in written:  # the log says nothing was exported, so leave no files behind
             p.unlink(missing_ok=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from learnalytics_desktop.core.interventions.context import as_of_instant
 from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS, _fields
+from learnalytics_desktop.core.text import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -216,14 +217,16 @@ def import_summary(result: ExternalImport) -> str:
     groups = ", ".join(f"{n} {g}" for g, n in sorted(result.groups.items())) or "none"
     how = ", ".join(f"{n} by {k}" for k, n in sorted(result.matched_by.items())) or "none"
     if result.dry_run:
-        lead = f"Checked {result.rows_read} row(s): {sum(result.groups.values())} can be imported"
+        lead = f"Checked {plural(result.rows_read, 'row')}: {sum(result.groups.values())} can be imported"
     elif result.written:
-        lead = f"Imported {result.written} of {result.rows_read} row(s)"
+        lead = f"Imported {result.written} of {plural(result.rows_read, 'row')}"
     else:
-        lead = f"Nothing was imported from {result.rows_read} row(s)"
+        lead = f"Nothing was imported from {plural(result.rows_read, 'row')}"
     text = f"{lead} (groups: {groups}; students matched {how})."
     if result.errors:
-        text += f" {len(result.errors)} row(s) have problems."
+        text += (
+            f" {plural(len(result.errors), 'row')} {'has' if len(result.errors) == 1 else 'have'} problems."
+        )
     return text
 
 

@@ -299,6 +299,22 @@ def _enrolment_values(
     }
 
 
+def _store_names(conn, table: CsvTable, rows, email_col: int | None, key: bytes | None) -> int:
+    """First/last names and e-mails of the matched rows (``core.people.store_people``); never
+    in a pseudonymised import."""
+    from learnalytics_desktop.core.people import name_cells, store_people
+
+    if key is not None:
+        return 0
+    return store_people(
+        conn,
+        [
+            (aid, *name_cells(table, cells), clean_email(cells[email_col]) if email_col is not None else None)
+            for _, aid, cells in rows
+        ],
+    )
+
+
 def import_roster(
     conn: sqlite3.Connection,
     course_id: int,
@@ -367,6 +383,7 @@ def import_roster(
             [(cid, aid, *enrol[aid]) for _, aid, _ in rows],
         )
         _store_attributes(conn, cid, rows, attrs)
+        named = _store_names(conn, table, rows, email_col, pseudonymize_key)
         audit(
             conn,
             "import_roster",
@@ -377,6 +394,7 @@ def import_roster(
             created=m.report.created,
             unmatched=len(m.report.unmatched),
             withdrawn=sum(1 for v in enrol.values() if v[1] is not None),
+            named=named,
         )
     return m.report
 
@@ -493,6 +511,7 @@ def import_outcomes(
             [(cid, v[0]) for v in values],
         )
         _store_attributes(conn, cid, m.rows, attrs)
+        named = _store_names(conn, table, m.rows, email_col, pseudonymize_key)
         audit(
             conn,
             "import_outcomes",
@@ -501,6 +520,7 @@ def import_outcomes(
             rows=m.report.rows,
             matched=m.report.matched,
             unmatched=len(m.report.unmatched),
+            named=named,
         )
     return m.report
 

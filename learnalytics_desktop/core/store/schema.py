@@ -286,7 +286,16 @@ ALTER TABLE imports ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE imports ADD COLUMN skips TEXT;
 """
 
+# Schema 5: a student's first and last name as the class list or gradebook gives them (the
+# xAPI actor's ``name`` is one string, and "Dear Maria José" needs to know where the first
+# name ends). NULL when unknown and always NULL in a pseudonymised database; an erasure
+# deletes them with the actor row. See core.people.
+SCHEMA_V5 = r"""
+ALTER TABLE actors ADD COLUMN first_name TEXT;
+ALTER TABLE actors ADD COLUMN last_name TEXT;
+"""
+
 # MIGRATIONS[i] upgrades a database at user_version i to i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]
 
 SCHEMA_VERSION = len(MIGRATIONS)

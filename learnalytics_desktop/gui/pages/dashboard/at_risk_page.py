@@ -43,7 +43,15 @@ from learnalytics_desktop.gui.workers import Task, db_job
 
 HEADER_KEY = "at_risk/table"
 SEARCH_DELAY_MS = 200
-COLUMN_WIDTHS = {"student": 190, "risk_score": 56, "level": 84, "top_reasons": 330, "engagement": 90}
+COLUMN_WIDTHS = {
+    "name": 170,
+    "student": 120,
+    "email": 200,
+    "risk_score": 56,
+    "level": 84,
+    "top_reasons": 330,
+    "engagement": 90,
+}
 
 
 def load_table(conn: Any, course_id: int, week: int, *, report: Any = None) -> Any:

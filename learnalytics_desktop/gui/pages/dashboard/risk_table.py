@@ -18,7 +18,13 @@ from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute_filter
 
 COLUMNS = [
-    Column("student", "Student", tooltip="The student as the data names them"),
+    Column("name", "Name", tooltip="First and last name, from the class list or the data"),
+    Column(
+        "student",
+        "Student ID",
+        tooltip="The student as the data identifies them (account, address or pseudonym)",
+    ),
+    Column("email", "E-mail", tooltip="The address drafts are written to, when known"),
     Column("risk_score", "Risk", "risk", tooltip="Estimated chance of failing or withdrawing (calibrated)"),
     Column("level", "Level", tooltip="Low, Moderate or High, from the risk thresholds in Settings"),
     Column(
@@ -49,7 +55,7 @@ COLUMNS = [
     Column("late_submissions", "Late", "int", tooltip="Assignments submitted late"),
     Column("forum_posts", "Forum posts", "int"),
 ]
-SEARCH_COLUMNS = ("student", "top_reasons")
+SEARCH_COLUMNS = ("name", "student", "email", "top_reasons")
 LEVEL_FILTERS: dict[str, tuple[str, ...]] = {
     "All levels": ("low", "moderate", "high"),
     "High": ("high",),
@@ -67,9 +73,23 @@ def prepare(frame: Any) -> Any:
     levels = frame["risk_level"].astype("category")
     named = levels.cat.rename_categories({k: v for k, v in LEVEL_TEXT.items() if k in levels.cat.categories})
     out = frame.copy()
+    out["name"] = display_names(frame)
+    if "email" not in out.columns:
+        out["email"] = None
     out["level"] = pd.Categorical(
         named, categories=[LEVEL_TEXT[k] for k in ("low", "moderate", "high")], ordered=True
     )
+    return out
+
+
+def display_names(frame: Any) -> list[str]:
+    """ "First Last" for each row with a name; "—" where none is known (the tooltip says why)."""
+    first = frame["first_name"] if "first_name" in frame.columns else [None] * len(frame)
+    last = frame["last_name"] if "last_name" in frame.columns else [None] * len(frame)
+    out = []
+    for f, la in zip(first, last, strict=True):
+        parts = [str(p) for p in (f, la) if isinstance(p, str) and p]
+        out.append(" ".join(parts) or "\u2014")
     return out
 
 
@@ -97,6 +117,7 @@ class RiskTableModel(FrameTableModel):
         super().__init__(columns=COLUMNS, parent=parent)
         self._codes: Any = None
         self._reasons: Any = None
+        self._notes: Any = None
         self._brushes = [QBrush(QColor(LEVEL_TINTS[k])) for k in ("low", "moderate", "high")]
         self._ink = QBrush(QColor("#1a1a1a"))
         self.set_role_hook(Qt.ItemDataRole.BackgroundRole, self._background)
@@ -109,8 +130,9 @@ class RiskTableModel(FrameTableModel):
         if frame is not None and "level" in frame.columns:
             self._codes = frame["level"].cat.codes.to_numpy()
             self._reasons = frame["reasons"].to_numpy() if "reasons" in frame.columns else None
+            self._notes = frame["name_note"].to_numpy() if "name_note" in frame.columns else None
         else:
-            self._codes, self._reasons = np.zeros(0, dtype=np.int8), None
+            self._codes, self._reasons, self._notes = np.zeros(0, dtype=np.int8), None, None
         super().set_frame(frame, COLUMNS if columns is None else columns)
 
     def _background(self, pos: int, name: str) -> Any:
@@ -126,7 +148,18 @@ class RiskTableModel(FrameTableModel):
         if name == "top_reasons" and self._reasons is not None:
             reasons = self._reasons[pos]
             return "\n".join(f"\u2022 {r}" for r in reasons) if len(reasons) else None
+        if name == "name" and self._notes is not None:
+            note = self._notes[pos]
+            return note if isinstance(note, str) else None
         return None
 
 
-__all__ = ["COLUMNS", "LEVEL_FILTERS", "SEARCH_COLUMNS", "RiskTableModel", "filter_positions", "prepare"]
+__all__ = [
+    "display_names",
+    "COLUMNS",
+    "LEVEL_FILTERS",
+    "SEARCH_COLUMNS",
+    "RiskTableModel",
+    "filter_positions",
+    "prepare",
+]

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.core.impact.runs import AnalysisSpec
 from learnalytics_desktop.core.impact.sources import source_info
 from learnalytics_desktop.core.impact.wording import OUTCOME_TEXT
+from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.workers import db_job
 
@@ -150,13 +151,13 @@ class ChoosePage(QWizardPage):
             return
         self.info = info
         self.notes["holdout"].setText(
-            f"{info.holdout_treated} student(s) got messages and {info.holdout_control} were held back by chance, in "
+            f"{plural(info.holdout_treated, 'student')} got messages and {info.holdout_control} were held back by chance, in "
             f"{info.holdout_batches} batch(es). The fair comparison: chance decided who got a message."
             if info.holdout_batches
             else "No batch of this course was drafted with a hold-out yet."
         )
         self.notes["untreated"].setText(
-            f"{info.treated} student(s) had an intervention exported or marked sent. Not randomised: the students "
+            f"{plural(info.treated, 'student')} had an intervention exported or marked sent. Not randomised: the students "
             "who got messages were chosen because they were at risk, so the groups are checked and adjusted."
             if info.treated
             else "No intervention of this course has been exported or marked sent yet."

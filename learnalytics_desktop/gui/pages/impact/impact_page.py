@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.core.impact.runs import AnalysisSpec
 from learnalytics_desktop.core.impact.wording import OUTCOME_TEXT
+from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
@@ -188,12 +189,12 @@ class ImpactPage(Page):
         info = self.info
         if info.holdout_batches:
             self.hint.setText(
-                f"Ready: {info.holdout_treated} student(s) got messages and {info.holdout_control} "
+                f"Ready: {plural(info.holdout_treated, 'student')} got messages and {info.holdout_control} "
                 "were held back at random; compare them once the outcomes are in."
             )
         elif info.treated:
             self.hint.setText(
-                f"{info.treated} student(s) had an intervention exported or sent. Without a randomised "
+                f"{plural(info.treated, 'student')} had an intervention exported or sent. Without a randomised "
                 "hold-out the wizard checks and adjusts the comparison; a hold-out is fairer."
             )
         else:

@@ -42,6 +42,7 @@ from learnalytics_desktop.core.interventions.gui_support import (
     batch_summary,
     status_counts,
 )
+from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel
@@ -282,7 +283,7 @@ class InterventionsPage(TransferMixin, Page):
         out: dict[str, tuple[str, list[int]]] = {}
         if self.handed:
             out["handed"] = (
-                f"the {len(self.handed)} student(s) selected on the Students at risk page",
+                f"the {plural(len(self.handed), 'student')} selected on the Students at risk page",
                 self.handed,
             )
         ids = list(dict.fromkeys(int(r["actor"]) for r in self.selected_rows()))
@@ -296,11 +297,11 @@ class InterventionsPage(TransferMixin, Page):
                 )
             )
         if ids:
-            out["selected"] = (f"the {len(ids)} student(s) of the selected rows", ids)
+            out["selected"] = (f"the {plural(len(ids), 'student')} of the selected rows", ids)
         high = self.state.high_risk if self.state is not None else None
         if high is not None and high.available:
             out["high"] = (
-                f"the {len(high.actors)} high-risk student(s) of the course as of the end of week "
+                f"the {plural(len(high.actors), 'high-risk student')} of the course as of the end of week "
                 f"{self.ctx.week} (risk scored for {high.run_as_of[:10]})",
                 high.actors,
             )
@@ -401,7 +402,10 @@ class InterventionsPage(TransferMixin, Page):
         def run(_: Any = None) -> Task:
             self._keep = ids
             return self.runner.submit(db_job(jobs.set_status), self.ctx.db_path, action, ids).on_success(
-                lambda n: (self.shell.show_status(f"{n} intervention(s) {done[action]}."), self.refresh())
+                lambda n: (
+                    self.shell.show_status(f"{plural(n, 'intervention')} {done[action]}."),
+                    self.refresh(),
+                )
             )
 
         if action != "mark_done" and self.editor.dirty:
@@ -431,7 +435,7 @@ class InterventionsPage(TransferMixin, Page):
             self.runner.submit(db_job(jobs.set_advisor), self.ctx.db_path, rules, values["advisor"])
         self._keep = ids
         return self.runner.submit(db_job(jobs.fill), self.ctx.db_path, ids, values).on_success(
-            lambda n: (self.shell.show_status(f"Filled in {n} place(s)."), self.refresh())
+            lambda n: (self.shell.show_status(f"Filled in {plural(n, 'place')}."), self.refresh())
         )
 
     # -- misc --------------------------------------------------------------------------------------

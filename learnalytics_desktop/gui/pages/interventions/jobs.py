@@ -130,11 +130,12 @@ def export_eml(conn: sqlite3.Connection, folder: str, ids: list[int]) -> Any:
     return _export(conn, folder, ids=[int(i) for i in ids])
 
 
-def export_csv(conn: sqlite3.Connection, path: str, ids: list[int]) -> Any:
-    """A spreadsheet-safe CSV of the rows (their status does not change)."""
+def export_csv(conn: sqlite3.Connection, path: str, ids: list[int], mark_exported: bool = False) -> Any:
+    """A spreadsheet-safe CSV of the rows; with ``mark_exported`` (a mail merge of the
+    approved drafts) approved rows become exported, as with .eml files."""
     from learnalytics_desktop.core.interventions import export_csv as _export
 
-    return _export(conn, path, ids=[int(i) for i in ids])
+    return _export(conn, path, ids=[int(i) for i in ids], mark_exported=bool(mark_exported))
 
 
 def check_import(conn: sqlite3.Connection, course_id: int, path: str) -> Any:

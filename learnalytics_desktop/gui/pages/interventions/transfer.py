@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from learnalytics_desktop.core.interventions.gui_support import import_summary
+from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.interventions import jobs
 from learnalytics_desktop.gui.pages.interventions.dialogs import ImportDialog
@@ -36,7 +37,8 @@ class TransferMixin:
         if self.state is None:
             return []
         frame = self.state.frame
-        return [int(i) for i in frame.loc[frame["status"] == "approved", "id"]]
+        # approved, and exported ones so an export can be repeated (lost files, a new folder)
+        return [int(i) for i in frame.loc[frame["status"].isin(["approved", "exported"]), "id"]]
 
     def export_eml(self) -> Task | None:
         """Write the approved drafts as .eml files into a folder the user chooses."""
@@ -57,21 +59,22 @@ class TransferMixin:
         )
 
     def export_approved_csv(self) -> Task | None:
-        """Write the approved drafts to a CSV (their status does not change)."""
-        return self._export_csv(self._approved_ids(), "approved-drafts.csv")
+        """Write the approved (and already exported) drafts to a CSV for a mail merge; the
+        approved ones become exported, as with .eml files."""
+        return self._export_csv(self._approved_ids(), "approved-drafts.csv", mark_exported=True)
 
     def export_log_csv(self, ids: list[int]) -> Task | None:
         """Write the log rows shown to a CSV."""
         return self._export_csv(ids, "interventions-log.csv")
 
-    def _export_csv(self, ids: list[int], suggested: str) -> Task | None:
+    def _export_csv(self, ids: list[int], suggested: str, mark_exported: bool = False) -> Task | None:
         if not ids:
             return None
         path = files.ask_save_file(self, "Export interventions as CSV", suggested, files.CSV_FILTER)
         if path is None:
             return None
         return (
-            self.runner.submit(db_job(jobs.export_csv), self.ctx.db_path, str(path), ids)
+            self.runner.submit(db_job(jobs.export_csv), self.ctx.db_path, str(path), ids, mark_exported)
             .with_progress("Writing the CSV…")
             .on_success(lambda r: self._exported(r, "Spreadsheet formulas in the text are neutralised."))
         )
@@ -80,10 +83,10 @@ class TransferMixin:
         self.last_result = result
         where = escape(str(result.path))
         what = (
-            f"Wrote {len(result.files)} e-mail draft(s) for {result.rows} message(s) to {where}; they are now "
-            "marked exported."
+            f"Wrote {plural(len(result.files), 'e-mail draft')} for {plural(result.rows, 'message')} to {where}; "
+            "they are marked exported."
             if result.what == "intervention e-mails"
-            else f"Wrote {result.rows} row(s) to {where}."
+            else f"Wrote {plural(result.rows, 'row')} to {where}."
         )
         self.show_banner(
             "<br>".join([what + " " + escape(hint), *(f"⚠ {escape(w)}" for w in result.warnings)])
