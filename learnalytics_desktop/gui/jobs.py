@@ -63,11 +63,20 @@ def database_info(path: str | os.PathLike[str], *, report: Reporter = NullReport
         conn.close()
 
 
-def build_demo(path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> DatabaseInfo:
+DEMO_STUDENTS: int | None = None  # students per offering; None = the demo's default (tests set it)
+
+
+def build_demo(
+    path: str | os.PathLike[str], students: int | None = None, *, report: Reporter = NullReporter()
+) -> DatabaseInfo:
     """Build the demo database at ``path`` (``core.demo.build_demo_database``, which writes
     beside the target and moves it into place, so a cancelled build leaves nothing), then
-    return its courses."""
+    return its courses. Runs in a child process (it trains a model), so the size is an
+    argument, not a setting of this process."""
     from learnalytics_desktop.core.demo import build_demo_database
 
-    build_demo_database(Path(path), report=report)
+    if students is None:
+        build_demo_database(Path(path), report=report)
+    else:
+        build_demo_database(Path(path), students=int(students), report=report)
     return open_database(path, create=False)

@@ -353,9 +353,10 @@ class MainWindow(QMainWindow):
         if path.exists():
             return self.open_database(path)
         return (
-            self.runner.submit(jobs.build_demo, path)
+            self.runner.submit(jobs.build_demo, path, jobs.DEMO_STUDENTS)
+            .in_process()  # it trains a model: in a thread that would freeze the window
             .keyed("database")
-            .with_progress("Building the demo database…", modal=True)
+            .with_progress("Building the demo database (about a minute, once)…", modal=True)
             .on_success(lambda info: self._database_opened(path.resolve(), info))
         )
 

@@ -166,3 +166,46 @@ def test_build_demo_database_default_size(tmp_path):
         assert conn.execute("SELECT count(*) FROM outcomes").fetchone() == (300,)
     finally:
         conn.close()
+
+
+def test_the_demo_is_built_ready_trained_scored_and_with_a_past_outreach_batch(tmp_path):
+    """The advisor's demo needs no data-officer steps: a model, scored weeks and an outreach
+    batch with a randomised hold-out in the finished offering (so Impact has something)."""
+    from learnalytics_desktop.core.dashboard import risk_table
+    from learnalytics_desktop.core.model import active_model_id
+    from learnalytics_desktop.core.store.db import get_setting
+
+    path = build_demo_database(tmp_path / "demo.db", students=60)
+    conn = open_db(path)
+    try:
+        info = get_setting(conn, "demo")
+        ready = info["ready"]
+        assert "not_ready" not in ready and active_model_id(conn) == ready["model_id"]
+        current = "https://lms.example.edu/course/ida101/2026-autumn"
+        week = info["open_week"]
+        assert week == ready["week"] == 6 and week in ready["scored"][current]
+        cid = conn.execute("SELECT id FROM courses WHERE iri = ?", (current,)).fetchone()[0]
+        table = risk_table(conn, cid, week)
+        assert len(table) > 0 and table["first_name"].notna().mean() > 0.9
+        arms = dict(
+            conn.execute("SELECT arm, count(DISTINCT actor) FROM interventions GROUP BY arm").fetchall()
+        )
+        assert arms["treated"] > 0 and arms["holdout"] > 0
+        statuses = {s for (s,) in conn.execute("SELECT DISTINCT status FROM interventions")}
+        assert statuses == {"done", "held_out"}
+        past = conn.execute("SELECT DISTINCT course FROM interventions").fetchall()
+        assert past == [(conn.execute("SELECT id FROM courses WHERE iri LIKE '%2025-autumn'").fetchone()[0],)]
+    finally:
+        conn.close()
+
+
+def test_a_demo_too_small_to_train_says_why_and_stays_usable(tmp_path):
+    from learnalytics_desktop.core.store.db import get_setting
+
+    path = build_demo_database(tmp_path / "demo.db", students=20)
+    conn = open_db(path)
+    try:
+        assert "at least 10 of each" in get_setting(conn, "demo")["ready"]["not_ready"]
+        assert conn.execute("SELECT count(*) FROM models").fetchone() == (0,)
+    finally:
+        conn.close()

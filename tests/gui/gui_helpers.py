@@ -10,9 +10,12 @@ FALLBACK = "https://lms.example.edu/course/datasim-101"
 
 
 def small_demo(monkeypatch, students: int = 20) -> None:
-    """Make ``core.demo.build_demo_database`` build a small demo (fast tests)."""
+    """Make ``core.demo.build_demo_database`` build a small demo (fast tests), here and in the
+    child process the window builds the demo in (``gui.jobs.DEMO_STUDENTS``)."""
     import learnalytics_desktop.core.demo as demo
+    import learnalytics_desktop.gui.jobs as jobs
 
+    monkeypatch.setattr(jobs, "DEMO_STUDENTS", students)
     monkeypatch.setattr(
         demo, "build_demo_database", functools.partial(demo.build_demo_database, students=students)
     )

@@ -375,11 +375,14 @@ def build_demo_database(
     *,
     students: int = 300,
     seed: int = 7,
+    ready: bool = True,
     report: Reporter | None = None,
 ) -> Path:
     """Generate the demo course into a temporary folder and import it into a new database
     at ``db_path`` (written beside it and moved into place at the end, so an interrupted
-    build never leaves half a demo). An existing file at ``db_path`` is replaced."""
+    build never leaves half a demo). An existing file at ``db_path`` is replaced. With
+    ``ready`` (the default) the database is then trained, scored for every complete week and
+    given a past outreach batch (:func:`learnalytics_desktop.core.demo.ready.make_ready`)."""
     from learnalytics_desktop.core.store.db import open_db
 
     report = report or NullReporter()
@@ -391,10 +394,14 @@ def build_demo_database(
         if p.exists():
             p.unlink()
     with tempfile.TemporaryDirectory(prefix="learnalytics-demo-") as tmp:
-        files = generate(tmp, students=students, seed=seed, report=_Scaled(report, 0.0, 0.3))
+        files = generate(tmp, students=students, seed=seed, report=_Scaled(report, 0.0, 0.2))
         conn = open_db(part)
         try:
-            load_demo_files(conn, files, report=_Scaled(report, 0.3, 0.98))
+            load_demo_files(conn, files, report=_Scaled(report, 0.2, 0.5 if ready else 0.98))
+            if ready:
+                from learnalytics_desktop.core.demo.ready import make_ready
+
+                make_ready(conn, seed=seed, report=_Scaled(report, 0.5, 0.98))
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()

@@ -313,6 +313,9 @@ def make_students(
         )
         out.append(st)
     for st in out:
+        if not st.in_roster or st.kind == "openid":
+            # on no class list: the statements are the only place their name can come from
+            st.named = True
         if st.in_roster and not st.repeater and rng.random() < 0.03:
             st.never_started = True
         elif rng.random() < sigmoid(-1.9 - 1.3 * st.engagement):
