@@ -28,6 +28,7 @@ from learnalytics_desktop import __version__
 COMMAND_MODULES = [
     "learnalytics_desktop.cli.ingest_cmds",
     "learnalytics_desktop.cli.analytics_cmds",
+    "learnalytics_desktop.cli.enrolment_cmds",
     "learnalytics_desktop.cli.intervention_cmds",
     "learnalytics_desktop.cli.privacy_cmds",
     "learnalytics_desktop.cli.demo_cmds",

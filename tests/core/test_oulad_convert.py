@@ -88,3 +88,63 @@ def test_converted_files_import_into_the_app(tmp_path):
     assert report.rows == 30 and not report.unmatched
     report = outcomes.import_outcomes(conn, course.id, off.gradebook, id_column="student_id")
     assert report.matched == 30
+
+
+def test_command_line_takes_the_converted_offering_end_to_end(tmp_path, capsys):
+    import json as _json
+
+    from learnalytics_desktop.cli import main
+
+    folder = generate_tables(tmp_path / "oulad", students=40, seed=9)
+    off = convert(folder, tmp_path / "out", presentations=("2014J",)).offerings[0]
+    db = str(tmp_path / "db.sqlite")
+    assert main(["import", "--db", db, str(off.xapi)]) == 0
+    course = off.course_iri
+    assert main(["courses", "--db", db, "--course", course, "--start", off.start.isoformat()]) == 0
+    args = ["--db", db, "--course", course]
+    assert (
+        main(
+            [
+                "roster",
+                *args,
+                str(off.classlist),
+                "--id-column",
+                "student_id",
+                "--registered-column",
+                "registered",
+                "--withdrawn-column",
+                "withdrawn",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "assessments",
+                *args,
+                str(off.assessments),
+                "--preset",
+                "oulad",
+                "--iri-template",
+                off.iri_template,
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["assessments", *args, "--json"]) == 0
+    cal = _json.loads(capsys.readouterr().out)["assessments"]
+    assert [a["kind"] for a in cal] == ["assignment"] * 5 + ["exam"]
+    assert sum(a["statements"] for a in cal) == off.submissions
+    assert main(["enrolment", *args, "--week", "10", "--json"]) == 0
+    out = _json.loads(capsys.readouterr().out)
+    reg = {
+        r["id_student"]: r
+        for r in _rows(folder / "studentRegistration.csv")
+        if r["code_presentation"] == "2014J"
+    }
+    gone = {s for s, r in reg.items() if r["date_unregistration"] and int(r["date_unregistration"]) < 70}
+    assert {s["student"] for s in out["students"] if s["status"] == "withdrawn"} == gone
+    assert main(["enrolment", *args]) == 2  # a week or a date is needed
+    assert main(["enrolment", "--db", db, "--leave-verb", "not an iri"]) == 2

@@ -12,7 +12,10 @@ verb/activity-type mapping (``core.ingest.categories``).
 Missing values, on purpose: a rate or average with nothing to average is NaN (not 0, which
 would claim a score): ``avg_session_minutes`` without sessions, ``video_completion_rate``
 without a started video, ``quiz_avg_score`` without a scored quiz. Counts and times are 0.
-``quiz_score_trend`` is 0 (flat) with fewer than three scored attempts.
+``quiz_score_trend`` is 0 (flat) with fewer than three scored attempts. The ``quiz_*``
+columns keep their names but count every scored statement, whatever the activity.
+Deliberately without a direction: ``assessments_due`` (the same for everyone in an offering)
+and ``first_missed_weeks_ago`` (an old miss may have been made up for since).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ FEATURES: dict[str, str] = {
         "Share of the distinct videos the student started (any video statement) that they completed "
         "(a 'completed' statement on the video). NaN when no video was started."
     ),
-    "quiz_count": "Scored assessment attempts (assessment statements with a score).",
+    "quiz_count": "Scored attempts: statements with a score, on any activity (quizzes, assignments, exams).",
     "quiz_avg_score": (
         "Mean score of those attempts on a 0-1 scale: score.scaled when given, else (raw - min) / (max - min) "
         "with min 0 when absent; clipped to 0-1. NaN without a scored attempt."
@@ -52,9 +55,10 @@ FEATURES: dict[str, str] = {
     ),
     "forum_posts": "Forum contributions: forum statements whose verb is a posting verb (post, reply, comment...).",
     "assignments_submitted": (
-        "Distinct assignments submitted (assignment statements with a submit verb or a late flag)."
+        "Distinct activities submitted: assignment statements with a submit verb, or any statement "
+        "with a lateness flag."
     ),
-    "late_submissions": "Distinct assignments submitted late (lateness extension true).",
+    "late_submissions": "Distinct activities submitted late (lateness extension true), of any kind.",
     "days_since_last_activity": (
         "Days from the student's last statement to the as-of instant (fractional). For a student with no "
         "statement: days since the course started. Never the wall clock."
@@ -72,6 +76,23 @@ FEATURES: dict[str, str] = {
     "events_forum": "Forum statements (reading and posting).",
     "events_navigation": "Course navigation statements (launched, initialized, terminated...).",
     "events_other": "Statements of no mapped category.",
+    # from the assessment calendar (core.features.assessments; 0 / NaN without a calendar)
+    "assessments_due": "Calendar items (assignments, quizzes, exams) whose due date is before the as-of instant.",
+    "assessments_on_time": "Calendar items with a due date that the student submitted by it (and not flagged late).",
+    "assessments_late": "Calendar items submitted after their due date, or flagged late.",
+    "assessments_missing": "Calendar items due so far that the student has not submitted.",
+    "mean_days_late": (
+        "Mean days from due date to first submission over the submitted items with a due date "
+        "(negative = early). NaN without such a submission."
+    ),
+    "weighted_score": (
+        "Weighted mean score (0-1) of the weighted calendar items due or submitted so far, a missing "
+        "one counting 0. NaN when there is none."
+    ),
+    "first_missed_weeks_ago": (
+        "Weeks from the due date of the earliest item still missing to the as-of instant. NaN when "
+        "nothing due is missing."
+    ),
 }
 
 FEATURE_COLUMNS: tuple[str, ...] = tuple(FEATURES)
@@ -104,6 +125,11 @@ RISK_DIRECTION: dict[str, int] = {
     "events_reading": LOWER_RISK,
     "events_forum": LOWER_RISK,
     "late_submissions": HIGHER_RISK,
+    "assessments_on_time": LOWER_RISK,
+    "assessments_late": HIGHER_RISK,
+    "assessments_missing": HIGHER_RISK,
+    "mean_days_late": HIGHER_RISK,
+    "weighted_score": LOWER_RISK,
     "days_since_last_activity": HIGHER_RISK,
 }
 

@@ -14,6 +14,7 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from learnalytics_desktop.core.features.assessments import assessment_word, calendar_features
 from learnalytics_desktop.core.features.catalog import (
     FEATURE_COLUMNS,
     PERCENTILE_OF,
@@ -120,10 +121,12 @@ def _days(ev: Events) -> tuple[Any, Any, Any]:
 
 
 def _quizzes(ev: Events) -> tuple[Any, Any, Any]:
-    """(count, mean 0-1 score, slope per attempt) of scored assessment attempts."""
+    """(count, mean 0-1 score, slope per attempt) of scored attempts: any statement with a
+    score, whatever the activity's category (a TinCan ``school-assignment`` with a score is
+    as much a marked piece of work as an ADL ``assessment``)."""
     import numpy as np
 
-    mask = (ev.cat == ev.code("assessment")) & ~np.isnan(ev.score)
+    mask = ~np.isnan(ev.score)
     s = ev.sidx[mask]
     y = np.clip(ev.score[mask], 0.0, 1.0)
     count = np.bincount(s, minlength=ev.n).astype(np.float64)
@@ -164,7 +167,8 @@ def features_from_events(ev: Events) -> pd.DataFrame:
         out["video_completion_rate"] = np.where(started > 0, completed / np.maximum(started, 1), np.nan)
     out["quiz_count"], out["quiz_avg_score"], out["quiz_score_trend"] = _quizzes(ev)
     out["forum_posts"] = _count(ev, (ev.cat == ev.code("forum")) & ev.verb_mask(FORUM_POST_VERBS))
-    submission = (ev.cat == ev.code("assignment")) & (ev.verb_mask(SUBMIT_VERBS) | ~np.isnan(ev.late))
+    # lateness counts on any submission (an ADL "assessment" with a late flag too)
+    submission = ((ev.cat == ev.code("assignment")) & ev.verb_mask(SUBMIT_VERBS)) | ~np.isnan(ev.late)
     out["assignments_submitted"] = _distinct_pairs(ev, submission)
     out["late_submissions"] = _distinct_pairs(ev, submission & (ev.late == 1))
     if ev.start is not None:
@@ -178,8 +182,11 @@ def features_from_events(ev: Events) -> pd.DataFrame:
     per_cat = per_cat.reshape(ev.n, len(ev.categories)).astype(np.float64)
     for i, name in enumerate(ev.categories):
         out[f"events_{name}"] = per_cat[:, i]
+    out.update(calendar_features(ev))
     frame = pd.DataFrame({c: out[c] for c in FEATURE_COLUMNS}, index=pd.Index(ev.students, name="actor"))
-    return with_percentiles(frame)
+    frame = with_percentiles(frame)
+    frame.attrs["assessment_word"] = assessment_word(ev)
+    return frame
 
 
 def with_percentiles(frame: pd.DataFrame) -> pd.DataFrame:

@@ -100,6 +100,13 @@ class Events:
     verb_iris: dict[int, str]
     start: date | None
     as_of_ms: int
+    # the offering's assessment calendar (core.outcomes.assessments), one entry per item:
+    # activity id (-1 when no statement names it yet), due ms (-1 = no due date), weight
+    # (NaN = none) and kind ("assignment" | "quiz" | "exam")
+    cal_obj: Any = None
+    cal_due: Any = None
+    cal_weight: Any = None
+    cal_kind: tuple[str, ...] = ()
 
     @property
     def n(self) -> int:
@@ -298,7 +305,16 @@ def load_events(
     sidx = sidx[order]
     ts, verb, obj, dur, score, late = decode(rows[order])
     cat, categories, verb_iris = _categories(conn, verb, obj)
+    cal = conn.execute(
+        "SELECT coalesce(c.activity, (SELECT a.id FROM activities a WHERE a.iri = c.key), -1), "
+        "ifnull(c.due_ms, -1), c.weight, c.kind FROM assessments c WHERE c.course = ? ORDER BY c.id",
+        (int(course_id),),
+    ).fetchall()
     return Events(
+        cal_obj=np.asarray([r[0] for r in cal], dtype=np.int64),
+        cal_due=np.asarray([r[1] for r in cal], dtype=np.int64),
+        cal_weight=np.asarray([np.nan if r[2] is None else float(r[2]) for r in cal], dtype=np.float64),
+        cal_kind=tuple(str(r[3]) for r in cal),
         students=students,
         sidx=sidx,
         ts=ts,
