@@ -55,7 +55,9 @@ from learnalytics_desktop.core.outcomes.matching import (
     MatchReport,
     OutcomesError,
     RowIssue,
+    bad_values,
     clean_email,
+    column_for,
     course_learners,
     match_rows,
 )
@@ -170,17 +172,7 @@ RESULT_WORDS: dict[str, tuple[int, int]] = {
 
 
 def _column(table: CsvTable, given: str | None, names: tuple[str, ...], what: str) -> int | None:
-    """The column for a role: ``given`` by name, ``None`` = recognise it from the header,
-    ``""`` = the role is not used (no guessing: the app's column mapping says so)."""
-    if given == "":
-        return None
-    try:
-        if given:
-            return table.index(given, what)
-        guess = table.guess(names)
-        return None if guess is None else table.index(guess, what)
-    except CsvError as exc:
-        raise OutcomesError(str(exc)) from None
+    return column_for(table, given, names, what)
 
 
 def _course(conn: sqlite3.Connection, course_id: int) -> tuple[int, str]:
@@ -287,8 +279,7 @@ def _enrolment_values(
                 + "; and for withdrawn: "
                 + ", ".join(sorted(WITHDRAWN_WORDS))
             )
-        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
-        raise OutcomesError(f"{table.path.name}: nothing was imported because of bad values: {shown}.")
+        raise bad_values(table.path.name, errors)
     return {
         aid: (
             parsed.get("registered", {}).get(aid),  # type: ignore[misc]
@@ -432,8 +423,7 @@ def _outcome_values(table: CsvTable, rows, grade_col, result_col, passed_col, wi
             passed = int(grade >= pass_mark)
         values.append((aid, grade, result or None, passed, withdrew))
     if errors:
-        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
-        raise OutcomesError(f"{table.path.name}: nothing was imported because of bad values: {shown}.")
+        raise bad_values(table.path.name, errors)
     return values
 
 

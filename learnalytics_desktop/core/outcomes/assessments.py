@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from learnalytics_desktop.core.outcomes.matching import OutcomesError
+from learnalytics_desktop.core.outcomes.matching import OutcomesError, bad_values, column_for
 from learnalytics_desktop.core.tabular import CsvError, parse_date_ms, parse_number, read_csv
 
 KINDS = ("assignment", "quiz", "exam")
@@ -103,18 +103,6 @@ class CalendarReport:
             + "."
             + "".join(f"\n  warning: {w}" for w in self.warnings)
         )
-
-
-def _col(table: Any, given: str | None, names: tuple[str, ...], what: str) -> int | None:
-    if given == "":
-        return None
-    try:
-        if given:
-            return table.index(given, what)
-        guess = table.guess(names)
-        return None if guess is None else table.index(guess, what)
-    except CsvError as exc:
-        raise OutcomesError(str(exc)) from None
 
 
 def _getter(cells: list[str], cols: dict[str, int | None]) -> Any:
@@ -217,7 +205,7 @@ def import_assessments(
         raise OutcomesError(str(exc)) from None
     course = get_course(conn, int(course_id))
     cols = {
-        role: _col(table, given[role], names, role.replace("_", " "))
+        role: column_for(table, given[role], names, role.replace("_", " "))
         for role, names in (
             ("id", ID_NAMES),
             ("title", TITLE_NAMES),
@@ -259,8 +247,7 @@ def import_assessments(
     )
     items, errors = _parse_rows(rows, cols, iri_template, start_ms)
     if errors:
-        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
-        raise OutcomesError(f"{table.path.name}: nothing was imported because of bad values: {shown}.")
+        raise bad_values(table.path.name, errors)
     if not items:
         raise OutcomesError(f"{table.path.name}: no assessments to import.")
     report = CalendarReport(

@@ -20,6 +20,28 @@ class OutcomesError(ValueError):
     """An outcomes or roster file cannot be imported; the message names the file, column or row."""
 
 
+def bad_values(file_name: str, errors: list[str]) -> OutcomesError:
+    """The error for a file with bad values: nothing is imported, the first ten rows are named."""
+    shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+    return OutcomesError(f"{file_name}: nothing was imported because of bad values: {shown}.")
+
+
+def column_for(table: CsvTable, given: str | None, names: tuple[str, ...], what: str) -> int | None:
+    """The column for a role: ``given`` by name, ``None`` = recognise it from the header,
+    ``""`` = the role is not used (no guessing: the app's column mapping says so)."""
+    from learnalytics_desktop.core.tabular import CsvError
+
+    if given == "":
+        return None
+    try:
+        if given:
+            return table.index(given, what)
+        guess = table.guess(names)
+        return None if guess is None else table.index(guess, what)
+    except CsvError as exc:
+        raise OutcomesError(str(exc)) from None
+
+
 @dataclass
 class RowIssue:
     """A row that did not end up stored, and why."""
