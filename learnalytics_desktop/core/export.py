@@ -182,7 +182,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         old_mode = None
     tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".part", dir=folder)
+        short = target.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # names are <= 255 bytes
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=folder)
         tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

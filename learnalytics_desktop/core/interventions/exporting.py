@@ -13,7 +13,9 @@ an unsent draft the advisor can review and send from their own mailbox.
 * One file per student and audience: a student's approved messages of one export are joined
   into one draft (``<label>.eml``), instructor alerts about them into
   ``<label> - instructor.eml``. File names come from the label, made safe for Windows and
-  never overwriting an existing file.
+  never overwriting another file. The export is idempotent: a draft this export already wrote
+  for the same rows (an export killed before it marked them exported leaves one) is replaced,
+  not duplicated as ``<label> (2).eml``.
 * Files are written atomically; if one fails, the files already written by this export are
   removed and no status changes. Each export is one row in the export log
   (``core.export.record_export``) and moves the rows from ``approved`` to ``exported``.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from email import policy
 from email.headerregistry import Address
@@ -48,7 +51,12 @@ _RESERVED = {
     "NUL",
     *(f"COM{i}" for i in range(1, 10)),
     *(f"LPT{i}" for i in range(1, 10)),
+    *(f"COM{d}" for d in "\u00b9\u00b2\u00b3"),  # Windows reserves COM¹..COM³ too
+    *(f"LPT{d}" for d in "\u00b9\u00b2\u00b3"),
+    "CONIN$",
+    "CONOUT$",
 }
+NAME_BYTES = 150  # stem bytes: with " - instructor (999).eml" and the temp name, far below 255
 CSV_COLUMNS = [
     "id",
     "batch",
@@ -92,19 +100,53 @@ def one_line(text: str | None) -> str:
     return _CONTROL.sub(" ", text or "").strip()
 
 
-def safe_filename(label: str, suffix: str = "", ext: str = ".eml", limit: int = 80) -> str:
-    """A file name from a label that every desktop filesystem accepts."""
-    stem = _UNSAFE_FILE.sub("_", label).strip(" .") or "student"
-    stem = stem[:limit].rstrip(" .") or "student"
-    if stem.split(".")[0].upper() in _RESERVED:
+def _cap_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def safe_filename(label: str, suffix: str = "", ext: str = ".eml", limit: int = NAME_BYTES) -> str:
+    """A file name from a label that every desktop filesystem accepts.
+
+    Characters Windows forbids and control characters become ``_``; invisible formatting
+    characters (bidi overrides such as U+202E, which can make ``txt.exe`` read as ``exe.txt``,
+    zero-width spaces) are dropped; the name is NFC-normalised; the stem is cut to ``limit``
+    *bytes* of UTF-8 (filesystems count bytes: 255 at most), leaving room for the suffix, a
+    `` (n)`` counter and the export's temporary name; Windows device names (``CON``, ``LPT9``,
+    also followed by spaces or an extension, as in ``lpt9 .x``) get a leading ``_``.
+    """
+    text = unicodedata.normalize("NFC", label)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    stem = _UNSAFE_FILE.sub("_", text).strip(" .") or "student"
+    stem = _cap_bytes(stem, limit).rstrip(" .") or "student"
+    if stem.split(".")[0].rstrip(" ").upper() in _RESERVED:
         stem = "_" + stem
     return f"{stem}{suffix}{ext}"
 
 
-def _unique(folder: Path, name: str, taken: set[str]) -> Path:
+def _draft_ids(path: Path) -> str | None:
+    """The ``X-Learnalytics-Interventions`` header of an existing draft, else None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16384)
+    except OSError:
+        return None
+    match = re.search(
+        rb"^X-Learnalytics-Interventions: *([0-9, ]+?) *\r?$", head, re.MULTILINE | re.IGNORECASE
+    )
+    return match.group(1).decode("ascii") if match else None
+
+
+def _unique(folder: Path, name: str, taken: set[str], ids: list[int] | None = None) -> Path:
+    """A free file name in ``folder``: ``name``, else ``name (2)``, ... An existing file that is
+    this export's own draft for the same ``ids`` (left by an export that was killed before it
+    could mark its rows exported) is reused, so a rerun replaces it instead of duplicating it."""
     stem, ext = os.path.splitext(name)
+    mine = ", ".join(str(int(i)) for i in ids) if ids else None
     candidate, n = name, 1
-    while candidate.lower() in taken or (folder / candidate).exists():
+    while candidate.lower() in taken or (
+        (folder / candidate).exists() and (mine is None or _draft_ids(folder / candidate) != mine)
+    ):
         n += 1
         candidate = f"{stem} ({n}){ext}"
     taken.add(candidate.lower())
@@ -267,7 +309,7 @@ def export_eml(
             )
             if warn:
                 warnings.append(f"{label}: {warn}.")
-            path = _unique(target, safe_filename(label, suffix), taken)
+            path = _unique(target, safe_filename(label, suffix), taken, [int(r["id"]) for r in recs])
             written.append(atomic_write_bytes(path, data))
     except BaseException:
         for p in written:
