@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "learnalytics_desktop.cli.intervention_cmds",
     "learnalytics_desktop.cli.privacy_cmds",
     "learnalytics_desktop.cli.demo_cmds",
+    "learnalytics_desktop.cli.lake_cmds",
 ]
 
 
