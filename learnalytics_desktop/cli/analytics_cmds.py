@@ -96,6 +96,8 @@ def cmd_courses(args: argparse.Namespace) -> int:
             f"{c.id}: {c.label}\n    {c.iri}\n    start {start}, weeks {weeks}, "
             f"{c.students} students, {c.statements} statements"
         )
+        for w in c.warnings:
+            print(f"    warning: {w}")
     return 0
 
 

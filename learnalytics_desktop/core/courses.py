@@ -5,7 +5,10 @@ course type). Its calendar:
 
 * **Start date.** The date the user set (``courses.start_date``), else one found from the
   data: the Monday on or before the UTC date of the offering's 5th-percentile statement
-  time. The percentile rather than the first statement, so a handful of early statements
+  time, statements whose verb means joining or leaving the course left out (registrations
+  often come months before teaching; ``core.outcomes.status`` lists the verbs). When most
+  activity still begins weeks after that start, ``Course.warnings`` says so
+  (:func:`late_start_warning`). The percentile rather than the first statement, so a handful of early statements
   (a teacher trying the course out, a clock set wrong) do not move the start by weeks;
   a Monday, because teaching weeks start on one and "week 3" should mean the same days
   to everybody. (The percentiles are read from the (course, ts, ...) index over all stored
@@ -90,6 +93,7 @@ class Course:
     weeks_source: str  # "user" | "data" | "none"
     first_statement: datetime | None
     last_statement: datetime | None
+    warnings: tuple[str, ...] = ()  # e.g. a start found from the data that looks too early
 
     @property
     def label(self) -> str:
@@ -138,37 +142,90 @@ class Course:
         return d
 
 
+def _enrolment_verb_ids(conn: sqlite3.Connection) -> tuple[int, ...]:
+    """Ids of the verbs that mean joining or leaving an offering (``core.outcomes.status``)
+    that this database has: registering is not studying, so they never place the calendar."""
+    from learnalytics_desktop.core.outcomes.status import load_enrolment_verbs
+
+    verbs = load_enrolment_verbs(conn)
+    iris = (*verbs.join, *verbs.leave)
+    q = f"SELECT id FROM verbs WHERE iri IN ({','.join('?' * len(iris))})"
+    return tuple(int(r[0]) for r in conn.execute(q, iris)) if iris else ()
+
+
 def _percentile_ts(
     conn: sqlite3.Connection,
     course_id: int,
     q: float,
     before_ms: int | None = None,
     stored: int | None = None,
+    skip: tuple[int, ...] | None = None,
 ) -> int | None:
     """The ``q`` quantile of the offering's statement times (those before ``before_ms`` when
     given), read from the (course, ts) index alone: over all stored statements, voided ones
     included (rare; they still show when people were active), which keeps this instant on
     millions of statements. ``stored``: the count of all the offering's statements when the
-    caller has it (only used without ``before_ms``)."""
+    caller has it (only used without ``before_ms``). Statements whose verb means joining or
+    leaving the course are left out (``skip``: their verb ids, found when None); only a
+    database that has such verbs pays for reading the rows' verbs."""
+    skip = _enrolment_verb_ids(conn) if skip is None else skip
     limit = (1 << 62) if before_ms is None else int(before_ms)
-    if stored is not None and before_ms is None:  # the caller counted them already
+    cond = f" AND verb NOT IN ({','.join(str(int(v)) for v in skip)})" if skip else ""
+    if stored is not None and before_ms is None and not skip:  # the caller counted them already
         n = int(stored)
     else:
         n = conn.execute(
-            "SELECT count(*) FROM statements WHERE course = ? AND ts < ?", (course_id, limit)
+            f"SELECT count(*) FROM statements WHERE course = ? AND ts < ?{cond}", (course_id, limit)
         ).fetchone()[0]
     if n <= 0:
         return None
     k = min(n - 1, int(math.floor(q * (n - 1))))
     if k <= (n - 1) // 2:
-        sql = "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?"
+        sql = f"SELECT ts FROM statements WHERE course = ? AND ts < ?{cond} ORDER BY ts LIMIT 1 OFFSET ?"
     else:  # count from the end
         sql, k = (
-            "SELECT ts FROM statements WHERE course = ? AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET ?",
+            f"SELECT ts FROM statements WHERE course = ? AND ts < ?{cond} ORDER BY ts DESC LIMIT 1 OFFSET ?",
             n - 1 - k,
         )
     row = conn.execute(sql, (course_id, limit, k)).fetchone()
     return None if row is None else int(row[0])
+
+
+LATE_START_WEEKS = 3  # warn when activity reaches its usual weekly level this many weeks late
+
+
+def late_start_warning(
+    conn: sqlite3.Connection, course_id: int, start: date, weeks: int | None
+) -> str | None:
+    """A warning when most activity starts weeks after a start found from the data: the
+    first week whose statements (joining/leaving ones left out) reach half the offering's
+    mean weekly count comes :data:`LATE_START_WEEKS` or more weeks after the start (early
+    access, a pilot group or a course shell opened long before teaching). None otherwise."""
+    skip = _enrolment_verb_ids(conn)
+    cond = f" AND verb NOT IN ({','.join(str(int(v)) for v in skip)})" if skip else ""
+    start_ms = to_ms(datetime(start.year, start.month, start.day, tzinfo=UTC))
+    span = max(1, int(weeks or 1))
+    total = conn.execute(
+        f"SELECT count(*) FROM statements WHERE course = ? AND ts >= ? AND ts < ?{cond}",
+        (int(course_id), start_ms, start_ms + span * WEEK_MS),
+    ).fetchone()[0]
+    if total == 0 or span <= LATE_START_WEEKS:
+        return None
+    half = 0.5 * total / span
+    for w in range(span):
+        n = conn.execute(
+            f"SELECT count(*) FROM statements WHERE course = ? AND ts >= ? AND ts < ?{cond}",
+            (int(course_id), start_ms + w * WEEK_MS, start_ms + (w + 1) * WEEK_MS),
+        ).fetchone()[0]
+        if n >= half:
+            if w < LATE_START_WEEKS:
+                return None
+            return (
+                f"Most activity starts in week {w + 1}, {w} weeks after the start found from the data "
+                f"({start.isoformat()}); if teaching began later, set the start date (Courses, or "
+                "learnalytics courses --start) so that week numbers mean teaching weeks."
+            )
+    return None
 
 
 def _monday_on_or_before(ms: int) -> date:
@@ -208,6 +265,7 @@ def _build(conn: sqlite3.Connection, row: tuple) -> Course:
         weeks, weeks_source = _data_weeks(conn, cid, start, stored=stored), "data"
     else:
         weeks, weeks_source = None, "none"
+    warning = late_start_warning(conn, cid, start, weeks) if start_source == "data" and start else None
     return Course(
         id=int(cid),
         iri=iri,
@@ -220,6 +278,7 @@ def _build(conn: sqlite3.Connection, row: tuple) -> Course:
         weeks_source=weeks_source,
         first_statement=_utc(first),
         last_statement=_utc(last),
+        warnings=(warning,) if warning else (),
     )
 
 

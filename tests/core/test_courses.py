@@ -120,3 +120,29 @@ def test_find_course(two):
 def test_find_course_in_an_empty_database(db):
     with pytest.raises(CourseError, match="no course offerings yet"):
         find_course(db, "x")
+
+
+def test_registrations_do_not_place_the_start_and_a_late_start_is_flagged(db):
+    from factories import EventBuilder, at
+
+    from learnalytics_desktop.core.courses import get_course
+
+    b = EventBuilder(db)
+    c = b.course("https://x.example/reg")
+    registered = "http://adlnet.gov/expapi/verbs/registered"
+    for i in range(40):  # registrations months before teaching starts on Monday 2026-01-05
+        s = b.student(f"s{i}")
+        b.event(s, c, at("2025-09-01", days=i * 2), "navigation", verb=registered)
+        for w in range(10):
+            b.event(s, c, at("2026-01-05", days=7 * w + i % 5, hours=10), "reading", verb="viewed")
+    course = get_course(db, c)
+    assert course.start == date(2026, 1, 5) and course.start_source == "data"
+    assert course.warnings == ()
+    # a tester in a course shell opened a month early: the start moves, a warning says so
+    pilot = b.student("pilot")
+    for d in range(35):
+        for h in (9, 15):
+            b.event(pilot, c, at("2025-11-24", days=d, hours=h), "reading", verb="viewed")
+    course = get_course(db, c)
+    assert course.start == date(2025, 12, 1)
+    assert len(course.warnings) == 1 and "Most activity starts in week 6, 5 weeks after" in course.warnings[0]
