@@ -32,8 +32,6 @@ from pathlib import Path
 
 from learnalytics_desktop.cli import UserError
 
-REJECT_COLUMNS = ["import_id", "source", "location", "statement_id", "rule", "reason", "excerpt"]
-
 
 def _key(args: argparse.Namespace) -> bytes | None:
     from learnalytics_desktop.core.ingest.pseudonym import KeyFileError, load_key
@@ -162,6 +160,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_rejects(args: argparse.Namespace) -> int:
+    from learnalytics_desktop.core.ingest.quarantine import REJECT_COLUMNS, export_rejects, rejected_records
     from learnalytics_desktop.core.store import open_db
 
     db = Path(args.db)
@@ -169,22 +168,16 @@ def cmd_rejects(args: argparse.Namespace) -> int:
         raise UserError(f"there is no database at {db}")
     conn = open_db(db, create=False)
     try:
-        sql = f"SELECT {', '.join(REJECT_COLUMNS)} FROM rejects"
-        params: tuple[int, ...] = ()
-        if args.import_id is not None:
-            sql += " WHERE import_id = ?"
-            params = (args.import_id,)
-        rows = conn.execute(sql + " ORDER BY id", params).fetchall()
         if args.csv:
-            from learnalytics_desktop.core.export import ExportError, record_export, write_csv_atomic
+            from learnalytics_desktop.core.export import ExportError
 
             try:
-                n = write_csv_atomic(args.csv, rows, columns=REJECT_COLUMNS)
+                n = export_rejects(conn, args.csv, args.import_id)
             except ExportError as exc:
                 raise UserError(str(exc)) from exc
-            record_export(conn, "rejects", args.csv, n)
             print(f"Wrote {n:,} rejected records to {args.csv}")
             return 0
+        rows = rejected_records(conn, args.import_id)
     finally:
         conn.close()
     if args.json:

@@ -66,6 +66,7 @@ def run_import(
     ``key_file`` (pseudonymisation) is read with ``core.ingest.pseudonym.load_key``, whose
     errors name the file and what is wrong with it.
     """
+    from learnalytics_desktop.core.ingest import quarantine
     from learnalytics_desktop.core.store.db import open_db
 
     db = Path(db_path)
@@ -76,7 +77,7 @@ def run_import(
         pseudonymize_key = load_key(key_file)
     conn = open_db(db)
     try:
-        before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM imports").fetchone()[0]
+        before = quarantine.last_import_id(conn)
     finally:
         conn.close()
     kw: dict[str, Any] = {"report": report}
@@ -92,8 +93,10 @@ def run_import(
             report=result,
             sources=[str(p) for p in paths],
             import_ids=ids,
-            rejects_by_rule=_rejects_by_rule(conn, ids, getattr(result, "rejects_by_rule", None) or {}),
-            conflicts=_conflicts(conn, ids),
+            rejects_by_rule=quarantine.rejects_by_rule(
+                conn, ids, getattr(result, "rejects_by_rule", None) or {}
+            ),
+            conflicts=quarantine.conflicts_of(conn, ids),
         )
     finally:
         conn.close()
@@ -116,65 +119,21 @@ def _run_import_ids(conn: Any, result: Any, before: int) -> list[int]:
     ]
     if ids:
         return sorted({int(i) for i in ids})
-    return [r[0] for r in conn.execute("SELECT id FROM imports WHERE id > ? ORDER BY id", (before,))]
+    from learnalytics_desktop.core.ingest.quarantine import imports_after
 
-
-def _in(ids: Sequence[int]) -> str:
-    return ",".join(str(int(i)) for i in ids) or "NULL"
-
-
-def _rejects_by_rule(conn: Any, ids: Sequence[int], counted: dict[str, int]) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        f"SELECT rule, COUNT(*), MIN(reason) FROM rejects WHERE import_id IN ({_in(ids)}) GROUP BY rule"
-    ).fetchall()
-    found = {rule: (n, reason) for rule, n, reason in rows}
-    rules = set(found) | set(counted)
-    out = [
-        {
-            "rule": rule,
-            "count": int(counted.get(rule, found.get(rule, (0, ""))[0])),
-            "example": found.get(rule, (0, ""))[1] or "",
-        }
-        for rule in rules
-    ]
-    return sorted(out, key=lambda r: (-r["count"], r["rule"]))
-
-
-def _conflicts(conn: Any, ids: Sequence[int]) -> list[dict[str, Any]]:
-    cur = conn.execute(
-        f"SELECT statement_id, source, location, hex(kept_hash), hex(new_hash) FROM conflicts "
-        f"WHERE import_id IN ({_in(ids)}) ORDER BY id"
-    )
-    return [
-        {
-            "statement_id": sid,
-            "source": src,
-            "location": loc,
-            "kept_hash": kept.lower(),
-            "new_hash": new.lower(),
-        }
-        for sid, src, loc, kept, new in cur
-    ]
+    return imports_after(conn, before)
 
 
 def load_quarantine(db_path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> pd.DataFrame:
-    """Every rejected record in the database (newest import first), as a DataFrame."""
-    import pandas as pd
-
+    """Every rejected record in the database (``core.ingest.quarantine.quarantine_frame``)."""
+    from learnalytics_desktop.core.ingest.quarantine import quarantine_frame
     from learnalytics_desktop.core.store.db import open_db
 
     conn = open_db(db_path, create=False)
     try:
-        frame = pd.read_sql_query(
-            "SELECT r.id, i.started_at AS imported, r.source, r.location, r.statement_id, r.rule, "
-            "r.reason, r.excerpt FROM rejects r JOIN imports i ON i.id = r.import_id "
-            "ORDER BY r.import_id DESC, r.id",
-            conn,
-        )
+        return quarantine_frame(conn)
     finally:
         conn.close()
-    frame["imported"] = pd.to_datetime(frame["imported"], utc=True, errors="coerce", format="ISO8601")
-    return frame
 
 
 def report_rows(outcome: ImportOutcome) -> list[dict[str, Any]]:
@@ -245,14 +204,12 @@ def export_quarantine(
     *,
     report: Reporter = NullReporter(),
 ) -> int:
-    """Write the quarantine (the rows given, e.g. after filtering) as CSV and log the export."""
-    from learnalytics_desktop.core.export import record_export, write_csv_atomic
+    """Write the quarantine rows given as CSV and log it (``core.ingest.quarantine``)."""
+    from learnalytics_desktop.core.ingest.quarantine import export_quarantine as core_export
     from learnalytics_desktop.core.store.db import open_db
 
-    n = write_csv_atomic(target, frame)
     conn = open_db(db_path, create=False)
     try:
-        record_export(conn, "quarantine", target, n)
+        return core_export(conn, frame, target)
     finally:
         conn.close()
-    return n
