@@ -96,6 +96,15 @@ def candidate_ifis(text: str, home_pages: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def is_pseudonymised(conn: sqlite3.Connection) -> bool:
+    """True when the database holds pseudonymised learners or a pseudonymised import: then
+    an e-mail address or account name finds a learner only with the key."""
+    return bool(
+        conn.execute("SELECT 1 FROM actors WHERE kind = 'pseudo' LIMIT 1").fetchone()
+        or conn.execute("SELECT 1 FROM imports WHERE pseudonymized = 1 LIMIT 1").fetchone()
+    )
+
+
 def _key(key: bytes | None, key_file: str | os.PathLike[str] | None) -> bytes | None:
     if key is not None or not key_file or not str(key_file).strip():
         return key
@@ -145,7 +154,7 @@ def find_learner(
     ids = matching_learners(conn, text, key=key, home_pages=home_pages)
     if not ids:
         hint = ""
-        if key is None and conn.execute("SELECT 1 FROM actors WHERE kind = 'pseudo' LIMIT 1").fetchone():
+        if key is None and is_pseudonymised(conn):
             hint = " This database is pseudonymised: give the key file to look learners up by e-mail or id."
         raise LearnerNotFound(f"No learner matches {text.strip()!r}.{hint}")
     if len(ids) > 1:
@@ -199,6 +208,7 @@ __all__ = [
     "actor_tables",
     "candidate_ifis",
     "find_learner",
+    "is_pseudonymised",
     "learner_summary",
     "lookup_learner",
     "matching_learners",

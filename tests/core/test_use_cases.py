@@ -57,3 +57,29 @@ def test_audit_log_export_is_recorded_from_the_cli_and_the_app(tmp_path, capsys)
         rows = list(csv.DictReader(fh))
     assert len(rows) == n_app + 1  # the app's export is in the CLI's file, not its own
     assert list(rows[0]) == ["id", "at", "user", "action", "detail"]
+
+
+def test_category_page_names_a_verb_as_the_importer_does(db):
+    """The Settings page read language maps in another order (en-GB before en) than the
+    importer; both now use core.ingest.xapi.fields.pick_name."""
+    from learnalytics_desktop.core.ingest.category_usage import load_categories
+    from learnalytics_desktop.core.ingest.xapi.fields import pick_name
+
+    display = {"fr": "terminé", "en-GB": "finished", "en": "completed"}
+    db.execute("INSERT INTO verbs(iri, display) VALUES ('https://x.org/v', ?)", (json.dumps(display),))
+    (row,) = [r for r in load_categories(db).rows if r.iri == "https://x.org/v"]
+    assert row.name == pick_name(display) == "completed"
+
+
+def test_outcome_counts_per_offering(db):
+    from learnalytics_desktop.core.outcomes import outcome_counts
+
+    db.execute(
+        "INSERT INTO courses(id, iri, name) VALUES (1, 'https://x.org/c1', 'C1'), (2, 'https://x.org/c2', 'C2')"
+    )
+    for a in (1, 2, 3):
+        db.execute(
+            "INSERT INTO actors(id, ifi, kind, label) VALUES (?, ?, 'account', ?)", (a, f"a:{a}", f"s{a}")
+        )
+        db.execute("INSERT INTO outcomes(course, actor, final_grade) VALUES (1, ?, 50)", (a,))
+    assert outcome_counts(db) == {1: 3}

@@ -88,6 +88,7 @@ __all__ = [
     "course_learners",
     "enrolment_status",
     "load_enrolment_verbs",
+    "outcome_counts",
     "save_enrolment_verbs",
     "withdrawn_before",
     "import_outcomes",
@@ -516,6 +517,13 @@ def import_outcomes(
 
 
 # --- labels ----------------------------------------------------------------------------------
+
+
+def outcome_counts(conn: sqlite3.Connection) -> dict[int, int]:
+    """Students with a final-outcome row, per course offering (offerings without any are
+    left out): what tells the Model page and ``train`` which offerings a model can learn
+    from."""
+    return {int(c): int(n) for c, n in conn.execute("SELECT course, count(*) FROM outcomes GROUP BY course")}
 
 
 def check_at_risk_rule(rule: str) -> str:

@@ -159,9 +159,9 @@ class LearnerIndex:
                 self.by_email.setdefault(email, set()).add(aid)
             if sha1:
                 self.by_sha1.setdefault(sha1, set()).add(aid)
-        self.pseudonymised = bool(
-            self.by_ifi or conn.execute("SELECT 1 FROM imports WHERE pseudonymized = 1 LIMIT 1").fetchone()
-        )
+        from learnalytics_desktop.core.learners import is_pseudonymised
+
+        self.pseudonymised = bool(self.by_ifi) or is_pseudonymised(conn)
         found = [h for h, _ in sorted(homes.items(), key=lambda kv: -kv[1]) if h != ROSTER_HOME_PAGE]
         self.home_pages = list(dict.fromkeys([*home_pages, *found]))
 

@@ -127,15 +127,14 @@ def read_preview(path: str | os.PathLike[str], *, report: Reporter = NullReporte
 
 
 def is_pseudonymised(db_path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> bool:
-    """True when the database holds pseudonymised learners (matching then needs the key)."""
+    """True when the database holds pseudonymised learners (``core.learners.is_pseudonymised``:
+    matching then needs the key)."""
+    from learnalytics_desktop.core.learners import is_pseudonymised as core_check
     from learnalytics_desktop.core.store.db import open_db
 
     conn = open_db(db_path, create=False)
     try:
-        return bool(
-            conn.execute("SELECT 1 FROM actors WHERE kind = 'pseudo' LIMIT 1").fetchone()
-            or conn.execute("SELECT 1 FROM imports WHERE pseudonymized = 1 LIMIT 1").fetchone()
-        )
+        return core_check(conn)
     finally:
         conn.close()
 

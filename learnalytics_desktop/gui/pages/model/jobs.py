@@ -41,8 +41,9 @@ def load_state(conn: sqlite3.Connection) -> ModelsState:
     """Models and the offerings with their outcome counts."""
     from learnalytics_desktop.core.courses import list_courses
     from learnalytics_desktop.core.model import list_models
+    from learnalytics_desktop.core.outcomes import outcome_counts
 
-    outcomes = dict(conn.execute("SELECT course, count(*) FROM outcomes GROUP BY course").fetchall())
+    outcomes = outcome_counts(conn)
     offerings = [
         Offering(
             int(c.id),
