@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from learnalytics_desktop.core.ingest.category_usage import FALLBACK_KEY
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.main_window import MainWindow
-from learnalytics_desktop.gui.pages.settings.jobs import FALLBACK_KEY
 from learnalytics_desktop.gui.pages.settings.privacy import KEY_FILE_SETTING
 
 FALLBACK = "https://lms.example.edu/course/101"

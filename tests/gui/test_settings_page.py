@@ -200,7 +200,7 @@ def test_bulk_change_filter_and_fallback_validation(qtbot, runner, demo):
 def test_category_model_and_delegate(qtmodeltester, qtbot):
     from PySide6.QtWidgets import QStyleOptionViewItem, QTableView
 
-    from learnalytics_desktop.gui.pages.settings.jobs import CategoryRow
+    from learnalytics_desktop.core.ingest.category_usage import CategoryRow
 
     model = CategoryModel()
     model.set_rows(

@@ -24,8 +24,8 @@ def local_paths(urls: list[QUrl]) -> list[Path]:
 def load_course_fallback(conn: sqlite3.Connection) -> str:
     """The course fallback IRI saved for this database on the Settings page (settings
     ``course_fallback``), "" when none. A plain job for ``db_job`` (runs on the worker)."""
+    from learnalytics_desktop.core.ingest.category_usage import FALLBACK_KEY
     from learnalytics_desktop.core.store.db import get_setting
-    from learnalytics_desktop.gui.pages.settings.jobs import FALLBACK_KEY
 
     value = get_setting(conn, FALLBACK_KEY, None)
     return str(value).strip() if value else ""

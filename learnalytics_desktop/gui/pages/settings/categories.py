@@ -31,9 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.core.ingest.categories import CATEGORIES
-from learnalytics_desktop.gui import qsettings
-from learnalytics_desktop.gui.pages.settings.base import SettingsSection
-from learnalytics_desktop.gui.pages.settings.jobs import (
+from learnalytics_desktop.core.ingest.category_usage import (
     NOT_MAPPED,
     CategoryRow,
     CategoryState,
@@ -42,6 +40,8 @@ from learnalytics_desktop.gui.pages.settings.jobs import (
     overrides_from,
     save_categories,
 )
+from learnalytics_desktop.gui import qsettings
+from learnalytics_desktop.gui.pages.settings.base import SettingsSection
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Kind", "IRI", "Name", "Statements", "Category", "Source")

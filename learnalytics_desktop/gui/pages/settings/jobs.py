@@ -14,9 +14,8 @@ Settings keys written here and who reads them:
   highest-risk students are high" (advisor capacity); ``core.model.levels.get_capacity``
   reads it, and scoring takes it as ``score_course(..., capacity=get_capacity(conn))``.
 * ``at_risk_label``: :mod:`core.outcomes` (``at_risk_labels``).
-* ``category_map``: :mod:`core.ingest.categories` (``load_mapping``).
-* ``course_fallback`` (:data:`FALLBACK_KEY`): the course IRI the importer gives statements
-  whose context names no course (``core.ingest.fields``, ``course_fallback=``).
+* ``category_map`` and ``course_fallback``: read and saved by :mod:`core.ingest.category_usage`,
+  which the Categories tab calls directly.
 """
 
 from __future__ import annotations
@@ -26,16 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from learnalytics_desktop.core.ingest.category_usage import (  # the category use cases, in core
-    FALLBACK_KEY,
-    NOT_MAPPED,
-    CategoryRow,
-    CategoryState,
-    check_fallback,
-    load_categories,
-    overrides_from,
-    save_categories,
-)
 from learnalytics_desktop.core.model.levels import CAPACITY_KEY
 
 # --- engagement weights ----------------------------------------------------------------------
@@ -142,20 +131,12 @@ def _sentence(text: str) -> str:
 
 __all__ = [
     "CAPACITY_KEY",
-    "FALLBACK_KEY",
-    "NOT_MAPPED",
-    "CategoryRow",
-    "CategoryState",
     "RiskSettings",
     "check_capacity",
-    "check_fallback",
     "get_capacity",
-    "load_categories",
     "load_risk",
     "load_weights",
-    "overrides_from",
     "risk_problems",
-    "save_categories",
     "save_risk",
     "save_weights",
 ]
