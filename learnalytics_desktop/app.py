@@ -164,14 +164,13 @@ def main(
         QTimer.singleShot(0, lambda: on_shown(window))
     # Open the database once the window has been painted: the worker's first imports would
     # otherwise compete with the GUI thread for the interpreter during the first paint.
-    if args.demo:
-        QTimer.singleShot(FIRST_PAINT_MS, window.open_demo)
-    elif args.db is not None:
+    if args.db is not None and not args.demo:
         QTimer.singleShot(FIRST_PAINT_MS, lambda: window.open_database(args.db))
     from learnalytics_desktop.gui.first_run import install_first_run
 
-    # first launch: the welcome (demo database, guided tour) once the window is up
-    install_first_run(window, offer=not (args.demo or args.db is not None))
+    # first launch: the welcome (demo database, guided tour) once the window is up; --demo
+    # opens the demo, through the welcome on a first launch (first_run docstring)
+    install_first_run(window, offer=args.db is None, demo=args.demo)
     code = app.exec()
     # Closing the window already did this; a quit without it (session end) must not leave a
     # job, or its child process, running until it completes.

@@ -3,15 +3,20 @@
 When no database was opened before (the recent list is empty) and the welcome has never
 been answered, :class:`WelcomeDialog` offers the demo database (built on first use) with or
 without the tour, or starting with one's own data. The tour (:class:`GuidedTour`) dims the
-window and highlights, one stop at a time, the navigation, the course and week bar,
-Students at risk, Interventions and the status bar, with a short text beside each; Help ▸
-Guided tour runs it again at any time. QSettings remember that the welcome was answered
+window and highlights, one stop at a time, the navigation and the course and week bar, then
+walks the advisor's loop on the real pages (the risk list, the riskiest student's page, the
+Draft button, the Interventions page's Export) and ends at the status bar, with a short text
+beside each; Help ▸ Guided tour runs it again at any time. QSettings remember that the welcome was answered
 (``firstRun/welcomeAnswered``) and that the tour was seen (``firstRun/tourSeen``).
 
 Hook: one call once the main window is shown (``app.main``)::
 
     from learnalytics_desktop.gui.first_run import install_first_run
-    install_first_run(window, offer=not (args.demo or args.db))
+    install_first_run(window, offer=args.db is None, demo=args.demo)
+
+``--demo`` does not skip the welcome: on a first launch ``./dev demo`` shows it (closing it
+still opens the demo, which was asked for), and "Open the demo and take the tour" is the
+default button. Later launches open the demo straight away.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen
@@ -36,6 +41,8 @@ WELCOME_KEY = "firstRun/welcomeAnswered"
 DIM = QColor(0, 0, 0, 150)
 GAP = 14  # between the highlighted area and the text bubble
 MARGIN = 8  # the bubble keeps this far from the window's edges
+FIRST_PAINT_MS = 60
+TOP_PART = 240  # the height highlighted of a table or page (its header and first rows)  # open the demo once the window has been painted (as app.main does)
 
 
 def should_offer() -> bool:
@@ -91,8 +98,44 @@ def _data_folder() -> str:
     return str(data_dir())
 
 
+def _on_page(key: str, attr: str | None = None, **params: Any) -> Target:
+    """Go to the page ``key`` (the tour walks the loop) and highlight its widget ``attr``
+    (the whole page when None)."""
+
+    def target(window: MainWindow) -> tuple[QWidget, QRect | None]:
+        page = window.navigate(key, **params) if window.current_key != key else window.current_page
+        widget = getattr(page, attr, None) if attr else None
+        if not (isinstance(widget, QWidget) and widget.isVisible()):
+            widget = window.stack
+        return widget, _top_part(widget)
+
+    return target
+
+
+def _top_part(widget: QWidget) -> QRect | None:
+    """The top of a big widget (a table, a page), leaving room for the text below it; None
+    (the whole widget) for a small one such as a button."""
+    if widget.height() <= TOP_PART:
+        return None
+    return QRect(0, 0, widget.width(), TOP_PART)
+
+
+def _first_student(window: MainWindow) -> tuple[QWidget, QRect | None]:
+    """The Student page of the riskiest student on the list (the page itself when the list
+    has not loaded: no database, or no scores yet)."""
+    at_risk = window.page("at_risk")
+    frame = getattr(at_risk, "frame", None)
+    if window.current_key != "student":
+        if frame is not None and len(frame):
+            window.navigate("student", actor=int(frame["actor"].iloc[0]))
+        else:
+            window.navigate("student")
+    return window.stack, _top_part(window.stack)
+
+
 def tour_steps() -> list[TourStep]:
-    """The stops of the guided tour, in order."""
+    """The stops of the guided tour, in order: where things are, then the advisor's loop
+    (the risk list, a student, drafting, exporting), then where the data lives."""
     stops = (
         (
             "Pages",
@@ -108,19 +151,31 @@ def tour_steps() -> list[TourStep]:
             "end of that week, so a past course can be replayed week by week.",
         ),
         (
-            "Students at risk",
-            _nav_item("at_risk"),
-            "Each student's risk of failing or withdrawing, with the main reasons in plain words, "
-            "engagement and days since the last activity. Sort, search, export, and select students "
-            "to draft messages to them.",
+            "1. Who needs you this week",
+            _on_page("at_risk", "view"),
+            "Students at risk: each student's name, e-mail and risk of failing or withdrawing, riskiest "
+            "first, with the main reasons in plain words. The Outreach column shows who was already "
+            "contacted, so nobody is written to twice. Search, filter and export from here.",
         ),
         (
-            "Interventions",
-            _nav_item("interventions"),
-            "Drafted messages wait here for you to review, edit and approve. The app never sends "
-            "anything: approved messages are exported as e-mail drafts (.eml) for your mail program, or "
-            "as a CSV file. A random few can be held back, so that the Impact page can show later "
-            "whether the messages helped.",
+            "2. One student",
+            _first_student,
+            "Double-click a student (or press Enter) to see their week-by-week activity, quiz results and "
+            "risk over time, compared with the course. The top student of the list is shown here.",
+        ),
+        (
+            "3. Draft a message",
+            _on_page("at_risk", "draft_button"),
+            "Back on the list, select one or more students and press Draft interventions. The rules write "
+            "a personal message for each from a template; a random few can be held back so that the "
+            "Impact page can later show whether the messages helped.",
+        ),
+        (
+            "4. Review, approve, export",
+            _on_page("interventions", "export_button"),
+            "Drafts wait on the Interventions page: read and edit each, approve it, then Export the "
+            "approved ones as e-mail drafts (.eml) for your mail program, or as a CSV for a mail merge. "
+            "The app never sends anything itself.",
         ),
         (
             "Where your data lives",
@@ -409,10 +464,13 @@ class FirstRun(QObject):
         self.tour.start()
         return self.tour
 
-    def offer(self) -> str | None:
-        """Ask how to start and act on the answer (which is remembered: asked once)."""
+    def offer(self, demo: bool = False) -> str | None:
+        """Ask how to start and act on the answer (which is remembered: asked once). With
+        ``demo`` (``--demo``) a closed welcome still opens the demo."""
         choice = WelcomeDialog.ask(self.window)
         qsettings.set_value(WELCOME_KEY, True)
+        if choice is None and demo:
+            choice = WelcomeDialog.DEMO
         if choice in (WelcomeDialog.DEMO, WelcomeDialog.DEMO_AND_TOUR):
             task = self.window.open_demo()
             if choice == WelcomeDialog.DEMO_AND_TOUR:
@@ -448,11 +506,15 @@ def _help_menu(window: MainWindow) -> QMenu:
     return window.menuBar().addMenu("&Help")
 
 
-def install_first_run(window: MainWindow, *, offer: bool = True) -> FirstRun:
+def install_first_run(window: MainWindow, *, offer: bool = True, demo: bool = False) -> FirstRun:
     """Add Help ▸ Guided tour; with ``offer`` on a first launch (:func:`should_offer`) show
-    the welcome once the event loop runs. Returns the controller (also ``window.first_run``)."""
+    the welcome once the event loop runs. With ``demo`` (``--demo``) the demo is opened: through
+    the welcome on a first launch, directly otherwise. Returns the controller (also
+    ``window.first_run``)."""
     controller = FirstRun(window)
     window.first_run = controller  # type: ignore[attr-defined]
-    if offer and should_offer():
-        QTimer.singleShot(0, controller, controller.offer)
+    if (offer or demo) and should_offer():
+        QTimer.singleShot(0, controller, lambda: controller.offer(demo=demo))
+    elif demo:
+        QTimer.singleShot(FIRST_PAINT_MS, window, window.open_demo)
     return controller

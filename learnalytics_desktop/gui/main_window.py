@@ -223,8 +223,9 @@ class MainWindow(QMainWindow):
         """The open database, or None."""
         return self.shell.context.db_path
 
-    def open_database(self, path: str | Path, *, create: bool = False) -> Task | None:
-        """Open (or create) the database at ``path`` on the worker, then load its courses."""
+    def open_database(self, path: str | Path, *, create: bool = False, fresh: bool = False) -> Task | None:
+        """Open (or create) the database at ``path`` on the worker, then load its courses;
+        ``fresh``: start at the default course and week on the Overview (the demo does)."""
         if self.runner.is_busy("import"):
             self.statusBar().showMessage("An import is running: wait for it or cancel it first.", 8000)
             return None
@@ -234,15 +235,17 @@ class MainWindow(QMainWindow):
             self.runner.submit(jobs.open_database, path, create)
             .keyed("database")
             .with_progress(label)
-            .on_success(lambda info: self._database_opened(path, info))
+            .on_success(lambda info: self._database_opened(path, info, fresh=fresh))
         )
 
-    def _database_opened(self, path: Path, info: jobs.DatabaseInfo) -> None:
+    def _database_opened(self, path: Path, info: jobs.DatabaseInfo, *, fresh: bool = False) -> None:
+        """Show the opened database; ``fresh`` (a newly built demo) starts at the running
+        offering's current week on the Overview page instead of where the user left off."""
         qsettings.add_recent_file(path)
-        remembered = qsettings.get_value(self._context_key(path), {}) or {}
+        remembered = {} if fresh else qsettings.get_value(self._context_key(path), {}) or {}
         first = self.db_path is None
         self.shell.set_context(PageContext(db_path=path, data_version=self.shell.context.data_version + 1))
-        self._apply_courses(info, remembered.get("course"), remembered.get("week"))
+        self._apply_courses(info, remembered.get("course"), remembered.get("week"), fresh=fresh)
         self.action_backup.setEnabled(True)
         self.action_outcomes.setEnabled(True)
         note = getattr(info, "storage_note", None)
@@ -253,7 +256,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar().showMessage(f"Opened {path}", 5000)
         last = qsettings.get_value("window/page", "import", str)
-        if first and info.courses and self.current_key == "import" and last in self._index:
+        if fresh and info.courses:
+            self.navigate("overview")
+        elif first and info.courses and self.current_key == "import" and last in self._index:
             self.navigate(last)  # back where the user left off
 
     def reload_courses(self) -> Task | None:
@@ -273,10 +278,13 @@ class MainWindow(QMainWindow):
         week: int | None = None,
         *,
         bump: bool = False,
+        fresh: bool = False,
     ) -> None:
         ctx = self.shell.context
         courses = info.courses
-        if course_iri is None and ctx.course is not None:
+        if fresh:  # the default course and week (the offering running "today", its last complete week)
+            course_iri, week = None, None
+        elif course_iri is None and ctx.course is not None:
             course_iri, week = ctx.course.iri, ctx.week
         course_id = next((c.id for c in courses if c.iri == course_iri), None)
         self.context_bar.set_courses(courses, course_id, week, today=info.today)
@@ -346,18 +354,20 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent databases").setEnabled(False)
 
     def open_demo(self) -> Task | None:
-        """Open the demo database, building it first (with a progress dialog) on first use."""
+        """Open the demo database, building it first (with a progress dialog) on first use. It
+        always opens where an advisor starts: the running offering at its current week (the
+        demo's fixed "today"), on the Overview page."""
         from learnalytics_desktop.core.paths import demo_db_path
 
         path = demo_db_path()
         if path.exists():
-            return self.open_database(path)
+            return self.open_database(path, fresh=True)
         return (
             self.runner.submit(jobs.build_demo, path, jobs.DEMO_STUDENTS)
             .in_process()  # it trains a model: in a thread that would freeze the window
             .keyed("database")
             .with_progress("Building the demo database (about a minute, once)…", modal=True)
-            .on_success(lambda info: self._database_opened(path.resolve(), info))
+            .on_success(lambda info: self._database_opened(path.resolve(), info, fresh=True))
         )
 
     def backup_copy(self) -> Task | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from gui_helpers import small_demo
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -144,7 +144,12 @@ def test_demo_and_tour_opens_the_demo_then_tours_every_stop(qtbot, window, monke
             tour.overlay.next_button.click()
     assert finished.args == [True]
     assert titles == [s.title for s in tour_steps()]
-    assert titles[2:4] == ["Students at risk", "Interventions"]
+    assert titles[2:6] == [
+        "1. Who needs you this week",
+        "2. One student",
+        "3. Draft a message",
+        "4. Review, approve, export",
+    ]
     assert tour_seen() and not tour.active
 
 
@@ -167,34 +172,32 @@ def test_stops_highlight_their_widgets_and_the_text_never_covers_them(qtbot, win
     tour = GuidedTour(window, remember=False)
     tour.start()
     expected = [
-        window.nav,
-        window.context_bar,
-        window.nav.viewport(),
-        window.nav.viewport(),
-        window.statusBar(),
+        lambda: window.nav,
+        lambda: window.context_bar,
+        lambda: window.stack,  # no database: the risk list is not shown, its page is
+        lambda: window.stack,
+        lambda: window.page("at_risk").draft_button,
+        lambda: window.page("interventions").export_button,
+        lambda: window.statusBar(),
     ]
     for widget in expected:
         _check_stop(tour, window)
         target, _ = tour.current.target(window)
-        assert target is widget
+        assert target is widget()
         tour.next()
     assert not tour.active and not qsettings.get_value(TOUR_SEEN_KEY, False, bool)  # remember=False
 
 
-def test_nav_stops_highlight_the_right_entries(qtbot, window):
+def test_the_tour_walks_the_advisors_loop_page_by_page(qtbot, window):
     tour = GuidedTour(window, remember=False)
     tour.start()
     tour.next()
-    tour.next()
-    for key in ("at_risk", "interventions"):
-        hole = tour.highlight_rect()
-        row = [window.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.nav.count())].index(
-            key
-        )
-        item_rect = window.nav.visualItemRect(window.nav.item(row))
-        top_left = window.nav.viewport().mapTo(window, item_rect.topLeft())
-        assert hole == QRect(top_left, item_rect.size())
+    pages = []
+    for _ in range(4):
         tour.next()
+        QApplication.processEvents()
+        pages.append(window.current_key)
+    assert pages == ["at_risk", "student", "at_risk", "interventions"]
     tour.skip()
 
 
@@ -253,3 +256,28 @@ def test_help_menu_runs_the_tour_again(qtbot, window, monkeypatch):
     controller.tour_action.trigger()  # again: the running tour ends, a new one starts
     assert not first.active and controller.tour is not first and controller.tour.active
     controller.tour.skip()
+
+
+def test_demo_flag_still_welcomes_a_first_launch_and_opens_the_demo_when_closed(qtbot, window, monkeypatch):
+    from learnalytics_desktop.core.paths import demo_db_path
+
+    small_demo(monkeypatch, students=20)
+    calls = _fake_ask(monkeypatch, None)
+    install_first_run(window, offer=True, demo=True)
+    qtbot.waitUntil(lambda: window.db_path == demo_db_path().resolve(), timeout=120_000)
+    assert len(calls) == 1  # --demo does not skip the welcome on a first launch
+    qtbot.waitUntil(lambda: window.current_key == "overview", timeout=10_000)
+    course = window.context_bar.course
+    assert course.iri.endswith("2026-autumn") and window.context_bar.week == 6  # the demo's "today"
+
+
+def test_demo_flag_opens_the_demo_directly_after_the_first_launch(qtbot, window, monkeypatch):
+    from learnalytics_desktop.core.paths import demo_db_path
+
+    small_demo(monkeypatch, students=20)
+    calls = _fake_ask(monkeypatch, WelcomeDialog.DEMO)
+    qsettings.set_value(WELCOME_KEY, True)
+    install_first_run(window, offer=True, demo=True)
+    qtbot.waitUntil(lambda: window.db_path == demo_db_path().resolve(), timeout=120_000)
+    qtbot.waitUntil(lambda: window.current_key == "overview", timeout=10_000)
+    assert calls == []
