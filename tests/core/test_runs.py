@@ -10,7 +10,7 @@ import pytest
 
 from learnalytics_desktop.core.dashboard import risk_table, scoring_status
 from learnalytics_desktop.core.interventions.context import stored_risk
-from learnalytics_desktop.core.interventions.gui_support import high_risk_students
+from learnalytics_desktop.core.interventions.high_risk import high_risk_students
 from learnalytics_desktop.core.model.registry import set_active_model
 from learnalytics_desktop.core.model.runs import select_run
 from learnalytics_desktop.core.model.scoring import latest_run

@@ -27,11 +27,9 @@ from learnalytics_desktop.core.interventions import (
     list_interventions,
     load_rules,
 )
-from learnalytics_desktop.core.interventions.gui_support import (
-    high_risk_students,
-    interventions_table,
-    placeholders_left,
-)
+from learnalytics_desktop.core.interventions.high_risk import high_risk_students
+from learnalytics_desktop.core.interventions.log_table import interventions_table
+from learnalytics_desktop.core.interventions.templates import placeholders_left
 from learnalytics_desktop.core.store.db import open_db
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.base import PageContext, Shell

@@ -13,7 +13,10 @@ Nothing here ever sends a message. The flow is::
 Modules: ``templates`` (safe placeholders), ``rules`` (thresholds and texts, saved in the
 settings table), ``holdout`` (reproducible stratified draw, HOLDOUT_EXPLANATION), ``context``
 (risk and features at a moment), ``drafts``, ``review`` (status changes and history),
-``exporting`` (CSV, .eml), ``external`` (CSV import). pandas is imported only inside
+``exporting`` (CSV, .eml), ``external`` (CSV import), ``words`` (status, arm and channel
+in words), ``log_table`` (the log as the page's table), ``high_risk`` (who is high risk at a
+moment, from ``core.model.runs.select_run``), ``summaries`` (sentences about a batch or an
+import). pandas is imported only inside
 functions, so importing this package is cheap.
 """
 

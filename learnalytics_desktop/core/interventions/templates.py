@@ -131,7 +131,17 @@ def missing_placeholders(text: str, values: Mapping[str, Any]) -> list[str]:
     return [f for f, _s, _c in fields if values.get(f) is None]
 
 
+def placeholders_left(subject: str | None, body: str | None) -> list[str]:
+    """Placeholders such as ``{advisor}`` still visible in a draft's text (approval refuses them)."""
+    try:
+        found = [f for f, _s, _c in _fields((subject or "") + "\n" + (body or ""))]
+    except ValueError:
+        return []
+    return [f for f in dict.fromkeys(found) if f in PLACEHOLDERS]
+
+
 __all__ = [
+    "placeholders_left",
     "MAX_TEMPLATE_CHARS",
     "PLACEHOLDERS",
     "TemplateError",

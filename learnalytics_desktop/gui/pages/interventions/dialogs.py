@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.core.interventions import PLACEHOLDERS
-from learnalytics_desktop.core.interventions.gui_support import import_summary
+from learnalytics_desktop.core.interventions.summaries import import_summary
 
 
 class FillDialog(QDialog):

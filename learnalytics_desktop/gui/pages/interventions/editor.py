@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.core.interventions.gui_support import placeholders_left
+from learnalytics_desktop.core.interventions.templates import placeholders_left
 from learnalytics_desktop.gui.models.columns import risk_text
 
 EDITABLE = {"draft", "approved"}

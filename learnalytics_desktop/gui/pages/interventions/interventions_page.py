@@ -36,12 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.core.interventions.gui_support import (
-    REVIEW_STATUSES,
-    TABLE_COLUMNS,
-    batch_summary,
-    status_counts,
-)
+from learnalytics_desktop.core.interventions.log_table import TABLE_COLUMNS, status_counts
+from learnalytics_desktop.core.interventions.summaries import batch_summary
+from learnalytics_desktop.core.interventions.words import REVIEW_STATUSES
 from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column

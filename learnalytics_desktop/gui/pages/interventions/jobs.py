@@ -19,8 +19,8 @@ from learnalytics_desktop.core.jobs import NullReporter, Reporter
 class State:
     """What the page shows for one course and week."""
 
-    frame: Any  # DataFrame: core.interventions.gui_support.interventions_table
-    high_risk: Any = None  # gui_support.HighRisk (None without an as-of moment)
+    frame: Any  # DataFrame: core.interventions.log_table.interventions_table
+    high_risk: Any = None  # core.interventions.high_risk.HighRisk (None without an as-of moment)
     rules: Any = None  # RuleSet
     rules_error: str | None = None
     labels: dict[int, str] = field(default_factory=dict)
@@ -42,7 +42,8 @@ def load(
 ) -> State:
     """The interventions of the course, its high-risk students as of ``as_of`` and the rules."""
     from learnalytics_desktop.core.interventions import RulesError, default_rules, load_rules
-    from learnalytics_desktop.core.interventions.gui_support import high_risk_students, interventions_table
+    from learnalytics_desktop.core.interventions.high_risk import high_risk_students
+    from learnalytics_desktop.core.interventions.log_table import interventions_table
     from learnalytics_desktop.core.model.scoring import actor_labels
 
     frame = interventions_table(conn, course_id)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.core.interventions.gui_support import ARM_TEXT, STATUS_TEXT, TABLE_COLUMNS
+from learnalytics_desktop.core.interventions.log_table import TABLE_COLUMNS
+from learnalytics_desktop.core.interventions.words import ARM_TEXT, STATUS_TEXT
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute_filter
@@ -163,7 +164,7 @@ class LogPanel(QWidget):
         self._update_buttons([])
 
     def set_frame(self, frame: Any) -> None:
-        """Show the course's interventions (``gui_support.interventions_table``)."""
+        """Show the course's interventions (``core.interventions.log_table.interventions_table``)."""
         self.frame = frame.reset_index(drop=True)
         self.model.set_frame(self.frame, LOG_COLUMNS)
         self.apply_filter()

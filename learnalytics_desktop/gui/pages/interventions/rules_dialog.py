@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from learnalytics_desktop.core.features.catalog import FEATURES
-from learnalytics_desktop.core.interventions.gui_support import CHANNEL_TEXT
 from learnalytics_desktop.core.interventions.rules import (
     CHANNELS,
     OPERATORS,
@@ -43,6 +42,7 @@ from learnalytics_desktop.core.interventions.rules import (
     default_rules,
 )
 from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS
+from learnalytics_desktop.core.interventions.words import CHANNEL_TEXT
 from learnalytics_desktop.gui import qsettings
 
 OP_TEXT = {">": "is more than", ">=": "is at least", "<": "is less than", "<=": "is at most"}

@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from learnalytics_desktop.core.interventions.gui_support import import_summary
+from learnalytics_desktop.core.interventions.summaries import import_summary
 from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.interventions import jobs

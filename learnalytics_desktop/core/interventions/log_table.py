@@ -1,0 +1,101 @@
+"""The intervention log of one course as a table: the raw values with the words people read
+next to them (rule label, channel, status and arm in words, placeholders still in the text).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from learnalytics_desktop.core.interventions.templates import placeholders_left
+from learnalytics_desktop.core.interventions.words import ARM_TEXT, CHANNEL_TEXT, REVIEW_STATUSES, STATUS_TEXT
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
+    import pandas as pd
+
+TABLE_COLUMNS = [
+    "id",
+    "student",
+    "actor",
+    "rule",
+    "rule_label",
+    "channel",
+    "channel_text",
+    "subject",
+    "body",
+    "status",
+    "status_text",
+    "arm",
+    "arm_text",
+    "date",
+    "risk",
+    "batch",
+    "user",
+    "placeholders",
+]
+
+
+def _rule_labels(conn: sqlite3.Connection) -> dict[str, str]:
+    from learnalytics_desktop.core.interventions.rules import RulesError, default_rules, load_rules
+
+    try:
+        rules = load_rules(conn)
+    except RulesError:
+        rules = default_rules()
+    labels = {r.key: r.label for r in default_rules().rules}
+    labels.update({r.key: r.label for r in rules.rules})
+    labels["external"] = "Done outside the app"
+    return labels
+
+
+def interventions_table(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
+    """Every intervention of the course (oldest first) with the columns :data:`TABLE_COLUMNS`.
+
+    ``placeholders`` lists the ``{names}`` still in the text of draft and approved rows
+    (empty for the others); ``risk`` is the risk score stored when the row was drafted.
+    """
+    import pandas as pd
+
+    from learnalytics_desktop.core.interventions.review import list_interventions
+
+    frame = list_interventions(conn, int(course_id))
+    labels = _rule_labels(conn)
+    out = pd.DataFrame(
+        {
+            "id": frame["id"].astype("int64"),
+            "student": frame["student"].astype(str),
+            "actor": frame["actor"].astype("int64"),
+            "rule": frame["rule"].astype(str),
+            "rule_label": [labels.get(r, r) for r in frame["rule"]],
+            "channel": frame["channel"].astype(str),
+            "channel_text": [CHANNEL_TEXT.get(c, c) for c in frame["channel"]],
+            "subject": frame["subject"].fillna("").astype(str),
+            "body": frame["body"].fillna("").astype(str),
+            "status": frame["status"].astype(str),
+            "status_text": [STATUS_TEXT.get(s, s) for s in frame["status"]],
+            "arm": frame["arm"].astype(str),
+            "arm_text": [ARM_TEXT.get(a, a) for a in frame["arm"]],
+            "date": frame["date"].astype(str),
+            "risk": pd.to_numeric(frame["risk"], errors="coerce").astype("float64"),
+            "batch": frame["batch"].fillna("").astype(str),
+            "user": frame["user"].astype(str),
+            "placeholders": [
+                placeholders_left(s, b) if st in REVIEW_STATUSES else []
+                for s, b, st in zip(frame["subject"], frame["body"], frame["status"], strict=True)
+            ],
+        },
+        columns=TABLE_COLUMNS,
+    )
+    return out
+
+
+def status_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows per status (every status of :data:`STATUS_TEXT`, zeros included)."""
+    counts = {s: 0 for s in STATUS_TEXT}
+    for s, n in frame["status"].value_counts().items():
+        counts[str(s)] = int(n)
+    return counts
+
+
+__all__ = ["TABLE_COLUMNS", "interventions_table", "status_counts"]
