@@ -1,8 +1,9 @@
 """The at-risk model commands: ``train`` and ``score`` (a stable contract, see issue 3).
 
-``learnalytics train --db DB --course COURSE [--course COURSE ...] --week K
+``learnalytics train --db DB --course COURSE [--course COURSE ...] [--week K]
 [--kind auto|hgb|logreg] [--use-attributes] [--exclude-feature NAME ...] [--json]`` trains on
-past offerings as of week K and prints the model id and its validation metrics (features with
+past offerings (without ``--week``: one model for every week, which scores any week; with
+``--week K``: a model of week K only) and prints the model id and its validation metrics (features with
 no data, and those excluded, are listed as "not used"). Any failure of ``train`` or
 ``score``, expected or not, is one line on stderr and exit code 2, never a traceback (set
 ``LEARNALYTICS_DEBUG=1`` to see the traceback of an unexpected one).
@@ -111,6 +112,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                     "model_id": result.model_id,
                     "kind": result.kind,
                     "week": card["week"],
+                    "weeks": card.get("weeks"),
+                    "any_week": card.get("any_week", False),
                     "courses": [c["iri"] for c in card["courses"]],
                     "counts": card["counts"],
                     "base_rate": card["base_rate"],
@@ -241,10 +244,11 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--week",
-        required=True,
         type=_positive_int,
         metavar="K",
-        help="train on what was known at the end of week K (score at the same week)",
+        default=None,
+        help="train a model of week K only (what was known at the end of week K; it scores week K); "
+        "default: one model for every week, which scores any week",
     )
     p.add_argument(
         "--kind",

@@ -102,7 +102,7 @@ def test_form_lists_offerings_and_says_what_is_missing(qtbot, runner, demo):
         for i in range(panel.offering_list.count())
     }
     assert "no final outcomes yet" in items[current].text() and not items[current].flags()
-    assert panel.week.value() == 5  # the week of the offering in progress
+    assert panel.week.value() == 0 and panel.week.text() == "every week"  # one model for every week
     assert panel.train_button.isEnabled() and "No model has been trained" in page.summary.text()
     panel.set_chosen([])
     panel._update()

@@ -10,7 +10,10 @@ Definitions (decisions, shown to users in the pages' footnotes):
 * **At risk**: students whose level is *high* in the latest scoring run of the **active
   model** for this week (a run whose as-of instant falls in ``[as_of_week(k), as_of_week(k+1))``);
   *moderate* is reported beside it, not counted. No such run: no count (the page offers
-  "Score now"); a model trained for another week cannot score this one (``core.model.scoring``).
+  "Score now"); a model for every week (the default) scores any week, a model trained for
+  one other week cannot score this one (``core.model.scoring``). ``ensure_scored`` scores the
+  week shown when it has no run or its data are newer than the run (the Students at risk
+  page calls it, so the list follows the week picker without retraining).
   Students who had **withdrawn** by the run's as-of date (``core.outcomes.status``) are not
   counted at risk whatever their level; the Overview shows how many there are instead
   (``Overview.withdrawn``), and the Students at risk list leaves them out unless the advisor
@@ -48,6 +51,8 @@ from learnalytics_desktop.core.dashboard.overview import (
     ScoringStatus,
     completion_by_category,
     course_overview,
+    data_changed_since,
+    ensure_scored,
     risk_levels,
     score_now,
     scoring_status,
@@ -80,6 +85,8 @@ __all__ = [
     "StudentTimeline",
     "completion_by_category",
     "course_overview",
+    "data_changed_since",
+    "ensure_scored",
     "export_risk_table",
     "percentile_words",
     "risk_levels",

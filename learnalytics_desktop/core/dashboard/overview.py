@@ -32,6 +32,7 @@ class ScoringStatus:
     run_id: int | None = None
     run_as_of: str | None = None
     run_created: str | None = None
+    stale: bool = False  # scored, but the offering's data changed after the run
 
     @property
     def can_score(self) -> bool:
@@ -58,22 +59,33 @@ def scoring_status(conn: sqlite3.Connection, course_id: int, week: int) -> Scori
     model_id = active_model_id(conn, required=False)
     if model_id is None:
         return ScoringStatus("no_model", "No at-risk model yet: train one on the Model page, then score.")
+    import json
+
     from learnalytics_desktop.core.model.runs import select_run
 
-    model_week = int(conn.execute("SELECT week FROM models WHERE id = ?", (model_id,)).fetchone()[0])
+    week_row, card_text = conn.execute("SELECT week, card FROM models WHERE id = ?", (model_id,)).fetchone()
+    model_week = int(week_row)
+    try:
+        any_week = bool(json.loads(card_text).get("any_week"))
+    except (TypeError, ValueError, AttributeError):
+        any_week = False
+    trained_for = "any week" if any_week else f"week {model_week}"
     _calendar(conn, course_id, week)  # a clear message without a calendar or with a bad week
     run = select_run(conn, course_id, week=week, model=model_id)
     if run is not None:
+        stale = data_changed_since(conn, course_id, run.created_at)
         return ScoringStatus(
             "scored",
-            f"Scored {run.created_at[:16].replace('T', ' ')} UTC by model {model_id} (week {model_week}).",
+            f"Scored {run.created_at[:16].replace('T', ' ')} UTC by model {model_id} ({trained_for})."
+            + (" Data were imported since." if stale else ""),
             model_id,
             model_week,
             run.id,
             run.as_of.isoformat(),
             run.created_at,
+            stale,
         )
-    if model_week != week:
+    if model_week != week and not any_week:
         return ScoringStatus(
             "other_week",
             f"The active model {model_id} was trained for week {model_week}; it cannot score week {week}. "
@@ -87,6 +99,42 @@ def scoring_status(conn: sqlite3.Connection, course_id: int, week: int) -> Scori
         model_id,
         model_week,
     )
+
+
+def data_changed_since(conn: sqlite3.Connection, course_id: int, created: str) -> bool:
+    """Whether the offering's data changed after the instant ``created`` (ISO, UTC): an
+    import that stored statements of the offering finished later, or its class list,
+    outcomes or calendar were changed later (the audit log records each)."""
+    row = conn.execute(
+        "SELECT max(i.finished_at) FROM imports i WHERE i.stored > 0 AND i.finished_at IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM statements s WHERE s.import_id = i.id AND s.course = ?)",
+        (int(course_id),),
+    ).fetchone()
+    newest = row[0] if row else None
+    return newest is not None and str(newest) > str(created)
+
+
+def ensure_scored(
+    conn: sqlite3.Connection, course_id: int, week: int, *, report: Reporter | None = None
+) -> ScoringStatus:
+    """Score week ``week`` with the active model when it has no run yet, or when the
+    offering's data are newer than its run (:func:`data_changed_since`); otherwise leave it.
+
+    This is what makes the risk list follow the week picker without retraining: a model for
+    every week scores the week picked the first time it is shown, and re-scores it after an
+    import. A week that is not over yet, a model of another week, or no model: the status
+    says so and nothing is scored."""
+    from learnalytics_desktop.core.model.scoring import ScoringError
+
+    status = scoring_status(conn, course_id, week)
+    if not status.can_score or week < 1:
+        return status
+    if status.state == "scored" and not status.stale:
+        return status
+    try:
+        return score_now(conn, course_id, week, report=report)
+    except ScoringError as exc:  # e.g. the week is not over yet
+        return replace(status, message=f"{status.message} Not scored: {exc}.")
 
 
 def score_now(

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PAYLOAD_FORMAT = 1
 ATTR_PREFIX = "attr:"
+WEEK_COLUMN = "course_week"  # = core.model.data.WEEK_COLUMN (kept here so loading stays light)
 
 
 def attribute_column(key: str, value: str) -> str:
@@ -30,10 +31,29 @@ class TrainedModel:
     kind: str  # "hgb" | "logreg"
     estimator: Any
     features: list[str]
-    week: int
+    week: int  # the (last) week trained on
+    weeks: list[int] = field(default_factory=list)  # every week trained on ([week] when empty)
     attributes: dict[str, list[str]] = field(default_factory=dict)  # key -> known values
     model_id: str | None = None
     card: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.weeks:
+            self.weeks = [int(self.week)]
+
+    @property
+    def any_week(self) -> bool:
+        """True for a model with the course week as an input: it scores any week."""
+        return WEEK_COLUMN in self.features
+
+    def week_input(self, week: int) -> int:
+        """The value of the week input for course week ``week``: weeks outside the trained
+        range are scored as the nearest trained week (the model has seen nothing beyond)."""
+        return int(min(max(int(week), min(self.weeks)), max(self.weeks)))
+
+    def can_score(self, week: int) -> bool:
+        """Whether this model scores course week ``week`` (any week >= 1, or its one week)."""
+        return int(week) >= 1 if self.any_week else int(week) == int(self.week)
 
     @property
     def columns(self) -> list[str]:
@@ -45,7 +65,7 @@ class TrainedModel:
 
     def units(self) -> list[tuple[str, list[str]]]:
         """Explanatory units: each feature alone, each attribute key with all its columns."""
-        out = [(f, [f]) for f in self.features]
+        out = [(f, [f]) for f in self.features if f != WEEK_COLUMN]  # the week is no reason
         for key, values in self.attributes.items():
             out.append((f"{ATTR_PREFIX}{key}", [attribute_column(key, v) for v in values]))
         return out
@@ -83,6 +103,7 @@ class TrainedModel:
             "estimator": self.estimator,
             "features": list(self.features),
             "week": int(self.week),
+            "weeks": [int(w) for w in self.weeks],
             "attributes": {k: list(v) for k, v in self.attributes.items()},
         }
 
@@ -97,6 +118,7 @@ class TrainedModel:
             estimator=payload["estimator"],
             features=list(payload["features"]),
             week=int(payload["week"]),
+            weeks=[int(w) for w in payload.get("weeks", [])],
             attributes={k: list(v) for k, v in payload.get("attributes", {}).items()},
             model_id=model_id,
             card=card,

@@ -64,11 +64,19 @@ def data_range(courses: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def when(card: dict[str, Any]) -> str:
+    """ "for every week (trained on weeks 1-13)" or "at week 6"."""
+    weeks = card.get("weeks") or []
+    if card.get("any_week") and weeks:
+        return f"for every week (trained on weeks {weeks[0]}-{weeks[-1]})"
+    return f"at week {card.get('week')}"
+
+
 def summary_lines(card: dict[str, Any]) -> list[str]:
     """A short human-readable summary (the CLI prints it; the GUI may show it)."""
     v = card.get("validation", {})
     lines = [
-        f"model {card['model_id']}: {card['chosen']['kind']} at week {card['week']}, "
+        f"model {card['model_id']}: {card['chosen']['kind']} {when(card)}, "
         f"trained on {card['counts']['trained_on']} students ({card['counts']['at_risk']} at risk, "
         f"base rate {card['base_rate']:.1%}) from {len(card['courses'])} offering(s)",
         f"excluded: {card['counts']['excluded_no_outcome']} without an outcome",
@@ -104,4 +112,4 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["data_range", "json_safe", "summary_lines", "versions"]
+__all__ = ["when", "data_range", "json_safe", "summary_lines", "versions"]

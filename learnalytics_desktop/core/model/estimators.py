@@ -135,12 +135,21 @@ def screen_features(
     return used, unused
 
 
-def make_estimator(kind: str, n_train: int, seed: int = SEED, columns: Sequence[str] | None = None) -> Any:
+def make_estimator(
+    kind: str,
+    n_train: int,
+    seed: int = SEED,
+    columns: Sequence[str] | None = None,
+    groups: Any = None,
+) -> Any:
     """An unfitted candidate of ``kind`` sized for ``n_train`` training students.
 
     ``columns`` are the design columns it will be fitted on (a DataFrame with these names):
     the gradient boosting gets monotonic constraints for those of known direction. Without
-    ``columns`` it is unconstrained (only benchmarks do that).
+    ``columns`` it is unconstrained (only benchmarks do that). ``groups`` (one id per
+    training row, e.g. the student of each row of an any-week model) keeps a student's rows
+    on one side of each calibration split, so the calibration never sees predictions for
+    rows the boosted model was fitted on; the method rule then counts students, not rows.
     """
     if kind == "hgb":
         from sklearn.calibration import CalibratedClassifierCV
@@ -151,6 +160,10 @@ def make_estimator(kind: str, n_train: int, seed: int = SEED, columns: Sequence[
         base = GuardedHistGradientBoosting(
             random_state=seed, monotonic_cst=monotonic_constraints(columns) or None, **HGB_PARAMS
         )
+        if groups is not None and len(set(groups.tolist())) < len(groups):
+            from learnalytics_desktop.core.model.hgb import GroupCalibrated
+
+            return GroupCalibrated(base, seed, groups)
         return CalibratedClassifierCV(
             base,
             method=calibration_method(n_train),

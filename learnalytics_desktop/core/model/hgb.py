@@ -16,7 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedGroupKFold
 
 
 class GuardedHistGradientBoosting(HistGradientBoostingClassifier):
@@ -34,4 +37,44 @@ class GuardedHistGradientBoosting(HistGradientBoostingClassifier):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-__all__ = ["GuardedHistGradientBoosting"]
+class GroupCalibrated(ClassifierMixin, BaseEstimator):
+    """A calibrated classifier whose calibration folds keep each group on one side.
+
+    An any-week model has one row per student and week; an ungrouped calibration split
+    would calibrate on predictions for students the boosted model was fitted on (their other
+    weeks), which makes the probabilities overconfident. ``groups`` (one id per row) are
+    used at ``fit`` only and not kept, so the saved model holds no learner id. The method
+    (isotonic or sigmoid) follows ``core.model.estimators.calibration_method`` of the number
+    of groups (students), not rows.
+    """
+
+    def __init__(self, base: Any = None, seed: int = 0, groups: Any = None) -> None:
+        self.base = base
+        self.seed = seed
+        self.groups = groups
+
+    def fit(self, X: Any, y: Any) -> GroupCalibrated:
+        from learnalytics_desktop.core.model.estimators import CALIBRATION_FOLDS, calibration_method
+
+        groups = np.asarray(self.groups)
+        splitter = StratifiedGroupKFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.seed)
+        folds = list(splitter.split(X, y, groups))
+        method = calibration_method(len(np.unique(groups)))
+        self.model_ = CalibratedClassifierCV(self.base, method=method, cv=folds).fit(X, y)
+        self.model_.cv = CALIBRATION_FOLDS  # the split is not kept in the saved model
+        self.groups = None
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X: Any) -> Any:
+        return self.model_.predict_proba(X)
+
+    def predict(self, X: Any) -> Any:
+        return self.model_.predict(X)
+
+    @property
+    def calibrated_classifiers_(self) -> Any:
+        return self.model_.calibrated_classifiers_
+
+
+__all__ = ["GroupCalibrated", "GuardedHistGradientBoosting"]

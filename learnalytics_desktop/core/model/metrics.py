@@ -84,6 +84,30 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, *, curves: bool = True) -> dict
     return out
 
 
+def metrics_by_week(y: np.ndarray, p: np.ndarray, weeks: np.ndarray) -> list[dict[str, Any]]:
+    """ROC AUC, Brier and calibration error of the rows of each course week (an any-week
+    model is judged week by week as well as pooled), oldest week first."""
+    import numpy as np
+
+    y = np.asarray(y, dtype=int)
+    p = np.asarray(p, dtype=float)
+    weeks = np.asarray(weeks, dtype=int)
+    out = []
+    for w in np.unique(weeks):
+        m = binary_metrics(y[weeks == w], p[weeks == w], curves=False)
+        out.append(
+            {
+                "week": int(w),
+                "n": m["n"],
+                "roc_auc": m["roc_auc"],
+                "pr_auc": m["pr_auc"],
+                "brier": m["brier"],
+                "calibration_error": m["calibration_error"],
+            }
+        )
+    return out
+
+
 def fold_auc_summary(aucs: list[float]) -> dict[str, Any]:
     """Mean and standard deviation of per-fold AUCs."""
     import numpy as np
@@ -98,4 +122,4 @@ def fold_auc_summary(aucs: list[float]) -> dict[str, Any]:
     }
 
 
-__all__ = ["binary_metrics", "calibration_points", "fold_auc_summary", "roc_points"]
+__all__ = ["metrics_by_week", "binary_metrics", "calibration_points", "fold_auc_summary", "roc_points"]

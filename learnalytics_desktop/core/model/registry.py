@@ -21,7 +21,8 @@ class ModelNotFound(LookupError):
 
 
 def list_models(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """All models, newest first: id, created_at, kind, week, courses, active, file, and the
+    """All models, newest first: id, created_at, kind, week, ``any_week`` (a model for every
+    week), ``weeks`` (trained on), courses, active, file, and the
     headline validation metrics of the chosen model (``roc_auc``, ``brier``)."""
     active = active_model_id(conn, required=False)
     out = []
@@ -44,6 +45,8 @@ def list_models(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                 "roc_auc": chosen.get("roc_auc"),
                 "brier": chosen.get("brier"),
                 "students": (c.get("counts") or {}).get("trained_on"),
+                "any_week": bool(c.get("any_week", False)),
+                "weeks": list(c.get("weeks") or [int(week)]),
             }
         )
     return out

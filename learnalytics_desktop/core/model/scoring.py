@@ -1,6 +1,9 @@
 """Scoring a current offering, keeping every run, and reading risk history back.
 
-A model trained at week k scores an offering as of the end of its week k (the default), or
+A model for every week (``TrainedModel.any_week``, the default since issue 11) scores any
+week k >= 1 (as of the end of week k) or any as-of instant after week 1: its week input is
+the number of weeks complete then, weeks past the last trained week read as that week. A
+model of one week k scores an offering as of the end of its week k (the default), or
 as of any instant during week k + 1 (weeks 1..k complete, week k + 1 not): the model's
 features mean "k weeks in", so scoring at another point is refused with a message. Every
 run is stored (``score_runs`` + one ``scores`` row per student with risk, level and
@@ -50,23 +53,47 @@ STALE_DAYS = 2
 
 
 def _resolve_as_of(
-    course: Any, model_week: int, week: int | None, as_of: datetime | None, now: datetime | None = None
+    course: Any,
+    model_week: int,
+    week: int | None,
+    as_of: datetime | None,
+    now: datetime | None = None,
+    *,
+    any_week: bool = False,
 ) -> datetime:
-    when = _pick_as_of(course, model_week, week, as_of)
+    when = _pick_as_of(course, model_week, week, as_of, any_week=any_week)
     now = now or datetime.now(UTC)
     if when > now and as_of is not None:
         raise ScoringError(f"the as-of date {as_of.isoformat()} is in the future (now is {now.isoformat()})")
     if when > now:
+        shown = week if any_week and week is not None else model_week
         raise ScoringError(
-            f"week {model_week} of {course.label} is not over yet (it ends {when.isoformat()}); "
-            "score an earlier week with a model trained for it"
+            f"week {shown} of {course.label} is not over yet (it ends {when.isoformat()}); "
+            "score an earlier week"
         )
     return when
 
 
-def _pick_as_of(course: Any, model_week: int, week: int | None, as_of: datetime | None) -> datetime:
+def _pick_as_of(
+    course: Any, model_week: int, week: int | None, as_of: datetime | None, *, any_week: bool = False
+) -> datetime:
     if week is not None and as_of is not None:
         raise ScoringError("give either a week or an as-of date, not both")
+    if any_week:
+        if as_of is None:
+            if week is None:
+                raise ScoringError("this model scores any week: give the week (or an as-of date) to score")
+            if isinstance(week, bool) or not isinstance(week, int) or week < 1:
+                raise ScoringError(f"the week must be a whole number of at least 1, got {week!r}")
+            return course.as_of_week(week)
+        if as_of.tzinfo is None or as_of.utcoffset() is None:
+            raise ScoringError(f"the as-of date {as_of.isoformat()} has no time zone; give it in UTC")
+        if as_of < course.as_of_week(1):
+            raise ScoringError(
+                f"the as-of date {as_of.isoformat()} is before the end of week 1 of {course.label} "
+                f"({course.as_of_week(1).isoformat()}); there is nothing to score yet"
+            )
+        return as_of
     if as_of is None:
         wk = model_week if week is None else week
         if wk != model_week:
@@ -135,10 +162,11 @@ def score_course(
     report.progress(0.0, "loading the model")
     model = load_model(conn, model_id)
     course = get_course(conn, course_id)
-    when = _resolve_as_of(course, model.week, week, as_of, now=clock.now(conn))
+    when = _resolve_as_of(course, model.week, week, as_of, now=clock.now(conn), any_week=model.any_week)
     report.check()
     report.progress(0.1, "computing features")
     features = compute_features(conn, course.id, when)
+    scored_week = int(course.weeks_complete(when)) if model.any_week else int(model.week)
     if len(features) == 0:
         raise ScoringError(f"{course.name or course.iri} has no students as of {when.isoformat()}")
     attributes = load_attributes(conn, course.id) if model.attributes else None
@@ -153,6 +181,7 @@ def score_course(
         course_label=course.iri,
         capacity=capacity,
         withdrawn=status.index[status["status"] == "withdrawn"],
+        week=scored_week,
         report=report,
     )
     out.insert(4, "status", status["label"].reindex(out["actor"].to_numpy()).fillna("active").to_numpy())
@@ -177,14 +206,18 @@ def score_features(
     course_label: str = "",
     capacity: int | None = None,
     withdrawn: Any = None,
+    week: int | None = None,
     report: Reporter | None = None,
 ) -> pd.DataFrame:
     """Score, explain, level and store one offering's feature table (``score_course``
     after it has resolved the model, the as-of date and the features). ``withdrawn``: actor
-    ids withdrawn as of the date, left out of the capacity ranking."""
+    ids withdrawn as of the date, left out of the capacity ranking. ``week`` is the course
+    week scored (weeks complete at ``as_of``; the model's week when omitted); an any-week
+    model gets it as its week input."""
     import numpy as np
     import pandas as pd
 
+    from learnalytics_desktop.core.model.bundle import WEEK_COLUMN
     from learnalytics_desktop.core.model.estimators import single_thread
     from learnalytics_desktop.core.model.explain import explain_students
     from learnalytics_desktop.core.model.levels import get_thresholds, levels_by_capacity, risk_level
@@ -193,6 +226,9 @@ def score_features(
     report = report or NullReporter()
     features = features.copy()
     features.index = features.index.astype("int64")
+    week = int(model.week if week is None else week)
+    if model.any_week:
+        features[WEEK_COLUMN] = float(model.week_input(max(1, week)))
     report.check()
     report.progress(0.3, "scoring and explaining")
     with single_thread():
@@ -230,7 +266,7 @@ def score_features(
     with transaction(conn):
         cur = conn.execute(
             "INSERT INTO score_runs(model_id, course, week, as_of, created_at) VALUES (?,?,?,?,?)",
-            (model.model_id, int(course_id), int(model.week), as_of.isoformat(), created),
+            (model.model_id, int(course_id), week, as_of.isoformat(), created),
         )
         run_id = int(cur.lastrowid or 0)
         conn.executemany(
@@ -248,7 +284,7 @@ def score_features(
             run_id=run_id,
             model_id=model.model_id,
             course=course_label or int(course_id),
-            week=model.week,
+            week=week,
             as_of=as_of.isoformat(),
             students=len(out),
             high=int((out["risk_level"] == "high").sum()),
@@ -260,7 +296,7 @@ def score_features(
             "run_id": run_id,
             "model_id": model.model_id,
             "course_id": int(course_id),
-            "week": model.week,
+            "week": week,
             "as_of": as_of.isoformat(),
             "capacity": capacity,
         }

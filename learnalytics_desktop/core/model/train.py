@@ -64,14 +64,19 @@ def new_model_id(now: datetime) -> str:
 def train_model(
     conn: sqlite3.Connection,
     course_ids: list[int],
-    week: int,
+    week: int | None = None,
     *,
     kind: str = "auto",
     use_attributes: bool = False,
     exclude_features: Sequence[str] = (),
     report: Reporter | None = None,
 ) -> TrainResult:
-    """Train, validate, save and register an at-risk model for week ``week``.
+    """Train, validate, save and register an at-risk model.
+
+    ``week=None`` (the default, the app and ``learnalytics train`` without ``--week``): one
+    model for every week, trained on each student at each week of the past offerings with
+    the course week as an input (:func:`core.model.data.build_training_data`); it scores any
+    week of an offering. ``week=k``: a model of week k only (scores week k).
 
     ``course_ids`` are past offerings with outcomes; ``kind`` is ``"auto"`` (the better of
     the two on validation data), ``"hgb"`` or ``"logreg"``; demographic attributes become
@@ -100,7 +105,7 @@ def train_model(
 def fit_and_register(
     conn: sqlite3.Connection,
     data: TrainingData,
-    week: int,
+    week: int | None,
     *,
     kind: str = "auto",
     use_attributes: bool = False,
@@ -119,7 +124,7 @@ def fit_and_register(
 def _fit(
     conn: sqlite3.Connection,
     data: TrainingData,
-    week: int,
+    week: int | None,
     kind: str,
     use_attributes: bool,
     exclude: tuple[str, ...],
@@ -133,7 +138,7 @@ def _fit(
     from learnalytics_desktop.core.model.explain import fold_permutation_importance, summarise_importance
     from learnalytics_desktop.core.model.fairness import fairness_report
     from learnalytics_desktop.core.model.levels import get_thresholds, risk_level
-    from learnalytics_desktop.core.model.metrics import binary_metrics, fold_auc_summary
+    from learnalytics_desktop.core.model.metrics import binary_metrics, fold_auc_summary, metrics_by_week
     from learnalytics_desktop.core.model.validation import choose_kind, cross_validate, later_offering
     from learnalytics_desktop.core.privacy.suppress import small_cell_threshold
 
@@ -144,7 +149,11 @@ def _fit(
             "none of the students in the chosen offerings has an outcome; import the outcomes "
             "(final results) of a past offering first"
         )
-    pos, neg = check_class_counts(y, "the training data")
+    per_student = data.labels[~data.labels.index.duplicated(keep="last")].to_numpy().astype(int)
+    pos, neg = check_class_counts(per_student, "the training data")
+    if week is None and not data.weeks:
+        data = replace(data, weeks=sorted({int(w) for w in data.week_of_row}))
+    last_week = int(week if week is not None else max(data.weeks))
     if not data.feature_columns:
         raise TrainingDataError("the feature table has no numeric feature columns to learn from")
     used, unused = screen_features(data.features, data.feature_columns, exclude)
@@ -161,29 +170,46 @@ def _fit(
             for k in data.attributes.columns
         }
     template = TrainedModel(
-        kind="hgb", estimator=None, features=data.feature_columns, week=week, attributes=encoding
+        kind="hgb", estimator=None, features=data.feature_columns, week=last_week, attributes=encoding
     )
     X = template.design(data.features, data.attributes)
-    folds = splits(y, data.groups)
+    groups = data.groups
+    weeks = data.week_of_row
+    pooled = len(set(weeks.tolist())) > 1
+    folds = splits(y, groups)
 
-    cv = cross_validate(X, y, folds, report, 0.15, 0.7)
+    cv = cross_validate(X, y, folds, report, 0.15, 0.7, groups=groups if pooled else None)
     cv_metrics = {}
     for k, res in cv.items():
         cv_metrics[k] = {**binary_metrics(y, res.oof), "fold_roc_auc": fold_auc_summary(res.fold_aucs)}
+        if pooled:
+            cv_metrics[k]["by_week"] = metrics_by_week(y, res.oof, weeks)
     later = None
     if len(data.courses) >= 2:
-        later = later_offering(X, y, data.course_of_row == data.latest_course, report, 0.7, 0.78)
+        later = later_offering(
+            X,
+            y,
+            data.course_of_row == data.latest_course,
+            report,
+            0.7,
+            0.78,
+            groups=groups if pooled else None,
+            weeks=weeks if pooled else None,
+        )
     chosen, reason = choose_kind(cv_metrics, later, kind)
 
     report.check()
     report.progress(0.78, "fitting the chosen model on all students")
-    estimator = make_estimator(chosen, len(y), columns=list(X.columns)).fit(X, y)
+    estimator = make_estimator(
+        chosen, len(y), columns=list(X.columns), groups=groups if pooled else None
+    ).fit(X, y)
     created = datetime.now(UTC)
     model = TrainedModel(
         kind=chosen,
         estimator=estimator,
         features=data.feature_columns,
-        week=week,
+        week=last_week,
+        weeks=list(data.weeks) if pooled else [last_week],
         attributes=encoding,
         model_id=new_model_id(created),
     )
@@ -199,16 +225,26 @@ def _fit(
 
     thresholds = get_thresholds(conn)
     oof = cv[chosen].oof
+    # fairness counts people: an any-week model is judged on one row per student, at the
+    # middle trained week (an early week has few signals, the last one is nearly the outcome)
+    fair_week = int(data.weeks[len(data.weeks) // 2]) if pooled else last_week
+    one = weeks == fair_week if pooled else np.ones(len(y), dtype=bool)
     fairness = fairness_report(
-        y,
-        oof,
-        np.asarray(risk_level(oof, thresholds)) == "high",
-        data.attributes,
+        y[one],
+        oof[one],
+        np.asarray(risk_level(oof[one], thresholds)) == "high",
+        data.attributes[one],
         small_cell_threshold(conn),
         f"risk level high (predicted risk >= {thresholds['high']})",
     )
     notes = []
     k = n_folds(y)
+    if pooled:
+        notes.append(
+            f"one model for every week: each student appears once per trained week ({len(data.weeks)} "
+            f"weeks, {data.weeks[0]} to {data.weeks[-1]}) with the week as an input; folds keep a "
+            f"student's weeks together; fairness is reported at week {fair_week}"
+        )
     if k < 5:
         notes.append(
             f"only {min(pos, neg)} students in the smaller outcome class, so {k} folds were used instead of 5"
@@ -216,7 +252,8 @@ def _fit(
     if data.attributes.shape[1] and not use_attributes:
         notes.append("demographic attributes were used for the fairness report only, not as features")
     counts = {
-        "trained_on": int(len(y)),
+        "trained_on": int(len(per_student)),
+        "rows": int(len(y)),
         "at_risk": pos,
         "not_at_risk": neg,
         "excluded_no_outcome": sum(c["excluded_no_outcome"] for c in data.courses),
@@ -228,10 +265,12 @@ def _fit(
             "created_at": created.isoformat(timespec="seconds"),
             "kind": chosen,
             "week": week,
+            "weeks": list(model.weeks),
+            "any_week": pooled,
             "courses": data.courses,
             "data_range": data_range(data.courses),
             "counts": counts,
-            "base_rate": pos / len(y),
+            "base_rate": pos / len(per_student),
             "label": data.label,
             "features": data.feature_columns,
             "unused_features": unused,

@@ -51,6 +51,7 @@ def cross_validate(
     report: Any,
     start: float,
     stop: float,
+    groups: np.ndarray | None = None,
 ) -> dict[str, CVResult]:
     """Fit both candidates on every split; progress from ``start`` to ``stop``; cancellable between folds."""
     import numpy as np
@@ -67,7 +68,8 @@ def cross_validate(
                 start + (stop - start) * step / steps,
                 f"validating {KIND_NAMES[kind]}: fold {f + 1} of {len(folds)}",
             )
-            est = make_estimator(kind, len(tr), columns=list(X.columns)).fit(X.iloc[tr], y[tr])
+            g = None if groups is None else groups[tr]
+            est = make_estimator(kind, len(tr), columns=list(X.columns), groups=g).fit(X.iloc[tr], y[tr])
             res.oof[te] = est.predict_proba(X.iloc[te])[:, 1]
             res.models.append(est)
             res.fold_aucs.append(float(roc_auc_score(y[te], res.oof[te])))
@@ -78,10 +80,18 @@ def cross_validate(
 
 
 def later_offering(
-    X: pd.DataFrame, y: np.ndarray, later: np.ndarray, report: Any, start: float, stop: float
+    X: pd.DataFrame,
+    y: np.ndarray,
+    later: np.ndarray,
+    report: Any,
+    start: float,
+    stop: float,
+    groups: np.ndarray | None = None,
+    weeks: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Train on rows with ``later == False``, validate on ``later == True``, for both kinds."""
-    from learnalytics_desktop.core.model.metrics import binary_metrics
+    """Train on rows with ``later == False``, validate on ``later == True``, for both kinds
+    (with ``weeks``, one row per student and week: metrics per week too, ``by_week``)."""
+    from learnalytics_desktop.core.model.metrics import binary_metrics, metrics_by_week
 
     y_tr, y_te = y[~later], y[later]
     try:
@@ -96,8 +106,12 @@ def later_offering(
         report.progress(
             start + (stop - start) * i / len(KINDS), f"validating {KIND_NAMES[kind]} on the latest offering"
         )
-        est = make_estimator(kind, len(y_tr), columns=list(X.columns)).fit(X[~later], y_tr)
-        result[kind] = binary_metrics(y_te, est.predict_proba(X[later])[:, 1])
+        g = None if groups is None else groups[~later]
+        est = make_estimator(kind, len(y_tr), columns=list(X.columns), groups=g).fit(X[~later], y_tr)
+        p = est.predict_proba(X[later])[:, 1]
+        result[kind] = binary_metrics(y_te, p)
+        if weeks is not None and len(set(weeks.tolist())) > 1:
+            result[kind]["by_week"] = metrics_by_week(y_te, p, weeks[later])
     return result
 
 

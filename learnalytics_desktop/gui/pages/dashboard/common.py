@@ -81,14 +81,19 @@ class ScoreBanner(QFrame):
 
     Call :meth:`set_status` with a ``core.dashboard.ScoringStatus``; :meth:`score` runs
     ``core.dashboard.score_now`` in a child process (``.in_process()``, supervised from the
-    runner's database thread) and emits ``scored``.
+    runner's database thread) and emits ``scored``. With ``auto`` (the default) a week the
+    active model can score but has no run for, or whose data are newer than its run, is
+    scored without a click (``core.dashboard.ensure_scored``), once per course and week
+    shown, so the risk list follows the week picker (issue 11).
     """
 
     scored = Signal(object)  # the new ScoringStatus
 
-    def __init__(self, runner: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: Any, parent: QWidget | None = None, *, auto: bool = True) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.auto = auto
+        self._attempted: set[tuple[Any, ...]] = set()  # contexts scored automatically
         self.context: tuple[Any, int, int] | None = None  # db_path, course_id, week
         self.status: Any = None
         self.text = QLabel()
@@ -121,17 +126,24 @@ class ScoreBanner(QFrame):
             if not status.can_score or scored
             else f"{status.message} Press <b>Score now</b> to compute every student's risk."
         )
+        wanted = status.can_score and (status.state == "not_scored" or getattr(status, "stale", False))
+        key = (str(db_path), course_id, week, status.run_created)
+        if self.auto and wanted and key not in self._attempted:
+            self._attempted.add(key)
+            self.text.setText(f"{status.message} Scoring this week now…")
+            self.score(auto=True)
 
-    def score(self) -> Task | None:
-        """Score this course and week with the active model, in a child process."""
-        from learnalytics_desktop.core.dashboard import score_now
+    def score(self, *, auto: bool = False) -> Task | None:
+        """Score this course and week with the active model, in a child process (``auto``:
+        only when needed, ``core.dashboard.ensure_scored``, which says why it did not)."""
+        from learnalytics_desktop.core.dashboard import ensure_scored, score_now
 
         if self.context is None or self.status is None or not self.status.can_score:
             return None
         db_path, course_id, week = self.context
         self.button.setEnabled(False)
         return (
-            self.runner.submit(db_job(score_now), db_path, course_id, week)
+            self.runner.submit(db_job(ensure_scored if auto else score_now), db_path, course_id, week)
             .in_process()  # a whole course: features and the model, off this interpreter
             .keyed("dashboard.score")
             .with_progress("Scoring students…")

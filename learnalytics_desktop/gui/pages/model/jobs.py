@@ -68,20 +68,21 @@ def load_card(conn: sqlite3.Connection, model_id: str) -> dict[str, Any]:
 def train(
     conn: sqlite3.Connection,
     course_ids: list[int],
-    week: int,
+    week: int | None,
     kind: str = "auto",
     use_attributes: bool = False,
     exclude_features: list[str] | None = None,
     *,
     report: Reporter = NullReporter(),
 ) -> tuple[str, dict[str, Any]]:
-    """Train and register a model (``core.model.train_model``); returns its id and card."""
+    """Train and register a model (``core.model.train_model``); returns its id and card.
+    ``week`` 0 or None: one model for every week."""
     from learnalytics_desktop.core.model import train_model
 
     result = train_model(
         conn,
         list(course_ids),
-        int(week),
+        int(week) if week else None,
         kind=kind,
         use_attributes=use_attributes,
         exclude_features=list(exclude_features or ()),

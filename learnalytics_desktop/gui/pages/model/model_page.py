@@ -46,7 +46,11 @@ MODEL_COLUMNS = [
     Column("status", "Active", tooltip="The model scoring uses: pinned by you, or the latest trained"),
     Column("created", "Trained"),
     Column("kind_name", "Model"),
-    Column("week", "Week", "int", tooltip="Trained on features as of the end of this week"),
+    Column(
+        "week",
+        "Week",
+        tooltip="\u201cevery\u201d: one model scores any week; a number: trained for (and scores) that week only",
+    ),
     Column("roc_auc", "AUC", "float", 3, tooltip="Validation ROC AUC of the chosen model (0.5 = chance)"),
 ]
 FAIRNESS_COLUMNS = [
@@ -84,7 +88,7 @@ def models_frame(models: list[dict[str, Any]]) -> pd.DataFrame:
                 "status": status,
                 "created": str(m["created_at"]).replace("T", " ")[:16],
                 "kind_name": KIND_SHORT.get(m["kind"], m["kind"]),
-                "week": int(m["week"]),
+                "week": "every" if m.get("any_week") else str(int(m["week"])),
                 "roc_auc": m.get("roc_auc"),
                 "brier": m.get("brier"),
                 "students": m.get("students"),
@@ -216,20 +220,18 @@ class ModelPage(Page):
             how = "pinned" if m["pinned"] else "the latest trained"
             self.summary.setText(
                 f"{len(state.models)} model{'s' if len(state.models) != 1 else ''}. Scoring uses <b>{active}</b> "
-                f"({KIND_NAMES.get(m['kind'], m['kind']).lower()}, week {m['week']}; {how})."
+                f"({KIND_NAMES.get(m['kind'], m['kind']).lower()}, "
+                f"{'every week' if m.get('any_week') else 'week ' + str(m['week'])}; {how})."
             )
         target = select or self.selected_id or active
         self.select_model(target if any(m["id"] == target for m in state.models) else active)
         self._update_buttons()
 
     def proposed_week(self, state: model_jobs.ModelsState) -> int | None:
-        """The week to train at: the chosen course's week when it is in progress (no outcomes
-        yet: that is where the model will be used), else half-way through the past offerings."""
-        course = next((o for o in state.offerings if o.id == self.ctx.course_id), None)
-        if course is not None and not course.outcomes and self.ctx.week is not None:
-            return int(self.ctx.week)
-        weeks = [o.weeks for o in state.offerings if o.outcomes and o.weeks]
-        return max(1, min(weeks) // 2) if weeks else None
+        """The week to train at: ``None`` keeps the form's default, one model for every week
+        (it scores whichever week the advisor picks; a one-week model is a choice left to
+        the user)."""
+        return None
 
     def select_model(self, model_id: str | None) -> None:
         """Select the row of ``model_id`` (its card then loads)."""

@@ -64,11 +64,14 @@ class TrainPanel(QGroupBox):
         self.offering_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.offering_list.itemChanged.connect(self._update)
         self.week = QSpinBox()
-        self.week.setRange(1, 52)
+        self.week.setRange(0, 52)
         self.week.setPrefix("week ")
-        self.week.setAccessibleName("Train as of week")
+        self.week.setSpecialValueText("every week")  # 0: one model that scores any week
+        self.week.setValue(0)
+        self.week.setAccessibleName("Train for week")
         self.week.setToolTip(
-            "Each offering's features as of the end of this week: train at the week you will use the model"
+            "Every week (default): one model, trained on each student at each week with the week as an "
+            "input, scores any week. A number: a model of that week only"
         )
         self.week.valueChanged.connect(self._update)
         self.kind = QComboBox()
@@ -117,7 +120,7 @@ class TrainPanel(QGroupBox):
         caption.setBuddy(self.offering_list)
         form.addRow(caption)
         form.addRow(self.offering_list)
-        form.addRow("As of &week:", self.week)
+        form.addRow("For &week:", self.week)
         form.addRow("&Model:", self.kind)
         form.addRow(self.use_attributes)
         form.addRow(self.leave_out_button, self.leave_out_label)
