@@ -122,3 +122,24 @@ def test_a_recognised_column_with_other_values_is_left_unused_with_a_warning(db,
     assert "status" not in rep.columns
     assert any("'Status' was not used" in w for w in rep.warnings)
     assert db.execute("SELECT count(*) FROM enrolments WHERE status IS NULL").fetchone()[0] == 2
+
+
+def test_joining_and_leaving_are_not_learning_events(db, course, tmp_path):
+    from learnalytics_desktop.core.features import compute_features
+
+    b, c = course
+    ivy, jon = b.student("ivy"), b.student("jon")
+    b.event(ivy, c, at(START, -40), "navigation", verb=JOIN)
+    b.event(jon, c, at(START, 3), "navigation", verb=JOIN)
+    b.event(jon, c, at(START, 4), "reading", verb="viewed")
+    b.event(jon, c, at(START, 5), "navigation", verb=LEAVE)
+    f = compute_features(db, c, at(START, 14))
+    assert f.loc[ivy, "total_events"] == 0 and f.loc[ivy, "events_navigation"] == 0
+    assert f.loc[ivy, "days_since_last_activity"] == 14  # since the start, not since registering
+    assert f.loc[jon, "total_events"] == 1
+    assert f.loc[ivy, "registration_day"] == -40 and f.loc[jon, "registration_day"] == 3
+    # the class list's registration date wins over the joining statement
+    path = _roster(tmp_path, "Student ID,Registration date\nivy,2025-12-01\njon,\n")
+    import_roster(db, c, path)
+    f = compute_features(db, c, at(START, 14))
+    assert f.loc[ivy, "registration_day"] == -35 and f.loc[jon, "registration_day"] == 3

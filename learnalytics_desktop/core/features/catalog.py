@@ -76,6 +76,10 @@ FEATURES: dict[str, str] = {
     "events_forum": "Forum statements (reading and posting).",
     "events_navigation": "Course navigation statements (launched, initialized, terminated...).",
     "events_other": "Statements of no mapped category.",
+    "registration_day": (
+        "Day of the course the student registered on (0 = the start day, negative = before it), from the "
+        "class list's registration date, else the first joining statement. NaN when unknown."
+    ),
     # from the assessment calendar (core.features.assessments; 0 / NaN without a calendar)
     "assessments_due": "Calendar items (assignments, quizzes, exams) whose due date is before the as-of instant.",
     "assessments_on_time": "Calendar items with a due date that the student submitted by it (and not flagged late).",
@@ -130,6 +134,7 @@ RISK_DIRECTION: dict[str, int] = {
     "assessments_missing": HIGHER_RISK,
     "mean_days_late": HIGHER_RISK,
     "weighted_score": LOWER_RISK,
+    "registration_day": HIGHER_RISK,
     "days_since_last_activity": HIGHER_RISK,
 }
 

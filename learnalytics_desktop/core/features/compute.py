@@ -183,6 +183,10 @@ def features_from_events(ev: Events) -> pd.DataFrame:
     for i, name in enumerate(ev.categories):
         out[f"events_{name}"] = per_cat[:, i]
     out.update(calendar_features(ev))
+    reg = ev.reg_ms if ev.reg_ms is not None else np.full(ev.n, np.nan)
+    out["registration_day"] = (
+        (reg - _start_ms(ev)) / DAY_MS if ev.start is not None else np.full(ev.n, np.nan)
+    )
     frame = pd.DataFrame({c: out[c] for c in FEATURE_COLUMNS}, index=pd.Index(ev.students, name="actor"))
     frame = with_percentiles(frame)
     frame.attrs["assessment_word"] = assessment_word(ev)

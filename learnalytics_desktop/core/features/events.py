@@ -6,6 +6,9 @@ statement. Categories are decided once per (verb, activity type) pair present, w
 user's mapping (``core.ingest.categories``), and looked up by array indexing. No Python
 object per event survives the fetch.
 
+Statements whose verb means joining or leaving the course (``core.outcomes.status``) are
+not events: they only give each student's registration time (``Events.reg_ms``).
+
 Verb sets used by the features (IRIs matched whole, never by their last segment):
 ``FORUM_POST_VERBS`` (contributions, as opposed to reading a thread), ``SUBMIT_VERBS`` and
 ``COMPLETED_VERBS``.
@@ -107,6 +110,9 @@ class Events:
     cal_due: Any = None
     cal_weight: Any = None
     cal_kind: tuple[str, ...] = ()
+    reg_ms: Any = (
+        None  # float64 per student: registration time (class list, else first joining statement), NaN unknown
+    )
 
     @property
     def n(self) -> int:
@@ -304,6 +310,18 @@ def load_events(
     order = _stable_order(sidx)  # rows come in time order; keep it within a student
     sidx = sidx[order]
     ts, verb, obj, dur, score, late = decode(rows[order])
+    # joining/leaving the course is enrolment, not learning: those statements only give the
+    # registration time (core.outcomes.status has the verbs and the withdrawal)
+    reg_ms = _registration_ms(conn, course_id, students)
+    join_ids, leave_ids = _enrolment_verbs(conn)
+    if (join_ids or leave_ids) and len(verb):
+        joins = np.isin(verb, np.asarray(join_ids, dtype=np.int64))
+        if joins.any():
+            first = np.full(len(students), np.inf)
+            np.minimum.at(first, sidx[joins], ts[joins].astype(np.float64))
+            reg_ms = np.where(np.isnan(reg_ms) & np.isfinite(first), first, reg_ms)
+        keep = ~(joins | np.isin(verb, np.asarray(leave_ids, dtype=np.int64)))
+        sidx, ts, verb, obj, dur, score, late = (a[keep] for a in (sidx, ts, verb, obj, dur, score, late))
     cat, categories, verb_iris = _categories(conn, verb, obj)
     cal = conn.execute(
         "SELECT coalesce(c.activity, (SELECT a.id FROM activities a WHERE a.iri = c.key), -1), "
@@ -328,4 +346,32 @@ def load_events(
         verb_iris=verb_iris,
         start=start,
         as_of_ms=as_of_ms,
+        reg_ms=reg_ms,
     )
+
+
+def _enrolment_verbs(conn: sqlite3.Connection) -> tuple[list[int], list[int]]:
+    """Verb ids (in this database) of the joining and the leaving verbs."""
+    from learnalytics_desktop.core.outcomes.status import load_enrolment_verbs
+
+    verbs = load_enrolment_verbs(conn)
+    ids = dict(conn.execute("SELECT iri, id FROM verbs").fetchall()) if (verbs.join or verbs.leave) else {}
+    return [ids[i] for i in verbs.join if i in ids], [ids[i] for i in verbs.leave if i in ids]
+
+
+def _registration_ms(conn: sqlite3.Connection, course_id: int, students: Any) -> Any:
+    """The class list's registration time per student (NaN when not given)."""
+    import numpy as np
+
+    out = np.full(len(students), np.nan)
+    rows = conn.execute(
+        "SELECT actor, registered_ms FROM enrolments WHERE course = ? AND registered_ms IS NOT NULL",
+        (int(course_id),),
+    ).fetchall()
+    if rows and len(students):
+        a = np.asarray([r[0] for r in rows], dtype=np.int64)
+        v = np.asarray([r[1] for r in rows], dtype=np.float64)
+        pos = np.minimum(np.searchsorted(students, a), len(students) - 1)
+        hit = students[pos] == a
+        out[pos[hit]] = v[hit]
+    return out
