@@ -132,6 +132,18 @@ class CsvTable:
     _duplicated: dict[str, int] = field(default_factory=dict)  # header -> times it appeared
 
     @property
+    def header_as_written(self) -> list[str]:
+        """The header as in the file: a repeated name without the `` (2)`` added to tell the
+        copies apart (callers that refuse repeated columns compare these)."""
+        out = []
+        for h in self.header:
+            base, sep, rest = h.rpartition(" (")
+            out.append(
+                base if sep and rest.endswith(")") and rest[:-1].isdigit() and base in self._duplicated else h
+            )
+        return out
+
+    @property
     def delimiter_name(self) -> str:
         """comma, semicolon, tab or bar."""
         return _NAMES.get(self.delimiter, repr(self.delimiter))

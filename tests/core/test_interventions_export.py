@@ -273,7 +273,30 @@ def test_import_external_file_problems(db, tmp_path):
         import_external(db, s.course_id, _csv(tmp_path, "name,date\nx,2024-01-01\n"))
     with pytest.raises(InterventionError, match="no file"):
         import_external(db, s.course_id, tmp_path / "missing.csv")
-    bad = tmp_path / "latin1.csv"
-    bad.write_bytes("student,date,group\nZo\xeb,2024-01-01,treated\n".encode("latin-1"))
-    with pytest.raises(InterventionError, match="not UTF-8"):
-        import_external(db, s.course_id, bad)
+    # a Latin-1 file is no longer refused (core.tabular reads it as Windows-1252): the row is
+    # read, and the unknown student is a row problem that names her correctly
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("student,date,group\nZo\xeb,2024-01-01,treated\n".encode("latin-1"))
+    rep = import_external(db, s.course_id, latin)
+    assert not rep.ok and "no student 'Zoë'" in rep.errors[0]["problem"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "cp1252", "utf-8"])
+def test_import_external_reads_the_encodings_the_gradebook_reader_does(db, tmp_path, encoding):
+    """The interventions CSV goes through core.tabular (as gradebooks and rosters): a UTF-16
+    export from Excel or a Windows-1252 file is read, not refused as "not UTF-8"."""
+    s = build_course(db, 3)
+    db.execute("UPDATE actors SET label = 'Zoë Müller' WHERE id = ?", (s.actors[0],))
+    path = tmp_path / f"outside-{encoding}.csv"
+    path.write_bytes(
+        "student\tdate\tgroup\nZoë Müller\t2024-03-12\ttreated\ns001\t2024-03-12\tcontrol\n".encode(encoding)
+    )
+    rep = import_external(db, s.course_id, path)
+    assert rep.ok and rep.written == 2 and rep.groups == {"treated": 1, "control": 1}
+
+
+def test_import_external_refuses_a_column_named_twice(db, tmp_path):
+    s = build_course(db, 2)
+    path = _csv(tmp_path, "student,Group,group\ns000,treated,control\n")
+    with pytest.raises(InterventionError, match="more than once"):
+        import_external(db, s.course_id, path)

@@ -20,8 +20,6 @@ with its CSV row number (the header is row 1, as a spreadsheet shows it).
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -88,45 +86,28 @@ class ExternalImport:
 
 
 def read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Read a small CSV (UTF-8, BOM allowed; comma or semicolon): lower-cased header and
-    ``(row number, {column: text})`` per data row. Raises InterventionError with the reason."""
+    """Read a small CSV with the core's one tabular reader (``core.tabular.read_csv``: UTF-8
+    or UTF-16 with or without a byte-order mark, Windows-1252, any of its delimiters):
+    lower-cased header and ``(line number, {column: text})`` per data row. Raises
+    InterventionError with the reason (a column named twice, ignoring case, is refused: which
+    one is meant cannot be guessed)."""
+    from learnalytics_desktop.core.tabular import CsvError, read_csv
+
     p = Path(path)
     if not p.is_file():
         raise InterventionError(f"There is no file {p}.")
     if p.stat().st_size > MAX_FILE_BYTES:
         raise InterventionError(f"{p} is larger than {MAX_FILE_BYTES // 2**20} MB; is it the right file?")
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InterventionError(f"{p} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8.") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InterventionError(f"{p} is empty.") from None
-    cols = [h.strip().lower() for h in header]
-    dupes = sorted({c for c in cols if cols.count(c) > 1 and c})
+        table = read_csv(p)
+    except (CsvError, OSError) as exc:
+        raise InterventionError(str(exc)) from exc
+    cols = [h.strip().lower() for h in table.header]
+    named = [h.lower() for h in table.header_as_written]
+    dupes = sorted({c for c in named if named.count(c) > 1 and c})
     if dupes:
         raise InterventionError(f"{p}: the column(s) {dupes} appear more than once.")
-    rows = []
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > len(cols):
-                raise InterventionError(
-                    f"{p} row {reader.line_num}: {len(cells)} cells but {len(cols)} column names."
-                )
-            rows.append(
-                (
-                    reader.line_num,
-                    {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(cols)},
-                )
-            )
-    except csv.Error as exc:
-        raise InterventionError(f"{p} row {reader.line_num}: {exc}.") from exc
+    rows = [(line, dict(zip(cols, cells, strict=True))) for line, cells in table.rows]
     return cols, rows
 
 
