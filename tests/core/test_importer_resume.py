@@ -80,7 +80,9 @@ def test_cancel_keeps_committed_chunks_and_rerun_completes(tmp_path):
     assert rest.rejects_by_rule == ref.rejects_by_rule
     assert _state(path) == _state(tmp_path / "ref.db")
     again = import_paths(path, [src], workers=0)  # a finished run is not resumed: all duplicates
-    assert not again.resumed and again.stored == 0 and again.duplicates == ref.stored + ref.duplicates
+    assert not again.resumed and again.stored == 0 and again.rejected == 0
+    # records already quarantined are duplicates too (issue 15, finding 12)
+    assert again.duplicates == ref.stored + ref.duplicates + ref.rejected
 
 
 def test_cancelled_folder_run_resumes_file_by_file(tmp_path):

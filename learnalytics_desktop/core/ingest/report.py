@@ -3,7 +3,9 @@
 Counting rules (written down because scripts depend on them):
 
 * Every record read ends as exactly one of ``stored``, ``duplicates`` (same id, same
-  canonical content as a statement already in the database or earlier in the run),
+  canonical content as a statement already in the database or earlier in the run; or a
+  rejected record whose very bytes, rejected under the same rule, the quarantine already
+  holds, so importing a file again never quarantines its records twice),
   ``conflicts`` (same id, different content: the first one is kept and a row is added to
   ``conflicts``), ``rejected`` (a row in ``rejects`` names the rule) or ``skipped`` (a valid
   record of another source format that is not learner activity, e.g. an Open edX server

@@ -24,6 +24,7 @@ counts those in a note.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections import Counter
@@ -159,16 +160,28 @@ class Writer:
             conflicts: list[tuple[Any, ...]] = []
             stored = self._write_statements(import_id, source, new, conflicts)
             ignored = self._apply_voiding(stored, new_voids, new)
-            if self._rejects:
+            fresh = self._new_rejects(source)
+            if fresh:
                 conn.executemany(
-                    "INSERT INTO rejects(import_id, source, location, statement_id, rule, reason, excerpt) "
-                    "VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO rejects(import_id, source, location, statement_id, rule, reason, excerpt, digest) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
                     [
-                        (import_id, source, format_location(loc), sid, rule, reason, self._excerpt(data))
-                        for loc, sid, rule, reason, data in self._rejects
+                        (
+                            import_id,
+                            source,
+                            format_location(loc),
+                            sid,
+                            rule,
+                            reason,
+                            self._excerpt(data),
+                            digest,
+                        )
+                        for (loc, sid, rule, reason, data), digest in fresh
                     ],
                 )
-            new["rejected"] = len(self._rejects)
+            new["rejected"] = len(fresh)
+            new["duplicates"] += len(self._rejects) - len(fresh)
+            by_rule = Counter(r[2] for r, _digest in fresh)
             new["skipped"] = sum(self._skips.values())
             if conflicts:
                 conn.executemany(
@@ -206,6 +219,40 @@ class Writer:
         self.void_ignored += ignored
         self._void_targets |= new_voids
         self.discard()
+
+    def _new_rejects(self, source: str) -> list[tuple[tuple[Any, ...], bytes]]:
+        """The queued rejects the quarantine does not hold yet, with their fingerprints.
+
+        A record is the same when its bytes and rule are (or, for a record without bytes such
+        as a damaged archive, its source, location and rule): seen again in this chunk or
+        already quarantined by an earlier import, it counts as a duplicate."""
+        out: list[tuple[tuple[Any, ...], bytes]] = []
+        seen: set[bytes] = set()
+        for reject in self._rejects:
+            loc, _sid, rule, _reason, data = reject
+            h = hashlib.sha256(rule.encode("utf-8", "replace") + b"\0")
+            if data is None:
+                h.update(b"at\0" + source.encode("utf-8", "replace") + b"\0" + format_location(loc).encode())
+            else:
+                h.update(b"bytes\0" + bytes(data))
+            digest = h.digest()[:16]
+            if digest in seen:
+                continue
+            seen.add(digest)
+            out.append((reject, digest))
+        if out:
+            known: set[bytes] = set()
+            digests = [d for _r, d in out]
+            for i in range(0, len(digests), 500):
+                part = digests[i : i + 500]
+                known.update(
+                    r[0]
+                    for r in self.conn.execute(
+                        f"SELECT digest FROM rejects WHERE digest IN ({','.join('?' * len(part))})", part
+                    )
+                )
+            out = [(r, d) for r, d in out if d not in known]
+        return out
 
     def _set(self, cache: dict[str, Any], key: str, value: Any) -> None:
         self._undo.append((cache, key, cache.get(key, _MISSING)))

@@ -295,7 +295,16 @@ ALTER TABLE actors ADD COLUMN first_name TEXT;
 ALTER TABLE actors ADD COLUMN last_name TEXT;
 """
 
+# Schema 6: a quarantined record's fingerprint (16 bytes of SHA-256 over its rule and its bytes,
+# or over its source and location when it has no bytes), so importing a file again does not add
+# its rejected records to the quarantine a second time (issue 15, finding 12). NULL on rows
+# written before.
+SCHEMA_V6 = r"""
+ALTER TABLE rejects ADD COLUMN digest BLOB;
+CREATE INDEX rejects_digest ON rejects(digest);
+"""
+
 # MIGRATIONS[i] upgrades a database at user_version i to i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6]
 
 SCHEMA_VERSION = len(MIGRATIONS)
