@@ -16,6 +16,10 @@
    that its peak memory (``ru_maxrss`` of the main process and of its largest worker) is
    measured cleanly.
 4. Prints statements/s of both, the ratio real/floor (time), and the peak memory.
+
+``--format caliper`` / ``--format edx`` (``all``: both) also generate N records of that
+source (``bench/source_events.py``) and import them the same way, then print records/s
+against the xAPI import of this run (issue 13: each reader at least half the xAPI rate).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.source_events import GENERATORS, write_jsonl  # noqa: E402
 from learnalytics_desktop.core.ingest.importer import CHUNK_RECORDS  # noqa: E402
 from learnalytics_desktop.core.store.db import open_db  # noqa: E402
 
@@ -119,8 +124,8 @@ def generate(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
     base = int(datetime(2024, 2, 5, tzinfo=UTC).timestamp())
     verbs = {v: {"id": v, "display": {"en-US": v.rsplit("/", 1)[-1]}} for v, _t, _w in KINDS}
     getrandbits = rng.getrandbits
-    with open(path, "wb") as f:
-        buf = []
+
+    def statements():
         for _i in range(n):
             verb, type_iri, _w = rng.choices(KINDS, weights)[0]
             who = actors[int(rng.paretovariate(1.2)) % students]
@@ -156,13 +161,9 @@ def generate(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
                     "completion": True,
                     "extensions": {"https://lms.example.edu/xapi/ext/late": rng.random() < 0.2},
                 }
-            buf.append(orjson.dumps(s))
-            if len(buf) >= 10000:
-                f.write(b"\n".join(buf) + b"\n")
-                buf = []
-        if buf:
-            f.write(b"\n".join(buf) + b"\n")
-    return path.stat().st_size
+            yield s
+
+    return write_jsonl(path, statements())
 
 
 def _ifi(a: dict) -> str:
@@ -266,21 +267,22 @@ _CHILD = """
 import json, resource, sys, time
 from learnalytics_desktop.core.ingest.importer import import_paths
 workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
+fmt = sys.argv[4] if len(sys.argv) > 4 else None
 t0 = time.perf_counter()
-rep = import_paths(sys.argv[1], [sys.argv[2]], workers=workers)
+rep = import_paths(sys.argv[1], [sys.argv[2]], workers=workers, source_format=fmt)
 elapsed = time.perf_counter() - t0
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"elapsed": elapsed, "report": {k: getattr(rep, k) for k in
-      ("read", "stored", "duplicates", "conflicts", "rejected", "voided")},
+      ("read", "stored", "duplicates", "conflicts", "rejected", "voided", "skipped")},
       "main_rss_mb": me.ru_maxrss / 1024, "worker_rss_mb": kids.ru_maxrss / 1024,
       "main_cpu_s": me.ru_utime + me.ru_stime, "worker_cpu_s": kids.ru_utime + kids.ru_stime}))
 """
 
 
-def real_import(src: Path, db_path: Path, workers: str) -> dict:
+def real_import(src: Path, db_path: Path, workers: str, fmt: str = "xapi") -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(db_path), str(src), workers],
+        [sys.executable, "-c", _CHILD, str(db_path), str(src), workers, fmt],
         capture_output=True,
         text=True,
         check=True,
@@ -294,6 +296,12 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=1_000_000, help="statements to generate (default 1,000,000)")
     ap.add_argument("--workers", default="auto", help="worker processes for the real import (default auto)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument(
+        "--format",
+        choices=["xapi", *GENERATORS, "all"],
+        default="xapi",
+        help="also import N records of this source and compare its rate with xAPI's",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="la-bench-") as tmp:
         tmpdir = Path(tmp)
@@ -308,6 +316,21 @@ def main() -> int:
             floors.append((elapsed, time.process_time() - cpu0))
         real = real_import(src, tmpdir / "real.db", args.workers)
         floor_s, floor_cpu = min(floors)
+        sources = {}
+        for fmt in (
+            list(GENERATORS) if args.format == "all" else [args.format] if args.format != "xapi" else []
+        ):
+            path = tmpdir / f"{fmt}.jsonl"
+            fsize = GENERATORS[fmt](path, args.n)
+            got = real_import(path, tmpdir / f"{fmt}.db", args.workers, fmt)
+            sources[fmt] = {
+                "file_mb": round(fsize / 1e6, 1),
+                "import_s": round(got["elapsed"], 2),
+                "records_per_s": round(args.n / got["elapsed"]),
+                "vs_xapi": round(real["elapsed"] / got["elapsed"], 2),
+                "main_peak_mb": round(got["main_rss_mb"], 1),
+                "report": got["report"],
+            }
         figures = {
             "statements": n,
             "file_mb": round(size / 1e6, 1),
@@ -333,6 +356,7 @@ def main() -> int:
             "report": real["report"],
             "cpus": os.cpu_count(),
             "workers": args.workers,
+            "sources": sources,
         }
     if args.json:
         print(json.dumps(figures))
@@ -355,6 +379,12 @@ def main() -> int:
             f"{figures['import_worker_peak_mb']:.0f} MB"
         )
         print(f"outcome: {real['report']}")
+        for fmt, fig in sources.items():
+            print(
+                f"{fmt:7}: {fig['import_s']:7.2f} s  {fig['records_per_s']:>9,} records/s  "
+                f"= {fig['vs_xapi']:.2f} x the xAPI rate ({fig['file_mb']} MB; peak {fig['main_peak_mb']:.0f} MB)"
+            )
+            print(f"         outcome: {fig['report']}")
     return 0
 
 

@@ -148,7 +148,7 @@ def test_report_and_quarantine_export_to_csv(qtbot, window, page, tmp_path, monk
     run_import(qtbot, page)
     out = tmp_path / "report.csv"
     monkeypatch.setattr(files, "ask_save_file", lambda *a, **k: out)
-    with qtbot.waitSignal(page.runner.succeeded, timeout=10000, check_params_cb=lambda t, r: r == 9):
+    with qtbot.waitSignal(page.runner.succeeded, timeout=10000, check_params_cb=lambda t, r: r == 11):
         page.report_view.export_button.click()
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     counts = {r["name"]: r["count"] for r in rows if r["section"] == "count"}
@@ -158,9 +158,13 @@ def test_report_and_quarantine_export_to_csv(qtbot, window, page, tmp_path, monk
         "duplicates": "0",
         "conflicts": "0",
         "rejected": "1",
+        "skipped": "0",
         "voided": "0",
     }
     assert [r["section"] for r in rows].count("rejected by rule") == 1
+    assert [(r["section"], r["name"], r["detail"]) for r in rows if r["section"] == "format"] == [
+        ("format", "two.jsonl", "xAPI statements")
+    ]
 
     with qtbot.waitSignal(page.runner.succeeded, timeout=10000, check_params_cb=quarantine_loaded):
         page.tabs.setCurrentWidget(page.quarantine)

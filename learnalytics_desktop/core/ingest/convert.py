@@ -25,6 +25,7 @@ Decisions that every converter follows (the tabular readers too):
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ __all__ = ["Reject", "Skip", "content_key", "derived_uuid", "iso_utc", "SOURCE_N
 
 # Fixed forever: converted statements' ids depend on it (re-imports must find them again).
 SOURCE_NAMESPACE = uuid.UUID("3c9b0a52-7f0e-5d1c-8b7a-4c6561726e62")
+_NS = SOURCE_NAMESPACE.bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,14 @@ class Reject:
 
 
 def derived_uuid(fmt: str, key: str) -> str:
-    """The statement id for the source record with key ``key`` in format ``fmt`` (UUID 5)."""
-    return str(uuid.uuid5(SOURCE_NAMESPACE, f"{fmt}\x00{key}"))
+    """The statement id for the source record with key ``key`` in format ``fmt``: the UUID 5
+    (RFC 4122 section 4.3) of ``fmt NUL key`` in :data:`SOURCE_NAMESPACE`, built directly from
+    the SHA-1 (``uuid.uuid5`` gives the same text, at twice the cost on the hot path)."""
+    b = bytearray(hashlib.sha1(_NS + f"{fmt}\x00{key}".encode("utf-8", "surrogatepass")).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def content_key(obj: Any) -> str:
@@ -86,4 +94,6 @@ def iso_utc(text: Any, *, naive_is_utc: bool = True) -> str | None:
     when = when.astimezone(UTC)
     if not 1900 <= when.year <= 2199:
         return None
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    if len(text) == 24 and text[23] == "Z" and text[19] == "." and text[10] == "T":
+        return text  # already YYYY-MM-DDTHH:MM:SS.mmmZ (the usual case: no formatting)
+    return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z"

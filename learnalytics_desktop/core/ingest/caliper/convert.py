@@ -28,6 +28,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from learnalytics_desktop.core.ingest.caliper.validate import (
     CaliperError,
     check_context,
@@ -149,6 +151,21 @@ def _iri(obj: Any) -> str | None:
 class _Converter:
     def __init__(self, home: str) -> None:
         self.home = home
+        self._homes: dict[str, str] = {}
+        self._acts: dict[bytes, Any] = {}
+        self._ctxs: dict[bytes, Any] = {}
+
+    @staticmethod
+    def _cached(cache: dict[bytes, Any], value: Any, make: Any) -> Any:
+        """``make(value)`` remembered by the value's text: a log repeats the same objects and
+        course on every event.  The results are shared between statements, never modified."""
+        key = orjson.dumps(value)
+        out = cache.get(key)
+        if out is None:
+            if len(cache) > 20_000:
+                cache.clear()
+            out = cache[key] = make(value)
+        return out
 
     def convert(self, rec: Any) -> dict[str, Any] | Skip | Reject:
         if type(rec) is not dict:
@@ -204,24 +221,26 @@ class _Converter:
             "id": derived_uuid("caliper", ev["id"].lower()),
             "actor": self._agent(_iri(actor) or ""),
             "verb": {"id": verb, "display": {"en": action}},
-            "object": _activity(obj),
+            "object": self._cached(self._acts, obj, _activity),
             "timestamp": iso_utc(ev["eventTime"], naive_is_utc=False),
         }
         _generated(ev.get("generated"), action, result)
         if result:
             stmt["result"] = result
-        context = _context(ev)
+        context = self._cached(self._ctxs, (ev.get("group"), ev.get("edApp")), _context)
         if context:
             stmt["context"] = context
         return stmt
 
     def _agent(self, iri: str) -> dict[str, Any]:
-        parts = urlsplit(iri)
-        home = (
-            f"{parts.scheme}://{parts.netloc}"
-            if parts.scheme in ("http", "https") and parts.netloc
-            else self.home
-        )
+        home = self._homes.get(iri)
+        if home is None:
+            parts = urlsplit(iri)
+            ok = parts.scheme in ("http", "https") and parts.netloc
+            home = f"{parts.scheme}://{parts.netloc}" if ok else self.home
+            if len(self._homes) > 100_000:
+                self._homes.clear()
+            self._homes[iri] = home
         return {"objectType": "Agent", "account": {"homePage": home, "name": iri}}
 
 
@@ -264,9 +283,10 @@ def _offering(group: Any) -> tuple[str | None, str | None]:
     return (found[0], found[1]) if found else (None, None)
 
 
-def _context(ev: dict[str, Any]) -> dict[str, Any]:
+def _context(group_app: tuple[Any, Any]) -> dict[str, Any]:
+    group, edapp = group_app
     out: dict[str, Any] = {}
-    course, name = _offering(ev.get("group")) if ev.get("group") is not None else (None, None)
+    course, name = _offering(group) if group is not None else (None, None)
     if course:
         definition: dict[str, Any] = {"type": COURSE}
         if name:
@@ -274,7 +294,7 @@ def _context(ev: dict[str, Any]) -> dict[str, Any]:
         out["contextActivities"] = {
             "parent": [{"objectType": "Activity", "id": course, "definition": definition}]
         }
-    app = _iri(ev.get("edApp"))
+    app = _iri(edapp)
     if app:
         out["platform"] = app[:200]
     return out

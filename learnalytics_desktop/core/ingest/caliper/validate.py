@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
+
 from learnalytics_desktop.core.ingest.caliper.vocab import (
     ACTIONS,
     CONTEXT,
@@ -77,8 +79,7 @@ def check_context(ctx: Any, place: str = "@context") -> None:
     """``@context`` must be the 1.2 context, alone or in a list (1.2 section 4.1)."""
     if ctx is None:
         raise CaliperError("caliper.required", "@context is required (the Caliper 1.2 context)", place)
-    values = ctx if type(ctx) is list else [ctx]
-    if CONTEXT not in values:
+    if ctx != CONTEXT and (type(ctx) is not list or CONTEXT not in ctx):
         raise CaliperError("caliper.context", f"@context must be {CONTEXT}, not {_show(ctx)}", place)
 
 
@@ -180,8 +181,32 @@ def _check_values(value: dict[str, Any], etype: str, place: str) -> None:
 def check_entity(value: Any, wanted: tuple[str, ...], place: str, depth: int = 0) -> str | None:
     """Check an entity (inline or an IRI reference) of one of the ``wanted`` types.
 
-    Returns its type (None for a reference).
+    Returns its type (None for a reference).  Entities that passed are remembered by their
+    exact text (a log repeats the same course, application and resources on every event),
+    so each distinct description is checked once per process.
     """
+    if type(value) is dict:
+        try:
+            key = (wanted, orjson.dumps(value))
+        except (TypeError, orjson.JSONEncodeError):  # nested too deeply to serialise
+            key = None
+        if key is not None:
+            known = _VALID.get(key)
+            if known is not None:
+                return known
+            etype = _check_entity(value, wanted, place, depth)
+            if len(_VALID) >= _VALID_MAX:
+                _VALID.clear()
+            _VALID[key] = etype  # type: ignore[assignment]
+            return etype
+    return _check_entity(value, wanted, place, depth)
+
+
+_VALID: dict[tuple[tuple[str, ...], bytes], str] = {}
+_VALID_MAX = 50_000
+
+
+def _check_entity(value: Any, wanted: tuple[str, ...], place: str, depth: int) -> str | None:
     if depth > _MAX_DEPTH:
         raise CaliperError("caliper.depth", "entities are nested too deeply", place)
     if value is None:
@@ -229,13 +254,41 @@ def check_entity(value: Any, wanted: tuple[str, ...], place: str, depth: int = 0
     return etype
 
 
+_KINDS_BY_EVENT: dict[str, dict[str, tuple[str, Any]]] = {}
+_ACTIONS_BY_EVENT = {t: frozenset(spec[0].split()) for t, spec in EVENT_TYPES.items()}
+
+
+def _actions_of(etype: str) -> frozenset[str]:
+    return _ACTIONS_BY_EVENT[etype]
+
+
+def _event_kinds(etype: str) -> dict[str, tuple[str, Any]]:
+    """Property -> ("E", entity types) or ("V", value kind) for an event type (computed once)."""
+    out = _KINDS_BY_EVENT.get(etype)
+    if out is None:
+        _a, objects, generated, target, referrer, actors = EVENT_TYPES[etype]
+        narrowed = {
+            "actor": actors,
+            "object": objects,
+            "generated": generated,
+            "target": target or "DigitalResource",
+            "referrer": referrer or "DigitalResource SoftwareApplication",
+        }
+        out = {}
+        for prop, kind in _EVENT_KINDS.items():
+            types = narrowed.get(prop)
+            out[prop] = ("E", tuple(types.split())) if types else ("V", kind)
+        _KINDS_BY_EVENT[etype] = out
+    return out
+
+
 def check_event(ev: dict[str, Any], *, top: bool = True) -> str:
     """Check an event (1.2 section 4); returns its type.  ``top``: not inside an envelope's
     data, where the envelope's context may stand for the event's."""
     if top or "@context" in ev:
         check_context(ev.get("@context"))
     etype = ev["type"]
-    actions, objects, generated, target, referrer, actors = EVENT_TYPES[etype]
+    actions = EVENT_TYPES[etype][0]
     for prop in ("id", "actor", "action", "object", "eventTime", *EVENT_REQUIRED.get(etype, ())):
         if ev.get(prop) is None:
             rule = "caliper.null" if prop in ev else "caliper.required"
@@ -251,29 +304,21 @@ def check_event(ev: dict[str, Any], *, top: bool = True) -> str:
     action = ev["action"]
     if type(action) is not str or action not in ACTIONS:
         raise CaliperError("caliper.action", f"{_show(action)} is not a Caliper 1.2 action", "action")
-    if actions != "*" and action not in actions.split():
+    if actions != "*" and action not in _actions_of(etype):
         raise CaliperError("caliper.action", f"a {etype} does not support the action {action}", "action")
     check_value(ev["eventTime"], "dt", "eventTime")
-    wanted = {
-        "actor": actors,
-        "object": objects,
-        "generated": generated,
-        "target": target or "DigitalResource",
-        "referrer": referrer or "DigitalResource SoftwareApplication",
-    }
-    for prop in ev:
-        kind = _EVENT_KINDS.get(prop)
-        if kind is None:
-            if prop not in _EVENT_KEYS:
-                raise CaliperError(
-                    "caliper.unknown_property",
-                    f"{_show(prop)} is not a property of a Caliper 1.2 event (extra data goes in extensions)",
-                    prop,
-                )
-            continue
-        types = wanted.get(prop)
-        if types:  # the event type narrows the entity types this property takes
-            check_entity(ev[prop], tuple(types.split()), prop)
-        else:
-            check_value(ev[prop], kind, prop)
+    kinds = _event_kinds(etype)
+    for prop, item in ev.items():
+        kind = kinds.get(prop)
+        if kind is not None:
+            if kind[0] == "E":  # the event type narrows the entity types this property takes
+                check_entity(item, kind[1], prop)
+            else:
+                check_value(item, kind[1], prop)
+        elif prop not in _EVENT_KEYS:
+            raise CaliperError(
+                "caliper.unknown_property",
+                f"{_show(prop)} is not a property of a Caliper 1.2 event (extra data goes in extensions)",
+                prop,
+            )
     return etype

@@ -21,6 +21,7 @@ Decisions (the mapping of event types is in ``mapping``):
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -232,12 +233,13 @@ class _Converter:
         return None
 
 
+_UNSAFE = re.compile(r'[\x00-\x20"<>\\^`{|}%#?\x7f]')
+
+
+def _escape(m: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in m.group().encode("utf-8"))
+
+
 def _safe(text: str) -> str:
     """A key as an IRI path segment: spaces and characters IRIs forbid are percent-encoded."""
-    out = []
-    for ch in text:
-        if ch in ' "<>\\^`{|}%#?' or ord(ch) < 0x21 or ord(ch) == 0x7F:
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _UNSAFE.sub(_escape, text)

@@ -1,6 +1,10 @@
 """The Import page: choose or drop files and folders, import them on the worker with
 progress (statements/s) and Cancel, then read the report; the quarantine lists every reject.
 
+Sources: xAPI, IMS Caliper 1.2, Open edX tracking logs and the other formats of
+``core.ingest.formats``.  Each file's format is found from its content unless the format box
+names one; the report says what each file was read as and why records were skipped.
+
 The import itself is ``core.ingest.importer.import_paths`` run through
 :func:`learnalytics_desktop.gui.pages.ingest.jobs.run_import` in a child process (supervised
 from the database thread; ``TaskRunner`` ``.in_process()``): the window never freezes, and a
@@ -24,6 +28,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from learnalytics_desktop.core.ingest.formats import FORMATS
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.icons import icon
@@ -71,7 +77,7 @@ class ImportPage(Page):
         self.last_outcome: import_jobs.ImportOutcome | None = None
         self._prefilled = {"key": "", "fallback": ""}  # what was last put in the fields for the user
 
-        title = QLabel("<h2>Import xAPI statements</h2>")
+        title = QLabel("<h2>Import learning records</h2>")
         self.db_hint = QLabel()
         self.db_hint.setWordWrap(True)
 
@@ -118,6 +124,22 @@ class ImportPage(Page):
             "The course IRI (e.g. https://lms.example.edu/course/101) for statements "
             "whose context names no course activity"
         )
+        self.format_combo = QComboBox()
+        self.format_combo.setAccessibleName("Source format")
+        self.format_combo.addItem("Found from each file's content", None)
+        for fmt in FORMATS:
+            self.format_combo.addItem(fmt.title, fmt.name)
+        self.format_combo.setToolTip(
+            "Which kind of log the files are. Leave it on 'found from each file's content' "
+            "unless a file is read as the wrong kind; the report says what each file was read as."
+        )
+        self.home_edit = QLineEdit()
+        self.home_edit.setPlaceholderText("optional, e.g. https://lms.example.edu")
+        self.home_edit.setAccessibleName("Site URL of the learner accounts")
+        self.home_edit.setToolTip(
+            "The site learner accounts belong to, for logs that name learners by a local id "
+            "(Open edX user ids, Moodle user ids)"
+        )
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.key_button)
@@ -130,6 +152,12 @@ class ImportPage(Page):
         fallback_caption = QLabel("Course &fallback IRI:")
         fallback_caption.setBuddy(self.fallback_edit)
         form.addRow(fallback_caption, self.fallback_edit)
+        format_caption = QLabel("Source f&ormat:")
+        format_caption.setBuddy(self.format_combo)
+        form.addRow(format_caption, self.format_combo)
+        home_caption = QLabel("&Site URL:")
+        home_caption.setBuddy(self.home_edit)
+        form.addRow(home_caption, self.home_edit)
         note = QLabel("Same key, same pseudonyms: keep the key file safe.")
         note.setToolTip(
             "Without the key, new data cannot be matched to the same learners, and "
@@ -316,12 +344,20 @@ class ImportPage(Page):
                 out.append("Choose the key file for pseudonymisation.")
             elif not Path(key).is_file():
                 out.append(f"The key file {key} does not exist.")
+        home = self.home_edit.text().strip()
+        if home and not home.lower().startswith(("http://", "https://")):
+            out.append(f"The site URL must start with http:// or https://, not {home!r}.")
         fallback = self.fallback_edit.text().strip()
         if fallback and not looks_like_iri(fallback):
             out.append(
                 f"The course fallback must be an IRI such as https://lms.example.edu/course/101, not {fallback!r}."
             )
         return out
+
+    def format_options(self) -> dict[str, str]:
+        """The reader options typed on the page (``core.ingest.formats``)."""
+        home = self.home_edit.text().strip()
+        return {"home_page": home} if home else {}
 
     def start(self) -> Task | None:
         """Start the import on the worker (shows what is missing instead when it cannot start)."""
@@ -342,6 +378,8 @@ class ImportPage(Page):
                 self.sources.paths(),
                 key_file=key,
                 course_fallback=fallback,
+                source_format=self.format_combo.currentData(),
+                format_options=self.format_options(),
                 importer=type(self).importer,
             )
             .in_process()  # the import pipeline in a thread would hold the interpreter lock: stutters

@@ -16,7 +16,7 @@ from learnalytics_desktop.core.jobs import NullReporter, Reporter
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-COUNT_KEYS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided")
+COUNT_KEYS = ("read", "stored", "duplicates", "conflicts", "rejected", "skipped", "voided")
 
 
 @dataclass
@@ -31,8 +31,24 @@ class ImportOutcome:
     frames: dict[str, Any] = field(default_factory=dict)  # "rejects", "conflicts": DataFrames for the tables
 
     def counts(self) -> dict[str, int]:
-        """The six integer counts (read = stored + duplicates + conflicts + rejected)."""
+        """The integer counts (read = stored + duplicates + conflicts + rejected + skipped)."""
         return {k: int(getattr(self.report, k, 0) or 0) for k in COUNT_KEYS}
+
+    def formats(self) -> list[tuple[str, str]]:
+        """``(file name, what it was read as)`` for each file of the run."""
+        from learnalytics_desktop.core.ingest.formats import FORMAT_NAMES, get_format
+
+        out = []
+        for f in getattr(self.report, "files", None) or ():
+            name = getattr(f, "format", "xapi")
+            title = get_format(name).title if name in FORMAT_NAMES else "no known format"
+            out.append((Path(str(f.source)).name, title))
+        return out
+
+    def skip_reasons(self) -> list[tuple[str, int]]:
+        """Why records were skipped, most frequent first."""
+        got = getattr(self.report, "skips_by_reason", None) or {}
+        return sorted(got.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def notes(self) -> list[str]:
         """The importer's notes: on the run, then per file (prefixed with the file name)."""
@@ -58,6 +74,8 @@ def run_import(
     *,
     key_file: str | os.PathLike[str] | None = None,
     course_fallback: str | None = None,
+    source_format: str | None = None,
+    format_options: dict[str, Any] | None = None,
     importer: Callable[..., Any] = core_import,
     report: Reporter = NullReporter(),
 ) -> ImportOutcome:
@@ -85,6 +103,10 @@ def run_import(
         kw["pseudonymize_key"] = pseudonymize_key
     if course_fallback:
         kw["course_fallback"] = course_fallback
+    if source_format:
+        kw["source_format"] = source_format
+    if format_options:
+        kw["format_options"] = dict(format_options)
     result = importer(db, [Path(p) for p in paths], **kw)
     conn = open_db(db)
     try:
@@ -157,6 +179,10 @@ def report_rows(outcome: ImportOutcome) -> list[dict[str, Any]]:
         )
     for src in outcome.sources:
         rows.append({"section": "source", "name": src, "count": "", "detail": ""})
+    for name, title in outcome.formats():
+        rows.append({"section": "format", "name": name, "count": "", "detail": title})
+    for why, n in outcome.skip_reasons():
+        rows.append({"section": "skipped records", "name": "", "count": n, "detail": why})
     for path, why in getattr(outcome.report, "skipped_files", None) or ():
         rows.append({"section": "skipped", "name": str(path), "count": "", "detail": why})
     for note in outcome.notes():

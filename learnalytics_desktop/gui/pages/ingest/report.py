@@ -27,6 +27,11 @@ COUNT_HELP = {
     "duplicates": ("Duplicates", "Same id and same content as a stored statement: skipped"),
     "conflicts": ("Conflicts", "Same id, different content: the first one was kept"),
     "rejected": ("Rejected", "Invalid records, kept in the quarantine with the rule they broke"),
+    "skipped": (
+        "Skipped",
+        "Valid records that are not learner activity (server events, Caliper entities, teachers' "
+        "actions); the reasons are listed above the counts",
+    ),
     "voided": ("Voided", "Statements hidden from analytics by a voiding statement"),
 }
 REJECT_COLUMNS = [
@@ -130,6 +135,10 @@ class ImportReportView(QWidget):
         )
         self.banner.setWordWrap(True)
         self.banner.setObjectName("reportBanner")
+        self.formats_label = QLabel()
+        self.formats_label.setWordWrap(True)
+        self.formats_label.setAccessibleName("Formats the files were read as")
+        self.formats_label.setVisible(False)
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
         self.notes_label.setAccessibleName("Import notes")
@@ -164,6 +173,7 @@ class ImportReportView(QWidget):
         top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.formats_label)
         layout.addWidget(self.notes_label)
         layout.addLayout(grid)
         layout.addLayout(tables, 1)
@@ -186,9 +196,8 @@ class ImportReportView(QWidget):
                 "consistent; run the same import again to complete it."
             )
         else:
-            ok = (
-                counts["read"]
-                == counts["stored"] + counts["duplicates"] + counts["conflicts"] + counts["rejected"]
+            ok = counts["read"] == sum(
+                counts[k] for k in ("stored", "duplicates", "conflicts", "rejected", "skipped")
             )
             check = (
                 "every record accounted for" if ok else "<b>the counts do not add up: please report this</b>"
@@ -198,6 +207,14 @@ class ImportReportView(QWidget):
             f"Skipped {path}: {why}" for path, why in getattr(outcome.report, "skipped_files", None) or ()
         ]
         notes += outcome.notes()
+        reads = outcome.formats()
+        shown_reads = [f"{n}: {t}" for n, t in reads[:MAX_NOTES]]
+        if len(reads) > MAX_NOTES:
+            shown_reads.append(f"…and {len(reads) - MAX_NOTES} more files (in the exported report)")
+        self.formats_label.setText("<b>Read as</b> — " + "; ".join(shown_reads))
+        self.formats_label.setVisible(bool(reads))
+        for why, n in outcome.skip_reasons():
+            notes.append(f"Skipped {n:,} x {why}")
         shown = notes[:MAX_NOTES] + (
             [f"…and {len(notes) - MAX_NOTES} more (in the exported report)"] if len(notes) > MAX_NOTES else []
         )
@@ -228,7 +245,9 @@ def describe(outcome: ImportOutcome) -> str:
     c = outcome.counts()
     return (
         f"Imported: {c['stored']:,} stored, {c['duplicates']:,} duplicates, {c['conflicts']:,} conflicts, "
-        f"{c['rejected']:,} rejected (of {c['read']:,} read)."
+        f"{c['rejected']:,} rejected"
+        + (f", {c['skipped']:,} skipped" if c.get("skipped") else "")
+        + f" (of {c['read']:,} read)."
     )
 
 
