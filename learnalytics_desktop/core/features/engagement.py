@@ -26,6 +26,8 @@ import sqlite3
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from learnalytics_desktop.core.store.settings import Setting, register
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -110,21 +112,14 @@ def engagement_score(features: pd.DataFrame, weights: Mapping[str, float] | None
 
 def load_weights(conn: sqlite3.Connection) -> dict[str, float]:
     """The saved weights (validated), else the defaults."""
-    from learnalytics_desktop.core.store.db import get_setting
-
-    stored = get_setting(conn, SETTING_KEY)
-    if stored is None:
-        return dict(DEFAULT_WEIGHTS)
-    try:
-        return validate_weights(stored)
-    except WeightsError as exc:
-        raise WeightsError(f"the saved engagement weights are not usable ({exc}); save new ones") from None
+    return dict(WEIGHTS.read(conn))
 
 
 def save_weights(conn: sqlite3.Connection, weights: Mapping[str, float]) -> dict[str, float]:
     """Validate, renormalise and save weights; returns what was saved."""
-    from learnalytics_desktop.core.store.db import save_setting
+    return dict(WEIGHTS.write(conn, weights))
 
-    clean = validate_weights(weights)
-    save_setting(conn, SETTING_KEY, clean)
-    return clean
+
+WEIGHTS = register(
+    Setting(SETTING_KEY, dict(DEFAULT_WEIGHTS), validate_weights, doc="Engagement score weights.")
+)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from learnalytics_desktop.core.store.settings import Setting, register
+
 FALLBACK_KEY = "course_fallback"
 NOT_MAPPED = ""  # the category combo's "(not mapped)" choice
 
@@ -82,7 +84,7 @@ def load_categories(conn: sqlite3.Connection) -> CategoryState:
             )
         )
     rows.sort(key=lambda r: (r.kind != "verb", -r.statements, r.iri))
-    fallback = get_setting(conn, FALLBACK_KEY, None) or ""
+    fallback = course_fallback(conn)
     return CategoryState(rows, {"verbs": verbs_over, "types": types_over}, str(fallback))
 
 
@@ -139,17 +141,42 @@ def check_fallback(text: str) -> str:
     return t
 
 
+def _fallback_value(value: object) -> str | None:
+    """The stored form: an absolute IRI, or None for "no fallback"."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"The course fallback must be an IRI, not {value!r}.")
+    return check_fallback(value) or None
+
+
+COURSE_FALLBACK = register(
+    Setting(
+        FALLBACK_KEY,
+        None,
+        _fallback_value,
+        lenient=True,  # an unusable saved IRI means no fallback, never a failed import
+        doc="The course IRI of statements whose context names no course.",
+    )
+)
+
+
+def course_fallback(conn: sqlite3.Connection) -> str:
+    """The saved course fallback IRI, "" when none (the importer and the Import page)."""
+    return COURSE_FALLBACK.read(conn) or ""
+
+
 def save_categories(
     conn: sqlite3.Connection, verbs: Mapping[str, str], types: Mapping[str, str], fallback: str
 ) -> CategoryState:
     """Store the overrides (replacing earlier ones) and the course fallback; returns the new state."""
     from learnalytics_desktop.core.ingest.categories import SETTING_KEY, save_mapping
-    from learnalytics_desktop.core.store.db import audit, set_setting, transaction
+    from learnalytics_desktop.core.store.db import audit, transaction
 
     clean_fallback = check_fallback(fallback)
     with transaction(conn):
         save_mapping(conn, verbs, types)  # validates every entry (raises ValueError)
-        set_setting(conn, FALLBACK_KEY, clean_fallback or None)
+        COURSE_FALLBACK.stage(conn, clean_fallback or None)
         audit(conn, "settings", key=SETTING_KEY, verbs=len(verbs), types=len(types))
         audit(conn, "settings", key=FALLBACK_KEY, value=clean_fallback or None)
     return load_categories(conn)
@@ -160,6 +187,8 @@ __all__ = [
     "NOT_MAPPED",
     "CategoryRow",
     "CategoryState",
+    "COURSE_FALLBACK",
+    "course_fallback",
     "check_fallback",
     "load_categories",
     "overrides_from",

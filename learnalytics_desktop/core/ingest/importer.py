@@ -104,7 +104,9 @@ def _extract_config(
     course_types = COURSE_TYPES
     if conn is not None:
         if fallback is None:
-            fallback = get_setting(conn, "course_fallback", None)
+            from learnalytics_desktop.core.ingest.category_usage import course_fallback
+
+            fallback = course_fallback(conn) or None
         late = get_setting(conn, "late_extensions", None) or {}
         late_iris = frozenset(late.get("iris", ()))
         suffixes = tuple(late.get("suffixes", suffixes))

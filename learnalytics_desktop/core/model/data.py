@@ -98,10 +98,9 @@ def statement_range(conn: sqlite3.Connection, course_id: int, as_of: datetime) -
 
 def label_definition(conn: sqlite3.Connection) -> Any:
     """The at-risk label definition from ``core.outcomes`` (for the card)."""
-    from learnalytics_desktop.core.outcomes import AT_RISK_SETTING, DEFAULT_AT_RISK
-    from learnalytics_desktop.core.store.db import get_setting
+    from learnalytics_desktop.core.outcomes import AT_RISK_SETTING, at_risk_rule
 
-    return {"setting": AT_RISK_SETTING, "rule": get_setting(conn, AT_RISK_SETTING, DEFAULT_AT_RISK)}
+    return {"setting": AT_RISK_SETTING, "rule": at_risk_rule(conn)}
 
 
 @dataclass

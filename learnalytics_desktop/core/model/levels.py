@@ -24,6 +24,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from learnalytics_desktop.core.store.settings import Setting, register
+
 LEVELS = ("low", "moderate", "high")
 DEFAULT_THRESHOLDS: dict[str, float] = {"moderate": 0.3, "high": 0.6}
 SETTING_KEY = "risk_thresholds"
@@ -72,24 +74,12 @@ def validate_thresholds(thresholds: Mapping[str, Any]) -> dict[str, float]:
 
 def get_thresholds(conn: sqlite3.Connection) -> dict[str, float]:
     """The database's thresholds (validated), or the defaults when none are saved."""
-    from learnalytics_desktop.core.store.db import get_setting
-
-    value = get_setting(conn, SETTING_KEY, None)
-    if value is None:
-        return dict(DEFAULT_THRESHOLDS)
-    try:
-        return validate_thresholds(value)
-    except ThresholdError as exc:
-        raise ThresholdError(f"the saved setting '{SETTING_KEY}' is invalid: {exc}") from exc
+    return dict(THRESHOLDS.read(conn))
 
 
 def set_thresholds(conn: sqlite3.Connection, thresholds: Mapping[str, Any]) -> dict[str, float]:
     """Validate and save thresholds for this database; returns what was saved."""
-    from learnalytics_desktop.core.store.db import save_setting
-
-    clean = validate_thresholds(thresholds)
-    save_setting(conn, SETTING_KEY, clean)
-    return clean
+    return dict(THRESHOLDS.write(conn, thresholds))
 
 
 def _as_probabilities(probs: Iterable[float]) -> Any:
@@ -162,12 +152,11 @@ def get_capacity(conn: sqlite3.Connection) -> int | None:
     """The saved advisor capacity (settings ``risk_capacity``, set on the Settings page): the
     N highest-risk students are high. ``None`` (the default): levels come from the thresholds.
     ``core.model.scoring.score_course`` applies it whenever its caller passes no capacity."""
-    from learnalytics_desktop.core.store.db import get_setting
+    return CAPACITY.read(conn)  # type: ignore[no-any-return]
 
-    try:
-        return check_capacity(get_setting(conn, CAPACITY_KEY, None))
-    except ThresholdError as exc:
-        raise ThresholdError(f"the saved setting '{CAPACITY_KEY}' is invalid: {exc}") from None
+
+THRESHOLDS = register(Setting(SETTING_KEY, dict(DEFAULT_THRESHOLDS), validate_thresholds))
+CAPACITY = register(Setting(CAPACITY_KEY, None, check_capacity, doc="The N highest-risk students are high."))
 
 
 __all__ = [

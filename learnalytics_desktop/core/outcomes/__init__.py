@@ -67,6 +67,7 @@ from learnalytics_desktop.core.outcomes.status import (
     save_enrolment_verbs,
     withdrawn_before,
 )
+from learnalytics_desktop.core.store.settings import Setting, register
 from learnalytics_desktop.core.tabular import CsvError, CsvTable, parse_flag, parse_number, read_csv
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,6 +84,7 @@ __all__ = [
     "OutcomesError",
     "RowIssue",
     "at_risk_labels",
+    "at_risk_rule",
     "check_at_risk_rule",
     "clean_email",
     "course_learners",
@@ -540,10 +542,16 @@ def check_at_risk_rule(rule: str) -> str:
 
 
 def set_at_risk_rule(conn: sqlite3.Connection, rule: str) -> None:
-    """Store the at-risk label definition (validated) in the settings."""
-    from learnalytics_desktop.core.store.db import set_setting
+    """Store the at-risk label definition (validated) in the settings, with an audit row."""
+    AT_RISK_RULE.write(conn, rule)
 
-    set_setting(conn, AT_RISK_SETTING, check_at_risk_rule(rule))
+
+def at_risk_rule(conn: sqlite3.Connection) -> str:
+    """The saved at-risk label definition (settings ``at_risk_label``), else withdrew_or_failed."""
+    return str(AT_RISK_RULE.read(conn))
+
+
+AT_RISK_RULE = register(Setting(AT_RISK_SETTING, DEFAULT_AT_RISK, check_at_risk_rule))
 
 
 def at_risk_labels(conn: sqlite3.Connection, course_id: int, rule: str | None = None) -> pd.Series:
@@ -553,9 +561,7 @@ def at_risk_labels(conn: sqlite3.Connection, course_id: int, rule: str | None = 
     import numpy as np
     import pandas as pd
 
-    from learnalytics_desktop.core.store.db import get_setting
-
-    rule = check_at_risk_rule(rule or get_setting(conn, AT_RISK_SETTING, DEFAULT_AT_RISK))
+    rule = check_at_risk_rule(rule) if rule else at_risk_rule(conn)
     df = pd.DataFrame(
         conn.execute(
             "SELECT actor, final_grade, passed, withdrew FROM outcomes WHERE course = ?", (int(course_id),)

@@ -9,31 +9,38 @@ from __future__ import annotations
 
 import sqlite3
 
+from learnalytics_desktop.core.store.settings import Setting, register
+
 DEFAULT_THRESHOLD = 5
 SETTING_KEY = "small_cell_threshold"
 
 
+def check_small_cell_threshold(value: object) -> int:
+    """A whole number from 1 to 100, else ValueError saying so."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > 100:
+        raise ValueError("The small-cell threshold must be a whole number from 1 to 100.")
+    return value
+
+
+SMALL_CELL_THRESHOLD = register(
+    Setting(
+        SETTING_KEY,
+        DEFAULT_THRESHOLD,
+        check_small_cell_threshold,
+        lenient=True,  # a broken saved value must never show small counts: use the default
+        doc="People counts below this show as '<N'.",
+    )
+)
+
+
 def small_cell_threshold(conn: sqlite3.Connection | None) -> int:
     """The database's threshold (settings key ``small_cell_threshold``), default 5."""
-    if conn is None:
-        return DEFAULT_THRESHOLD
-    from learnalytics_desktop.core.store.db import get_setting
-
-    value = get_setting(conn, SETTING_KEY, DEFAULT_THRESHOLD)
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
-    return max(1, value)
+    return int(SMALL_CELL_THRESHOLD.read(conn))
 
 
 def set_small_cell_threshold(conn: sqlite3.Connection, value: int) -> None:
     """Validate and save the threshold (with an audit entry)."""
-    from learnalytics_desktop.core.store.db import save_setting
-
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > 100:
-        raise ValueError("The small-cell threshold must be a whole number from 1 to 100.")
-    save_setting(conn, SETTING_KEY, value)
+    SMALL_CELL_THRESHOLD.write(conn, value)
 
 
 def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:

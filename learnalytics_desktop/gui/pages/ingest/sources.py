@@ -24,11 +24,9 @@ def local_paths(urls: list[QUrl]) -> list[Path]:
 def load_course_fallback(conn: sqlite3.Connection) -> str:
     """The course fallback IRI saved for this database on the Settings page (settings
     ``course_fallback``), "" when none. A plain job for ``db_job`` (runs on the worker)."""
-    from learnalytics_desktop.core.ingest.category_usage import FALLBACK_KEY
-    from learnalytics_desktop.core.store.db import get_setting
+    from learnalytics_desktop.core.ingest.category_usage import course_fallback
 
-    value = get_setting(conn, FALLBACK_KEY, None)
-    return str(value).strip() if value else ""
+    return course_fallback(conn)
 
 
 def looks_like_iri(text: str) -> bool:

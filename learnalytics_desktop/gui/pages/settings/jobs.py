@@ -73,11 +73,9 @@ def get_capacity(conn: sqlite3.Connection) -> int | None:
 def load_risk(conn: sqlite3.Connection) -> RiskSettings:
     """Thresholds (``core.model.levels``), capacity and at-risk rule (``core.outcomes``)."""
     from learnalytics_desktop.core.model.levels import get_thresholds
-    from learnalytics_desktop.core.outcomes import AT_RISK_SETTING, DEFAULT_AT_RISK, check_at_risk_rule
-    from learnalytics_desktop.core.store.db import get_setting
+    from learnalytics_desktop.core.outcomes import at_risk_rule
 
-    rule = check_at_risk_rule(get_setting(conn, AT_RISK_SETTING, DEFAULT_AT_RISK))
-    return RiskSettings(get_thresholds(conn), get_capacity(conn), rule)
+    return RiskSettings(get_thresholds(conn), get_capacity(conn), at_risk_rule(conn))
 
 
 def risk_problems(thresholds: Mapping[str, Any], capacity: Any, rule: str) -> list[str]:
@@ -104,21 +102,18 @@ def risk_problems(thresholds: Mapping[str, Any], capacity: Any, rule: str) -> li
 def save_risk(
     conn: sqlite3.Connection, thresholds: Mapping[str, Any], capacity: int | None, rule: str
 ) -> RiskSettings:
-    """Validate all three, then save them (thresholds through ``core.model.levels``)."""
-    from learnalytics_desktop.core.model.levels import set_thresholds
-    from learnalytics_desktop.core.outcomes import AT_RISK_SETTING, set_at_risk_rule
-    from learnalytics_desktop.core.store.db import audit, set_setting, transaction
+    """Validate all three, then save them together (``core.store.settings.save_settings``)."""
+    from learnalytics_desktop.core.model.levels import CAPACITY, THRESHOLDS
+    from learnalytics_desktop.core.outcomes import AT_RISK_RULE
+    from learnalytics_desktop.core.store.settings import save_settings
 
     problems = risk_problems(thresholds, capacity, rule)
     if problems:
         raise ValueError(" ".join(problems))
-    saved = set_thresholds(conn, thresholds)
-    with transaction(conn):
-        set_setting(conn, CAPACITY_KEY, capacity)
-        set_at_risk_rule(conn, rule)
-        audit(conn, "settings", key=CAPACITY_KEY, value=capacity)
-        audit(conn, "settings", key=AT_RISK_SETTING, value=rule)
-    return RiskSettings(saved, capacity, rule)
+    saved, cap, clean_rule = save_settings(
+        conn, [(THRESHOLDS, thresholds), (CAPACITY, capacity), (AT_RISK_RULE, rule)]
+    )
+    return RiskSettings(dict(saved), cap, clean_rule)
 
 
 def _sentence(text: str) -> str:
