@@ -140,7 +140,9 @@ def test_home_page_option_and_reimport_adds_nothing(db, tmp_path):
     p = write(tmp_path / "t.jsonl", sample())
     first = import_paths(db, [p], format_options={"home_page": "https://courses.example.edu/"})
     again = import_paths(db, [p], format_options={"home_page": "https://courses.example.edu/"})
-    assert first.stored == 9 and again.stored == 0 and again.duplicates == 9 and again.skipped == 4
+    assert first.stored == 9 and first.rejected == 5
+    # again: the statements and the quarantined records are all duplicates, the skips skipped
+    assert again.stored == again.rejected == 0 and again.duplicates == 14 and again.skipped == 4
     ifis = {r[0] for r in db.execute("SELECT ifi FROM actors")}
     assert ifis == {"account:https://courses.example.edu|7", "account:https://courses.example.edu|8"}
 
