@@ -392,3 +392,83 @@ def test_export_writes_safe_csv_and_an_audit_entry(demo, tmp_path):
     assert not any(s in json.dumps(entry) for s in shown["student"])  # no learner identifier in the log
     with pytest.raises(ValueError, match="no column"):
         dashboard.export_risk_table(conn, path, shown.drop(columns=["engagement"]), course_id=cid, week=WEEK)
+
+
+# -- the caseload columns: rank, trend since last week, outreach ---------------------------------
+
+
+def test_rank_breaks_saturated_ties_by_engagement_and_trend_marks_new_high(demo):
+    conn, cid, course = demo
+    add_model(conn, "m1", WEEK, "2026-10-27T00:00:00Z")
+    add_run(conn, course, "m1", WEEK - 1, "2026-10-20T09:00:00Z", 3)
+    run, truth = add_run(conn, course, "m1", WEEK, "2026-10-27T09:00:00Z", 8)
+    top = sorted(truth, key=lambda a: -truth[a][0])[:6]
+    conn.executemany(
+        "UPDATE scores SET risk = 0.9999, level = 'high' WHERE run_id = ? AND actor = ?",
+        [(run, a) for a in top],
+    )
+    table = dashboard.risk_table(conn, cid, WEEK)
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    tied = table[table["risk_score"] == 0.9999]
+    assert len(tied) == 6 and tied["engagement"].is_monotonic_increasing  # least engaged first
+    before = dict(
+        conn.execute(
+            "SELECT s.actor, s.level FROM scores s JOIN score_runs r ON r.id = s.run_id WHERE r.week = ?",
+            (WEEK - 1,),
+        ).fetchall()
+    )
+    for row in table.itertuples():
+        was = before.get(row.actor)
+        assert row.new_high == (row.risk_level == "high" and was is not None and was != "high")
+        if row.new_high:
+            assert row.trend == "new High"
+        elif row.risk_score - row.previous_risk >= 0.05:
+            assert row.trend == "\u25b2"
+        elif row.risk_score - row.previous_risk <= -0.05:
+            assert row.trend == "\u25bc"
+        else:
+            assert row.trend == ""
+    assert table["new_high"].any()
+
+
+def test_outreach_shows_how_far_contact_came_with_its_date(demo):
+    from learnalytics_desktop.core.interventions import approve, draft_interventions, export_csv, mark_done
+    from learnalytics_desktop.core.interventions.outreach import outreach_status
+
+    conn, cid, course = demo
+    add_model(conn, "m1", WEEK, "2026-10-27T00:00:00Z")
+    add_run(conn, course, "m1", WEEK, "2026-10-27T09:00:00Z", 8)
+    table = dashboard.risk_table(conn, cid, WEEK)
+    assert (table["outreach"] == "").all()
+    actors = table["actor"].head(12).tolist()
+    batch = draft_interventions(
+        conn, cid, actors, as_of=course.as_of_week(WEEK), ignore_risk_gate=True, holdout_fraction=0.25, seed=1
+    )
+    conn.execute("UPDATE interventions SET body = replace(body, '{advisor}', 'Sam')")
+    ids_of: dict[int, list[int]] = {}
+    for iid, a in conn.execute("SELECT id, actor FROM interventions WHERE arm = 'treated' ORDER BY id"):
+        ids_of.setdefault(a, []).append(iid)
+    who = list(ids_of)
+    assert len(who) >= 4
+    approve(conn, [i for a in who[:3] for i in ids_of[a]])
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export_csv(conn, Path(tmp) / "x.csv", ids=[i for a in who[:2] for i in ids_of[a]], mark_exported=True)
+    mark_done(conn, ids_of[who[0]])
+    status = outreach_status(conn, cid)
+    assert [status.loc[a, "outreach"] for a in who[:4]] == ["sent", "exported", "approved", "drafted"]
+    for a in batch.held_out_actors:
+        assert status.loc[a, "outreach"] == "held back"
+    today = conn.execute("SELECT substr(max(at), 1, 10) FROM audit_log").fetchone()[0]
+    assert status.loc[who[0], "outreach_text"] == f"sent {today}"  # when it happened, not the as-of date
+    table = dashboard.risk_table(conn, cid, WEEK)
+    assert set(table.loc[table["actor"].isin(actors), "outreach"]) >= {
+        "sent",
+        "exported",
+        "approved",
+        "drafted",
+    }
+    # an earlier week does not see outreach dated after it
+    assert outreach_status(conn, cid, course.as_of_week(WEEK - 2)).empty

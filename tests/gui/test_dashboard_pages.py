@@ -296,7 +296,9 @@ def test_export_writes_the_rows_shown_and_logs_it(qtbot, at_risk, tmp_path, monk
     page, _shell, path = at_risk
     page.level.setCurrentText("Moderate and High")
     qtbot.waitUntil(lambda: page.model.shown_rows < 44, timeout=5000)
-    page.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # Student ID
+    from learnalytics_desktop.gui.pages.dashboard.risk_table import COLUMNS
+
+    page.view.sortByColumn([c.name for c in COLUMNS].index("student"), Qt.SortOrder.AscendingOrder)
     target = tmp_path / "out.csv"
     monkeypatch.setattr(files, "ask_save_file", lambda *a, **k: target)
     with qtbot.waitSignal(page.runner.succeeded, timeout=10000):
@@ -582,3 +584,40 @@ def test_screenshots(qtbot, tmp_path):
         QTest.qWait(50)
         assert window.grab().save(str(out / f"{key}.png"))
     window.close()
+
+
+def test_names_outreach_column_and_filter(qtbot, at_risk):
+    """People, not ids, and who was already contacted: the advisor never writes twice."""
+    from learnalytics_desktop.core.interventions import draft_interventions
+    from learnalytics_desktop.core.people import people
+
+    page, _shell, path = at_risk
+    ctx = page.ctx
+    col = {c.name: i for i, c in enumerate(page.model.columns)}
+    actors = [int(page.model.value(r, "actor")) for r in range(3)]
+    conn = open_db(path, create=False)
+    try:
+        who = people(conn, actors)
+        draft_interventions(conn, ctx.course_id, actors, as_of=ctx.as_of, ignore_risk_gate=True)
+    finally:
+        conn.close()
+    for r, a in enumerate(actors):
+        person = who[a]
+        assert page.model.index(r, col["name"]).data() == person.full_name
+        assert page.model.index(r, col["email"]).data() == person.email
+    old = page.frame
+    page.refresh()
+    qtbot.waitUntil(lambda: page.frame is not old, timeout=10000)
+    drafted = set(page.frame.loc[page.frame["outreach"] == "drafted", "actor"])
+    assert drafted and drafted <= set(actors), page.frame["outreach"].value_counts()
+    row = next(r for r in range(page.model.rowCount()) if int(page.model.value(r, "actor")) in drafted)
+    assert page.model.index(row, col["outreach_text"]).data().startswith("drafted 20")
+    assert page.model.index(0, col["rank"]).data() == "1"
+    page.outreach.setCurrentText("Not contacted yet")
+    qtbot.waitUntil(
+        lambda: page.model.shown_rows == page.model.rowCount() and page.model.rowCount() < 44, timeout=5000
+    )
+    shown = {int(page.model.value(r, "actor")) for r in range(page.model.rowCount())}
+    assert not shown & drafted
+    page.outreach.setCurrentText("Drafted or approved")
+    qtbot.waitUntil(lambda: page.model.rowCount() == len(drafted), timeout=5000)

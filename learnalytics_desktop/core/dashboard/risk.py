@@ -8,6 +8,7 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from learnalytics_desktop.core.dashboard.caseload import add_caseload_columns
 from learnalytics_desktop.core.dashboard.overview import LEVELS, scoring_status
 from learnalytics_desktop.core.jobs import NullReporter, Reporter
 
@@ -43,8 +44,11 @@ EXPORT_COLUMNS: dict[str, str] = {
     "last_name": "last_name",
     "email": "email",
     "student": "student",
+    "rank": "rank",
     "risk_score": "risk_score",
     "risk_level": "risk_level",
+    "trend": "trend",
+    "outreach_text": "outreach",
     "status": "status",
     "reasons": "reasons",
     "engagement": "engagement_score",
@@ -94,7 +98,9 @@ def risk_table(
     and ``status``: the enrolment status as of that instant (``active``, ``not started`` or
     ``withdrawn (YYYY-MM-DD)``; ``core.outcomes.status``). Withdrawn students are in the
     frame; the advisor's list leaves them out by default (:func:`without_withdrawn`) and says
-    how many. ``attrs`` carries ``status`` (a :class:`ScoringStatus`) and ``withdrawn`` (the
+    how many. ``rank``, ``previous_risk``, ``new_high``, ``trend``, ``outreach`` and
+    ``outreach_text`` are the caseload columns (``core.dashboard.caseload``); rows come in
+    rank order. ``attrs`` carries ``status`` (a :class:`ScoringStatus`) and ``withdrawn`` (the
     count). Empty (same columns) when the week has not been scored."""
     import pandas as pd
 
@@ -124,11 +130,11 @@ def risk_table(
         "; ".join(x.removesuffix(RAISES) for x in r[:TOP_REASONS]) for r in frame["reasons"]
     ]
     frame["risk_level"] = pd.Categorical(frame["risk_level"], categories=list(LEVELS), ordered=True)
-    frame = frame.sort_values(["risk_score", "student"], ascending=[False, True], kind="stable").reset_index(
-        drop=True
-    )
+    run_as_of = datetime.fromisoformat(status.run_as_of) if status.run_as_of else None  # type: ignore[arg-type]
+    frame = add_caseload_columns(conn, frame, course_id, week, run_as_of)
     cols = [
         "actor",
+        "rank",
         "student",
         "first_name",
         "last_name",
@@ -136,6 +142,11 @@ def risk_table(
         "name_note",
         "risk_score",
         "risk_level",
+        "previous_risk",
+        "new_high",
+        "trend",
+        "outreach",
+        "outreach_text",
         "status",
         "top_reasons",
         "engagement",

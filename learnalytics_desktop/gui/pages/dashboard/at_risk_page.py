@@ -2,7 +2,8 @@
 
 A model/view table (:class:`~learnalytics_desktop.gui.pages.dashboard.risk_table.RiskTableModel`
 over the frame of ``core.dashboard.risk_table``) with the level in colour and words, the top
-reasons, engagement and key features. Students withdrawn by the scoring date are left out
+reasons, engagement and key features, and the caseload columns (rank, trend since last week,
+outreach status with its date; ``core.dashboard.caseload``) with an Outreach filter. Students withdrawn by the scoring date are left out
 unless "Show withdrawn (N)" is ticked (N is how many there are). Search and the filters run
 in pandas on the CPU pool; sorting is the model's argsort. Select students and "Draft interventions" opens the
 Interventions page with them; double-click (or Enter) opens a student's page; "Export CSV"
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from learnalytics_desktop.core.interventions.outreach import OUTREACH_FILTERS
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.pages.base import Page, Shell
@@ -41,9 +43,12 @@ from learnalytics_desktop.gui.pages.dashboard.risk_table import (
 )
 from learnalytics_desktop.gui.workers import Task, db_job
 
-HEADER_KEY = "at_risk/table"
+HEADER_KEY = "at_risk/table-v2"  # v2: name, e-mail, rank, trend and outreach columns
 SEARCH_DELAY_MS = 200
 COLUMN_WIDTHS = {
+    "rank": 36,
+    "trend": 70,
+    "outreach_text": 150,
     "name": 170,
     "student": 120,
     "email": 200,
@@ -101,6 +106,11 @@ class AtRiskPage(Page):
         self._search_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.level.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.outreach = QComboBox()
+        self.outreach.addItems(list(OUTREACH_FILTERS))
+        self.outreach.setAccessibleName("Show outreach")
+        self.outreach.setToolTip("Show students by how far contacting them has come")
+        self.outreach.currentIndexChanged.connect(lambda _i: self.apply_filter())
         find = QLabel("Se&arch:")
         find.setBuddy(self.search)
         show = QLabel("&Level:")
@@ -110,6 +120,10 @@ class AtRiskPage(Page):
         filters.addWidget(self.search, 2)
         filters.addWidget(show)
         filters.addWidget(self.level)
+        reach = QLabel("O&utreach:")
+        reach.setBuddy(self.outreach)
+        filters.addWidget(reach)
+        filters.addWidget(self.outreach)
         filters.addWidget(self.show_withdrawn)
         filters.addWidget(self.count, 1)
 
@@ -222,12 +236,18 @@ class AtRiskPage(Page):
         if frame is None:
             return None
         everyone = self.show_withdrawn.isChecked() or not frame.attrs.get("withdrawn", 0)
-        if not query.strip() and set(levels) == set(LEVEL_FILTERS["All levels"]) and everyone:
+        reach = OUTREACH_FILTERS[self.outreach.currentText()]
+        if (
+            not query.strip()
+            and set(levels) == set(LEVEL_FILTERS["All levels"])
+            and everyone
+            and reach is None
+        ):
             self.runner.cancel("at_risk.filter")
             self._filtered(frame, None)  # nothing to filter: no job needed
             return None
         return (
-            self.runner.submit(filter_positions, frame, query, levels, everyone)
+            self.runner.submit(filter_positions, frame, query, levels, everyone, reach)
             .in_pool()
             .keyed("at_risk.filter")
             .on_success(lambda pos: self._filtered(frame, pos))

@@ -18,6 +18,13 @@ from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute_filter
 
 COLUMNS = [
+    Column(
+        "rank",
+        "#",
+        "int",
+        tooltip="Rank on the list: 1 is the riskiest. Equal risks (e.g. several >99%) are ordered by "
+        "lower engagement, then longer inactivity",
+    ),
     Column("name", "Name", tooltip="First and last name, from the class list or the data"),
     Column(
         "student",
@@ -27,6 +34,18 @@ COLUMNS = [
     Column("email", "E-mail", tooltip="The address drafts are written to, when known"),
     Column("risk_score", "Risk", "risk", tooltip="Estimated chance of failing or withdrawing (calibrated)"),
     Column("level", "Level", tooltip="Low, Moderate or High, from the risk thresholds in Settings"),
+    Column(
+        "trend",
+        "Trend",
+        tooltip="Since last week: “new High”, ▲ risk up or ▼ down by 5 points or more "
+        "(empty when last week was not scored)",
+    ),
+    Column(
+        "outreach_text",
+        "Outreach",
+        tooltip="How far contacting this student has come, with the date: drafted, approved, exported, sent, "
+        "or held back (the randomised comparison group: do not write to them)",
+    ),
     Column(
         "status",
         "Status",
@@ -74,8 +93,11 @@ def prepare(frame: Any) -> Any:
     named = levels.cat.rename_categories({k: v for k, v in LEVEL_TEXT.items() if k in levels.cat.categories})
     out = frame.copy()
     out["name"] = display_names(frame)
-    if "email" not in out.columns:
-        out["email"] = None
+    for col, default in (("email", None), ("trend", ""), ("outreach", ""), ("outreach_text", "")):
+        if col not in out.columns:  # a frame made without them (tests, an older table)
+            out[col] = default
+    if "rank" not in out.columns:
+        out["rank"] = range(1, len(out) + 1)
     out["level"] = pd.Categorical(
         named, categories=[LEVEL_TEXT[k] for k in ("low", "moderate", "high")], ordered=True
     )
@@ -93,10 +115,17 @@ def display_names(frame: Any) -> list[str]:
     return out
 
 
-def filter_positions(frame: Any, query: str, levels: Sequence[str], include_withdrawn: bool = True) -> Any:
+def filter_positions(
+    frame: Any,
+    query: str,
+    levels: Sequence[str],
+    include_withdrawn: bool = True,
+    outreach: Sequence[str] | None = None,
+) -> Any:
     """Row positions of ``frame`` whose level is one of ``levels`` and whose student or
     reasons contain every word of ``query`` (case-insensitive); students withdrawn by the
-    scoring date only with ``include_withdrawn``."""
+    scoring date only with ``include_withdrawn``; with ``outreach`` only those whose outreach
+    status is one of them ("" = not contacted; ``OUTREACH_FILTERS``)."""
     import numpy as np
 
     from learnalytics_desktop.core.dashboard import is_withdrawn
@@ -107,6 +136,8 @@ def filter_positions(frame: Any, query: str, levels: Sequence[str], include_with
         keep &= frame["risk_level"].astype(object).isin(list(levels)).to_numpy()
     if not include_withdrawn and "status" in frame.columns:
         keep &= ~is_withdrawn(frame).to_numpy()
+    if outreach is not None and "outreach" in frame.columns:
+        keep &= frame["outreach"].fillna("").isin(list(outreach)).to_numpy()
     return pos[keep[pos]] if len(pos) else np.zeros(0, dtype=np.int64)
 
 
