@@ -188,6 +188,13 @@ def test_deterministic_assignment_without_the_cutoff_withholds_the_adjusted_esti
     r = analyze_impact(threshold_data(), outcome="final_grade", covariates=["risk_score"], n_boot=100)
     adj = r.estimates["adjusted"]
     assert adj.estimate is None and "do not overlap at all" in adj.extra["withheld"]
+    band = threshold_data()
+    band["group"] = np.where(band["risk_score"].between(0.3, 0.7), "treated", "control")  # a band of risk
+    r_band = analyze_impact(band, outcome="final_grade", covariates=["risk_score"], n_boot=100)
+    assert (
+        r_band.estimates["adjusted"].estimate is None
+        and r_band.diagnostics["overlap"]["separating"] == "risk_score"
+    )
     assert r.recommended == "adjusted" and r.diagnostics["overlap"]["level"] == "none"
     assert r.verdict.startswith("No trustworthy estimate of the effect")
     assert "does not show what the messages did" in r.verdict

@@ -20,8 +20,9 @@ Three designs, chosen by how the groups were formed (``selection``):
   the covariates that differ most between the groups (a 22-covariate model on 72 students
   only fits noise). Then:
 
-  - a covariate that separates the groups completely (every treated student above every
-    comparison student): the adjusted estimate is **withheld** (nothing to compare with);
+  - a covariate that decides the groups by itself (sorted by it, the groups form at most
+    three unbroken runs: a cut-off or a band of risk): the adjusted estimate is **withheld**
+    (nobody to compare with);
   - good overlap (at most 10% extreme scores, each group keeps half its effective size): the
     doubly robust (AIPW) estimate for all students in the analysis;
   - poor overlap: the **overlap-weighted** estimate, for the students who could have been in
@@ -55,6 +56,7 @@ PRECISION_COVARIATES = ("risk_score",)
 EVENTS_PER_COVARIATE = 10
 MIN_EFFECTIVE_N = 10.0
 EXTREME_SHARE = 0.1
+MAX_RUNS = 3
 OUTCOME_SCALE_KEYS = {"naive", "adjusted", "rd", "ipw", "doubly_robust", "overlap", "regression"}
 OUTCOME_SCALE_KEYS |= {"covariate_adjusted", "welch", "student", "mann_whitney", "risk_difference"}
 
@@ -228,10 +230,21 @@ def threshold(w: Work, x: np.ndarray | None, cutoff: float, running: str) -> Non
 
 
 def _separating(X: np.ndarray, names: list[str], t: np.ndarray) -> str | None:
-    for j, name in enumerate(names):
-        xt, xc = X[t == 1, j], X[t == 0, j]
-        if xt.min() > xc.max() or xt.max() < xc.min():
-            return name
+    """A covariate that decides the groups by itself: sorted by it, the students fall into at
+    most :data:`MAX_RUNS` unbroken runs of one group (a cut-off gives 2, a band 3), and no
+    value is shared by both groups; chance or people choosing give hundreds of runs. The
+    stored risk is checked first."""
+    import numpy as np
+
+    order = sorted(range(len(names)), key=lambda j: names[j] not in PRECISION_COVARIATES)
+    for j in order:
+        idx = np.lexsort((t, X[:, j]))
+        xs, ts = X[idx, j], t[idx]
+        switch = np.diff(ts) != 0
+        if np.any(switch & (np.diff(xs) == 0)):
+            continue  # a value both groups share: overlap on this covariate
+        if 1 + int(np.count_nonzero(switch)) <= MAX_RUNS:
+            return names[j]
     return None
 
 
@@ -320,9 +333,10 @@ def observational(w: Work, selection: str | None) -> None:
     sep = _separating(w.X, w.names, w.t)
     if sep is not None:
         reason = (
-            f"Treated and comparison students do not overlap at all on {variable_label(sep).lower()} (every treated "
-            "student lies beyond every comparison student), so there is nobody to compare them with. If a risk "
-            "threshold decided who was contacted, give the cut-off to estimate the effect at the threshold."
+            f"{variable_label(sep)} alone decided who was in which group (sorted by it, the groups form unbroken "
+            "runs, as a cut-off or a band does), so treated and comparison students do not overlap at all and "
+            "there is nobody to compare them with. If a risk threshold decided who was contacted, give the "
+            "cut-off to estimate the effect at the threshold."
         )
         w.estimates["adjusted"] = withheld("adjusted", label, reason, w.unit)
         w.diagnostics["overlap"] = {"level": "none", "separating": sep}
