@@ -340,3 +340,34 @@ def test_cli_help_documents_the_commands(capsys):
     with pytest.raises(SystemExit):
         main(["interventions", "draft", "--help"])
     assert "only way" in capsys.readouterr().out.replace("\n", " ")
+
+
+def test_cli_cutoff_gives_a_regression_discontinuity_and_runs_are_listed(db, tmp_path, monkeypatch, capsys):
+    s = build_course(db, 400, seed=8)
+    monkeypatch.setattr(features_pkg, "compute_features", lambda conn, course_id, as_of: s.features)
+    treated = {a for a in s.actors if s.risk[a] >= 0.6}
+    write_outcomes(db, s.course_id, _grades(s, treated, seed=4))
+    path = tmp_path / "groups.csv"
+    path.write_text(
+        "student,group,date\n"
+        + "".join(
+            f"s{i:03d},{'treated' if a in treated else 'control'},2024-03-12\n"
+            for i, a in enumerate(s.actors)
+        ),
+        encoding="utf-8",
+    )
+    args = ["impact", "--db", _db_file(db), "--course", "Statistics 101", "--groups", str(path)]
+    assert main([*args, "--cutoff", "0.6", "--json", "--bootstrap", "100"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["recommended"] == "rd" and out["selection"] == "threshold" and out["confounded"] is True
+    rd = out["estimates"]["rd"]
+    assert rd["ci_low"] <= EFFECT <= rd["ci_high"] and "near the cut-off" in rd["population"]
+    assert out["diagnostics"]["rd"]["density"]["p_value"] is not None
+    assert main([*args, "--bootstrap", "100"]) == 0  # no cut-off: weighting cannot compare, so withheld
+    text = capsys.readouterr().out
+    assert "No overlap" in text and "withheld" in text and "points on the 0-100 final grade" in text
+    assert main([*args, "--list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [a["recommended"] for a in listed] == ["adjusted", "rd"]  # newest first
+    assert listed[0]["estimate"] is None and listed[0]["withheld"]
+    assert listed[1]["id"] == out["analysis_id"]

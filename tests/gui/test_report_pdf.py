@@ -72,3 +72,32 @@ def test_estimates_table_has_page_wide_columns_in_the_pdf(qapp, report_html):
                 text,
             )
     assert html_to_pdf(report_html).startswith(b"%PDF")
+
+
+def _heading_pages(doc):
+    """(heading text, its page, the next block's page) for every heading of the document."""
+    layout, height = doc.documentLayout(), doc.pageSize().height()
+    out, block = [], doc.begin()
+    while block.isValid():
+        nxt = block.next()
+        if block.blockFormat().headingLevel() and nxt.isValid():
+            top = layout.blockBoundingRect(block).top()
+            out.append((block.text(), int(top // height), int(layout.blockBoundingRect(nxt).top() // height)))
+        block = nxt
+    return out
+
+
+@pytest.mark.parametrize("filler", range(0, 60, 3))
+def test_headings_stay_with_their_content_across_page_breaks(qapp, filler):
+    from learnalytics_desktop.gui.report_pdf import RESOLUTION, _Pages
+
+    # paragraphs of growing length push each heading through every position on the page
+    html = "<html><body>" + "<p>Filler line.</p>" * filler
+    for k in range(12):
+        html += f"<h2>Section {k}</h2>" + "<table><tr><td>cell</td></tr></table>" + "<p>text</p>" * 6
+    html += "</body></html>"
+    pages = _Pages(html, RESOLUTION)
+    found = _heading_pages(pages.doc)
+    assert len(found) == 12
+    for text, page, next_page in found:
+        assert page == next_page, f"{text} ends page {page + 1}; its content starts on page {next_page + 1}"
