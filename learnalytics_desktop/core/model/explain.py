@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from learnalytics_desktop.core.features.catalog import RISK_DIRECTION
-from learnalytics_desktop.core.model.phrases import describe
+from learnalytics_desktop.core.model.phrases import WORD_KEY, describe
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -195,9 +195,13 @@ def explain_students(
     X = model.design(features, attributes)
     ref = reference_values(model, X)
     contrib = contributions(model, X, ref, report)
-    wanted = set(model.features) | {"quiz_score_trend", "quiz_count", "total_events"}
+    wanted = set(model.features) | {"quiz_score_trend", "quiz_count", "total_events", "assessments_due"}
     raw = features.reindex(columns=[c for c in features.columns if c in wanted])
     rows = raw.to_dict(orient="index")
+    word = features.attrs.get("assessment_word")  # what the calendar's items are called
+    if word:
+        for r in rows.values():
+            r[WORD_KEY] = word
     attr_rows = (
         attributes.reindex(X.index).to_dict(orient="index")
         if attributes is not None and model.attributes

@@ -17,7 +17,24 @@ from typing import Any
 
 TREND_FLAT = 0.02  # |trend| below 2 points per quiz counts as steady
 TREND_MIN_ATTEMPTS = 3  # core.features: the trend is 0 with fewer attempts
-CATEGORY_WORDS = {"navigation": "course navigation", "assessment": "quiz", "other": "other"}
+CATEGORY_WORDS = {"navigation": "course navigation", "assessment": "assessment", "other": "other"}
+# what the offering's calendar items are called (core.features.assessments.assessment_word):
+# the explanation puts it in the row under this key; without a calendar "assessment"
+WORD_KEY = "_assessment_word"
+
+
+def _word(row: Mapping[str, Any], n: float = 2) -> str:
+    """ "assignment", "quizzes"... for the offering's calendar items, singular when n is 1."""
+    w = str(row.get(WORD_KEY) or "assessment")
+    if not _missing(n) and round(float(n)) == 1:
+        return w
+    return "quizzes" if w == "quiz" else w + "s"
+
+
+def _scored_word(row: Mapping[str, Any]) -> str:
+    """What scored work is called: the calendar's kind, else plain "score"."""
+    w = row.get(WORD_KEY)
+    return str(w) if w and w != "assessment" else "score"
 
 
 def _missing(v: Any) -> bool:
@@ -75,21 +92,22 @@ def _days_since(v: float, m: float, row: Mapping[str, Any]) -> str:
 
 def _quiz_avg(v: float, m: float, row: Mapping[str, Any]) -> str:
     if _missing(v):
-        return "no quiz taken yet"
+        return "nothing scored yet"
     trend = row.get("quiz_score_trend")
     how = ""
     if not _missing(trend) and not _few_attempts(row):
         how = ", falling" if trend < -TREND_FLAT else (", rising" if trend > TREND_FLAT else ", steady")
-    return f"quiz average {_pct(v)}{how}{_median(m, _pct)}"
+    what = "average score" if _scored_word(row) == "score" else f"{_scored_word(row)} average"
+    return f"{what} {_pct(v)}{how}{_median(m, _pct)}"
 
 
 def _quiz_trend(v: float, m: float, row: Mapping[str, Any]) -> str:
     if _missing(v) or _few_attempts(row):
-        return "too few quizzes to see a trend"
+        return "too few scores to see a trend"
     pts = 100 * float(v)
     if abs(float(v)) < TREND_FLAT:
-        return "quiz scores steady"
-    return f"quiz scores {'falling' if v < 0 else 'rising'} ({abs(pts):.0f} points per quiz)"
+        return "scores steady"
+    return f"scores {'falling' if v < 0 else 'rising'} ({abs(pts):.0f} points per scored attempt)"
 
 
 def _video_rate(v: float, m: float, row: Mapping[str, Any]) -> str:
@@ -135,6 +153,43 @@ def _late(v: float, m: float, row: Mapping[str, Any]) -> str:
     return f"{_num(v)} late {_plural(v, 'submission', 'submissions')}{_median(m, _num)}"
 
 
+def _due_count(v: float, row: Mapping[str, Any], some: str, zero: str) -> str:
+    due = row.get("assessments_due")
+    if _missing(due) or float(due) == 0:
+        return f"no {_word(row, 1)} due yet"
+    text = some if not _missing(v) and float(v) > 0 else zero
+    return text.format(v=_num(v), due=_num(due), w=_word(row, due))
+
+
+def _days_late(v: float, m: float, row: Mapping[str, Any]) -> str:
+    if _missing(v):
+        return f"no {_word(row, 1)} with a due date handed in yet"
+    d = float(v)
+    if abs(d) < 0.5:
+        return "hands work in on the due day on average"
+    return f"hands work in {abs(d):.0f} {_plural(abs(d), 'day', 'days')} {'late' if d > 0 else 'early'} on average"
+
+
+def _first_missed(v: float, m: float, row: Mapping[str, Any]) -> str:
+    if _missing(v):
+        return "no missed deadline"
+    w = float(v)
+    if w < 1:
+        return "missed a deadline this week"
+    return f"first missed deadline {w:.0f} {_plural(w, 'week', 'weeks')} ago"
+
+
+def _registered(v: float, m: float, row: Mapping[str, Any]) -> str:
+    if _missing(v):
+        return "registration date not known"
+    d = float(v)
+    if abs(d) < 1:
+        return "registered on the first day"
+    return (
+        f"registered {abs(d):.0f} {_plural(abs(d), 'day', 'days')} {'after' if d > 0 else 'before'} the start"
+    )
+
+
 TEMPLATES: dict[str, Callable[[float, float, Mapping[str, Any]], str]] = {
     "days_since_last_activity": _days_since,
     "total_events": _count("learning event", "learning events", zero="no learning activity at all"),
@@ -143,7 +198,7 @@ TEMPLATES: dict[str, Callable[[float, float, Mapping[str, Any]], str]] = {
     "video_time_minutes": _time("of video watched"),
     "avg_session_minutes": _sessions,
     "video_completion_rate": _video_rate,
-    "quiz_count": _count("quiz taken", "quizzes taken", zero="no quiz taken"),
+    "quiz_count": _count("scored attempt", "scored attempts", zero="nothing scored yet"),
     "quiz_avg_score": _quiz_avg,
     "quiz_score_trend": _quiz_trend,
     "forum_posts": _count("forum post", "forum posts", zero="no forum posts"),
@@ -159,6 +214,27 @@ TEMPLATES: dict[str, Callable[[float, float, Mapping[str, Any]], str]] = {
     ),
     "late_submissions": _late,
     "regularity_score": _regularity,
+    "assessments_due": lambda v, m, row: f"{_num(v)} {_word(row, v)} due so far",
+    "assessments_missing": lambda v, m, row: _due_count(
+        v, row, "missed {v} of the {due} {w} due so far", "missed none of the {due} {w} due so far"
+    ),
+    "assessments_on_time": lambda v, m, row: _due_count(
+        v,
+        row,
+        "{v} of the {due} {w} due so far handed in on time",
+        "none of the {due} {w} due so far handed in on time",
+    ),
+    "assessments_late": lambda v, m, row: (
+        f"handed in {_num(v)} {_word(row, v)} late" if v else f"no {_word(row, 1)} handed in late"
+    ),
+    "mean_days_late": _days_late,
+    "weighted_score": lambda v, m, row: (
+        "no weighted work due or marked yet"
+        if _missing(v)
+        else f"weighted score so far {_pct(v)}{_median(m, _pct)}"
+    ),
+    "first_missed_weeks_ago": _first_missed,
+    "registration_day": _registered,
 }
 
 
@@ -186,4 +262,4 @@ def describe(feature: str, value: Any, median: Any, row: Mapping[str, Any]) -> s
     return f"{label}: {_num(value)}{_median(median, _num)}"
 
 
-__all__ = ["TEMPLATES", "describe", "humanise"]
+__all__ = ["TEMPLATES", "WORD_KEY", "describe", "humanise"]
