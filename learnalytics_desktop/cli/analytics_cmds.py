@@ -66,7 +66,7 @@ def _course(conn: Any, text: str) -> Any:
 
 def cmd_courses(args: argparse.Namespace) -> int:
     """``learnalytics courses``."""
-    from learnalytics_desktop.core.courses import list_courses, set_course_dates
+    from learnalytics_desktop.core.courses import list_courses, set_course_dates, user_dates
 
     conn = _open(args.db)
     try:
@@ -74,9 +74,7 @@ def cmd_courses(args: argparse.Namespace) -> int:
             if not args.course:
                 raise UserError("--start and --weeks need --course to say which offering")
             course = _course(conn, args.course)
-            kept_start, kept_weeks = conn.execute(  # what the user set before (None = from the data)
-                "SELECT start_date, weeks FROM courses WHERE id = ?", (course.id,)
-            ).fetchone()
+            kept_start, kept_weeks = user_dates(conn, course.id)  # None = from the data
             start = kept_start if args.start is None else (None if args.start == "data" else args.start)
             weeks = kept_weeks if args.weeks is None else (None if args.weeks == "data" else _int(args.weeks))
             set_course_dates(conn, course.id, start, weeks)
@@ -272,13 +270,14 @@ def cmd_features(args: argparse.Namespace) -> int:
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
     from learnalytics_desktop.core.features import compute_features, load_weights
     from learnalytics_desktop.core.features.table import feature_table
+    from learnalytics_desktop.core.learners import actor_labels
 
     conn = _open(args.db)
     try:
         course = _course(conn, args.course)
         as_of = course.as_of_week(args.week) if args.week is not None else parse_as_of(args.as_of)
         feats = compute_features(conn, course.id, as_of)
-        labels = dict(conn.execute("SELECT id, label FROM actors").fetchall())
+        labels = actor_labels(conn, [int(a) for a in feats.index])
         names = [labels.get(int(a), str(a)) for a in feats.index]
         n = write_csv_atomic(args.out, feature_table(feats, names, load_weights(conn)))
         record_export(conn, "features", args.out, n, course=course.iri, as_of=as_of.isoformat())

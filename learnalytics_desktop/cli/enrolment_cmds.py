@@ -89,7 +89,9 @@ def cmd_enrolment(args: argparse.Namespace) -> int:
             raise UserError("give --week K or --as-of DATE with --course")
         when = course.as_of_week(args.week) if args.week is not None else parse_as_of(args.as_of)
         status = enrolment_status(conn, course.id, when)
-        labels = dict(conn.execute("SELECT id, label FROM actors").fetchall()) if len(status) else {}
+        from learnalytics_desktop.core.learners import actor_labels
+
+        labels = actor_labels(conn) if len(status) else {}
     finally:
         conn.close()
     counts = status["status"].value_counts().to_dict()

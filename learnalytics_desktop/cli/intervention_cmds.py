@@ -221,8 +221,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
         when = _as_of(course, args)
         if args.students:
             wanted = [s.strip() for s in args.students.split(",") if s.strip()]
-            labels = {lab: int(a) for a, lab in conn.execute("SELECT id, label FROM actors")}
-            unknown = [s for s in wanted if s not in labels]
+            from learnalytics_desktop.core.learners import actors_by_label
+
+            labels, unknown = actors_by_label(conn, wanted)
             if unknown:
                 raise UserError(f"no student(s) {unknown[:10]}")
             actors = [labels[s] for s in wanted]

@@ -387,6 +387,14 @@ def find_course(conn: sqlite3.Connection, text: str | int) -> Course:
     raise CourseError(f"No course offering matches {query!r}. The offerings are: {listing(rows)}")
 
 
+def user_dates(conn: sqlite3.Connection, course_id: int) -> tuple[str | None, int | None]:
+    """The start date (ISO) and weeks the user set for an offering; None where the data decide."""
+    row = conn.execute("SELECT start_date, weeks FROM courses WHERE id = ?", (int(course_id),)).fetchone()
+    if row is None:
+        raise CourseError(f"There is no course offering with id {course_id} in this database.")
+    return row[0] or None, None if row[1] is None else int(row[1])
+
+
 def set_course_dates(
     conn: sqlite3.Connection, course_id: int, start: date | str | None, weeks: int | None
 ) -> Course:

@@ -164,6 +164,31 @@ def find_learner(
     return ids[0]
 
 
+def actor_labels(conn: sqlite3.Connection, actor_ids: list[int] | None = None) -> dict[int, str]:
+    """``actors.label`` (what people see) for each id; every learner's when ``actor_ids`` is
+    None."""
+    if actor_ids is None:
+        return {int(a): str(lab) for a, lab in conn.execute("SELECT id, label FROM actors")}
+    out: dict[int, str] = {}
+    ids = [int(a) for a in actor_ids]
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        q = f"SELECT id, label FROM actors WHERE id IN ({','.join('?' * len(chunk))})"
+        out.update({int(a): str(lab) for a, lab in conn.execute(q, chunk)})
+    return out
+
+
+def actors_by_label(conn: sqlite3.Connection, labels: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+    """The actor id of each label, exactly (``{label: id}``), and the labels no learner has."""
+    wanted = list(dict.fromkeys(str(x) for x in labels))
+    found: dict[str, int] = {}
+    for i in range(0, len(wanted), 900):
+        chunk = wanted[i : i + 900]
+        q = f"SELECT label, id FROM actors WHERE label IN ({','.join('?' * len(chunk))})"
+        found.update({str(lab): int(a) for lab, a in conn.execute(q, chunk)})
+    return found, [w for w in wanted if w not in found]
+
+
 def learner_summary(conn: sqlite3.Connection, actor_id: int) -> LearnerSummary:
     """The learner's label and how many rows the database holds on them, per table."""
     row = conn.execute("SELECT label FROM actors WHERE id = ?", (int(actor_id),)).fetchone()
@@ -203,6 +228,8 @@ def lookup_learner(
 
 __all__ = [
     "AmbiguousLearner",
+    "actor_labels",
+    "actors_by_label",
     "LearnerNotFound",
     "LearnerSummary",
     "actor_tables",

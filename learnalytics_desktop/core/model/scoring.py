@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from learnalytics_desktop.core.jobs import NullReporter, Reporter
+from learnalytics_desktop.core.learners import actor_labels  # re-exported: who the ids are
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -112,17 +113,6 @@ def _pick_as_of(
             f"{hi.isoformat()} (weeks 1-{model_week} complete), got {as_of.isoformat()}"
         )
     return as_of
-
-
-def actor_labels(conn: sqlite3.Connection, actor_ids: list[int]) -> dict[int, str]:
-    """``actors.label`` (what advisors see) for each id."""
-    out: dict[int, str] = {}
-    ids = [int(a) for a in actor_ids]
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        q = f"SELECT id, label FROM actors WHERE id IN ({','.join('?' * len(chunk))})"
-        out.update({int(a): str(lab) for a, lab in conn.execute(q, chunk)})
-    return out
 
 
 def score_course(
