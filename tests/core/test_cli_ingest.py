@@ -141,3 +141,45 @@ def test_rejects_listing_and_safe_csv(capsys, tmp_path, src):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM audit_log WHERE action='export'").fetchone() == (1,)
     conn.close()
+
+
+def test_validate_and_import_an_edx_log(capsys, tmp_path):
+    log = tmp_path / "tracking.log"
+    base = {
+        "username": "ann",
+        "context": {"user_id": 5, "course_id": "course-v1:X+Y+Z"},
+        "event_source": "server",
+    }
+    log.write_text(
+        json.dumps(
+            dict(
+                base,
+                event_type="showanswer",
+                event={"problem_id": "block-v1:X+Y+Z+type@problem+block@1"},
+                time="2024-03-01T10:00:00+00:00",
+            )
+        )
+        + "\n"
+        + json.dumps(dict(base, event_type="/courses/x/", event="{}", time="2024-03-01T10:00:01+00:00"))
+        + "\n"
+    )
+    code, out, _err = run(capsys, "validate", str(log))
+    assert code == 0 and "skipped: Open edX web-server request line" in out
+    assert "2 records: 2 valid, 0 invalid (1 valid but skipped" in out
+    code, out, _err = run(
+        capsys,
+        "import",
+        "--db",
+        str(tmp_path / "x.db"),
+        str(log),
+        "--home-page",
+        "https://lms.example.edu",
+        "--json",
+    )
+    data = json.loads(out)
+    assert code == 0 and list(data)[:7] == [*KEYS, "skipped"]
+    assert (data["read"], data["stored"], data["skipped"]) == (2, 1, 1)
+    assert data["files"][0]["format"] == "edx" and data["skips_by_reason"]
+    with pytest.raises(SystemExit) as exc:
+        run(capsys, "import", "--db", str(tmp_path / "x.db"), str(log), "--format", "nope")
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err

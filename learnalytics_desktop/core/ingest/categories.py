@@ -99,6 +99,7 @@ DEFAULT_VERBS: dict[str, str] = {
     _AX + "verbs/posted": "forum",
     _AX + "verbs/searched": "navigation",
     "https://w3id.org/xapi/netc/verbs/accessed": "navigation",
+    "https://w3id.org/xapi/dod-isd/verbs/navigated": "navigation",  # Open edX / Caliper navigation
 }
 
 DEFAULT_TYPES: dict[str, str] = {
