@@ -37,22 +37,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from learnalytics_desktop.core.learners import is_pseudonymised
+from learnalytics_desktop.core.outcomes.files import (
+    ROLES,
+    CsvPreview,
+    export_match_report,
+    import_file,
+    read_preview,
+)
 from learnalytics_desktop.core.store.db import DatabaseError
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.dialogs.error_dialog import ErrorDialog
-from learnalytics_desktop.gui.dialogs.outcomes_jobs import (
-    ROLES,
-    CsvPreview,
-    export_report,
-    is_pseudonymised,
-    read_preview,
-    run_import,
-)
 from learnalytics_desktop.gui.dialogs.outcomes_mapping import ColumnMapping, KeyFileRow
 from learnalytics_desktop.gui.dialogs.outcomes_preview import PreviewTable
 from learnalytics_desktop.gui.dialogs.outcomes_report_view import ReportPage
 from learnalytics_desktop.gui.icons import icon
 from learnalytics_desktop.gui.widgets.context_bar import course_label
+from learnalytics_desktop.gui.workers import db_job
 
 ERROR_STYLE = "QLabel { color: #b00020; }"
 HINT_STYLE = "color: palette(placeholder-text);"
@@ -196,7 +197,7 @@ class OutcomesDialog(QDialog):
         self._kind_changed()
         self.resize(900, 680)
         if self.ctx.db_path is not None:
-            self.runner.submit(is_pseudonymised, self.ctx.db_path).keyed("outcomes.db").on_success(
+            self.runner.submit(db_job(is_pseudonymised), self.ctx.db_path).keyed("outcomes.db").on_success(
                 self._guard(self._set_pseudonymised)
             ).on_failure(self._guard(self._show_error))
         if path:
@@ -361,7 +362,7 @@ class OutcomesDialog(QDialog):
         key = self.key_edit.text().strip() or None
         self.say(f"Importing {self.preview.path.name}…")
         task = self.runner.submit(
-            run_import,
+            db_job(import_file),
             self.ctx.db_path,
             self.kind,
             self.course_combo.currentData(),
@@ -422,7 +423,7 @@ class OutcomesDialog(QDialog):
         if target is None:
             return None
         self.export_task = (
-            self.runner.submit(export_report, self.ctx.db_path, self.result, target)
+            self.runner.submit(db_job(export_match_report), self.ctx.db_path, self.result, target)
             .with_progress("Exporting the match report…")
             .on_success(
                 lambda n: self.shell.show_status(f"Match report written to {target} ({n} rows).", 8000)

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from learnalytics_desktop.core.outcomes.files import ROLES
 from learnalytics_desktop.gui.dialogs import files
-from learnalytics_desktop.gui.dialogs.outcomes_jobs import ROLES
 from learnalytics_desktop.gui.icons import icon
 
 NOT_USED = "(not used)"

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
 
-from learnalytics_desktop.gui.dialogs.outcomes_jobs import ROLES
+from learnalytics_desktop.core.outcomes.files import ROLES
 
 ROLE_NAMES = {**dict(ROLES["roster"]), **dict(ROLES["outcomes"])}
 MAX_WIDTH = 220

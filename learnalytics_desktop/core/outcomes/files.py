@@ -1,17 +1,19 @@
-"""Worker-side jobs of the gradebook / class list dialog. Plain functions (no Qt): they run
-on the task runner's database thread (or pool, for the preview) and open their own connection.
+"""A gradebook or class list file as the import dialog handles it: how the core reads it
+(a preview), which column plays which role, the import with the mapping the user chose, and
+the match report as one CSV file.
 
-* :func:`read_preview` reads the CSV with the core's reader (``core.tabular.read_csv``),
-  so the encoding, delimiter and header handling the dialog shows are exactly what the import
-  will use, and guesses each column's role with the core's own header names.
-* :func:`run_import` calls ``core.outcomes.import_outcomes`` / ``import_roster`` with the
-  mapping the user chose (a role set to "not used" is passed as ``""``: no guessing).
-* :func:`report_rows` / :func:`export_report` turn a ``MatchReport`` into one CSV file.
+* :func:`read_preview` reads the CSV with the core's reader (``core.tabular.read_csv``), so
+  the encoding, delimiter and header handling shown are exactly what the import will use,
+  and guesses each column's role with the core's own header names (:func:`guess_roles`).
+* :func:`import_file` calls :func:`~learnalytics_desktop.core.outcomes.import_outcomes` /
+  ``import_roster`` with the chosen mapping (a role set to "not used" is passed as ``""``).
+* :func:`report_rows` / :func:`export_match_report` turn a ``MatchReport`` into one CSV file.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,21 +128,8 @@ def read_preview(path: str | os.PathLike[str], *, report: Reporter = NullReporte
     )
 
 
-def is_pseudonymised(db_path: str | os.PathLike[str], *, report: Reporter = NullReporter()) -> bool:
-    """True when the database holds pseudonymised learners (``core.learners.is_pseudonymised``:
-    matching then needs the key)."""
-    from learnalytics_desktop.core.learners import is_pseudonymised as core_check
-    from learnalytics_desktop.core.store.db import open_db
-
-    conn = open_db(db_path, create=False)
-    try:
-        return core_check(conn)
-    finally:
-        conn.close()
-
-
-def run_import(
-    db_path: str | os.PathLike[str],
+def import_file(
+    conn: sqlite3.Connection,
     kind: str,
     course_id: int,
     csv_path: str | os.PathLike[str],
@@ -152,9 +141,9 @@ def run_import(
 ) -> Any:
     """Import a gradebook (``kind="outcomes"``) or class list (``"roster"``) into an offering
     and return the core's ``MatchReport``. ``mapping`` is role -> column; every role of the
-    kind is passed, a role missing or mapped to "" is "not used". One transaction in the
-    core: on any error nothing is written."""
-    from learnalytics_desktop.core.store.db import open_db
+    kind is passed, a role missing or mapped to "" is "not used" (no guessing). One
+    transaction in the core: on any error nothing is written."""
+    from learnalytics_desktop.core.outcomes import import_outcomes, import_roster
 
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -165,32 +154,10 @@ def run_import(
         key = load_key(key_file)
     columns = {f"{role}_column": mapping.get(role) or "" for role, _ in ROLES[kind]}
     report.progress(0.0, Path(csv_path).name)
-    conn = open_db(db_path, create=False)
-    try:
-        if kind == "outcomes":
-            from learnalytics_desktop.core.outcomes import import_outcomes
-
-            result = import_outcomes(
-                conn,
-                int(course_id),
-                csv_path,
-                attribute_columns=list(attributes),
-                pseudonymize_key=key,
-                **columns,
-            )
-        else:
-            from learnalytics_desktop.core.outcomes import import_roster
-
-            result = import_roster(
-                conn,
-                int(course_id),
-                csv_path,
-                attribute_columns=list(attributes),
-                pseudonymize_key=key,
-                **columns,
-            )
-    finally:
-        conn.close()
+    run = import_outcomes if kind == "outcomes" else import_roster
+    result = run(
+        conn, int(course_id), csv_path, attribute_columns=list(attributes), pseudonymize_key=key, **columns
+    )
     report.progress(1.0, "done")
     return result
 
@@ -239,8 +206,8 @@ def report_rows(result: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def export_report(
-    db_path: str | os.PathLike[str],
+def export_match_report(
+    conn: sqlite3.Connection,
     result: Any,
     target: str | os.PathLike[str],
     *,
@@ -248,25 +215,20 @@ def export_report(
 ) -> int:
     """Write the match report as CSV (atomically) and log the export; returns the rows written."""
     from learnalytics_desktop.core.export import record_export, write_csv_atomic
-    from learnalytics_desktop.core.store.db import open_db
 
     n = write_csv_atomic(target, report_rows(result), REPORT_COLUMNS)
-    conn = open_db(db_path, create=False)
-    try:
-        record_export(conn, f"{result.kind} match report", target, n, course=result.course_id)
-    finally:
-        conn.close()
+    record_export(conn, f"{result.kind} match report", target, n, course=result.course_id)
     return n
 
 
 __all__ = [
-    "CsvPreview",
     "KINDS",
+    "REPORT_COLUMNS",
     "ROLES",
-    "export_report",
+    "CsvPreview",
+    "export_match_report",
     "guess_roles",
-    "is_pseudonymised",
+    "import_file",
     "read_preview",
     "report_rows",
-    "run_import",
 ]
