@@ -426,3 +426,27 @@ def set_course_dates(
             weeks=weeks,
         )
     return get_course(conn, course_id)
+
+
+@dataclass(frozen=True)
+class CourseDates:
+    """An offering's calendar as used now (``course``) and as the data alone finds it: what
+    the course dates dialog shows."""
+
+    course: Course
+    data_start: date | None
+    data_weeks: int | None
+
+
+def course_dates(conn: sqlite3.Connection, course_id: int) -> CourseDates:
+    """The offering and what its statements say of its start and length."""
+    start, weeks = data_calendar(conn, int(course_id))
+    return CourseDates(get_course(conn, int(course_id)), start, weeks)
+
+
+def save_course_dates(
+    conn: sqlite3.Connection, course_id: int, start: date | None, weeks: int | None
+) -> CourseDates:
+    """:func:`set_course_dates` (None = follow the data), then the new :func:`course_dates`."""
+    set_course_dates(conn, int(course_id), start, weeks)
+    return course_dates(conn, course_id)

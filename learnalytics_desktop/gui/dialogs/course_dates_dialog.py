@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from learnalytics_desktop.core.courses import MAX_WEEKS
+from learnalytics_desktop.core.courses import MAX_WEEKS, CourseDates, course_dates, save_course_dates
 from learnalytics_desktop.core.store.db import DatabaseError
-from learnalytics_desktop.gui.dialogs.course_dates_jobs import CourseDates, load_dates, save_dates
 from learnalytics_desktop.gui.widgets.context_bar import course_label
+from learnalytics_desktop.gui.workers import db_job
 
 HINT_STYLE = "color: palette(placeholder-text);"
 ERROR_STYLE = "color: #b00020;"
@@ -134,7 +134,7 @@ class CourseDatesDialog(QDialog):
             self.title.setText("Open a database and choose a course first.")
         else:
             self.task = (
-                self.runner.submit(load_dates, self.db_path, self.course_id)
+                self.runner.submit(db_job(course_dates), self.db_path, self.course_id)
                 .keyed("course.dates")
                 .on_success(self._guard(self.show_dates))
                 .on_failure(self._guard(self._failed))
@@ -236,7 +236,7 @@ class CourseDatesDialog(QDialog):
         self.message.setStyleSheet("")
         self.message.setText("Saving…")
         self.task = (
-            self.runner.submit(save_dates, self.db_path, self.course_id, start, weeks)
+            self.runner.submit(db_job(save_course_dates), self.db_path, self.course_id, start, weeks)
             .keyed("course.dates")
             .with_progress("Saving the course dates…")
             .on_success(self._guard(lambda dates: self._saved(dates, status)))
