@@ -160,6 +160,8 @@ class _Converter:
         """``make(value)`` remembered by the value's text: a log repeats the same objects and
         course on every event.  The results are shared between statements, never modified."""
         key = orjson.dumps(value)
+        if len(key) > 4096:  # a large description: not worth the memory
+            return make(value)
         out = cache.get(key)
         if out is None:
             if len(cache) > 20_000:

@@ -190,7 +190,7 @@ def check_entity(value: Any, wanted: tuple[str, ...], place: str, depth: int = 0
             key = (wanted, orjson.dumps(value))
         except (TypeError, orjson.JSONEncodeError):  # nested too deeply to serialise
             key = None
-        if key is not None:
+        if key is not None and len(key[1]) <= _VALID_BYTES:
             known = _VALID.get(key)
             if known is not None:
                 return known
@@ -204,6 +204,7 @@ def check_entity(value: Any, wanted: tuple[str, ...], place: str, depth: int = 0
 
 _VALID: dict[tuple[tuple[str, ...], bytes], str] = {}
 _VALID_MAX = 50_000
+_VALID_BYTES = 4096  # larger descriptions are checked each time: the cache stays under ~200 MB
 
 
 def _check_entity(value: Any, wanted: tuple[str, ...], place: str, depth: int) -> str | None:
