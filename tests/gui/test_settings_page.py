@@ -422,3 +422,26 @@ def test_registered_in_the_navigation():
     from learnalytics_desktop.gui.pages import page_spec
 
     assert page_spec("settings").load() is SettingsPage
+
+
+# -- enrolment verbs -----------------------------------------------------------------------------
+
+
+def test_enrolment_verbs_validated_saved_and_reset(qtbot, runner, demo):
+    from learnalytics_desktop.core.outcomes.status import DEFAULT_LEAVE_VERBS, load_enrolment_verbs
+
+    page = open_page(qtbot, runner, demo, "enrolment")
+    e = page.enrolment
+    assert e.value()[1] == DEFAULT_LEAVE_VERBS and not e.dirty
+    custom = "https://lms.example/verbs/dropped-course"
+    e.leave_edit.setPlainText("\n".join([*DEFAULT_LEAVE_VERBS, "not a verb"]))
+    assert "not a verb IRI" in e.message.text()
+    assert e.save() is None  # refused with the problem shown
+    e.leave_edit.setPlainText("\n".join([*DEFAULT_LEAVE_VERBS, custom]))
+    assert e.dirty and e.message.text() == ""
+    save(qtbot, e)
+    assert custom in read(demo, load_enrolment_verbs).leave
+    e.reset_to_defaults()
+    assert e.dirty
+    save(qtbot, e)
+    assert read(demo, load_enrolment_verbs).leave == DEFAULT_LEAVE_VERBS

@@ -104,7 +104,8 @@ class EnrolmentVerbs:
         return {"join": list(self.join), "leave": list(self.leave)}
 
 
-def _check(iris: Any, what: str) -> tuple[str, ...]:
+def check_verbs(iris: Any, what: str) -> tuple[str, ...]:
+    """The IRIs cleaned (duplicates dropped), or EnrolmentVerbsError naming the bad one."""
     if isinstance(iris, str) or not isinstance(iris, Iterable):
         raise EnrolmentVerbsError(f"the {what} verbs must be a list of IRIs")
     out = []
@@ -125,8 +126,8 @@ def load_enrolment_verbs(conn: sqlite3.Connection) -> EnrolmentVerbs:
         return EnrolmentVerbs()
     try:
         return EnrolmentVerbs(
-            join=_check(saved.get("join", DEFAULT_JOIN_VERBS), "joining"),
-            leave=_check(saved.get("leave", DEFAULT_LEAVE_VERBS), "leaving"),
+            join=check_verbs(saved.get("join", DEFAULT_JOIN_VERBS), "joining"),
+            leave=check_verbs(saved.get("leave", DEFAULT_LEAVE_VERBS), "leaving"),
         )
     except EnrolmentVerbsError:
         return EnrolmentVerbs()
@@ -141,8 +142,8 @@ def save_enrolment_verbs(
 
     cur = load_enrolment_verbs(conn)
     new = EnrolmentVerbs(
-        join=cur.join if join is None else _check(join, "joining"),
-        leave=cur.leave if leave is None else _check(leave, "leaving"),
+        join=cur.join if join is None else check_verbs(join, "joining"),
+        leave=cur.leave if leave is None else check_verbs(leave, "leaving"),
     )
     both = sorted(set(new.join) & set(new.leave))
     if both:
@@ -257,6 +258,7 @@ __all__ = [
     "WITHDRAWN",
     "WITHDRAWN_WORDS",
     "EnrolmentVerbs",
+    "check_verbs",
     "EnrolmentVerbsError",
     "enrolment_status",
     "load_enrolment_verbs",

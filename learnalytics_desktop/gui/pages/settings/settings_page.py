@@ -19,13 +19,14 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from learnalytics_desktop.gui.pages.base import Page, Shell
 from learnalytics_desktop.gui.pages.settings.base import SettingsSection
 from learnalytics_desktop.gui.pages.settings.categories import CategoriesSection
+from learnalytics_desktop.gui.pages.settings.enrolment import EnrolmentSection
 from learnalytics_desktop.gui.pages.settings.privacy import PrivacySection
 from learnalytics_desktop.gui.pages.settings.risk import RiskSection
 from learnalytics_desktop.gui.pages.settings.weights import WeightsSection
 
 
 class SettingsPage(Page):
-    """Tabs: Engagement weights, Risk, Categories, Privacy & data."""
+    """Tabs: Engagement weights, Risk, Categories, Enrolment, Privacy & data."""
 
     def __init__(self, shell: Shell, parent: QWidget | None = None) -> None:
         super().__init__(shell, parent)
@@ -36,13 +37,21 @@ class SettingsPage(Page):
         self.weights = WeightsSection(self)
         self.risk = RiskSection(self)
         self.categories = CategoriesSection(self)
+        self.enrolment = EnrolmentSection(self)
         self.privacy = PrivacySection(self)
-        self.sections: list[SettingsSection] = [self.weights, self.risk, self.categories, self.privacy]
+        self.sections: list[SettingsSection] = [
+            self.weights,
+            self.risk,
+            self.categories,
+            self.enrolment,
+            self.privacy,
+        ]
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings sections")
         self.tabs.addTab(self.weights, "&Engagement weights")
         self.tabs.addTab(self.risk, "&Risk")
         self.tabs.addTab(self.categories, "&Categories")
+        self.tabs.addTab(self.enrolment, "E&nrolment")
         self.tabs.addTab(self.privacy, "&Privacy && data")
         self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
