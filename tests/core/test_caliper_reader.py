@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from test_importer_helpers import counts
 
 from learnalytics_desktop.core.ingest.caliper.convert import make
+from learnalytics_desktop.core.ingest.caliper.envelope import CaliperReader
 from learnalytics_desktop.core.ingest.categories import load_mapping
 from learnalytics_desktop.core.ingest.convert import Reject, Skip
 from learnalytics_desktop.core.ingest.importer import import_paths
 from learnalytics_desktop.core.ingest.pseudonym import create_key, load_key
+from learnalytics_desktop.core.ingest.readers import discover
 from learnalytics_desktop.core.ingest.xapi.validate import validate_statement
 
 CTX = "http://purl.imsglobal.org/ctx/caliper/v1p2"
@@ -278,3 +280,36 @@ def test_converter_never_raises_and_only_emits_valid_statements(which, changes):
     if type(out) is dict:
         validate_statement(out)
         assert convert(copy.deepcopy(ev)) == out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    items=st.lists(st.sampled_from(["event", "entity", "junk", "number"]), min_size=0, max_size=6),
+    send_time=st.sampled_from(["2026-02-03T11:05:01.000Z", "soon", None]),
+)
+def test_an_envelope_is_one_record_per_element_or_one_reject(tmp_path_factory, items, send_time):
+    elements = {
+        "event": event(40, "ViewEvent", "Viewed", PAGE["id"]),
+        "entity": dict(PAGE, **{"@context": CTX}),
+        "junk": {"hello": "world"},
+        "number": 7,
+    }
+    envelope: dict[str, Any] = {
+        "sensor": f"{BASE}/sensors/1",
+        "dataVersion": CTX,
+        "data": [elements[i] for i in items],
+    }
+    if send_time is not None:
+        envelope["sendTime"] = send_time
+    path = tmp_path_factory.mktemp("env") / "envelope.json"
+    path.write_text(json.dumps(envelope))
+    (source,), _ = discover([path])
+    records = [r for block in CaliperReader(source).blocks() for r in block]
+    if send_time != "2026-02-03T11:05:01.000Z" or not items:
+        assert len(records) == 1 and records[0][1] is None and records[0][2].startswith("caliper.")
+    else:
+        assert [r[0].rsplit(" ", 1)[-1] for r in records] == [f"data[{i}]" for i in range(len(items))]
+        assert all(r[1] is not None for r in records)
+        convert = make({})
+        kinds = [type(convert(json.loads(r[1]))) for r in records]
+        assert kinds == [{"event": dict, "entity": Skip, "junk": Reject, "number": Reject}[i] for i in items]
