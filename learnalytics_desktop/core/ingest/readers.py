@@ -109,6 +109,11 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
     are searched recursively for ``.json``, ``.jsonl``, ``.ndjson`` (optionally ``.gz``) and
     ``.zip`` files, in path order; hidden files and folders (``.*``, ``__MACOSX``) and other
     files are skipped and listed.  Raises ``FileNotFoundError`` for a path that does not exist.
+
+    Symbolic links found *inside* a folder (to files or folders) are not followed but skipped
+    and listed (issue 15, finding 11): a link can lead anywhere, e.g. to ``/etc/passwd``, whose
+    text would end up in the quarantine.  So are entries that are not regular files (pipes,
+    devices).  A file the user names directly is read even when it is a link.
     """
     files: list[SourceFile] = []
     skipped: list[tuple[str, str]] = []
@@ -136,10 +141,14 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
             for d in sorted(dirs):
                 if _hidden(d):
                     skipped.append((str(Path(root) / d), "hidden folder, not searched"))
-            dirs[:] = sorted(d for d in dirs if not _hidden(d))
+                elif (Path(root) / d).is_symlink():
+                    skipped.append((str(Path(root) / d), "symbolic link to a folder, not followed"))
+            dirs[:] = sorted(d for d in dirs if not _hidden(d) and not (Path(root) / d).is_symlink())
             for name in sorted(names):
                 full = Path(root) / name
-                if _hidden(name):
+                if full.is_symlink():
+                    skipped.append((str(full), "symbolic link, not followed"))
+                elif _hidden(name):
                     skipped.append((str(full), "hidden file"))
                 elif not _wanted(name):
                     skipped.append(
@@ -147,6 +156,8 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
                     )
                 elif full.is_file():
                     found.append(full)
+                else:
+                    skipped.append((str(full), "not a regular file"))
         for full in sorted(found):
             add(full)
     return files, skipped
