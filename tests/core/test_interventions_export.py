@@ -300,3 +300,25 @@ def test_import_external_refuses_a_column_named_twice(db, tmp_path):
     path = _csv(tmp_path, "student,Group,group\ns000,treated,control\n")
     with pytest.raises(InterventionError, match="more than once"):
         import_external(db, s.course_id, path)
+
+
+def test_two_messages_to_one_student_become_one_letter():
+    from learnalytics_desktop.core.interventions.exporting import merge_letters
+
+    a = "Dear Ana,\n\nYou have not been active for 9 days.\n\nBest wishes,\nSam"
+    b = "Dear Ana,\n\nYou watched 20% of the videos.\n\nBest wishes,\nSam"
+    merged = merge_letters([a, b])
+    assert merged == (
+        "Dear Ana,\n\nYou have not been active for 9 days.\n\nYou watched 20% of the videos.\n\nBest wishes,\nSam"
+    )
+    assert merged.count("Dear Ana") == 1 and merged.count("Best wishes") == 1
+    assert merge_letters([a]) == a and merge_letters(["", a]) == a
+    assert merge_letters(["Hi", a]) == "Hi\n\n" + a  # too short to have a greeting and a sign-off
+
+
+def test_rules_read_in_plain_words():
+    from learnalytics_desktop.core.interventions.words import rule_in_words
+
+    assert rule_in_words("video_completion_rate", "<", 0.3) == "watched less than 30% of the videos"
+    assert rule_in_words("days_since_last_activity", ">", 7) == "no activity for more than 7 days"
+    assert rule_in_words("some_new_feature", ">=", 2) == "some new feature is at least 2"

@@ -306,13 +306,15 @@ def test_dismiss_restore_and_history(qtbot, page, demo, monkeypatch):
     page.act("restore", page.log.selected_ids())
     wait_idle(qtbot, page)
     assert read(demo, list_interventions, ids=[iid])["status"].iloc[0] == "draft"
-    # hold-out rows cannot be approved: the core refuses, and the page shows the error dialog
+    # hold-out rows cannot be approved: a business rule, said on the page (the error dialog
+    # is for bugs only)
     held = int(read(demo, list_interventions, page.ctx.course_id, statuses=["held_out"])["id"].iloc[0])
     errors = []
     page.runner.failure_handler = lambda task, exc: errors.append(str(exc))
     page.act("approve", [held])
     wait_idle(qtbot, page)
-    assert errors and "held_out" in errors[0]
+    assert not errors
+    assert not page.banner.isHidden() and "held_out" in page.banner.text()
 
 
 def test_log_filters_by_arm_and_search(qtbot, page, demo, monkeypatch):
@@ -474,3 +476,36 @@ def test_screenshot_of_the_interventions_page(qtbot, demo, monkeypatch, tmp_path
     out.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(out / "interventions.png"))
     assert (out / "interventions.png").stat().st_size > 10_000
+
+
+def test_approve_is_disabled_with_the_reason_while_a_placeholder_is_left(qtbot, page, demo, monkeypatch):
+    draft_with_holdout(qtbot, page, demo, monkeypatch)
+    page.view.selectRow(0)
+    editor = page.editor
+    qtbot.waitUntil(lambda: len(editor.rows) == 1, timeout=5000)
+    editor.body.setPlainText("Dear {first_name},\n\nHello.\n\nBest,\nSam")
+    assert not editor.approve_button.isEnabled()
+    assert not editor.approve_reason.isHidden()
+    assert "{first_name}" in editor.approve_reason.text() and "Fill in" in editor.approve_reason.text()
+    assert editor.approve_button.toolTip() == editor.approve_reason.text()
+    editor.body.setPlainText("Dear Ana,\n\nHello.\n\nBest,\nSam")
+    assert editor.approve_button.isEnabled() and editor.approve_reason.isHidden()
+
+
+def test_the_splitter_stays_put_whatever_is_selected(qtbot, page, demo, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    draft_with_holdout(qtbot, page, demo, monkeypatch)
+    page.resize(1280, 720)
+    page.show()
+    qtbot.waitUntil(page.isVisible, timeout=2000)
+    page.splitter.setSizes([700, 500])
+    QApplication.processEvents()
+    sizes = page.splitter.sizes()
+    for row in range(min(6, page.model.rowCount())):
+        page.view.selectRow(row)
+        QApplication.processEvents()
+        assert page.splitter.sizes() == sizes, row
+    page.editor.details.setText("A very long rule name " * 20)
+    QApplication.processEvents()
+    assert page.splitter.sizes() == sizes

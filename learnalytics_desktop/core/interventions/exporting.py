@@ -10,8 +10,9 @@ an unsent draft the advisor can review and send from their own mailbox.
 * The recipient is ``actors.email`` when the database knows it. Pseudonymised databases do
   not: the ``To`` header is then present but empty and the advisor fills it in. Instructor
   alerts go to the instructor address from the rules (empty when unset).
-* One file per student and audience: a student's approved messages of one export are joined
-  into one draft (``<label>.eml``), instructor alerts about them into
+* One file per student and audience: a student's approved messages of one export become one
+  letter (``<label>.eml``; :func:`merge_letters`: one greeting, every message's content, one
+  sign-off), instructor alerts about them into
   ``<label> - instructor.eml``. File names come from the label, made safe for Windows and
   never overwriting another file. The export is idempotent: a draft this export already wrote
   for the same rows (an export killed before it marked them exported leaves one) is replaced,
@@ -151,6 +152,29 @@ def _unique(folder: Path, name: str, taken: set[str], ids: list[int] | None = No
         candidate = f"{stem} ({n}){ext}"
     taken.add(candidate.lower())
     return folder / candidate
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()) if p.strip()]
+
+
+def merge_letters(bodies: list[str]) -> str:
+    """One letter from several messages to the same person: the first message's greeting
+    (its first paragraph) and sign-off (its last), with the middle paragraphs of every
+    message in order, each said once. A message too short to have a greeting, a middle and
+    a sign-off (fewer than three paragraphs) is kept whole in the middle."""
+    texts = [b for b in bodies if b and b.strip()]
+    if len(texts) <= 1:
+        return (texts[0] if texts else "").strip()
+    first = _paragraphs(texts[0])
+    if len(first) < 3:
+        return "\n\n".join(t.strip() for t in texts)
+    middle: list[str] = []
+    for text in texts:
+        parts = _paragraphs(text)
+        inner = parts[1:-1] if len(parts) >= 3 else parts
+        middle += [p for p in inner if p not in middle]
+    return "\n\n".join([first[0], *middle, first[-1]])
 
 
 def build_eml(
@@ -303,7 +327,7 @@ def export_eml(
             if len(recs) > 1:
                 combined += 1
             subject = recs[0]["subject"] or ""
-            body = "\n\n".join((r["body"] or "").strip() for r in recs)
+            body = merge_letters([r["body"] or "" for r in recs])
             data, warn = build_eml(
                 subject=subject, body=body, to_addr=to_addr, to_name=to_name, ids=[int(r["id"]) for r in recs]
             )
@@ -317,7 +341,8 @@ def export_eml(
         raise
     if combined:
         warnings.append(
-            f"{plural(combined, 'draft')} combine{'s' if combined == 1 else ''} several messages for one student; read them before sending."
+            f"{plural(combined, 'letter')} merge{'s' if combined == 1 else ''} several messages to one student "
+            "(one greeting, one sign-off); read them before sending."
         )
     no_address = sum(1 for (a, aud) in groups if aud == "student" and not people.get(a, (None, None))[1])
     if no_address:
@@ -357,6 +382,7 @@ __all__ = [
     "CSV_COLUMNS",
     "ExportResult",
     "build_eml",
+    "merge_letters",
     "export_csv",
     "export_eml",
     "one_line",

@@ -29,6 +29,7 @@ TABLE_COLUMNS = [
     "arm",
     "arm_text",
     "date",
+    "created_at",
     "risk",
     "batch",
     "user",
@@ -52,7 +53,8 @@ def _rule_labels(conn: sqlite3.Connection) -> dict[str, str]:
 def interventions_table(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
     """Every intervention of the course (oldest first) with the columns :data:`TABLE_COLUMNS`.
 
-    ``placeholders`` lists the ``{names}`` still in the text of draft and approved rows
+    ``date`` is the day of the data the draft was made from (the as-of date); ``created_at``
+    when it was actually drafted (UTC, ISO). ``placeholders`` lists the ``{names}`` still in the text of draft and approved rows
     (empty for the others); ``risk`` is the risk score stored when the row was drafted.
     """
     import pandas as pd
@@ -77,6 +79,7 @@ def interventions_table(conn: sqlite3.Connection, course_id: int) -> pd.DataFram
             "arm": frame["arm"].astype(str),
             "arm_text": [ARM_TEXT.get(a, a) for a in frame["arm"]],
             "date": frame["date"].astype(str),
+            "created_at": frame["created_at"].astype(str),
             "risk": pd.to_numeric(frame["risk"], errors="coerce").astype("float64"),
             "batch": frame["batch"].fillna("").astype(str),
             "user": frame["user"].astype(str),

@@ -1,7 +1,9 @@
 """The draft editor beside the review table: subject and message of the selected draft, the
 placeholders still to fill, and Approve / Dismiss / Back to draft / Save for the selection.
 
-It only shows and collects; the page runs the database jobs. With several rows selected the
+It only shows and collects; the page runs the database jobs. Business rules are shown, not
+raised: Approve is disabled while a ``{placeholder}`` is left (or the selection holds
+messages past the draft step), and the reason is written under the buttons. With several rows selected the
 text is not editable (each message is its own), but the status buttons act on all of them.
 """
 
@@ -26,6 +28,15 @@ from learnalytics_desktop.core.interventions.templates import placeholders_left
 from learnalytics_desktop.gui.models.columns import risk_text
 
 EDITABLE = {"draft", "approved"}
+APPROVE_TIP = "Mark the selected drafts ready to export (nothing is sent)"
+
+
+def drafted_when(row: dict[str, Any]) -> str:
+    """When a draft was really made ("2026-12-08 00:25 UTC"), not the as-of date of its data."""
+    text = str(row.get("created_at") or "")
+    if len(text) < 16:
+        return text or "at an unknown time"
+    return f"{text[:10]} {text[11:16]} UTC"
 
 
 class DraftEditor(QWidget):
@@ -41,7 +52,9 @@ class DraftEditor(QWidget):
         self._loaded: tuple[str, str] = ("", "")
         self.header = QLabel()
         self.header.setAccessibleName("Selected draft")
+        self.header.setWordWrap(True)  # a long name or rule must wrap, never push the splitter
         self.details = QLabel()
+        self.details.setWordWrap(True)
         self.details.setStyleSheet("color: palette(placeholder-text);")
         self.subject = QLineEdit()
         self.subject.setAccessibleName("Subject")
@@ -66,7 +79,11 @@ class DraftEditor(QWidget):
         self.save_button = QPushButton("&Save changes")
         self.save_button.clicked.connect(self._save)
         self.approve_button = QPushButton("&Approve")
-        self.approve_button.setToolTip("Mark the selected drafts ready to export (nothing is sent)")
+        self.approve_button.setToolTip(APPROVE_TIP)
+        self.approve_reason = QLabel()
+        self.approve_reason.setWordWrap(True)
+        self.approve_reason.setAccessibleName("Why Approve is not available")
+        self.approve_reason.hide()
         self.dismiss_button = QPushButton("&Dismiss")
         self.dismiss_button.setToolTip("Do not send the selected drafts (they stay in the log)")
         self.restore_button = QPushButton("&Back to draft")
@@ -89,6 +106,7 @@ class DraftEditor(QWidget):
         layout.addWidget(self.body, 1)
         layout.addLayout(warn_row)
         layout.addLayout(buttons)
+        layout.addWidget(self.approve_reason)
         self.show_rows([])
 
     # -- showing ---------------------------------------------------------------------------------
@@ -107,7 +125,8 @@ class DraftEditor(QWidget):
             )
             self.details.setText(
                 f"{escape(str(row['rule_label']))} ({escape(str(row['channel_text']))}), drafted "
-                f"{escape(str(row['date']))} by {escape(str(row['user']))}"
+                f"{escape(drafted_when(row))} by {escape(str(row['user']))}, from the data up to "
+                f"{escape(str(row['date']))}"
             )
             self.subject.setText(str(row["subject"]))
             self.subject.setCursorPosition(0)
@@ -157,10 +176,14 @@ class DraftEditor(QWidget):
     def _update(self) -> None:
         statuses = {r["status"] for r in self.rows}
         self.save_button.setEnabled(self.dirty)
-        self.approve_button.setEnabled(bool(statuses) and statuses <= {"draft"})
+        left = self.open_placeholders()
+        reason = self.approve_blocked(statuses, left)
+        self.approve_button.setEnabled(reason is None)
+        self.approve_button.setToolTip(reason or APPROVE_TIP)
+        self.approve_reason.setText(reason if reason and statuses else "")
+        self.approve_reason.setVisible(bool(reason and statuses))
         self.dismiss_button.setEnabled(bool(statuses) and statuses <= {"draft", "approved"})
         self.restore_button.setEnabled(bool(statuses) and statuses <= {"approved", "dismissed"})
-        left = self.open_placeholders()
         drafts = any(r["status"] == "draft" for r in self.rows)
         if left:
             shown = ", ".join("{" + n + "}" for n in left)
@@ -168,6 +191,18 @@ class DraftEditor(QWidget):
         else:
             self.warning.setText("")
         self.fill_button.setVisible(bool(left) and drafts)
+
+    @staticmethod
+    def approve_blocked(statuses: set[str], left: list[str]) -> str | None:
+        """Why Approve is not possible for the selection, in plain words (None: it is)."""
+        if not statuses:
+            return "Select a draft to approve it."
+        if not statuses <= {"draft"}:
+            return "Only drafts can be approved; the selection has messages that are already past that step."
+        if left:
+            shown = ", ".join("{" + n + "}" for n in left)
+            return f"Fill in {shown} first (edit the text or use Fill in…), then approve."
+        return None
 
     def _save(self) -> None:
         if self.dirty:

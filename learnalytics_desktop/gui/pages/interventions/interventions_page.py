@@ -135,6 +135,11 @@ class InterventionsPage(TransferMixin, Page):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.editor)
+        # Stable: the table takes extra width, and the editor's wrapped labels never ask for
+        # more, so the divider stays where the advisor put it whatever is selected.
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.editor.setMinimumWidth(280)
         self.splitter.setSizes([600, 400])
         qsettings.restore_splitter(self.splitter, "interventions/review")
         self.log = LogPanel()
@@ -398,11 +403,15 @@ class InterventionsPage(TransferMixin, Page):
 
         def run(_: Any = None) -> Task:
             self._keep = ids
-            return self.runner.submit(db_job(jobs.set_status), self.ctx.db_path, action, ids).on_success(
-                lambda n: (
-                    self.shell.show_status(f"{plural(n, 'intervention')} {done[action]}."),
-                    self.refresh(),
+            return (
+                self.runner.submit(db_job(jobs.set_status), self.ctx.db_path, action, ids)
+                .on_success(
+                    lambda n: (
+                        self.shell.show_status(f"{plural(n, 'intervention')} {done[action]}."),
+                        self.refresh(),
+                    )
                 )
+                .on_failure(self._rule_refused)
             )
 
         if action != "mark_done" and self.editor.dirty:
@@ -436,6 +445,18 @@ class InterventionsPage(TransferMixin, Page):
         )
 
     # -- misc --------------------------------------------------------------------------------------
+    def _rule_refused(self, exc: BaseException) -> None:
+        """A business rule said no (a placeholder left, a status that cannot change): say so
+        on the page, in plain words. Anything else is a bug and goes to the error dialog."""
+        from learnalytics_desktop.core.interventions import InterventionError
+        from learnalytics_desktop.gui.dialogs.error_dialog import ErrorDialog
+
+        if isinstance(exc, InterventionError):
+            self.show_banner(f"\u26a0 {escape(str(exc))}")
+            self.refresh()
+        else:
+            ErrorDialog.report(self, exc, title="Changing the interventions failed")
+
     def show_banner(self, html: str) -> None:
         """Show the outcome of the last action above the tabs."""
         self.banner.setText(html)

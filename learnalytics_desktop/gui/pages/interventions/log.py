@@ -31,7 +31,7 @@ from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute_filter
 
 LOG_COLUMNS = [
-    Column("date", "Date"),
+    Column("date", "Data up to", tooltip="The day of the data the draft was made from (its as-of date)"),
     Column("student", "Student"),
     Column("rule_label", "Rule"),
     Column("channel_text", "Channel"),

@@ -42,7 +42,7 @@ from learnalytics_desktop.core.interventions.rules import (
     default_rules,
 )
 from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS
-from learnalytics_desktop.core.interventions.words import CHANNEL_TEXT
+from learnalytics_desktop.core.interventions.words import CHANNEL_TEXT, rule_in_words
 from learnalytics_desktop.gui import qsettings
 
 OP_TEXT = {">": "is more than", ">=": "is at least", "<": "is less than", "<=": "is at most"}
@@ -274,8 +274,8 @@ def rules_summary_html(rules: Any) -> str:
         channel = CHANNEL_TEXT.get(r.channel, r.channel)
         via = "" if channel.lower() == r.label.lower() else f" ({escape(channel)})"
         items.append(
-            f"<li><b>{escape(r.label)}</b>{via} when {escape(r.feature)} {escape(OP_TEXT.get(r.op, r.op))} "
-            f"{r.threshold:g}</li>"
+            f"<li><b>{escape(r.label)}</b>{via} for students with "
+            f"{escape(rule_in_words(r.feature, r.op, r.threshold))}</li>"
         )
     gate = f"Only students with a risk score of at least {rules.risk_threshold:.0%} get suggestions."
     return f"<p>{gate}</p><ul>{''.join(items) or '<li>No rule is switched on.</li>'}</ul>"
