@@ -146,7 +146,9 @@ def metrics(y, p):
     return {k: m[k] for k in ("roc_auc", "pr_auc", "brier", "calibration_error")}
 
 
-def run_module(folder: Path, conv, mod: str, weeks: list[int], kind: str, tables) -> list[dict]:
+def run_module(
+    folder: Path, conv, mod: str, weeks: list[int], kind: str, tables, any_week: bool = False
+) -> list[dict]:
     import numpy as np
 
     from learnalytics_desktop.core.model import score_course, train_model
@@ -160,6 +162,7 @@ def run_module(folder: Path, conv, mod: str, weeks: list[int], kind: str, tables
         c13 = load_offering(conn, conv.get(mod, "2013J"))
         c14 = load_offering(conn, conv.get(mod, "2014J"))
         load_s = time.perf_counter() - t0
+        shared = None  # --any-week: one model for every week, trained once per module
         for week in weeks:
             row: dict = {"module": mod, "week": week, "load_s": round(load_s, 1)}
             tr_pop = population(info, reg, mod, "2013J", week)
@@ -173,7 +176,11 @@ def run_module(folder: Path, conv, mod: str, weeks: list[int], kind: str, tables
             row["baseline"] = metrics(te_pop["y"].to_numpy(), p_base)
             try:
                 t1 = time.perf_counter()
-                res = train_model(conn, [c13], week, kind=kind)
+                if any_week:
+                    shared = shared or train_model(conn, [c13], None, kind=kind)
+                    res = shared
+                else:
+                    res = train_model(conn, [c13], week, kind=kind)
                 scored = score_course(conn, c14, week=week, model_id=res.model_id)
                 row["train_s"] = round(time.perf_counter() - t1, 1)
                 risk = scored.set_index("student")["risk_score"]
@@ -228,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--activity-type", choices=("adl", "tincan"), default="adl")
     ap.add_argument("--kind", default="auto", help="model kind: auto, hgb or logreg")
     ap.add_argument("--traceback", action="store_true", help="print the traceback of a failed run")
+    ap.add_argument(
+        "--any-week",
+        action="store_true",
+        help="train one model for every week per module (the app's default) instead of one per week",
+    )
     args = ap.parse_args(argv)
     folder = args.data.resolve()
     if not (folder / "studentInfo.csv").exists():
@@ -249,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(HEADER)
         for mod in args.modules:
-            rows += run_module(folder, conv, mod, args.weeks, args.kind, tables)
+            rows += run_module(folder, conv, mod, args.weeks, args.kind, tables, args.any_week)
     goal = [r for r in rows if r["module"] in GOAL_MODULES]
     ok = [r for r in goal if "model" in r and r["model"]["roc_auc"] is not None]
     if goal:

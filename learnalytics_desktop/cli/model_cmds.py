@@ -1,4 +1,8 @@
-"""The at-risk model commands: ``train`` and ``score`` (a stable contract, see issue 3).
+"""The at-risk model commands: ``train``, ``score`` and ``recalibrate`` (a stable contract, see issue 3).
+
+``learnalytics recalibrate --db DB [--model ID] [--course COURSE] [--json]`` re-maps the
+probabilities of a model (default: the active one) on the latest finished offering it was not
+trained on (``core.model.recalibrate``) and registers the result as a new model.
 
 ``learnalytics train --db DB --course COURSE [--course COURSE ...] [--week K]
 [--kind auto|hgb|logreg] [--use-attributes] [--exclude-feature NAME ...] [--json]`` trains on
@@ -122,6 +126,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                         "hgb": _metrics_only(card["validation"]["hgb"]),
                         "logreg": _metrics_only(card["validation"]["logreg"]),
                         "later_offering": later,
+                        "transfer": card["validation"].get("transfer"),
                         "notes": card["validation"]["notes"],
                     },
                     "chosen": card["chosen"],
@@ -205,6 +210,52 @@ def cmd_score(args: argparse.Namespace) -> int:
             f"{lv['moderate']} moderate, {lv['low']} low"
             + (f" ({summary['withdrawn']} withdrawn: see the status column)" if summary["withdrawn"] else "")
             + f".\nWrote {out_path}"
+        )
+    return 0
+
+
+def cmd_recalibrate(args: argparse.Namespace) -> int:
+    """Recalibrate a model on the latest finished offering it has not seen (a new model)."""
+    from learnalytics_desktop.core.courses import find_course
+    from learnalytics_desktop.core.jobs import ConsoleReporter
+    from learnalytics_desktop.core.model.recalibrate import recalibrate_model
+
+    conn = _open_model_db(args.db)
+    try:
+        try:
+            course_id = find_course(conn, args.course).id if args.course else None
+            result = recalibrate_model(
+                conn, args.model, course_id, report=ConsoleReporter(enabled=not args.json)
+            )
+        except _model_errors() as exc:
+            raise UserError(str(exc)) from exc
+        except Exception as exc:
+            raise UserError(_unexpected("recalibration", exc)) from exc
+    finally:
+        conn.close()
+    recal = result.card["recalibration"]
+    if args.json:
+        keep = ("n", "roc_auc", "brier", "calibration_error", "mean_predicted", "base_rate")
+        print(
+            json.dumps(
+                {
+                    "model_id": result.model_id,
+                    "from_model": recal["from_model"],
+                    "course": recal["course"],
+                    "students": recal["students"],
+                    "before": {k: recal["before"].get(k) for k in keep},
+                    "after": {k: recal["after"].get(k) for k in keep},
+                },
+                sort_keys=True,
+            )
+        )
+    else:
+        b, a = recal["before"], recal["after"]
+        print(
+            f"model {result.model_id}: {recal['from_model']} recalibrated on {recal['course']} "
+            f"({recal['students']} students). Calibration error {b['calibration_error']} -> "
+            f"{a['calibration_error']} (cross-validated), Brier {b['brier']} -> {a['brier']}, "
+            f"ROC AUC {b['roc_auc']} -> {a['roc_auc']}."
         )
     return 0
 
@@ -295,7 +346,25 @@ def register_score(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_score)
 
 
+def register_recalibrate(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "recalibrate",
+        help="re-map a model's probabilities on the latest finished offering it has not seen (a new model)",
+    )
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--model", metavar="ID", default=None, help="model id (default: the active model)")
+    p.add_argument(
+        "--course",
+        metavar="COURSE",
+        default=None,
+        help="finished offering to recalibrate on (default: the latest one the model was not trained on)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(func=cmd_recalibrate)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``train`` and ``score``."""
+    """Add ``train``, ``score`` and ``recalibrate``."""
     register_train(subparsers)
     register_score(subparsers)
+    register_recalibrate(subparsers)

@@ -282,6 +282,18 @@ def test_make_active_pins_and_use_latest_unpins(qtbot, runner, trained):
     assert audit == 2
 
 
+def test_recalibrate_says_why_it_cannot(qtbot, runner, trained):
+    path, model_id = trained
+    page = open_page(qtbot, runner, context_for(path, CURRENT))
+    qtbot.waitUntil(lambda: page.selected_id == model_id, timeout=15000)
+    assert page.recalibrate_button.isEnabled()
+    with qtbot.waitSignal(runner.failed, timeout=60000):
+        page.recalibrate()
+    qtbot.waitUntil(lambda: "Not recalibrated" in page.summary.text(), timeout=5000)
+    assert "no finished offering" in page.summary.text()
+    assert read(path, lambda c: c.execute("SELECT count(*) FROM models").fetchone()[0]) == 1
+
+
 def test_fairness_frame_from_a_card():
     card = {
         "fairness": {

@@ -5,6 +5,8 @@ the GUI can import it at start-up. Public API (each name lives in the submodule 
 
 * ``train_model(conn, course_ids, week, *, kind="auto", use_attributes=False, report=None)
   -> TrainResult`` (train)
+* ``recalibrate_model(conn, model_id=None, course_id=None, *, report=None) -> TrainResult``
+  (recalibrate: a new model whose probabilities are re-mapped on the latest finished offering)
 * ``score_course(conn, course_id, week=None, as_of=None, model_id=None, *, capacity=None,
   report=None) -> DataFrame`` (``capacity=None``: the advisor capacity saved in Settings,
   else the thresholds), ``risk_history(conn, actor_id, course_id)``,
@@ -29,6 +31,7 @@ _EXPORTS = {
     "train_model": "train",
     "TrainResult": "train",
     "TrainingDataError": "estimators",
+    "recalibrate_model": "recalibrate",
     "score_course": "scoring",
     "risk_history": "scoring",
     "latest_run": "scoring",

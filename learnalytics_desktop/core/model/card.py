@@ -80,8 +80,23 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         f"trained on {card['counts']['trained_on']} students ({card['counts']['at_risk']} at risk, "
         f"base rate {card['base_rate']:.1%}) from {len(card['courses'])} offering(s)",
         f"excluded: {card['counts']['excluded_no_outcome']} without an outcome",
-        f"validation: {v.get('method')}",
     ]
+    later = v.get("later_offering")
+    if later and "skipped" not in later:
+        for kind in ("hgb", "logreg"):
+            m = later[kind]
+            lines.append(
+                f"  on a new offering (trained on the earlier, validated on the latest): {kind:<6} "
+                f"ROC AUC {m.get('roc_auc')}  Brier {m.get('brier')}  calibration error {m.get('calibration_error')}"
+            )
+    elif later:
+        lines.append(f"  later-offering validation skipped: {later['skipped']}")
+    else:
+        lines.append(
+            "  transfer to a new offering was not checked: trained on a single past offering "
+            "(train on two or more, or recalibrate on the next finished one)"
+        )
+    lines.append(f"validation within the training data: {v.get('method')}")
     for kind in ("hgb", "logreg"):
         m = v.get(kind) or {}
         auc = m.get("roc_auc")
@@ -91,16 +106,6 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
             + (f" (sd {fa['sd']:.3f})" if fa.get("sd") is not None else "")
             + f"  PR AUC {m.get('pr_auc')}  Brier {m.get('brier')} (reference {m.get('brier_reference')})"
         )
-    later = v.get("later_offering")
-    if later:
-        if "skipped" in later:
-            lines.append(f"  later-offering validation skipped: {later['skipped']}")
-        else:
-            for kind in ("hgb", "logreg"):
-                m = later[kind]
-                lines.append(
-                    f"  latest offering {kind:<6} ROC AUC {m.get('roc_auc')}  Brier {m.get('brier')}"
-                )
     lines.append(f"chosen: {card['chosen']['kind']} ({card['chosen']['reason']})")
     for item in card.get("unused_features") or []:
         lines.append(f"not used: {item['feature']} ({item['reason']})")

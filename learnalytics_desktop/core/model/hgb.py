@@ -77,4 +77,30 @@ class GroupCalibrated(ClassifierMixin, BaseEstimator):
         return self.model_.calibrated_classifiers_
 
 
-__all__ = ["GroupCalibrated", "GuardedHistGradientBoosting"]
+class Recalibrated(ClassifierMixin, BaseEstimator):
+    """A fitted model whose probabilities go through a Platt map fitted on a later offering:
+    ``p' = sigmoid(a * logit(p) + b)`` (increasing for ``a > 0``, so rankings, monotonic
+    constraints and explanations keep their direction)."""
+
+    def __init__(self, base: Any = None, a: float = 1.0, b: float = 0.0) -> None:
+        self.base = base
+        self.a = a
+        self.b = b
+
+    @property
+    def classes_(self) -> Any:
+        return np.array([0, 1])
+
+    def fit(self, X: Any, y: Any) -> Recalibrated:  # the base model is fitted already
+        return self
+
+    def predict_proba(self, X: Any) -> Any:
+        p = np.clip(self.base.predict_proba(X)[:, 1], 1e-6, 1 - 1e-6)
+        q = 1.0 / (1.0 + np.exp(-(self.a * np.log(p / (1 - p)) + self.b)))
+        return np.column_stack([1 - q, q])
+
+    def predict(self, X: Any) -> Any:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+__all__ = ["GroupCalibrated", "GuardedHistGradientBoosting", "Recalibrated"]

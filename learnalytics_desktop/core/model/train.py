@@ -286,6 +286,7 @@ def _fit(
                 "hgb": cv_metrics["hgb"],
                 "logreg": cv_metrics["logreg"],
                 "later_offering": later,
+                "transfer": transfer_text(later, data.courses),
             },
             "chosen": {"kind": chosen, "reason": reason, "picked_by": "user" if kind in KINDS else "auto"},
             "importance": {
@@ -309,6 +310,19 @@ def _fit(
     _register(conn, model, data, card)
     report.progress(1.0, "done")
     return TrainResult(model_id=str(model.model_id), kind=chosen, card=card, model=model)
+
+
+def transfer_text(later: dict[str, Any] | None, courses: list[dict[str, Any]]) -> str:
+    """Whether the card's figures say anything about a new offering, in one plain sentence."""
+    if later and "skipped" not in later:
+        latest = courses[-1].get("name") or courses[-1].get("iri")
+        return f"checked: trained on the earlier offerings and validated on the latest, {latest}"
+    if later:
+        return f"not checked: {later['skipped']}"
+    return (
+        "not checked: trained on a single past offering, so transfer to a new offering was not checked; "
+        "the figures come from students of that same offering"
+    )
 
 
 def _register(

@@ -142,7 +142,12 @@ def metrics_table(card: Mapping[str, Any]) -> str:
 def later_offering_html(later: Any) -> str:
     """The validation on the latest offering (or why it was skipped)."""
     if not later:
-        return "<p>Validation on a later offering: not possible with a single past offering.</p>"
+        return (
+            "<p><b>Transfer to a new offering was not checked:</b> this model was trained on a single "
+            "past offering, so every figure below comes from students of that same offering. Expect "
+            "its probabilities to be less accurate on a new offering; train on two or more past "
+            "offerings, or recalibrate it on the next finished one.</p>"
+        )
     if "skipped" in later:
         return f"<p>Validation on the latest offering was skipped: {escape(str(later['skipped']))}.</p>"
     rows = [
@@ -156,9 +161,31 @@ def later_offering_html(later: Any) -> str:
         if k in later
     ]
     return (
-        f"<p>Trained on the earlier offerings ({later.get('train_students', '?')} students), validated on the "
-        f"latest ({later.get('validation_students', '?')} students):</p>"
+        f"<p><b>On a new offering</b> (what to expect when the model is used): trained on the earlier "
+        f"offerings ({later.get('train_students', '?')} students), validated on the latest "
+        f"({later.get('validation_students', '?')} students):</p>"
         + _table(["Model", "ROC AUC", "Brier", "Calibration error"], rows)
+    )
+
+
+def recalibration_html(recal: Any) -> str:
+    """The recalibration section: on which offering, and the calibration before and after."""
+    if not recal:
+        return ""
+    before, after = recal.get("before") or {}, recal.get("after") or {}
+    rows = [
+        [label, num(before.get(key)), num(after.get(key))]
+        for key, label in (
+            ("calibration_error", "Calibration error"),
+            ("brier", "Brier"),
+            ("roc_auc", "ROC AUC"),
+        )
+    ]
+    return (
+        f"<h4>Recalibrated</h4><p>Model {escape(str(recal.get('from_model')))} recalibrated on "
+        f"{escape(str(recal.get('course_name') or recal.get('course')))} ({recal.get('students', '?')} students): "
+        f"{escape(str(recal.get('method', '')))}.</p>"
+        + _table(["Metric", "Before", "After (cross-validated)"], rows)
     )
 
 
@@ -173,7 +200,13 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
     badge = " <span style='background:#1b5e20;color:white'>&nbsp;active&nbsp;</span>" if active else ""
     erased = int(card.get("erased_since_training") or 0)
     parts = [
-        f"<h3>{escape(KIND_NAMES.get(kind, kind))}, as of week {card.get('week')}{badge}</h3>",
+        f"<h3>{escape(KIND_NAMES.get(kind, kind))}, "
+        + (
+            f"for every week (trained on weeks {card['weeks'][0]}-{card['weeks'][-1]})"
+            if card.get("any_week") and card.get("weeks")
+            else f"as of week {card.get('week')}"
+        )
+        + f"{badge}</h3>",
         (
             f"<p style='color:#b71c1c'><b>{erased} learner{'s' if erased != 1 else ''} this model was trained on "
             f"{'have' if erased != 1 else 'has'} since been erased.</b> The model still carries what it learned "
@@ -213,9 +246,10 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
         )
     parts += [
         "<h4>Validation</h4>",
-        f"<p>{escape(str(v.get('method', '')))}.</p>",
-        metrics_table(card),
         later_offering_html(v.get("later_offering")),
+        f"<p>Within the training data: {escape(str(v.get('method', '')))}.</p>",
+        metrics_table(card),
+        recalibration_html(card.get("recalibration")),
     ]
     for note in v.get("notes") or []:
         parts.append(f"<p>Note: {escape(str(note))}.</p>")

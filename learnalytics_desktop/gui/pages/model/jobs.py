@@ -91,6 +91,17 @@ def train(
     return result.model_id, result.card
 
 
+def recalibrate(
+    conn: sqlite3.Connection, model_id: str, *, report: Reporter = NullReporter()
+) -> tuple[str, dict[str, Any]]:
+    """Recalibrate ``model_id`` on the latest finished offering it has not seen
+    (``core.model.recalibrate_model``); returns the new model's id and card."""
+    from learnalytics_desktop.core.model import recalibrate_model
+
+    result = recalibrate_model(conn, model_id, report=report)
+    return result.model_id, result.card
+
+
 def make_active(conn: sqlite3.Connection, model_id: str | None) -> ModelsState:
     """Pin ``model_id`` for scoring (``None``: the latest trained is used); returns the new state."""
     from learnalytics_desktop.core.model import set_active_model
@@ -99,4 +110,4 @@ def make_active(conn: sqlite3.Connection, model_id: str | None) -> ModelsState:
     return load_state(conn)
 
 
-__all__ = ["ModelsState", "Offering", "load_card", "load_state", "make_active", "train"]
+__all__ = ["ModelsState", "Offering", "load_card", "load_state", "make_active", "recalibrate", "train"]

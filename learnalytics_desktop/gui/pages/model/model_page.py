@@ -131,12 +131,20 @@ class ModelPage(Page):
         self.latest_button = QPushButton("Use the &latest")
         self.latest_button.setToolTip("Unpin: always score with the most recently trained model")
         self.latest_button.clicked.connect(lambda: self.make_active(None))
+        self.recalibrate_button = QPushButton("&Recalibrate…")
+        self.recalibrate_button.setAccessibleName("Recalibrate the selected model")
+        self.recalibrate_button.setToolTip(
+            "Re-map the selected model's risks on the latest finished offering it was not trained on "
+            "(same ranking; saved as a new model)"
+        )
+        self.recalibrate_button.clicked.connect(self.recalibrate)
         models_box = QGroupBox("Models in this database")
         mbox = QVBoxLayout(models_box)
         mbox.addWidget(self.models_view, 1)
         mrow = QHBoxLayout()
         mrow.addWidget(self.activate_button)
         mrow.addWidget(self.latest_button)
+        mrow.addWidget(self.recalibrate_button)
         mrow.addStretch(1)
         mbox.addLayout(mrow)
 
@@ -320,6 +328,9 @@ class ModelPage(Page):
             has_db and sel is not None and not (sel == self.state.active_id and pinned)
         )
         self.latest_button.setEnabled(has_db and pinned)
+        self.recalibrate_button.setEnabled(
+            has_db and sel is not None and not self.runner.is_busy("model.recalibrate")
+        )
 
     # -- actions ---------------------------------------------------------------------------------
     def make_active(self, model_id: str | None = "") -> Task | None:
@@ -333,6 +344,43 @@ class ModelPage(Page):
             .with_progress("Changing the active model…")
             .on_success(self._activated)
         )
+
+    def recalibrate(self) -> Task | None:
+        """Recalibrate the selected model on the latest finished offering it has not seen
+        (``core.model.recalibrate_model``, in a child process); the result is a new model."""
+        if self.ctx.db_path is None or self.selected_id is None:
+            return None
+        self.recalibrate_button.setEnabled(False)
+        return (
+            self.runner.submit(db_job(model_jobs.recalibrate), self.ctx.db_path, self.selected_id)
+            .in_process()
+            .keyed("model.recalibrate")
+            .with_progress("Recalibrating the model…")
+            .on_success(self._recalibrated)
+            .on_failure(self._recalibration_failed)
+            .on_finished(self._update_buttons)
+        )
+
+    def _recalibrated(self, result: tuple[str, dict[str, Any]]) -> None:
+        model_id, card = result
+        self._trained(model_id, card)
+        recal = card.get("recalibration") or {}
+        before = (recal.get("before") or {}).get("calibration_error")
+        after = (recal.get("after") or {}).get("calibration_error")
+        self.shell.show_status(
+            f"Recalibrated into {model_id}: calibration error {before} -> {after} on "
+            f"{recal.get('course_name') or recal.get('course')}.",
+            15000,
+        )
+
+    def _recalibration_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValueError | LookupError):  # TrainingDataError: a sentence, no dialog
+            self.shell.show_status(f"Not recalibrated: {exc}", 15000)
+            self.summary.setText(f"<b>Not recalibrated:</b> {exc}.")
+            return
+        from learnalytics_desktop.gui.dialogs.error_dialog import ErrorDialog
+
+        ErrorDialog.report(self, exc, title="Recalibration failed")
 
     def _activated(self, state: model_jobs.ModelsState) -> None:
         self.card_id = None  # re-render the card with its new status
