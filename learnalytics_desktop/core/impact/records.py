@@ -44,6 +44,7 @@ def summary(spec: AnalysisSpec, result: ImpactResult) -> dict[str, Any]:
         "outcome": spec.outcome,
         "groups_path": spec.groups_path,
         "randomised_by_user": spec.randomised,
+        "cutoff_by_user": spec.cutoff,
         "kind": result.kind,
         "test": spec.test,
         "randomised": result.randomised,

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -91,7 +92,27 @@ class ChoosePage(QWizardPage):
                 self.randomised = QCheckBox("Chance decided who was in which group (a randomised experiment)")
                 self.randomised.setToolTip("Only tick this if the groups were drawn at random, e.g. by lot")
                 self.randomised.setStyleSheet("margin-left: 24px;")
+                self.randomised.toggled.connect(self._changed)
                 grid.addWidget(self.randomised)
+                self.threshold = QCheckBox("A risk threshold decided who was treated: everyone at or above")
+                self.threshold.setToolTip(
+                    "Compares students just either side of the cut-off (regression discontinuity); the answer "
+                    "is about students near the threshold"
+                )
+                self.threshold.setStyleSheet("margin-left: 24px;")
+                self.threshold.toggled.connect(self._changed)
+                self.cutoff = QDoubleSpinBox()
+                self.cutoff.setRange(0.0, 1.0)
+                self.cutoff.setDecimals(2)
+                self.cutoff.setSingleStep(0.05)
+                self.cutoff.setValue(0.6)
+                self.cutoff.setAccessibleName("Risk cut-off")
+                self.cutoff.valueChanged.connect(self._changed)
+                cut_row = QHBoxLayout()
+                cut_row.addWidget(self.threshold)
+                cut_row.addWidget(self.cutoff)
+                cut_row.addStretch(1)
+                grid.addLayout(cut_row)
 
         self.outcome = QComboBox()
         self.outcome.setAccessibleName("Outcome")
@@ -193,6 +214,8 @@ class ChoosePage(QWizardPage):
         self.path.setEnabled(csv)
         self.browse.setEnabled(csv)
         self.randomised.setEnabled(csv)
+        self.threshold.setEnabled(csv and not self.randomised.isChecked())
+        self.cutoff.setEnabled(csv and self.threshold.isChecked() and not self.randomised.isChecked())
         name = self.outcome.currentData()
         if self.info is not None and name is not None and self.info.outcomes.get(name, 0) == 0:
             self.outcome_note.setText(
@@ -225,6 +248,9 @@ class ChoosePage(QWizardPage):
             groups_path=self.path.text().strip() if source == "csv" else None,
             randomised=(True if self.randomised.isChecked() else None) if source == "csv" else None,
             test=self.wiz.test,
+            cutoff=float(self.cutoff.value())
+            if source == "csv" and self.threshold.isEnabled() and self.threshold.isChecked()
+            else None,
         )
 
     def isComplete(self) -> bool:

@@ -274,6 +274,7 @@ class ImpactPage(Page):
             groups_path=a.get("groups_path"),
             randomised=a.get("randomised_by_user"),
             test=a.get("test", "welch"),
+            cutoff=a.get("cutoff_by_user"),
         )
         return self.start(preset)
 

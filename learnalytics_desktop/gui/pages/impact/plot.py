@@ -279,7 +279,7 @@ class RDPlot(QWidget):
         self.legend.setText(
             charts.legend_html(
                 [
-                    (COLOURS["control"], "▲", "below the cut-off"),
+                    (COLOURS["control"], "▼", "below the cut-off"),
                     (COLOURS["treated"], "●", "at or above the cut-off"),
                     (charts.GREY, "dash", "cut-off"),
                 ]

@@ -108,6 +108,9 @@ class ImpactWizard(QWizard):
             if preset.groups_path:
                 self.choose.path.setText(preset.groups_path)
             self.choose.randomised.setChecked(bool(preset.randomised))
+            if preset.cutoff is not None:
+                self.choose.threshold.setChecked(True)
+                self.choose.cutoff.setValue(preset.cutoff)
         self.resize(1040, 720)
         qsettings.restore_geometry(self, "impact/wizard")
 
