@@ -17,10 +17,12 @@ rejected with its rule and place.  A valid one becomes:
 * a **GradeEvent** (actor: the grader) -> a ``scored`` statement for the attempt's assignee
   on the assignable, with the Score; without an assignee it is skipped (no learner).
 * **skipped**, each with its reason: entities (descriptions, not events), endpoint
-  configuration documents, events whose actor is not a Person, events of members whose
-  Membership roles hold no Learner role, and content or course management (AssignableEvent
-  Activated/Deactivated/Reviewed, ResourceManagementEvent other than Downloaded/Printed/
-  Retrieved, SurveyInvitationEvent Sent).
+  configuration documents, events whose actor is described as something else than a Person
+  (an actor given by its IRI alone is taken for a Person: events are a learner's unless they
+  say otherwise), events of members whose Membership roles hold no Learner role, and
+  content or course management (AssignableEvent Activated/Deactivated/Reviewed,
+  ResourceManagementEvent other than Downloaded/Printed/Retrieved, SurveyInvitationEvent
+  Sent).
 """
 
 from __future__ import annotations
