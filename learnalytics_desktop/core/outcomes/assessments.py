@@ -281,6 +281,62 @@ def import_assessments(
     return report
 
 
+ROLES: tuple[tuple[str, str], ...] = (
+    ("id", "Assessment id or activity IRI"),
+    ("title", "Title"),
+    ("kind", "Kind (assignment / quiz / exam)"),
+    ("due", "Due date"),
+    ("weight", "Weight (%)"),
+    ("max_score", "Maximum score"),
+)
+
+
+def guess_columns(header: list[str]) -> dict[str, str]:
+    """role -> header for the calendar's columns, recognised as :func:`import_assessments`
+    does for a column that is not named (a header goes to one role at most); OULAD's
+    ``assessments.csv`` is recognised by its own column names."""
+    from learnalytics_desktop.core.tabular import CsvTable
+
+    if {"id_assessment", "assessment_type", "date"} <= set(header):
+        return {r: c for r, c in PRESETS["oulad"].items() if c}
+    table = CsvTable(Path("calendar.csv"), "", ",", list(header), [])
+    names = {
+        "id": ID_NAMES,
+        "title": TITLE_NAMES,
+        "kind": KIND_NAMES,
+        "due": DUE_NAMES,
+        "weight": WEIGHT_NAMES,
+        "max_score": MAX_NAMES,
+    }
+    out: dict[str, str] = {}
+    for role, _ in ROLES:
+        hit = table.guess(names[role])
+        if hit is not None and hit not in out.values():
+            out[role] = hit
+    return out
+
+
+def import_calendar_file(
+    conn: sqlite3.Connection,
+    course_id: int,
+    csv_path: str | Path,
+    mapping: dict[str, str],
+    iri_template: str | None = None,
+    where: dict[str, str] | None = None,
+) -> tuple[CalendarReport, list[dict[str, Any]]]:
+    """The app's import: ``mapping`` is role -> column ("" or missing = not used); returns
+    the report and the calendar now stored."""
+    report = import_assessments(
+        conn,
+        course_id,
+        csv_path,
+        **{f"{role}_column": mapping.get(role) or "" for role, _ in ROLES},
+        iri_template=iri_template or None,
+        where=where or None,
+    )
+    return report, list_assessments(conn, course_id)
+
+
 def list_assessments(conn: sqlite3.Connection, course_id: int) -> list[dict[str, Any]]:
     """The offering's calendar, by due date (undated last): key, title, kind, due (ISO UTC or
     None), weight, max_score, source, and ``submissions`` (statements naming it)."""
@@ -312,4 +368,14 @@ def list_assessments(conn: sqlite3.Connection, course_id: int) -> list[dict[str,
     return out
 
 
-__all__ = ["KINDS", "KIND_WORDS", "PRESETS", "CalendarReport", "import_assessments", "list_assessments"]
+__all__ = [
+    "KINDS",
+    "KIND_WORDS",
+    "PRESETS",
+    "ROLES",
+    "CalendarReport",
+    "guess_columns",
+    "import_assessments",
+    "import_calendar_file",
+    "list_assessments",
+]

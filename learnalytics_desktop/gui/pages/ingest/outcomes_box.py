@@ -1,5 +1,6 @@
 """The Import page's "Gradebook and class list" strip: two buttons that open
-:class:`~learnalytics_desktop.gui.dialogs.outcomes_dialog.OutcomesDialog` (also on the File menu)."""
+:class:`~learnalytics_desktop.gui.dialogs.outcomes_dialog.OutcomesDialog` (also on the File menu)
+and one for the assessment calendar (:class:`~learnalytics_desktop.gui.dialogs.calendar_dialog.CalendarDialog`)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,11 @@ class OutcomesBox(QGroupBox):
         )
         self.roster_button = QPushButton(icon("file"), "Import a class &list…")
         self.roster_button.setToolTip("Who is enrolled (CSV): students with no statements yet are added too")
+        self.calendar_button = QPushButton(icon("file"), "Import an assessment &calendar…")
+        self.calendar_button.setToolTip("Assignments, quizzes and exams with due dates (CSV)")
         self.gradebook_button.clicked.connect(lambda: self.open_dialog("outcomes"))
         self.roster_button.clicked.connect(lambda: self.open_dialog("roster"))
+        self.calendar_button.clicked.connect(self.open_calendar)
         hint = QLabel(
             "CSV files from the gradebook or student system, matched to the learners by id or e-mail; "
             "you map the columns."
@@ -38,6 +42,7 @@ class OutcomesBox(QGroupBox):
         row = QHBoxLayout(self)
         row.addWidget(self.gradebook_button)
         row.addWidget(self.roster_button)
+        row.addWidget(self.calendar_button)
         row.addWidget(hint, 1)
         shell.context_changed.connect(self._follow)
         self._follow(shell.context)
@@ -46,6 +51,7 @@ class OutcomesBox(QGroupBox):
         on = ctx.db_path is not None
         self.gradebook_button.setEnabled(on)
         self.roster_button.setEnabled(on)
+        self.calendar_button.setEnabled(on)
 
     def open_dialog(self, kind: str) -> Any:
         """Open the import dialog for a gradebook (``"outcomes"``) or class list (``"roster"``)."""
@@ -54,6 +60,14 @@ class OutcomesBox(QGroupBox):
         if self.shell.context.db_path is None:
             return None
         return OutcomesDialog.ask(self.window(), self.shell, kind=kind, key_file=self.key_file() or None)
+
+    def open_calendar(self) -> Any:
+        """Open the assessment calendar import dialog."""
+        from learnalytics_desktop.gui.dialogs.calendar_dialog import CalendarDialog
+
+        if self.shell.context.db_path is None:
+            return None
+        return CalendarDialog.ask(self.window(), self.shell)
 
 
 __all__ = ["OutcomesBox"]
