@@ -122,14 +122,6 @@ def register_courses(sub: Any) -> None:
 # --- outcomes and roster ----------------------------------------------------------------------
 
 
-def _key(args: argparse.Namespace) -> bytes | None:
-    if not args.key_file:
-        return None
-    from learnalytics_desktop.core.ingest.pseudonym import load_key
-
-    return load_key(args.key_file)
-
-
 def _print_report(report: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report.to_dict()))
@@ -137,57 +129,39 @@ def _print_report(report: Any, as_json: bool) -> None:
         print(report.summary())
 
 
-def cmd_outcomes(args: argparse.Namespace) -> int:
-    """``learnalytics outcomes``."""
-    from learnalytics_desktop.core.outcomes import import_outcomes
+def _import_file(kind: str, args: argparse.Namespace) -> int:
+    """``outcomes`` / ``roster``: ``core.outcomes.files.import_file``, the import dialog's use
+    case (a column option not given is recognised by its header)."""
+    from learnalytics_desktop.core.outcomes.files import ROLES, import_file
 
     conn = _open(args.db)
     try:
         course = _course(conn, args.course)
-        report = import_outcomes(
+        mapping = {role: getattr(args, f"{role}_column", None) for role, _ in ROLES[kind]}
+        report = import_file(
             conn,
+            kind,
             course.id,
             args.csv,
-            id_column=args.id_column,
-            email_column=args.email_column,
-            grade_column=args.grade_column,
-            result_column=args.result_column,
-            passed_column=args.passed_column,
-            withdrew_column=args.withdrew_column,
-            attribute_columns=args.attribute_column or (),
-            pseudonymize_key=_key(args),
+            mapping,
+            args.attribute_column or (),
+            key_file=args.key_file or None,
             home_pages=args.home_page or (),
         )
     finally:
         conn.close()
     _print_report(report, args.json)
     return 0
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    """``learnalytics outcomes``."""
+    return _import_file("outcomes", args)
 
 
 def cmd_roster(args: argparse.Namespace) -> int:
     """``learnalytics roster``."""
-    from learnalytics_desktop.core.outcomes import import_roster
-
-    conn = _open(args.db)
-    try:
-        course = _course(conn, args.course)
-        report = import_roster(
-            conn,
-            course.id,
-            args.csv,
-            id_column=args.id_column,
-            email_column=args.email_column,
-            status_column=args.status_column,
-            registered_column=args.registered_column,
-            withdrawn_column=args.withdrawn_column,
-            attribute_columns=args.attribute_column or (),
-            pseudonymize_key=_key(args),
-            home_pages=args.home_page or (),
-        )
-    finally:
-        conn.close()
-    _print_report(report, args.json)
-    return 0
+    return _import_file("roster", args)
 
 
 def _matching_args(p: argparse.ArgumentParser) -> None:

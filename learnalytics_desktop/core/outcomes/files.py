@@ -137,12 +137,15 @@ def import_file(
     attributes: Sequence[str] = (),
     *,
     key_file: str | os.PathLike[str] | None = None,
+    home_pages: Sequence[str] = (),
     report: Reporter = NullReporter(),
 ) -> Any:
     """Import a gradebook (``kind="outcomes"``) or class list (``"roster"``) into an offering
-    and return the core's ``MatchReport``. ``mapping`` is role -> column; every role of the
-    kind is passed, a role missing or mapped to "" is "not used" (no guessing). One
-    transaction in the core: on any error nothing is written."""
+    and return the core's ``MatchReport``: the one use case behind the import dialog and
+    ``learnalytics outcomes`` / ``roster``. ``mapping`` is role -> column: a column name;
+    ``""`` (or a role left out) = "not used", as the dialog passes; ``None`` = let the core
+    recognise the column by its header, as the command line does for an option not given.
+    One transaction in the core: on any error nothing is written."""
     from learnalytics_desktop.core.outcomes import import_outcomes, import_roster
 
     if kind not in KINDS:
@@ -152,7 +155,7 @@ def import_file(
         from learnalytics_desktop.core.ingest.pseudonym import load_key
 
         key = load_key(key_file)
-    columns = {f"{role}_column": mapping.get(role) or "" for role, _ in ROLES[kind]}
+    columns = {f"{role}_column": mapping.get(role, "") for role, _ in ROLES[kind]}
     report.progress(0.0, Path(csv_path).name)
     run = import_outcomes if kind == "outcomes" else import_roster
     result = run(
