@@ -147,6 +147,38 @@ def write_table(table: Any, out: Path) -> int:
     return len(table)
 
 
+def _write_sidecar(args: argparse.Namespace, out: Path, chosen: list[Any], tables: dict[str, Any]) -> None:
+    """``OUT.json``: what was computed, from what, by what (``train/score --features`` and the
+    app read it; the model card records it)."""
+    import os
+    from datetime import UTC, datetime
+
+    import pyspark
+
+    from learnalytics_desktop.core.model.feature_file import sidecar_path
+
+    meta = {
+        "engine": f"spark {pyspark.__version__} (learnalytics lake)",
+        "master": args.master or "local[*]",
+        "sources": [str(s) for s in args.source],
+        "week": args.week,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "courses": [
+            {
+                "course": o.iri,
+                "start": o.start.isoformat(),
+                "as_of": o.as_of.isoformat(),
+                "students": len(tables[o.iri]["table"]),
+            }
+            for o in chosen
+        ],
+    }
+    side = sidecar_path(out)
+    tmp = side.with_name(side.name + ".part")
+    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    os.replace(tmp, side)
+
+
 def cmd_features(args: argparse.Namespace) -> int:
     """``learnalytics lake features``."""
     import pandas as pd
@@ -173,6 +205,7 @@ def cmd_features(args: argparse.Namespace) -> int:
     else:
         table = tables[chosen[0].iri]["table"]
     n = write_table(table, out)
+    _write_sidecar(args, out, chosen, tables)
     summary = {
         "courses": [
             {

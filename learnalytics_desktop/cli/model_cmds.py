@@ -19,6 +19,10 @@ model and writes one row per student: ``student``, ``risk_score`` (0-1), ``risk_
 the database's saved settings (advisor capacity when one is saved, else the thresholds), as
 in the app; ``--capacity N`` overrides them for this run: exactly the N highest-risk
 students are high.
+
+With ``--features FILE`` both work on a feature table computed elsewhere (``learnalytics lake
+features`` on a cluster), without the raw events: ``train --db DB --features FILE --outcomes
+[IRI=]CSV ...`` and ``score --db DB --features FILE --out FILE.csv`` (see ``cli.model_features``).
 """
 
 from __future__ import annotations
@@ -86,6 +90,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from learnalytics_desktop.core.model.card import summary_lines
     from learnalytics_desktop.core.model.train import train_model
 
+    if args.features:
+        from learnalytics_desktop.cli.model_features import train_from_features
+
+        return train_from_features(args)
+    if not args.course:
+        raise UserError("give --course (or --features FILE)")
     conn = _open_model_db(args.db)
     try:
         try:
@@ -152,6 +162,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     out_path = Path(args.out)
     if not out_path.parent.exists():
         raise UserError(f"the folder {out_path.parent} does not exist")
+    if args.features:
+        from learnalytics_desktop.cli.model_features import score_from_features
+
+        return score_from_features(args, out_path)
+    if not args.course or args.week is None:
+        raise UserError("give --course and --week (or --features FILE)")
     conn = _open_model_db(args.db)
     try:
         try:
@@ -288,7 +304,6 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--db", required=True, help="database file")
     p.add_argument(
         "--course",
-        required=True,
         action="append",
         metavar="COURSE",
         help="a past offering with outcomes (id, IRI or part of its name); repeat for several",
@@ -320,18 +335,24 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
         help="do not use this feature (repeat for several); the model card lists it as excluded",
     )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--features", metavar="FILE", help="train on this feature table (CSV/Parquet) instead")
+    p.add_argument(
+        "--outcomes",
+        action="append",
+        default=[],
+        metavar="[IRI=]CSV",
+        help="with --features: an offering's gradebook (IRI= needed when the file has several)",
+    )
     p.set_defaults(func=cmd_train)
 
 
 def register_score(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("score", help="score an offering's students and write the risk list (CSV)")
     p.add_argument("--db", required=True, help="database file")
-    p.add_argument(
-        "--course", required=True, metavar="COURSE", help="the offering to score (id, IRI or name)"
-    )
-    p.add_argument(
-        "--week", required=True, type=_positive_int, metavar="K", help="score as of the end of week K"
-    )
+    p.add_argument("--course", metavar="COURSE", help="the offering to score (id, IRI or name)")
+    p.add_argument("--week", type=_positive_int, metavar="K", help="score as of the end of week K")
+    p.add_argument("--features", metavar="FILE", help="score this feature table (CSV/Parquet) instead")
+    p.add_argument("--as-of", metavar="DATE", help="with --features and no sidecar: when it was computed")
     p.add_argument("--model", metavar="ID", default=None, help="model id (default: the active model)")
     p.add_argument(
         "--capacity",

@@ -118,7 +118,7 @@ def _compare(conn, classified, iri, week, start=None):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
-    generate_demo(folder, students=30, seed=5)
+    generate_demo(folder, students=60, seed=5)
     return folder
 
 
@@ -242,3 +242,49 @@ def test_start_option_and_unknown_course(spark, noisy, tmp_path, capsys):
     assert main([*args, "--course", info["courses"][0], "--start", info["start"].isoformat()]) == 0
     assert "start 2026-09-07, from user" in capsys.readouterr().out
     assert date.fromisoformat(info["start"].isoformat()) == info["start"]
+
+
+def test_train_and_score_from_cluster_features_without_raw_events(spark, demo, tmp_path, capsys):
+    """The laptop trains on the cluster's table of a past offering and scores this term's
+    table: no statement is imported; the model card names the file and the engine."""
+    from learnalytics_desktop.core.model import get_card
+
+    past, now = (f"https://lms.example.edu/course/ida101/{t}" for t in ("2025-autumn", "2026-autumn"))
+    gradebook = next(demo.rglob("gradebook-*2025*.csv"))
+    common = ["lake", "features", "--source", str(demo), "--master", "local[2]"]
+    assert main([*common, "--course", past, "--week", "6", "--out", str(tmp_path / "past.parquet")]) == 0
+    assert main([*common, "--course", now, "--week", "6", "--out", str(tmp_path / "now.csv")]) == 0
+    capsys.readouterr()
+    db = tmp_path / "laptop.db"
+    train = [
+        "train",
+        "--db",
+        str(db),
+        "--features",
+        str(tmp_path / "past.parquet"),
+        "--outcomes",
+        str(gradebook),
+    ]
+    assert main([*train, "--kind", "logreg", "--json"]) == 0
+    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert trained["week"] == 6 and trained["counts"]["trained_on"] >= 20
+    source = trained["feature_source"]
+    assert source["engine"].startswith("spark") and source["file"].endswith("past.parquet")
+    assert len(source["sha256"]) == 64 and source["sources"] == [str(demo)]
+    conn = open_db(db)
+    assert conn.execute("SELECT count(*) FROM statements").fetchone()[0] == 0
+    assert get_card(conn, trained["model_id"])["feature_source"] == source
+    conn.execute("UPDATE models SET active = 1 WHERE id = ?", (trained["model_id"],))
+    conn.close()
+    out = tmp_path / "risk.csv"
+    assert (
+        main(["score", "--db", str(db), "--features", str(tmp_path / "now.csv"), "--out", str(out), "--json"])
+        == 0
+    )
+    scored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    risk = pd.read_csv(out, encoding="utf-8-sig")
+    lake_now = pd.read_csv(tmp_path / "now.csv", encoding="utf-8-sig")
+    assert sorted(risk["student"]) == sorted(lake_now["student"]) and risk["risk_score"].between(0, 1).all()
+    assert scored["runs"][0]["as_of"].startswith(
+        json.loads((tmp_path / "now.csv.json").read_text())["courses"][0]["as_of"][:10]
+    )

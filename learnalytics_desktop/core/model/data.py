@@ -16,6 +16,7 @@ columns are listed in the card as ignored.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -166,6 +167,7 @@ def build_training_data(
     report: Any,
     *,
     weeks: list[int] | None = None,
+    tables: Mapping[tuple[int, int], pd.DataFrame] | None = None,
 ) -> TrainingData:
     """Features as of week ``week`` of each offering joined to its at-risk labels.
 
@@ -173,6 +175,9 @@ def build_training_data(
     :func:`training_weeks` of the shortest offering), with the week as an extra feature
     :data:`WEEK_COLUMN`: one model then scores any week (see ``core.model.train``). A student
     is one group over all their weeks, so validation never sees them on both sides.
+
+    ``tables``: feature tables computed elsewhere (a cluster's ``lake features``), by
+    ``(course id, week)``, index actor id; default: computed from the statements in the database.
 
     Students without an outcome row (or whose outcome gives no label) are left out and
     counted per offering in ``courses[i]["excluded_no_outcome"]``; students withdrawn before
@@ -218,7 +223,7 @@ def build_training_data(
                 f"{course.label} has {course.weeks} weeks, so there is no week {wk} to train on"
             )
         as_of = course.as_of_week(wk)
-        frame = compute_features(conn, course.id, as_of)
+        frame = compute_features(conn, course.id, as_of) if tables is None else tables[(course.id, wk)]
         cols, ign = select_features(frame)
         if columns is None:
             columns, ignored = cols, ign

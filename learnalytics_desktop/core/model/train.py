@@ -44,6 +44,8 @@ from learnalytics_desktop.core.model.estimators import (
 )
 
 REQUESTS = ("auto", *KINDS)
+# where the features of a model trained from the database came from (the card's feature_source)
+DESKTOP_SOURCE = {"engine": "desktop", "from": "the statements in this database (core.features)"}
 
 
 @dataclass
@@ -110,15 +112,18 @@ def fit_and_register(
     kind: str = "auto",
     use_attributes: bool = False,
     exclude_features: Sequence[str] = (),
+    feature_source: dict[str, Any] | None = None,
     report: Reporter | None = None,
 ) -> TrainResult:
     """Steps 2-5 of training on already assembled :class:`TrainingData` (tests and
-    benchmarks call this with synthetic tables; ``train_model`` with real ones)."""
+    benchmarks call this with synthetic tables; ``train_model`` with real ones).
+    ``feature_source`` says on the card where the features came from (default: computed
+    from the statements in this database)."""
     report = report or NullReporter()
     if kind not in REQUESTS:
         raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(REQUESTS)}")
     with single_thread():
-        return _fit(conn, data, week, kind, use_attributes, tuple(exclude_features), report)
+        return _fit(conn, data, week, kind, use_attributes, tuple(exclude_features), report, feature_source)
 
 
 def _fit(
@@ -129,6 +134,7 @@ def _fit(
     use_attributes: bool,
     exclude: tuple[str, ...],
     report: Reporter,
+    feature_source: dict[str, Any] | None = None,
 ) -> TrainResult:
     import time
 
@@ -273,6 +279,7 @@ def _fit(
             "base_rate": pos / len(per_student),
             "label": data.label,
             "features": data.feature_columns,
+            "feature_source": feature_source or DESKTOP_SOURCE,
             "unused_features": unused,
             "ignored_columns": data.ignored_columns,
             "use_attributes": use_attributes,
