@@ -220,14 +220,22 @@ def test_user_pick_active_model_and_swapped_file(db):
     with pytest.raises(registry.ModelNotFound):
         registry.set_active_model(db, "nope")
     # a database entry pointing at another (validly signed) model's file is refused
-    from learnalytics_desktop.core.model.signing import ModelFileError
+    # the path the database names is never used (issue 15, finding 10): only <models>/<id>.joblib
+    import shutil
+    from pathlib import Path
 
-    own = db.execute("SELECT file FROM models WHERE id = ?", (a.model_id,)).fetchone()[0]
-    other = db.execute("SELECT file FROM models WHERE id = ?", (b.model_id,)).fetchone()[0]
-    db.execute("UPDATE models SET file = ? WHERE id = ?", (other, a.model_id))
+    from learnalytics_desktop.core.model.signing import ModelFileError, model_file, sidecar_path
+
+    db.execute("UPDATE models SET file = ? WHERE id = ?", ("/dev/zero", a.model_id))
+    assert registry.load_model(db, a.model_id).kind == "logreg"
+    own, other = model_file(a.model_id), model_file(b.model_id)
+    saved = {p: p.read_bytes() for p in (own, sidecar_path(own))}
+    shutil.copyfile(other, own)  # another (validly signed) model's file under this id's name
+    shutil.copyfile(sidecar_path(other), sidecar_path(own))
     with pytest.raises(ModelFileError, match="wrong file"):
         registry.load_model(db, a.model_id)
-    db.execute("UPDATE models SET file = ? WHERE id = ?", (own, a.model_id))
+    for p, data in saved.items():
+        Path(p).write_bytes(data)
     # deleting a model removes its row, training rows and files
     model_file = db.execute("SELECT file FROM models WHERE id = ?", (b.model_id,)).fetchone()[0]
     registry.delete_model(db, b.model_id)
@@ -235,8 +243,6 @@ def test_user_pick_active_model_and_swapped_file(db):
     assert (
         db.execute("SELECT count(*) FROM training_rows WHERE model_id = ?", (b.model_id,)).fetchone()[0] == 0
     )
-    from pathlib import Path
-
     assert not Path(model_file).exists()
 
 

@@ -86,9 +86,8 @@ def delete_model(conn: sqlite3.Connection, model_id: str) -> None:
     Stored score runs keep their numbers and the model id they were made with.
     """
     import contextlib
-    from pathlib import Path
 
-    from learnalytics_desktop.core.model.signing import sidecar_path
+    from learnalytics_desktop.core.model.signing import ModelFileError, model_file, sidecar_path
     from learnalytics_desktop.core.store.db import audit, transaction
 
     row = conn.execute("SELECT file FROM models WHERE id = ?", (model_id,)).fetchone()
@@ -98,7 +97,11 @@ def delete_model(conn: sqlite3.Connection, model_id: str) -> None:
         conn.execute("DELETE FROM training_rows WHERE model_id = ?", (model_id,))
         conn.execute("DELETE FROM models WHERE id = ?", (model_id,))
         audit(conn, "model_delete", model_id=model_id)
-    for path in (Path(row[0]), sidecar_path(Path(row[0]))):
+    try:
+        file = model_file(model_id)  # only ever a file in the models folder, whatever the row says
+    except ModelFileError:
+        return
+    for path in (file, sidecar_path(file)):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
@@ -118,13 +121,14 @@ def load_model(conn: sqlite3.Connection, model_id: str | None = None) -> Trained
     missing, unsigned, signed by another installation, changed, or another scikit-learn).
     """
     from learnalytics_desktop.core.model.bundle import TrainedModel
-    from learnalytics_desktop.core.model.signing import ModelFileError, load_signed
+    from learnalytics_desktop.core.model.signing import ModelFileError, load_signed, model_file
 
     mid = model_id if model_id is not None else active_model_id(conn)
     row = conn.execute("SELECT kind, week, card, file FROM models WHERE id = ?", (mid,)).fetchone()
     if row is None:
         raise ModelNotFound(f"there is no model {mid!r} in this database")
-    kind, week, card, file = row
+    kind, week, card, _stored_path = row
+    file = model_file(mid)  # never the path the database names (see signing.model_file)
     payload = load_signed(file)
     try:
         model = TrainedModel.from_payload(payload, model_id=mid, card=json.loads(card))

@@ -27,6 +27,7 @@ import hmac
 import io
 import json
 import os
+import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +94,40 @@ def _mac(key: bytes, sklearn_version: str, data: bytes) -> str:
     return mac.hexdigest()
 
 
+MAX_MODEL_BYTES = 512 * 1024 * 1024  # far above any model this app trains (a few MB)
+MAX_SIDECAR_BYTES = 64 * 1024
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def model_file(model_id: str) -> Path:
+    """The only file a model may be loaded from or deleted as: ``<models folder>/<id>.joblib``.
+
+    Decision (issue 15, finding 10): the path stored in the database is never trusted (a
+    forged row could name ``/dev/zero`` or any file); a model id that could not be a file
+    name raises :class:`ModelFileError`."""
+    from learnalytics_desktop.core import paths
+
+    if not isinstance(model_id, str) or _MODEL_ID.fullmatch(model_id) is None:
+        raise ModelFileError(f"refusing to use the model id {str(model_id)[:60]!r}: it is not a model id")
+    return paths.models_dir() / f"{model_id}.joblib"
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refusing devices, pipes and files larger than ``limit``."""
+    import stat as stat_mod
+
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat_mod.S_ISREG(st.st_mode):
+            raise ModelFileError(f"refusing to load {path}: it is not a regular file")
+        if st.st_size > limit:
+            raise ModelFileError(f"refusing to load {path}: it is larger than {limit:,} bytes")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ModelFileError(f"refusing to load {path}: it is larger than {limit:,} bytes")
+    return data
+
+
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
@@ -141,7 +176,7 @@ def load_signed(path: str | os.PathLike[str]) -> Any:
     target = Path(path)
     side = sidecar_path(target)
     try:
-        data = target.read_bytes()
+        data = _read_capped(target, MAX_MODEL_BYTES)
     except FileNotFoundError as exc:
         raise ModelFileError(
             f"the model file {target} is missing (was the database moved from another computer? "
@@ -150,13 +185,13 @@ def load_signed(path: str | os.PathLike[str]) -> Any:
     except OSError as exc:
         raise ModelFileError(f"cannot read the model file {target}: {exc}") from exc
     try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
+        meta = json.loads(_read_capped(side, MAX_SIDECAR_BYTES).decode("utf-8"))
     except FileNotFoundError as exc:
         raise ModelFileError(
             f"refusing to load {target.name}: it has no signature ({side.name}), so it was not "
             "written by this installation"
         ) from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ModelFileError) as exc:
         raise ModelFileError(
             f"refusing to load {target.name}: its signature file {side.name} is unreadable ({exc})"
         ) from exc
@@ -190,4 +225,13 @@ def load_signed(path: str | os.PathLike[str]) -> Any:
     return joblib.load(io.BytesIO(data))
 
 
-__all__ = ["ModelFileError", "install_key", "key_id", "load_signed", "save_signed", "sidecar_path"]
+__all__ = [
+    "MAX_MODEL_BYTES",
+    "ModelFileError",
+    "install_key",
+    "key_id",
+    "load_signed",
+    "model_file",
+    "save_signed",
+    "sidecar_path",
+]
