@@ -285,7 +285,9 @@ def test_external_interventions_in_windows_1252_are_read(env, capsys):
     assert code == 0, err
     conn = sqlite3.connect(env.db)
     try:
-        assert conn.execute("SELECT body FROM interventions WHERE rule = 'external'").fetchall() == [("Café",)]
+        assert conn.execute("SELECT body FROM interventions WHERE rule = 'external'").fetchall() == [
+            ("Café",)
+        ]
     finally:
         conn.close()
 
