@@ -483,6 +483,16 @@ def _import_file(
         out.processed += committed - resume_at
         writer.discard()
     sha = reader.sha256 if status == "done" else None
+    notes = list(reader.notes)
+    changed = _changed_while_read(source) if status == "done" else None
+    if changed is not None:
+        # The checksum would match no version of the file: record none (issue 15, finding 13).
+        sha = None
+        message = (
+            f"the file changed while it was being read ({changed}): what was stored may mix two "
+            "versions of it; import it again once it no longer changes"
+        )
+        notes.append(message)
     finish_import(conn, import_id, status, sha, message)
     fr = FileResult(
         source=source.display,
@@ -492,12 +502,26 @@ def _import_file(
         rejects_by_rule=dict(rules),
         skips_by_reason=dict(skips),
         resumed_records=resume_at,
-        notes=list(reader.notes),
+        notes=notes,
         message=message,
     )
     for k, v in counts.items():
         setattr(fr, k, v)
     return fr
+
+
+def _changed_while_read(source: SourceFile) -> str | None:
+    """Why the file on disk is no longer the one found before reading it (size or modification
+    time differ, or it is gone), else None."""
+    try:
+        st = os.stat(source.path)
+    except OSError as exc:
+        return f"it can no longer be read: {exc.strerror or exc}"
+    if st.st_size != source.size:
+        return f"its size went from {source.size:,} to {st.st_size:,} bytes"
+    if st.st_mtime_ns != source.mtime_ns:
+        return "it was modified"
+    return None
 
 
 def validate_paths(
