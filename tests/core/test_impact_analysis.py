@@ -148,6 +148,27 @@ def test_covariate_gaps_are_imputed_and_reported():
     assert "adjusted" in r.estimates
 
 
+def test_every_estimate_has_a_unit():
+    for kind, df in (
+        ("numeric", confounded(n=200).assign(final_grade=lambda f: f.final_grade.clip(0, 100))),
+        ("binary", None),
+    ):
+        if df is None:
+            df = confounded(n=200)
+            df["passed"] = (df["final_grade"] > 60).astype(int)
+        outcome = "final_grade" if kind == "numeric" else "passed"
+        d = analyze_impact(df, outcome=outcome, covariates=["risk_score"], n_boot=100).to_dict()
+        for group in ("estimates", "sensitivity", "tests", "effect_sizes"):
+            for key, e in d[group].items():
+                if e["estimate"] is not None:
+                    assert e["unit"], (group, key)
+        assert d["unit"] == (
+            "points on the 0-100 final grade"
+            if kind == "numeric"
+            else "percentage points of students passing"
+        )
+
+
 def test_to_dict_is_strict_json():
     r = analyze_impact(confounded(n=150), outcome="final_grade", covariates=["risk_score"], n_boot=100)
     d = r.to_dict()

@@ -311,9 +311,15 @@ def analyze_impact(
     )
     estimates = {"naive": naive}
     bounds = designs.outcome_bounds(kind, outcome, y)
-    unit = outcome_unit(outcome, kind, bounds if kind == "numeric" else None)
+    # "points on the 0-100 final grade" for the app's grade scale; "points of <outcome>" otherwise
+    unit = outcome_unit(outcome, kind, bounds if kind == "numeric" and bounds == (0.0, 100.0) else None)
     for e in (naive, *tests.values()):
         e.extra.setdefault("unit", unit)
+    for key, e in effects.items():
+        if key == "risk_difference":
+            e.extra.setdefault("unit", unit)
+        else:
+            e.extra.setdefault("unit", "ratio of odds" if key == "odds_ratio" else "standard deviations")
     if randomised:
         selection = "random"
     elif cutoff is not None:
