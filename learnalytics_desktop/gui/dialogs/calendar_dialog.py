@@ -73,7 +73,7 @@ class CalendarDialog(QDialog):
             self.course_combo.addItem(course_label(c), c.id)
         self.course_combo.setCurrentIndex(max(0, self.course_combo.findData(self.ctx.course_id)))
         form = QFormLayout()
-        form.addRow("&File:", file_row)
+        form.addRow("File:", file_row)
         form.addRow("&Offering:", self.course_combo)
         self.combos: dict[str, QComboBox] = {}
         for role, caption in ROLES:
@@ -157,7 +157,7 @@ class CalendarDialog(QDialog):
 
     def _refresh_preview(self, *_: Any) -> None:
         if self.preview is not None:
-            self.preview_table.show_preview(self.preview, {}, [])
+            self.preview_table.show_preview(self.preview, self.mapping(), [], dict(ROLES))
 
     def mapping(self) -> dict[str, str]:
         """role -> column ("" = not used)."""

@@ -30,10 +30,16 @@ class PreviewTable(QTableWidget):
         self._shape: tuple[int, tuple[str, ...]] | None = None
 
     def show_preview(
-        self, preview: Any, mapping: dict[str, str] | None = None, attributes: list[str] | None = None
+        self,
+        preview: Any,
+        mapping: dict[str, str] | None = None,
+        attributes: list[str] | None = None,
+        role_names: dict[str, str] | None = None,
     ) -> None:
         """Show ``preview`` (None empties the table); ``mapping`` (role -> column) and
-        ``attributes`` label the headers."""
+        ``attributes`` label the headers; ``role_names`` (role -> caption) for other kinds of
+        file than a gradebook or class list."""
+        names = role_names or ROLE_NAMES
         if preview is None:
             self.clear()
             self.setRowCount(0)
@@ -57,9 +63,7 @@ class PreviewTable(QTableWidget):
         for c, name in enumerate(preview.header):
             role = roles.get(name)
             used = role is not None or name in (attributes or [])
-            caption = (
-                ROLE_NAMES[role].split(" (")[0].lower() if role else ("attribute" if used else "not used")
-            )
+            caption = names[role].split(" (")[0].lower() if role else ("attribute" if used else "not used")
             item = QTableWidgetItem(f"{name}\n[{caption}]")
             item.setToolTip(f"Column “{name}”: " + (f"read as the {caption}" if used else "not imported"))
             font = item.font()
