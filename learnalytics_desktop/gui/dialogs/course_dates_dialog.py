@@ -175,9 +175,10 @@ class CourseDatesDialog(QDialog):
                     f" (its {c.statements:,} statements run from {c.first_statement.date().isoformat()} "
                     f"to {c.last_statement.date().isoformat()})"
                 )
+            warn = "".join(f" ⚠ {w}" for w in getattr(c, "warnings", ()))
             self.found.setText(
                 f"The data says: starts {_day(dates.data_start)}, with "
-                f"{dates.data_weeks} week{'s' if dates.data_weeks != 1 else ''} of statements{span}."
+                f"{dates.data_weeks} week{'s' if dates.data_weeks != 1 else ''} of statements{span}.{warn}"
             )
         else:
             self.found.setText("The data gives no dates: this offering has no statements yet. Set them here.")
