@@ -152,6 +152,15 @@ def _covariates(frame: pd.DataFrame, covariates: list[str], warnings: list[str])
     return (np.column_stack(cols) if cols else np.empty((len(frame), 0))), names
 
 
+def _set_units(unit: str, naive: Estimate, tests: dict[str, Estimate], effects: dict[str, Estimate]) -> None:
+    """Put the unit on every estimate: the outcome's for differences, their own for the rest."""
+    for e in (naive, *tests.values()):
+        e.extra.setdefault("unit", unit)
+    for key, e in effects.items():
+        own = "ratio of odds" if key == "odds_ratio" else "standard deviations"
+        e.extra.setdefault("unit", unit if key == "risk_difference" else own)
+
+
 def _missing_outcomes(frame: pd.DataFrame, outcome: str, warnings: list[str]) -> list[str]:
     """Count students without the outcome; return the prominent warnings (withdrawals)."""
     headline: list[str] = []
@@ -313,13 +322,7 @@ def analyze_impact(
     bounds = designs.outcome_bounds(kind, outcome, y)
     # "points on the 0-100 final grade" for the app's grade scale; "points of <outcome>" otherwise
     unit = outcome_unit(outcome, kind, bounds if kind == "numeric" and bounds == (0.0, 100.0) else None)
-    for e in (naive, *tests.values()):
-        e.extra.setdefault("unit", unit)
-    for key, e in effects.items():
-        if key == "risk_difference":
-            e.extra.setdefault("unit", unit)
-        else:
-            e.extra.setdefault("unit", "ratio of odds" if key == "odds_ratio" else "standard deviations")
+    _set_units(unit, naive, tests, effects)
     if randomised:
         selection = "random"
     elif cutoff is not None:
