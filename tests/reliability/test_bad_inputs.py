@@ -111,7 +111,31 @@ GRADEBOOK_BAD: dict[str, tuple[Callable[[Env], bytes], tuple[str, ...]]] = {
         ),
     ),
     "UTF-16 that is not valid": (lambda e: b"\xff\xfeS\x00t\x00\x00\xd8", ("gb.csv", "not valid UTF-16")),
+    "impossible grades": (  # issue 15, finding 15
+        lambda e: (
+            f"Student ID;Email;Final grade\n{e.students()[0].student_id};{e.students()[0].email};-5\n"
+            f"{e.students()[1].student_id};{e.students()[1].email};1e308\n"
+        ).encode(),
+        (
+            "gb.csv: nothing was imported because of bad values",
+            "line 2: grade '-5' is below 0",
+            "line 3: grade '1e308' is not a plausible final grade",
+        ),
+    ),
 }
+
+
+def test_grades_above_100_are_kept_with_a_warning(env, capsys):
+    s = env.students()
+    path = env.file(
+        "gb.csv",
+        f"Student ID,Final grade\n{s[0].student_id},101\n{s[1].student_id},100\n{s[2].student_id},0\n",
+    )
+    code = main(["outcomes", "--db", str(env.db), "--course", "2025-autumn", "--json", str(path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    warnings = json.loads(out)["warnings"]
+    assert any("1 grade(s) above 100 (line 2 (101))" in w for w in warnings), warnings
 
 
 @pytest.mark.parametrize("case", list(GRADEBOOK_BAD))

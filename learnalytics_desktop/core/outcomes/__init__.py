@@ -393,14 +393,37 @@ def import_roster(
     return m.report
 
 
-def _outcome_values(table: CsvTable, rows, grade_col, result_col, passed_col, withdrew_col, pass_mark):
+GRADE_SCALE_MAX = 100.0  # final grades are read as percentages (the pass mark is 40 by default)
+GRADE_IMPLAUSIBLE = 1e6  # above this a "grade" is an error in the file, not a bonus
+
+
+def _outcome_values(
+    table: CsvTable, rows, grade_col, result_col, passed_col, withdrew_col, pass_mark, warnings=None
+):
+    """The outcome rows of a gradebook; bad values raise one error listing every line.
+
+    Decision (issue 15, finding 15): final grades are percentages. A negative grade, or one
+    above a million (``1e308``), is an error naming the line; a grade above 100 (bonus points,
+    or another scale) is kept with a warning listing the lines, since the pass mark and the
+    analytics assume 0-100."""
     values, errors = [], []
+    above: list[str] = []
     for line, aid, cells in rows:
         try:
             grade = parse_number(cells[grade_col]) if grade_col is not None else None
         except ValueError:
             errors.append(f"line {line}: grade {cells[grade_col]!r} is not a number")
             continue
+        if grade is not None and grade < 0:
+            errors.append(f"line {line}: grade {cells[grade_col].strip()!r} is below 0")
+            continue
+        if grade is not None and grade > GRADE_IMPLAUSIBLE:
+            errors.append(
+                f"line {line}: grade {cells[grade_col].strip()[:30]!r} is not a plausible final grade"
+            )
+            continue
+        if grade is not None and grade > GRADE_SCALE_MAX:
+            above.append(f"{line} ({grade:g})")
         result = cells[result_col].strip() if result_col is not None else ""
         passed = withdrew = None
         if result:
@@ -427,6 +450,12 @@ def _outcome_values(table: CsvTable, rows, grade_col, result_col, passed_col, wi
         values.append((aid, grade, result or None, passed, withdrew))
     if errors:
         raise bad_values(table.path.name, errors)
+    if above and warnings is not None:
+        shown = ", ".join(above[:5]) + (f" and {len(above) - 5} more" if len(above) > 5 else "")
+        warnings.append(
+            f"{len(above)} grade(s) above 100 (line {shown}): grades are read as percentages "
+            f"(pass mark {pass_mark:g}); check that the grade column uses a 0-100 scale."
+        )
     return values
 
 
@@ -492,7 +521,9 @@ def import_outcomes(
             home_pages,
             create=False,
         )
-        values = _outcome_values(table, m.rows, grade_col, result_col, passed_col, withdrew_col, pass_mark)
+        values = _outcome_values(
+            table, m.rows, grade_col, result_col, passed_col, withdrew_col, pass_mark, m.report.warnings
+        )
         conn.execute("DELETE FROM outcomes WHERE course = ?", (cid,))
         conn.executemany(
             "INSERT INTO outcomes(course, actor, final_grade, result, passed, withdrew) VALUES (?, ?, ?, ?, ?, ?)",
