@@ -207,3 +207,22 @@ def test_ralph_corpus(db, corpora):
     rep = import_paths(db, [folder])
     assert {f.format for f in rep.files} == {"edx"}
     assert rep.read == 14 and rep.stored == 8 and rep.skipped == 6 and rep.rejected == 0
+
+
+def test_a_folder_of_rotated_tracking_logs(db, tmp_path):
+    import gzip
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    write(folder / "tracking.log", sample()[:3])
+    (folder / "tracking.log-20260301-1772323200.gz").write_bytes(
+        gzip.compress("".join(json.dumps(r) + "\n" for r in sample()[3:6]).encode())
+    )
+    (folder / "notes.txt").write_text("not a log")
+    rep = import_paths(db, [folder])
+    assert sorted(Path(f.source).name for f in rep.files) == [
+        "tracking.log",
+        "tracking.log-20260301-1772323200.gz",
+    ]
+    assert {f.format for f in rep.files} == {"edx"} and rep.stored == 5 and rep.skipped == 1
+    assert [Path(p).name for p, _ in rep.skipped_files] == ["notes.txt"]

@@ -95,7 +95,8 @@ class SourceFile:
 
 def _wanted(name: str) -> bool:
     low = name.lower()
-    return low.endswith(STATEMENT_SUFFIXES)
+    # Open edX names its rotated logs tracking.log, tracking.log.1, tracking.log-20240301-....gz
+    return low.endswith(STATEMENT_SUFFIXES) or low.startswith("tracking.log")
 
 
 def _hidden(name: str) -> bool:
@@ -107,7 +108,7 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
 
     Files named directly are always read (the format is found from their content).  Folders
     are searched recursively for ``.json``, ``.jsonl``, ``.ndjson`` (optionally ``.gz``) and
-    ``.zip`` files, in path order; hidden files and folders (``.*``, ``__MACOSX``) and other
+    ``.zip`` files and Open edX logs (``tracking.log*``, rotated and gzipped ones too), in path order; hidden files and folders (``.*``, ``__MACOSX``) and other
     files are skipped and listed.  Raises ``FileNotFoundError`` for a path that does not exist.
 
     Symbolic links found *inside* a folder (to files or folders) are not followed but skipped
@@ -152,7 +153,11 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
                     skipped.append((str(full), "hidden file"))
                 elif not _wanted(name):
                     skipped.append(
-                        (str(full), "not a statement file (.json, .jsonl, .ndjson, their .gz, or .zip)")
+                        (
+                            str(full),
+                            "not a statement file (.json, .jsonl, .ndjson, their .gz, .zip, or an "
+                            "Open edX tracking.log*)",
+                        )
                     )
                 elif full.is_file():
                     found.append(full)
