@@ -305,3 +305,64 @@ def score_from_file(
         run.attrs["course_label"] = a.iri
         out.append(run)
     return out
+
+
+# -- jobs for the app (module level: the GUI runs them in a child process) -------------------
+
+
+def describe_file(path: str | Path) -> dict[str, Any]:
+    """What a feature file holds, in plain words for the dialog (raises FeatureFileError)."""
+    ff = read_feature_file(path)
+    offerings = (
+        sorted(ff.table["course"].astype(str).unique())
+        if "course" in ff.table.columns
+        else [o["course"] for o in ff.offerings()]
+    )
+    return {
+        "students": int(len(ff.table)),
+        "offerings": offerings,
+        "week": ff.meta.get("week"),
+        "engine": ff.meta.get("engine"),
+        "created_at": ff.meta.get("created_at"),
+        "sources": ff.meta.get("sources") or [],
+        "sha256": ff.sha256,
+    }
+
+
+def train_job(
+    conn: sqlite3.Connection,
+    path: str | Path,
+    outcomes: str | Path | None = None,
+    kind: str = "auto",
+    report: Reporter | None = None,
+) -> dict[str, Any]:
+    """Train on a single-offering feature file with its gradebook; a small summary."""
+    result = train_from_file(
+        conn, read_feature_file(path), outcomes={"": outcomes} if outcomes else None, kind=kind, report=report
+    )
+    card = result.card
+    return {
+        "model_id": result.model_id,
+        "kind": result.kind,
+        "week": card["week"],
+        "trained_on": card["counts"]["trained_on"],
+        "roc_auc": card["validation"][result.kind].get("roc_auc"),
+        "engine": card["feature_source"]["engine"],
+    }
+
+
+def score_job(conn: sqlite3.Connection, path: str | Path, report: Reporter | None = None) -> dict[str, Any]:
+    """Score a feature file with the active model; a small summary per offering."""
+    runs = score_from_file(conn, read_feature_file(path), report=report)
+    return {
+        "runs": [
+            {
+                "course": r.attrs["course_label"],
+                "run_id": r.attrs["run_id"],
+                "students": int(len(r)),
+                "high": int((r["risk_level"] == "high").sum()),
+                "as_of": r.attrs["as_of"],
+            }
+            for r in runs
+        ]
+    }

@@ -1,6 +1,8 @@
 """The Import page's "Gradebook and class list" strip: two buttons that open
 :class:`~learnalytics_desktop.gui.dialogs.outcomes_dialog.OutcomesDialog` (also on the File menu)
-and one for the assessment calendar (:class:`~learnalytics_desktop.gui.dialogs.calendar_dialog.CalendarDialog`)."""
+one for the assessment calendar (:class:`~learnalytics_desktop.gui.dialogs.calendar_dialog.CalendarDialog`)
+and one for a feature table computed elsewhere
+(:class:`~learnalytics_desktop.gui.dialogs.feature_table_dialog.FeatureTableDialog`)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,11 @@ class OutcomesBox(QGroupBox):
         self.gradebook_button.clicked.connect(lambda: self.open_dialog("outcomes"))
         self.roster_button.clicked.connect(lambda: self.open_dialog("roster"))
         self.calendar_button.clicked.connect(self.open_calendar)
+        self.features_button = QPushButton(icon("file"), "Import a &feature table…")
+        self.features_button.setToolTip(
+            "Features a cluster computed (learnalytics lake features): train or score without the raw events"
+        )
+        self.features_button.clicked.connect(self.open_feature_table)
         hint = QLabel(
             "CSV files from the gradebook or student system, matched to the learners by id or e-mail; "
             "you map the columns."
@@ -43,6 +50,7 @@ class OutcomesBox(QGroupBox):
         row.addWidget(self.gradebook_button)
         row.addWidget(self.roster_button)
         row.addWidget(self.calendar_button)
+        row.addWidget(self.features_button)
         row.addWidget(hint, 1)
         shell.context_changed.connect(self._follow)
         self._follow(shell.context)
@@ -52,6 +60,7 @@ class OutcomesBox(QGroupBox):
         self.gradebook_button.setEnabled(on)
         self.roster_button.setEnabled(on)
         self.calendar_button.setEnabled(on)
+        self.features_button.setEnabled(on)
 
     def open_dialog(self, kind: str) -> Any:
         """Open the import dialog for a gradebook (``"outcomes"``) or class list (``"roster"``)."""
@@ -68,6 +77,14 @@ class OutcomesBox(QGroupBox):
         if self.shell.context.db_path is None:
             return None
         return CalendarDialog.ask(self.window(), self.shell)
+
+    def open_feature_table(self) -> Any:
+        """Open the feature table dialog (train or score on a cluster's table)."""
+        from learnalytics_desktop.gui.dialogs.feature_table_dialog import FeatureTableDialog
+
+        if self.shell.context.db_path is None:
+            return None
+        return FeatureTableDialog.ask(self.window(), self.shell)
 
 
 __all__ = ["OutcomesBox"]
