@@ -3,59 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from typing import Any
 
 from learnalytics_desktop.core.jobs import NullReporter, Reporter
+from learnalytics_desktop.core.model.catalog import ModelsState, Offering, models_state
 
-
-@dataclass(frozen=True)
-class Offering:
-    """A course offering and whether a model can learn from it (it has final outcomes)."""
-
-    id: int
-    name: str
-    iri: str
-    weeks: int | None
-    students: int
-    outcomes: int  # students with a final outcome row
-
-    @property
-    def label(self) -> str:
-        return self.name or self.iri
-
-
-@dataclass(frozen=True)
-class ModelsState:
-    """The models of the database (newest first, ``core.model.list_models``) and offerings."""
-
-    models: list[dict[str, Any]] = field(default_factory=list)
-    offerings: list[Offering] = field(default_factory=list)
-
-    @property
-    def active_id(self) -> str | None:
-        return next((m["id"] for m in self.models if m["active"]), None)
-
-
-def load_state(conn: sqlite3.Connection) -> ModelsState:
-    """Models and the offerings with their outcome counts."""
-    from learnalytics_desktop.core.courses import list_courses
-    from learnalytics_desktop.core.model import list_models
-    from learnalytics_desktop.core.outcomes import outcome_counts
-
-    outcomes = outcome_counts(conn)
-    offerings = [
-        Offering(
-            int(c.id),
-            c.name or "",
-            c.iri,
-            getattr(c, "weeks", None),
-            int(getattr(c, "students", 0) or 0),
-            int(outcomes.get(c.id, 0)),
-        )
-        for c in list_courses(conn)
-    ]
-    return ModelsState(list_models(conn), offerings)
+# The page's state is core.model.catalog's (re-exported under the names the page uses).
+load_state = models_state
 
 
 def load_card(conn: sqlite3.Connection, model_id: str) -> dict[str, Any]:
