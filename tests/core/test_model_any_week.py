@@ -73,6 +73,11 @@ def test_scores_any_week_and_the_list_follows_the_week(trained_template, conn):
         assert len(table) > 0
         seen[week] = dict(zip(table["actor"], table["risk_score"], strict=True))
         assert not any("course week" in r for rs in table["reasons"] for r in rs)
+        high = table[table["risk_level"] == "high"]
+        assert len(high) and all(len(r) >= 1 for r in high["reasons"])  # every high student has a reason
+        for rs in table["reasons"]:  # one fact, one direction
+            facts = [r.rsplit(" (", 1)[0] for r in rs]
+            assert len(facts) == len(set(facts))
         run_week = conn.execute("SELECT week FROM score_runs WHERE id = ?", (status.run_id,)).fetchone()[0]
         assert run_week == week
         # asked again with nothing new: the same run, nothing re-scored

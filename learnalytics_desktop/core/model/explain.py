@@ -71,6 +71,8 @@ class Explanation:
     reference: dict[str, Any]  # course medians / modal values used
     withheld: pd.Series | None = None  # list[str] per student: would-be reasons left out as against
     # their feature's known direction (see the module docstring)
+    fallback: pd.Series | None = None  # list[str] per student: the strongest raising factor of
+    # any size (below the 0.1 threshold too), for a high-risk student with no reason otherwise
 
 
 def reference_values(model: TrainedModel, X: pd.DataFrame) -> dict[str, Any]:
@@ -207,7 +209,7 @@ def explain_students(
         if attributes is not None and model.attributes
         else {}
     )
-    reasons, withheld = _reason_lists(
+    reasons, withheld, fallback = _reason_lists(
         contrib, raw, rows, ref, attr_rows, top_up=top_up, top_down=top_down, min_effect=min_effect
     )
     return Explanation(
@@ -215,6 +217,7 @@ def explain_students(
         reasons=pd.Series(reasons, index=X.index, dtype=object, name="reasons"),
         reference={k: ref[k] for k in model.features},
         withheld=pd.Series(withheld, index=X.index, dtype=object, name="withheld"),
+        fallback=pd.Series(fallback, index=X.index, dtype=object, name="fallback"),
     )
 
 
@@ -252,8 +255,8 @@ def _reason_lists(
     top_up: int,
     top_down: int,
     min_effect: float,
-) -> tuple[list[list[str]], list[list[str]]]:
-    """``(reasons, withheld)`` per student, as :func:`reasons_for` and :func:`withheld_units`
+) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """``(reasons, withheld, fallback)`` per student, as :func:`reasons_for` and :func:`withheld_units`
     give them one student at a time, with the selection done on the whole matrix (numpy) and
     only the phrasing left per student."""
     import numpy as np
@@ -267,26 +270,33 @@ def _reason_lists(
         shown_withheld = against & (size >= min_effect)
         up = ~left_out & (min_effect <= C)
         down = ~left_out & (-min_effect >= C)
-    pick_up = np.argsort(np.where(up, -C, np.inf), axis=1, kind="stable")[:, : max(0, top_up)]
-    pick_down = np.argsort(np.where(down, C, np.inf), axis=1, kind="stable")[:, : max(0, top_down)]
-    ok_up = np.take_along_axis(up, pick_up, axis=1)
-    ok_down = np.take_along_axis(down, pick_down, axis=1)
+    # the strongest raising factor of any size: the reason of last resort (see ``fallback``)
+    best = np.where(~left_out & (C > 0), C, -np.inf).argmax(axis=1)
+    has_best = np.take_along_axis(np.where(~left_out & (C > 0), C, -np.inf), best[:, None], axis=1)[:, 0] > 0
     reasons: list[list[str]] = []
     withheld: list[list[str]] = []
+    fallback: list[list[str]] = []
     for i, key in enumerate(contrib.index):
         row = rows.get(key, {})
-        chosen = [(units[j], "raises risk") for j, ok in zip(pick_up[i], ok_up[i], strict=True) if ok]
-        chosen += [(units[j], "lowers risk") for j, ok in zip(pick_down[i], ok_down[i], strict=True) if ok]
-        out = []
-        for unit, direction in chosen:
+
+        def text_of(j: int, key: Any = key, row: dict[str, Any] = row) -> str:
+            unit = units[j]
             if unit.startswith("attr:"):
-                text = describe(unit, (attr_rows.get(key) or {}).get(unit[len("attr:") :]), None, row)
-            else:
-                text = describe(unit, row.get(unit), medians.get(unit), row)
-            out.append(f"{text} ({direction})")
-        reasons.append(out)
+                return describe(unit, (attr_rows.get(key) or {}).get(unit[len("attr:") :]), None, row)
+            return describe(unit, row.get(unit), medians.get(unit), row)
+
+        # one fact, one direction: units phrased the same (e.g. "nothing scored yet" from the
+        # count and from the missing average) are one fact whose effect is their sum
+        facts: dict[str, float] = {}
+        for j in np.flatnonzero(up[i] | down[i]):
+            text = text_of(int(j))
+            facts[text] = facts.get(text, 0.0) + float(C[i, j])
+        ups = sorted(((c, t) for t, c in facts.items() if c >= min_effect), reverse=True)[: max(0, top_up)]
+        downs = sorted((c, t) for t, c in facts.items() if c <= -min_effect)[: max(0, top_down)]
+        reasons.append([f"{t} (raises risk)" for _, t in ups] + [f"{t} (lowers risk)" for _, t in downs])
         withheld.append([units[j] for j in np.flatnonzero(shown_withheld[i])])
-    return reasons, withheld
+        fallback.append([f"{text_of(int(best[i]))} (raises risk)"] if has_best[i] else [])
+    return reasons, withheld, fallback
 
 
 def fold_permutation_importance(

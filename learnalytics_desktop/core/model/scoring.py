@@ -234,6 +234,7 @@ def score_features(
         levels = np.array(levels, dtype=object)
         if (~gone).any():
             levels[~gone] = levels_by_capacity(probs[~gone], capacity, thresholds)
+    reasons = with_high_reasons(expl, features.index, np.asarray(levels, dtype=object))
     labels = actor_labels(conn, features.index.tolist())
     out = pd.DataFrame(
         {
@@ -241,7 +242,7 @@ def score_features(
             "actor": features.index.to_numpy(),
             "risk_score": probs.round(4),
             "risk_level": levels,
-            "reasons": expl.reasons.reindex(features.index).tolist(),
+            "reasons": reasons,
         }
     )
     for col in KEY_FEATURES:
@@ -293,6 +294,29 @@ def score_features(
     )
     report.progress(1.0, "done")
     return out
+
+
+NO_SINGLE_FACTOR = (
+    "no single factor stands out: many small differences from the course's typical student add up "
+    "(raises risk)"
+)
+
+
+def with_high_reasons(expl: Any, index: Any, levels: Any) -> list[list[str]]:
+    """Each student's reasons, where a **high**-risk student never has none: below the usual
+    threshold (a factor moving the log-odds by 0.1), their strongest raising factor is given;
+    when not even one raises their risk against the course median (the risk comes from the
+    model's base for this week), :data:`NO_SINGLE_FACTOR` says so."""
+    reasons = [list(r) for r in expl.reasons.reindex(index).tolist()]
+    fallback = (
+        expl.fallback.reindex(index).tolist()
+        if getattr(expl, "fallback", None) is not None
+        else [[]] * len(index)
+    )
+    for i, level in enumerate(levels):
+        if level == "high" and not reasons[i]:
+            reasons[i] = list(fallback[i] or [NO_SINGLE_FACTOR])
+    return reasons
 
 
 def risk_history(conn: sqlite3.Connection, actor_id: int, course_id: int) -> pd.DataFrame:
