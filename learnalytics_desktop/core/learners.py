@@ -32,6 +32,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from learnalytics_desktop.core.labels import clean_label
+
 
 class LearnerNotFound(LookupError):
     """No learner matches what was typed; the message says what to try."""
@@ -126,6 +128,9 @@ def matching_learners(
         (t, t, t, t, t, t),
     ).fetchall()
     ids = {int(r[0]) for r in rows}
+    shown = clean_label(t)  # labels are stored cleaned (core.labels): typed text is compared so too
+    if shown and shown != t:
+        ids.update(int(r[0]) for r in conn.execute("SELECT id FROM actors WHERE label = ?", (shown,)))
     candidates = candidate_ifis(t, home_pages)
     if key is not None:
         from learnalytics_desktop.core.ingest.pseudonym import pseudonymize_ifi

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from learnalytics_desktop.core.ingest.readers import format_location
+from learnalytics_desktop.core.labels import MAX_LABEL, clean_label
 from learnalytics_desktop.core.store.db import utc_now_iso
 
 __all__ = ["EXCERPT_MAX", "ROW_FIELDS", "Writer", "finish_import"]
@@ -272,13 +273,16 @@ class Writer:
                 if row is None:
                     aid = conn.execute(
                         "INSERT INTO actors(ifi, kind, label, name, email, email_sha1) VALUES (?,?,?,?,?,?)",
-                        (ifi, kind, label, name, email, sha1),
+                        (ifi, kind, clean_label(label, ifi[:MAX_LABEL]), clean_label(name), email, sha1),
                     ).lastrowid
                     row = (aid, name is not None)
                 self._set(self._aid, ifi, row[0])
                 self._set(self._anamed, ifi, bool(row[1]))
             if name is not None and not self._anamed[ifi]:
-                conn.execute("UPDATE actors SET name=? WHERE id=? AND name IS NULL", (name, self._aid[ifi]))
+                conn.execute(
+                    "UPDATE actors SET name=? WHERE id=? AND name IS NULL",
+                    (clean_label(name), self._aid[ifi]),
+                )
                 self._set(self._anamed, ifi, True)
         for iri, display in verbs.items():
             if iri not in self._vid:

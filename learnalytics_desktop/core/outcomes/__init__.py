@@ -48,6 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from learnalytics_desktop.core.labels import MAX_LABEL, clean_label
 from learnalytics_desktop.core.outcomes.matching import (
     ROSTER_HOME_PAGE,
     LearnerIndex,
@@ -210,7 +211,7 @@ def _resolve_actors(conn, m: Matched) -> list[tuple[int, int, list[str]]]:
         conn.execute(
             "INSERT INTO actors(ifi, kind, label, email, email_sha1) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(ifi) DO NOTHING",
-            (ifi, kind, label, email, sha1),
+            (ifi, kind, clean_label(label, ifi[:MAX_LABEL]), email, sha1),
         )
         ids.append(conn.execute("SELECT id FROM actors WHERE ifi = ?", (ifi,)).fetchone()[0])
     return [(line, ids[-aid - 1] if aid < 0 else aid, cells) for line, aid, cells in m.rows]
