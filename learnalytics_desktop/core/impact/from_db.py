@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnalytics_desktop.core.impact.estimates import ImpactError
@@ -98,7 +99,7 @@ def read_groups_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     from learnalytics_desktop.core.tabular import CsvError, read_csv
 
     try:
-        table = read_csv(path)
+        table = read_csv(Path(path))
     except (CsvError, FileNotFoundError) as exc:
         raise ImpactError(str(exc)) from exc
     try:
@@ -130,7 +131,8 @@ def _groups_from_table(
         if col not in groups.columns:
             raise ImpactError(f"The groups table has no column {col!r}.")
     index, in_course = actor_index(conn, int(course_id))
-    problems, out = [], {}
+    problems: list[str] = []
+    out: dict[int, dict[str, Any]] = {}
     excluded = 0
     for i, rec in enumerate(groups.to_dict("records")):
         row = rec.get("_row", i + 2)

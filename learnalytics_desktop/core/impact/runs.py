@@ -83,7 +83,7 @@ def prepare(conn: sqlite3.Connection, spec: AnalysisSpec, *, report: Any = None)
 
     spec.validate()
     load_outcome(conn, spec.course_id, spec.outcome)  # a clear message for an unknown outcome, first
-    groups = read_groups_csv(spec.groups_path) if spec.source == "csv" else None
+    groups = read_groups_csv(spec.groups_path) if spec.source == "csv" and spec.groups_path else None
     comparison = "holdout" if spec.source == "holdout" else "untreated"
     frame, meta = impact_frame(
         conn, spec.course_id, groups, spec.outcome, comparison=comparison, report=report
