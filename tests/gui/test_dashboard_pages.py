@@ -418,7 +418,9 @@ def test_student_page_shows_the_core_timeline(qtbot, runner, scored):
     page.open_with(actor=actor)  # before the list has loaded: remembered
     show(qtbot, page, ctx, lambda: page.timeline is not None and page.timeline.actor == actor)
     t = read(scored, dashboard.student_timeline, actor, ctx.course_id, ctx.as_of)
-    assert page.picker.currentText() == t.label == table["student"][0]
+    assert t.label == table["student"][0]
+    assert page.picker.currentText() == f"{t.person.full_name} ({t.label})"  # the name first, then the id
+    assert t.person.email and t.person.email in page.summary.text()
     assert (
         "Risk level" in page.summary.text()
         and str(table["risk_level"][0]).capitalize() in page.summary.text()
@@ -449,12 +451,13 @@ def test_student_picker_searches_and_switches(qtbot, runner, scored):
     assert page.picker.count() == len(choices) == 44
     assert page.picker.completer().filterMode() == Qt.MatchFlag.MatchContains
     target = choices.iloc[7]
-    page.picker.setCurrentIndex(page.picker.findText(target["student"]))
+    page.picker.setCurrentIndex(page.picker.findData(int(target["actor"])))
+    assert page.picker.currentText() == f"{target['name']} ({target['student']})"  # people, not ids
     page.picker.activated.emit(page.picker.currentIndex())
     qtbot.waitUntil(
         lambda: page.timeline.actor == int(target["actor"]) and not runner.is_busy(), timeout=10000
     )
-    assert page.summary.text().startswith(f"<b>{target['student']}")
+    assert page.summary.text().startswith(f"<b>{target['name']}</b> ({target['student']})")
     page.set_context(ctx.with_changes(week=3))  # an earlier week: nothing later is shown
     qtbot.waitUntil(
         lambda: page.timeline.as_of == ctx.course.as_of_week(3) and not runner.is_busy(), timeout=10000
@@ -495,7 +498,7 @@ def test_main_window_goes_from_the_table_to_the_student(qtbot, scored):
         ),
         timeout=20000,
     )
-    assert student.picker.currentText() == page.model.value(1, "student")
+    assert student.picker.currentText() == f"{page.model.value(1, 'name')} ({page.model.value(1, 'student')})"
     overview = window.navigate("overview")
     qtbot.waitUntil(lambda: overview.overview is not None and not window.runner.is_busy(), timeout=20000)
     assert overview.risk_card.value.text() == overview.overview.count_text(

@@ -50,11 +50,14 @@ class StudentTimeline:
     total_events: int  # all of the student's statements in the offering before as_of
     latest: dict[str, Any]  # risk_score, risk_level, reasons of the latest run shown (empty if none)
     thresholds: dict[str, float]  # the risk thresholds in force (core.model.levels)
+    person: Any = None  # core.people.Person: name, e-mail, or why there is no name
+    outreach: str = ""  # "sent 2026-10-27" etc. (core.interventions.outreach), "" when none
 
 
 def student_choices(conn: sqlite3.Connection, course_id: int, as_of: datetime) -> pd.DataFrame:
     """The offering's students as of ``as_of`` (enrolled, or with a statement before it; not
-    groups): columns ``actor`` and ``student`` (label), sorted by label."""
+    groups): columns ``actor``, ``student`` (label) and ``name`` (``core.people``; None when
+    unknown), sorted by label."""
     import pandas as pd
 
     from learnalytics_desktop.core.courses import to_ms
@@ -65,7 +68,12 @@ def student_choices(conn: sqlite3.Connection, course_id: int, as_of: datetime) -
         "WHERE a.kind != 'group' ORDER BY a.label COLLATE NOCASE, a.id",
         (int(course_id), to_ms(as_of)),
     ).fetchall()
-    return pd.DataFrame(rows, columns=["actor", "student"]).astype({"actor": "int64", "student": object})
+    from learnalytics_desktop.core.people import people
+
+    frame = pd.DataFrame(rows, columns=["actor", "student"]).astype({"actor": "int64", "student": object})
+    known = people(conn, frame["actor"].tolist())
+    frame["name"] = [getattr(known.get(int(a)), "full_name", None) for a in frame["actor"]]
+    return frame
 
 
 def percentile_words(value: float, others: Any) -> tuple[float, str]:
@@ -132,6 +140,7 @@ def student_timeline(
     from learnalytics_desktop.core.features.weekly import student_events, weekly_from_events
     from learnalytics_desktop.core.model.levels import get_thresholds
     from learnalytics_desktop.core.model.scoring import risk_history
+    from learnalytics_desktop.core.people import people
     from learnalytics_desktop.core.privacy.suppress import small_cell_threshold
 
     actor = int(actor_id)
@@ -207,7 +216,16 @@ def student_timeline(
         total_events=len(everything),
         latest=latest,
         thresholds=get_thresholds(conn),
+        person=people(conn, [actor]).get(actor),
+        outreach=_outreach_text(conn, actor, cid, as_of),
     )
+
+
+def _outreach_text(conn: sqlite3.Connection, actor: int, course_id: int, as_of: datetime) -> str:
+    from learnalytics_desktop.core.interventions.outreach import outreach_status
+
+    status = outreach_status(conn, course_id, as_of)
+    return str(status.loc[actor, "outreach_text"]) if actor in status.index else ""
 
 
 __all__ = [

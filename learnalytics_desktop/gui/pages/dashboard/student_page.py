@@ -202,8 +202,9 @@ class StudentPage(Page):
         self.choices, self._choices_key = frame, key
         self.picker.blockSignals(True)
         self.picker.clear()
-        for actor, label in zip(frame["actor"].tolist(), frame["student"].tolist(), strict=True):
-            self.picker.addItem(label, int(actor))
+        names = frame["name"].tolist() if "name" in frame.columns else [None] * len(frame)
+        for actor, label, name in zip(frame["actor"].tolist(), frame["student"].tolist(), names, strict=True):
+            self.picker.addItem(f"{name} ({label})" if name else label, int(actor))
         self.picker.blockSignals(False)
         if len(frame) == 0:
             self._show_placeholder("This course has no students as of this week.")
@@ -281,7 +282,14 @@ class StudentPage(Page):
         """The line under the picker: level and reasons of this week's run, engagement, last activity."""
         row = t.compare.set_index("feature")
         eng, days = row.loc["engagement", "value"], row.loc["days_since_last_activity", "value"]
-        parts = [f"<b>{escape(t.label)}</b>"]
+        person = getattr(t, "person", None)
+        if person is not None and person.full_name:
+            who = f"<b>{escape(person.full_name)}</b> ({escape(t.label)})"
+            if person.email:
+                who += f" \u00b7 {escape(person.email)}"
+        else:
+            who = f"<b>{escape(t.label)}</b>"
+        parts = [who]
         if t.latest:
             parts.append(
                 "Risk level " + level_html(str(t.latest["risk_level"]), float(t.latest["risk_score"]))
@@ -301,6 +309,10 @@ class StudentPage(Page):
         text = " \u00b7 ".join(parts)
         if t.latest and t.latest.get("reasons"):
             text += "<br>Why: " + escape("; ".join(str(r) for r in t.latest["reasons"][:3]))
+        if getattr(t, "outreach", ""):
+            text += "<br>Outreach: " + escape(t.outreach)
+        if person is not None and person.note:
+            text += f"<br><i>{escape(person.note)}</i>"
         if not t.in_course:
             text += "<br><i>Not enrolled and no activity in this course before the as-of date.</i>"
         return text
