@@ -58,7 +58,7 @@ def test_labels_are_stored_clean_and_identifiers_exact(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert sorted(label for _, label, _ in rows) == sorted(NAMES.values())
-    for ifi, label, name in rows:
+    for _ifi, label, name in rows:
         for text in (label, name):
             assert text == text.strip()
             assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in text), repr(text)
