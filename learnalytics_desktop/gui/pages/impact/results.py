@@ -8,7 +8,6 @@ reports are linked to it.
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -33,6 +32,7 @@ from learnalytics_desktop.gui.pages.impact.wizard_pages import (
     GOOD_STYLE,
     INFO_STYLE,
     WARN_STYLE,
+    escape,
     fit_columns,
     make_table,
     show_status,
@@ -159,7 +159,7 @@ class ResultsPage(QWizardPage):
         parts = [
             f"<p><b>Design:</b> {escape(result.design)}</p>",
             f"<p><b>Differences are in</b> {escape(result.unit)}.</p>",
-            f"<p><b>Were the groups alike before?</b> {escape(wording.confounded_text(result))}</p>",
+            f"<p><b>Did the groups differ before the intervention?</b> {escape(wording.confounded_text(result))}</p>",
         ]
         rd = wording.rd_summary(result)
         if rd:

@@ -13,7 +13,7 @@ The wizard calls ``on_analysed`` (a new result) and ``on_state`` (work started, 
 
 from __future__ import annotations
 
-from html import escape
+import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -83,6 +83,11 @@ def show_status(label: QLabel, html: str) -> None:
     """Set the status label's text and show it only when there is some."""
     label.setText(html)
     label.setVisible(bool(html))
+
+
+def escape(text: str) -> str:
+    """HTML-escape for Qt rich text (which does not read the hex entity of an apostrophe)."""
+    return html.escape(text, quote=False)
 
 
 class DesignPage(QWizardPage):
@@ -330,4 +335,4 @@ class EstimatePage(QWizardPage):
         return self.wiz is not None and self.wiz.result is not None and not self.wiz.busy
 
 
-__all__ = ["DesignPage", "EstimatePage", "fit_columns", "make_table", "show_status", "status_label"]
+__all__ = ["DesignPage", "EstimatePage", "escape", "fit_columns", "make_table", "show_status", "status_label"]
