@@ -75,3 +75,26 @@ def test_a_broken_saved_capacity_is_a_clear_error(untrained):
         dashboard.score_now(conn, course, WEEK)
     with pytest.raises(ThresholdError, match="between 1 and"):
         score_course(conn, course, WEEK, capacity=0)
+
+
+@pytest.mark.slow  # builds a demo database and trains a model (~8 s)
+def test_withdrawn_students_take_no_place_of_the_capacity(demo):
+    from learnalytics_desktop.core.courses import get_course, to_ms
+
+    conn, course = demo
+    set_setting(conn, CAPACITY_KEY, 5)
+    first = score_course(conn, course, week=WEEK)
+    top = first["actor"].tolist()[:3]  # the riskiest three withdraw in week 2
+    start = to_ms(get_course(conn, course).as_of_week(0))
+    for a in top:
+        conn.execute(
+            "INSERT INTO enrolments(course, actor, source, withdrawn_ms) VALUES (?, ?, 'roster', ?) "
+            "ON CONFLICT(course, actor) DO UPDATE SET withdrawn_ms = excluded.withdrawn_ms",
+            (course, int(a), start + 10 * 86_400_000),
+        )
+    again = score_course(conn, course, week=WEEK)
+    gone = again[again["actor"].isin(top)]
+    assert gone["status"].str.startswith("withdrawn (").all()
+    enrolled = again[~again["actor"].isin(top)]
+    assert (enrolled["risk_level"] == "high").sum() == 5  # the capacity goes to students still enrolled
+    assert set(enrolled["status"]) <= {"active", "not started"}
