@@ -195,20 +195,23 @@ LATE_START_WEEKS = 3  # warn when activity reaches its usual weekly level this m
 
 
 def late_start_warning(
-    conn: sqlite3.Connection, course_id: int, start: date, weeks: int | None
+    conn: sqlite3.Connection, course_id: int, start: date, weeks: int | None, total: int | None = None
 ) -> str | None:
     """A warning when most activity starts weeks after a start found from the data: the
     first week whose statements (joining/leaving ones left out) reach half the offering's
     mean weekly count comes :data:`LATE_START_WEEKS` or more weeks after the start (early
-    access, a pilot group or a course shell opened long before teaching). None otherwise."""
+    access, a pilot group or a course shell opened long before teaching). None otherwise.
+    Usually one range count (week 1 reaches the level); ``total``, the offering's statement
+    count when the caller has it, saves counting the whole offering."""
     skip = _enrolment_verb_ids(conn)
     cond = f" AND verb NOT IN ({','.join(str(int(v)) for v in skip)})" if skip else ""
     start_ms = to_ms(datetime(start.year, start.month, start.day, tzinfo=UTC))
     span = max(1, int(weeks or 1))
-    total = conn.execute(
-        f"SELECT count(*) FROM statements WHERE course = ? AND ts >= ? AND ts < ?{cond}",
-        (int(course_id), start_ms, start_ms + span * WEEK_MS),
-    ).fetchone()[0]
+    if total is None:  # the caller may pass the offering's statement count (the course list does)
+        total = conn.execute(
+            f"SELECT count(*) FROM statements WHERE course = ? AND ts >= ? AND ts < ?{cond}",
+            (int(course_id), start_ms, start_ms + span * WEEK_MS),
+        ).fetchone()[0]
     if total == 0 or span <= LATE_START_WEEKS:
         return None
     half = 0.5 * total / span
@@ -265,7 +268,9 @@ def _build(conn: sqlite3.Connection, row: tuple) -> Course:
         weeks, weeks_source = _data_weeks(conn, cid, start, stored=stored), "data"
     else:
         weeks, weeks_source = None, "none"
-    warning = late_start_warning(conn, cid, start, weeks) if start_source == "data" and start else None
+    warning = (
+        late_start_warning(conn, cid, start, weeks, int(n)) if start_source == "data" and start else None
+    )
     return Course(
         id=int(cid),
         iri=iri,
