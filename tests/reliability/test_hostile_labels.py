@@ -79,3 +79,43 @@ def test_each_learner_is_found_by_label_and_by_what_was_typed(tmp_path: Path, ra
     out = tmp_path / "sar.json"
     assert main(["export-learner", "--db", str(db), "--student", shown, "--out", str(out)]) == 0
     assert main(["erase", "--db", str(db), "--student", shown, "--yes"]) == 0
+
+
+def test_course_and_activity_names_are_stored_clean(tmp_path: Path) -> None:
+    src = tmp_path / "s.jsonl"
+    course = "https://x.example/course/evil"
+    st = {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:ann@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {
+            "id": "https://x.example/a/1",
+            "definition": {"name": {"en-US": "\u001b]0;pwned\u0007Quiz\u202e 1"}},
+        },
+        "context": {
+            "contextActivities": {
+                "grouping": [
+                    {
+                        "id": course,
+                        "definition": {
+                            "type": "http://adlnet.gov/expapi/activities/course",
+                            "name": {"en-US": "  Intro\r\nto\u0000 stats  "},
+                        },
+                    }
+                ]
+            }
+        },
+        "timestamp": "2026-01-05T10:00:00Z",
+    }
+    src.write_text(json.dumps(st) + "\n", encoding="utf-8")
+    db = tmp_path / "x.db"
+    assert main(["import", "--db", str(db), str(src)]) == 0
+    conn = sqlite3.connect(db)
+    try:
+        names = [n for (n,) in conn.execute("SELECT name FROM courses")]
+        names += [n for (n,) in conn.execute("SELECT name FROM activities WHERE name IS NOT NULL")]
+    finally:
+        conn.close()
+    assert "Intro to stats" in names
+    for name in names:
+        assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in name), repr(name)

@@ -295,7 +295,8 @@ class Writer:
                     ).lastrowid
                 )
                 self._set(self._vid, iri, vid)
-        for iri, (type_iri, name) in acts.items():
+        for iri, (type_iri, raw_name) in acts.items():
+            name = clean_label(raw_name)  # shown in tables and terminals (core.labels)
             if iri not in self._oid:
                 row = conn.execute("SELECT id, type_iri, name FROM activities WHERE iri=?", (iri,)).fetchone()
                 if row is None:
@@ -314,7 +315,8 @@ class Writer:
                 info = (known_type or type_iri, known_name or name)
                 conn.execute("UPDATE activities SET type_iri=?, name=? WHERE id=?", (*info, self._oid[iri]))
                 self._set(self._oinfo, iri, info)
-        for iri, name in courses.items():
+        for iri, raw_name in courses.items():
+            name = clean_label(raw_name)
             if iri not in self._cid:
                 row = conn.execute("SELECT id, name FROM courses WHERE iri=?", (iri,)).fetchone()
                 if row is None:
