@@ -7,10 +7,13 @@ it, who were alike except for the message. This module estimates that jump.
 
 * **Estimator**: ``rdrobust`` (Calonico, Cattaneo & Titiunik 2014; the package on PyPI,
   version bounded in pyproject): local linear regression on each side with a triangular
-  kernel, the MSE-optimal common bandwidth (``mserd``), and the **robust bias-corrected**
-  95% interval (bias estimated with a local quadratic, its variance included). We report
-  the conventional point estimate with the robust interval and p-value, as its authors
-  recommend. When everyone on one side was treated and nobody on the other, the design is
+  kernel and the **robust bias-corrected** 95% interval (bias estimated with a local
+  quadratic, its variance included); we report the conventional point estimate with the
+  robust interval and p-value. Bandwidth: the common coverage-error-optimal one (``cerrd``,
+  Calonico, Cattaneo & Farrell), which the authors advise for confidence intervals, with HC3
+  standard errors. Decision, measured in ``bench/impact_coverage.py`` on 400-student courses
+  (300 datasets): the MSE-optimal bandwidth with the default nearest-neighbour variance
+  covered the truth 91.7% of the time, ``cerrd`` with HC3 94.3%, for intervals 13% wider. When everyone on one side was treated and nobody on the other, the design is
   *sharp*; when some students above the threshold were not messaged (an advisor skipped
   them) or some below were, it is *fuzzy* and ``rdrobust`` divides the jump in the outcome by
   the jump in the share treated (the effect for students whom the threshold moved).
@@ -39,6 +42,8 @@ from learnalytics_desktop.core.impact.estimates import Estimate
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
+BANDWIDTH = "cerrd"
+VARIANCE = "hc3"
 MIN_SIDE = 10
 """Students needed on each side of the cut-off before an RD estimate is attempted."""
 BINS_PER_SIDE = 10
@@ -134,7 +139,9 @@ def regression_discontinuity(
     from rdrobust import rdrobust
 
     try:
-        r = _quiet(rdrobust, y, xs, c=c, fuzzy=None if sharp else t.astype(float))
+        r = _quiet(
+            rdrobust, y, xs, c=c, fuzzy=None if sharp else t.astype(float), bwselect=BANDWIDTH, vce=VARIANCE
+        )
     except Exception as exc:
         diag["withheld"] = f"The regression discontinuity could not be estimated: {exc}"
         return None, diag
@@ -153,7 +160,7 @@ def regression_discontinuity(
         {
             "bandwidth": h,
             "bias_bandwidth": b,
-            "bandwidth_method": "MSE-optimal, common to both sides (mserd), triangular kernel",
+            "bandwidth_method": "coverage-error-optimal, common to both sides (cerrd), triangular kernel, HC3",
             "n_in_bandwidth": {"below": n_h[0], "above": n_h[1]}
             if not flip
             else {"below": n_h[1], "above": n_h[0]},
