@@ -83,3 +83,11 @@ def test_an_existing_database_keeps_its_mode(tmp_path: Path, umask_022: None) ->
     db.chmod(0o640)
     open_db(db).close()
     assert _mode(db) == 0o640
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs a folder nobody can create files in")
+def test_a_folder_that_refuses_new_files_is_a_clear_error() -> None:
+    from learnalytics_desktop.core.store.db import DatabaseError
+
+    with pytest.raises(DatabaseError):  # not a bare PermissionError/FileNotFoundError traceback
+        open_db(Path("/proc/learnalytics-test.db"))

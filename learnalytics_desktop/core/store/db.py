@@ -171,8 +171,8 @@ def _create_private(path: Path) -> None:
     mode it has (the owner may have shared it on purpose)."""
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
+    except OSError:
+        pass  # it exists, or cannot be created: SQLite's own error then says why
 
 
 class _Connection(sqlite3.Connection):
