@@ -624,3 +624,31 @@ def test_names_outreach_column_and_filter(qtbot, at_risk):
     assert not shown & drafted
     page.outreach.setCurrentText("Drafted or approved")
     qtbot.waitUntil(lambda: page.model.rowCount() == len(drafted), timeout=5000)
+
+
+def test_withdrawn_students_are_hidden_until_asked_for(qtbot, runner, scored):
+    ctx = context_for(scored)
+    course = ctx.course
+    conn = open_db(scored, create=False)
+    try:
+        actors = [r[0] for r in conn.execute("SELECT actor FROM scores ORDER BY risk DESC LIMIT 3")]
+        when = int(course.as_of_week(1).timestamp() * 1000)
+        for a in actors:
+            conn.execute(
+                "INSERT INTO enrolments(course, actor, source, withdrawn_ms) VALUES (?, ?, 'roster', ?) "
+                "ON CONFLICT(course, actor) DO UPDATE SET withdrawn_ms = excluded.withdrawn_ms",
+                (course.id, a, when),
+            )
+    finally:
+        conn.close()
+    page = AtRiskPage(Shell(runner))
+    show(qtbot, page, ctx, lambda: page.frame is not None)
+    total = len(page.frame)
+    assert page.show_withdrawn.text() == "Show &withdrawn (3)" and not page.show_withdrawn.isChecked()
+    qtbot.waitUntil(lambda: page.model.shown_rows == total - 3, timeout=5000)
+    shown = {int(page.model.value(r, "actor")) for r in range(page.model.rowCount())}
+    assert not shown & set(actors)
+    page.show_withdrawn.setChecked(True)
+    qtbot.waitUntil(lambda: page.model.shown_rows == total, timeout=5000)
+    statuses = {page.model.value(r, "status") for r in range(page.model.rowCount())}
+    assert any(str(s).startswith("withdrawn (") for s in statuses)
