@@ -20,6 +20,7 @@ class DatabaseInfo:
     courses: list[Any] = field(default_factory=list)
     today: date | None = None
     storage_note: str | None = None
+    demo_stale: bool = False  # a demo database built before the demo came trained and scored
 
 
 def load_info(conn: Any) -> DatabaseInfo:
@@ -28,8 +29,15 @@ def load_info(conn: Any) -> DatabaseInfo:
     from learnalytics_desktop.core.clock import fixed_today
     from learnalytics_desktop.core.courses import list_courses
 
+    from learnalytics_desktop.core.store.db import get_setting
+
     today = fixed_today(conn)
-    return DatabaseInfo(list(list_courses(conn)), today.date() if isinstance(today, datetime) else today)
+    demo = get_setting(conn, "demo")
+    return DatabaseInfo(
+        list(list_courses(conn)),
+        today.date() if isinstance(today, datetime) else today,
+        demo_stale=isinstance(demo, dict) and "ready" not in demo,
+    )
 
 
 def open_database(

@@ -241,6 +241,13 @@ class MainWindow(QMainWindow):
     def _database_opened(self, path: Path, info: jobs.DatabaseInfo, *, fresh: bool = False) -> None:
         """Show the opened database; ``fresh`` (a newly built demo) starts at the running
         offering's current week on the Overview page instead of where the user left off."""
+        if fresh and getattr(info, "demo_stale", False):
+            # a demo from an earlier version (untrained): build the current one in its place
+            self.statusBar().showMessage(
+                "The demo database is from an earlier version: building it again…", 8000
+            )
+            self._build_demo(path)
+            return
         qsettings.add_recent_file(path)
         remembered = {} if fresh else qsettings.get_value(self._context_key(path), {}) or {}
         first = self.db_path is None
@@ -362,6 +369,9 @@ class MainWindow(QMainWindow):
         path = demo_db_path()
         if path.exists():
             return self.open_database(path, fresh=True)
+        return self._build_demo(path)
+
+    def _build_demo(self, path: Path) -> Task:
         return (
             self.runner.submit(jobs.build_demo, path, jobs.DEMO_STUDENTS)
             .in_process()  # it trains a model: in a thread that would freeze the window

@@ -296,3 +296,30 @@ def test_uncaught_exceptions_reach_the_error_dialog(qtbot, window, capsys):
     assert "course 42" in dialog.message_label.text() and "KeyError" in dialog.message_label.text()
     assert "Traceback" in capsys.readouterr().err  # printed as well: never swallowed
     dialog.reject()
+
+
+def test_a_demo_from_an_earlier_version_is_built_again(qtbot, window, monkeypatch):
+    """A demo database without the trained model (built before the demo came ready) is
+    replaced by the current one when the demo is opened."""
+    from learnalytics_desktop.core.demo import build_demo_database
+    from learnalytics_desktop.core.paths import demo_db_path
+    from learnalytics_desktop.core.store.db import get_setting, open_db, set_setting
+
+    small_demo(monkeypatch)
+    path = demo_db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_demo_database(path, students=20, ready=False)
+    conn = open_db(path)
+    try:
+        info = get_setting(conn, "demo")
+        info.pop("ready", None)
+        set_setting(conn, "demo", info)
+    finally:
+        conn.close()
+    window.open_demo()
+    qtbot.waitUntil(lambda: window.db_path == path.resolve() and not window.runner.is_busy(), timeout=120_000)
+    conn = open_db(path)
+    try:
+        assert "ready" in get_setting(conn, "demo")
+    finally:
+        conn.close()
