@@ -5,9 +5,13 @@ with the desktop's validator in Spark's executors; exit 0 when all are valid, 1 
 not (as ``learnalytics validate``), 2 when it could not run.
 
 ``learnalytics lake import-stats --source PATH... [--rejects DIR] [--json]`` reports what an
-import would do: ``read = stored + duplicates + conflicts + rejected`` and ``voided``, the
-same counts the desktop import reports for the same files (``--json``: the integer counts
-first, then ``rejects_by_rule`` and ``files``). Exit 0.
+import would do: ``read = stored + duplicates + conflicts + rejected + skipped`` and
+``voided``, the same counts the desktop import reports for the same files (``--json``: the
+desktop's ``ImportReport.to_dict``, the integer counts first). Exit 0.
+
+Sources are what the desktop import reads: xAPI (JSON, JSON Lines, LRS pages, gzip, zip),
+IMS Caliper and Open edX tracking logs, each file's format found from its content
+(``--format`` forces one; ``--home-page URL`` is the site learner accounts belong to).
 
 ``learnalytics lake features --source PATH... (--course IRI | --all-courses) [--start DATE]
 --week K --out FILE.csv|FILE.parquet`` writes the as-of feature table with the columns and
@@ -32,6 +36,7 @@ from typing import Any
 
 from learnalytics_desktop.cli import UserError
 from learnalytics_desktop.cli.analytics_cmds import _positive_week
+from learnalytics_desktop.cli.ingest_cmds import _add_format
 
 SHOWN_REJECTS = 20
 
@@ -43,9 +48,19 @@ def _session(args: argparse.Namespace) -> Any:
 
 
 def _records(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    from learnalytics_desktop.lake.ingest import load_records
+    from learnalytics_desktop.cli.ingest_cmds import format_options
+    from learnalytics_desktop.lake.ingest import check_formats, load_records
 
-    return load_records(_session(args), args.source, course_fallback=args.course_fallback)
+    records, files = load_records(
+        _session(args),
+        args.source,
+        course_fallback=args.course_fallback,
+        source_format=args.format,
+        format_options=format_options(args),
+    )
+    records = records.cache()
+    check_formats(records)
+    return records, files
 
 
 def _guarded(fn: Any) -> Any:
@@ -68,21 +83,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from learnalytics_desktop.lake.ingest import write_rejects
 
     records = records.withColumn(
-        "outcome", F.when(F.col("rule").isNull(), "valid").otherwise("rejected")
-    ).cache()
+        "outcome",
+        F.when(F.col("rule").isNotNull(), "rejected")
+        .when(F.col("skip").isNotNull(), "skipped")
+        .otherwise("valid"),
+    )
     counts = {r["outcome"]: int(r["count"]) for r in records.groupBy("outcome").count().collect()}
     rules = {
         r["rule"]: int(r["count"])
         for r in records.where(F.col("rule").isNotNull()).groupBy("rule").count().collect()
     }
-    valid, invalid = counts.get("valid", 0), counts.get("rejected", 0)
+    valid, invalid, skipped = counts.get("valid", 0), counts.get("rejected", 0), counts.get("skipped", 0)
     first = records.where(F.col("rule").isNotNull()).orderBy("file", "rec").limit(SHOWN_REJECTS).collect()
     if args.rejects:
         write_rejects(records, files, args.rejects)
     summary = {
-        "read": valid + invalid,
+        "read": valid + invalid + skipped,
         "valid": valid,
         "invalid": invalid,
+        "skipped": skipped,
         "rejects_by_rule": dict(sorted(rules.items())),
     }
     if args.json:
@@ -93,7 +112,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{files[r['file']]}: {r['location']}: INVALID [{r['rule']}] {r['reason']}")
         if invalid > len(first):
             print(f"... and {invalid - len(first):,} more (--rejects DIR writes them all)")
-        print(f"{valid + invalid:,} records in {len(files)} file(s): {valid:,} valid, {invalid:,} invalid")
+        print(
+            f"{valid + invalid + skipped:,} records in {len(files)} file(s): {valid:,} valid, "
+            f"{invalid:,} invalid" + (f", {skipped:,} skipped (not learner activity)" if skipped else "")
+        )
     return 1 if invalid else 0
 
 
@@ -111,7 +133,8 @@ def cmd_import_stats(args: argparse.Namespace) -> int:
     else:
         print(
             f"{result.read:,} records read: {result.stored:,} stored, {result.duplicates:,} duplicates, "
-            f"{result.conflicts:,} conflicts, {result.rejected:,} rejected; {result.voided:,} voided"
+            f"{result.conflicts:,} conflicts, {result.rejected:,} rejected, {result.skipped:,} skipped; "
+            f"{result.voided:,} voided"
         )
         for rule, n in sorted(result.rejects_by_rule.items()):
             print(f"  {rule}: {n:,}")
@@ -243,6 +266,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--course-fallback", metavar="IRI", help="course of statements whose context names none")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_format(p)
 
 
 def register(sub: Any) -> None:

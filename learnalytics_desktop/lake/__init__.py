@@ -8,7 +8,8 @@ or ``gui`` imports this package.
 Decisions (written down here because scripts and the parity tests depend on them):
 
 * **One definition of each rule, both engines.** Executors run the desktop's own code: the
-  readers (``core.ingest.readers``), the validator and the extraction of the stored columns
+  format detection and readers (``core.ingest.sourcing``: xAPI, Caliper, Open edX), the
+  converters, the validator and the extraction of the stored columns
   (``core.ingest.pipeline``), and the feature arithmetic (``core.features.compute``, over an
   :class:`~learnalytics_desktop.core.features.events.Events` built per group of students). Spark
   does what the desktop's SQLite does: finding files, deduplicating, voiding, the as-of filter
@@ -16,8 +17,10 @@ Decisions (written down here because scripts and the parity tests depend on them
   lake without a second implementation, and ``tests/lake`` compares the two engines on every
   column so they cannot drift anyway.
 * **Accounting** is the desktop import's (``core.ingest.report``): every record read is
-  stored, a duplicate, a conflict or rejected; the first occurrence of an id in read order
-  (the ``--source`` arguments in order, files within a folder by path) is kept.
+  stored, a duplicate, a conflict, rejected or skipped (not learner activity); the first
+  occurrence of an id in read order (the ``--source`` arguments in order, files within a
+  folder by path) is kept, and a reject with the bytes and rule of an earlier one is a
+  duplicate (the desktop's quarantine holds it once).
 * **Files** are the unit of parallelism: each file is read whole by one task (as
   ``binaryFiles`` hands it over) and cut into records by the desktop reader. Lakes are
   normally landed as many files of tens to hundreds of megabytes (one per day or hour); a

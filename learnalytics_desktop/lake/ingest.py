@@ -41,8 +41,11 @@ RECORD_COLUMNS = (
     ("score", "double"),
     ("late", "int"),
     ("void_target", "string"),
+    ("skip", "string"),  # why a valid record of another format is not learner activity
+    ("digest", "binary"),  # a reject's fingerprint (the desktop's quarantine: same bytes and rule)
+    ("format", "string"),  # the format the file was read as (core.ingest.formats)
 )
-HIDDEN_FOLDER = "__MACOSX"
+FORMAT_ERROR = "lake.format_options"  # a file whose format needs an option that was not given
 
 
 def _schema() -> str:
@@ -50,12 +53,11 @@ def _schema() -> str:
 
 
 def _wanted(uri: str, root: str) -> bool:
-    from learnalytics_desktop.core.ingest.readers import STATEMENT_SUFFIXES
+    from learnalytics_desktop.core.ingest.readers import _hidden
+    from learnalytics_desktop.core.ingest.readers import _wanted as desktop_wants
 
     rel = uri[len(root) :].strip("/").split("/") if uri.startswith(root) else [uri.rsplit("/", 1)[-1]]
-    if any(part.startswith(".") or part == HIDDEN_FOLDER for part in rel):
-        return False
-    return rel[-1].lower().endswith(STATEMENT_SUFFIXES)
+    return not any(_hidden(part) for part in rel) and desktop_wants(rel[-1])
 
 
 def list_sources(spark: Any, sources: list[str]) -> list[str]:
@@ -111,24 +113,54 @@ def store_score(raw: Any, smin: Any, smax: Any, scaled: Any) -> float | None:
     return (sqlite_round((value + 2.0) * 1e9) - 2_000_000_000) / 1e9
 
 
-def _file_records(uri: str, content: bytes, file_no: int, config: Any) -> Any:
-    """Every record of one file as a tuple of :data:`RECORD_COLUMNS` (runs in an executor)."""
+def reject_digest(rule: str, data: bytes | None, source: str, location: str) -> bytes:
+    """The desktop quarantine's fingerprint of a reject (``core.ingest.writer``): a second
+    record with the same bytes and rule (or, without bytes, the same place and rule) counts
+    as a duplicate, not as a second reject."""
+    import hashlib
+
+    h = hashlib.sha256(rule.encode("utf-8", "replace") + b"\0")
+    if data is None:
+        h.update(b"at\0" + source.encode("utf-8", "replace") + b"\0" + location.encode())
+    else:
+        h.update(b"bytes\0" + bytes(data))
+    return h.digest()[:16]
+
+
+def _file_records(
+    uri: str, content: bytes, file_no: int, config: Any, source_format: str | None, options: dict[str, Any]
+) -> Any:
+    """Every record of one file as a tuple of :data:`RECORD_COLUMNS` (runs in an executor):
+    the desktop's format detection, reader, converter, validator and column extraction."""
     from learnalytics_desktop.core.features.catalog import MAX_DURATION_MS
-    from learnalytics_desktop.core.ingest.pipeline import _one
-    from learnalytics_desktop.core.ingest.readers import Reader, SourceFile, format_location
+    from learnalytics_desktop.core.ingest.pipeline import _converter, _one
+    from learnalytics_desktop.core.ingest.readers import ReadLimits, SourceFile, format_location
+    from learnalytics_desktop.core.ingest.sourcing import FormatError, open_records, plan_files
     from learnalytics_desktop.core.ingest.xapi.fields import Extractor
 
     ex = Extractor(config)
+    blank = [None] * 14
     with tempfile.TemporaryDirectory(prefix="learnalytics-lake-") as tmp:
-        local = Path(tmp) / "source"
+        local = Path(tmp) / (uri.rstrip("/").rsplit("/", 1)[-1] or "source")  # detection reads the name
         local.write_bytes(content)
-        reader = Reader(SourceFile(local, len(content), 0))
-        for rec, (loc, data, rule, reason) in enumerate(reader.records()):
-            out = _one(ex, data, rule, reason)
+        source, limits = SourceFile(local, len(content), 0), ReadLimits()
+        try:
+            plan = plan_files([source], source_format, options, limits)[source.display]
+        except FormatError as exc:
+            yield (file_no, 0, "file", FORMAT_ERROR, f"{uri}: {exc}", *blank, None, None, None)
+            return
+        conv, fmt = _converter(plan.spec), plan.format
+        records = (r for block in open_records(source, plan, limits, options).blocks() for r in block)
+        for rec, (loc, data, rule, reason) in enumerate(records):
+            out = _one(ex, data, rule, reason, conv)
             actors, _verbs, acts, _courses = ex.take_entities()
             where = format_location(loc)
+            if len(out) == 1:  # a valid record that is not learner activity
+                yield (file_no, rec, where, None, None, *blank, out[0], None, fmt)
+                continue
             if len(out) == 3:
-                yield (file_no, rec, where, out[0], out[1], out[2], *([None] * 13))
+                digest = reject_digest(out[0], data, uri, where)
+                yield (file_no, rec, where, out[0], out[1], out[2], *blank[:13], None, digest, fmt)
                 continue
             ifi, obj = out[2], out[4]
             kind, label = actors[ifi][0], actors[ifi][1]
@@ -156,14 +188,24 @@ def _file_records(uri: str, content: bytes, file_no: int, config: Any) -> Any:
                 score,
                 out[18],
                 out[19],
+                None,
+                None,
+                fmt,
             )
 
 
 def load_records(
-    spark: Any, sources: list[str], *, course_fallback: str | None = None
+    spark: Any,
+    sources: list[str],
+    *,
+    course_fallback: str | None = None,
+    source_format: str | None = None,
+    format_options: dict[str, Any] | None = None,
 ) -> tuple[Any, list[str]]:
     """``(records, files)``: a DataFrame with one row per record read (:data:`RECORD_COLUMNS`;
-    ``rule`` set for a reject) and the files in read order (``file`` indexes it)."""
+    ``rule`` set for a reject, ``skip`` for a record that is not learner activity) and the
+    files in read order (``file`` indexes it). ``source_format`` / ``format_options`` as the
+    desktop import's (``core.ingest.formats``; default: each file's format from its content)."""
     from learnalytics_desktop.core.ingest.xapi.fields import ExtractConfig
 
     files = list_sources(spark, sources)
@@ -172,26 +214,38 @@ def load_records(
     sc = spark.sparkContext
     index = sc.broadcast({uri: i for i, uri in enumerate(files)})
     config = ExtractConfig(now_ms=int(time.time() * 1000), course_fallback=course_fallback or None)
+    options = dict(format_options or {})
     n_parts = max(1, min(len(files), sc.defaultParallelism * 4))
     raw = sc.binaryFiles(",".join(files), minPartitions=n_parts)
 
     def records(part: Any) -> Any:
         lookup = index.value
         for uri, content in part:
-            yield from _file_records(uri, content, lookup[uri], config)
+            yield from _file_records(uri, content, lookup[uri], config, source_format, options)
 
     rdd = raw.repartition(n_parts).mapPartitions(records) if len(files) > 1 else raw.mapPartitions(records)
     return spark.createDataFrame(rdd, _schema()), files
 
 
+def check_formats(records: Any) -> None:
+    """Refuse, as the desktop import does before writing anything, files whose format needs
+    an option that was not given (raises :class:`LakeError` naming the first such file)."""
+    from pyspark.sql import functions as F
+
+    bad = records.where(F.col("rule") == FORMAT_ERROR).select("reason").limit(1).collect()
+    if bad:
+        raise LakeError(bad[0]["reason"])
+
+
 def classify(records: Any) -> Any:
-    """``records`` with ``outcome``: stored | duplicate | conflict | rejected (the store's rules:
-    first in read order wins; same hash is a duplicate, another hash a conflict)."""
+    """``records`` with ``outcome``: stored | duplicate | conflict | rejected | skipped (the
+    store's rules: first in read order wins; same hash is a duplicate, another hash a
+    conflict; a reject whose bytes and rule came before is a duplicate too)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     w = Window.partitionBy("id").orderBy("file", "rec")
-    valid = records.where(F.col("rule").isNull())
+    valid = records.where(F.col("rule").isNull() & F.col("skip").isNull())
     ranked = valid.withColumn("_n", F.row_number().over(w)).withColumn("_first", F.first("hash").over(w))
     outcome = (
         F.when(F.col("_n") == 1, "stored")
@@ -199,9 +253,12 @@ def classify(records: Any) -> Any:
         .otherwise("conflict")
     )
     classified = ranked.withColumn("outcome", outcome).drop("_n", "_first")
-    return classified.unionByName(
-        records.where(F.col("rule").isNotNull()).withColumn("outcome", F.lit("rejected"))
+    wr = Window.partitionBy("digest").orderBy("file", "rec")
+    rejects = records.where(F.col("rule").isNotNull()).withColumn(
+        "outcome", F.when(F.row_number().over(wr) == 1, "rejected").otherwise("duplicate")
     )
+    skipped = records.where(F.col("skip").isNotNull()).withColumn("outcome", F.lit("skipped"))
+    return classified.unionByName(rejects).unionByName(skipped)
 
 
 def analytics_events(classified: Any) -> tuple[Any, Any]:
@@ -226,16 +283,28 @@ def outcomes(classified: Any, files: list[str]) -> ImportReport:
     from learnalytics_desktop.core.ingest.report import FileResult
 
     per = classified.groupBy("file", "outcome").count().collect()
-    rules = classified.where(F.col("rule").isNotNull()).groupBy("file", "rule").count().collect()
+    fresh = classified.where(F.col("outcome") == "rejected")
+    rules = fresh.groupBy("file", "rule").count().collect()
+    skips = classified.where(F.col("outcome") == "skipped").groupBy("file", "skip").count().collect()
     _events, voided = analytics_events(classified)
     by_file = [FileResult(source=f, status="done") for f in files]
-    names = {"stored": "stored", "duplicate": "duplicates", "conflict": "conflicts", "rejected": "rejected"}
+    names = {
+        "stored": "stored",
+        "duplicate": "duplicates",
+        "conflict": "conflicts",
+        "rejected": "rejected",
+        "skipped": "skipped",
+    }
     for row in per:
         fr, n = by_file[row["file"]], int(row["count"])
         setattr(fr, names[row["outcome"]], getattr(fr, names[row["outcome"]]) + n)
         fr.read += n
     for row in rules:
         by_file[row["file"]].rejects_by_rule[row["rule"]] = int(row["count"])
+    for row in skips:
+        by_file[row["file"]].skips_by_reason[row["skip"]] = int(row["count"])
+    for row in classified.groupBy("file").agg(F.first("format", ignorenulls=True).alias("f")).collect():
+        by_file[row["file"]].format = row["f"] or by_file[row["file"]].format
     out = ImportReport()
     for fr in by_file:
         out.add_file(fr)

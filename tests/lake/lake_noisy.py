@@ -149,6 +149,7 @@ def generate(folder: Path, *, students: int = 40, seed: int = 11) -> dict[str, A
         "[1, 2, 3]",
         '{"actor": {"mbox": "mailto:x@example.edu"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://a.example/1"}, "timestamp": "yesterday"}',
     ]
+    bad.append(bad[0])  # the same broken record twice: the second is a duplicate, not a second reject
     third = len(statements) // 3
     parts = [statements[:third], statements[third : 2 * third], statements[2 * third :]]
     lines = [json.dumps(s) for s in parts[0] + extra[: len(extra) // 2]] + bad
@@ -158,6 +159,62 @@ def generate(folder: Path, *, students: int = 40, seed: int = 11) -> dict[str, A
     with gzip.open(folder / "later" / "c-export.jsonl.gz", "wt", encoding="utf-8") as f:
         for s in parts[2]:
             f.write(json.dumps(s) + "\n")
+    with open(folder / "later" / "tracking.log", "w", encoding="utf-8") as f:
+        for line in _edx_log(rng):
+            f.write(line + "\n")
     (folder / ".hidden.jsonl").write_text("{}\n", encoding="utf-8")
     (folder / "notes.txt").write_text("not statements\n", encoding="utf-8")
-    return {"courses": [COURSE_A, COURSE_B, FALLBACK], "start": START.date(), "fallback": FALLBACK}
+    return {
+        "courses": [COURSE_A, COURSE_B, FALLBACK],
+        "start": START.date(),
+        "fallback": FALLBACK,
+        "format_options": {"home_page": HOME},
+    }
+
+
+HOME = "https://lms.example.edu"
+EDX_COURSE = "course-v1:Org+NOISY+2026"
+
+
+def _edx_log(rng: random.Random) -> list[str]:
+    """An Open edX tracking log: learner events (mapped to statements) and server noise (skipped)."""
+    block = "block-v1:Org+NOISY+2026+type@problem+block@p"
+    out = []
+    for i in range(60):
+        user = rng.randrange(1, 7)
+        t = START + timedelta(hours=rng.uniform(0, 24 * 20))
+        kind = rng.choice(["problem_check", "play_video", "seq_goto", "server"])
+        rec: dict[str, Any] = {
+            "username": f"learner{user}",
+            "event_source": "server",
+            "host": "lms",
+            "context": {"course_id": EDX_COURSE, "org_id": "Org", "user_id": user, "path": "/x"},
+            "time": t.isoformat(),
+            "page": None,
+        }
+        if kind == "problem_check":
+            n = rng.randrange(1, 4)
+            rec.update(
+                event_type="problem_check",
+                event={
+                    "problem_id": block + str(n),
+                    "grade": rng.randrange(0, 5),
+                    "max_grade": 4,
+                    "success": "correct",
+                },
+            )
+        elif kind == "play_video":
+            rec.update(
+                event_type="play_video",
+                event_source="browser",
+                event=json.dumps({"id": f"v{i % 3}", "currentTime": 1.5, "code": "html5"}),
+            )
+        elif kind == "seq_goto":
+            rec.update(
+                event_type="seq_goto",
+                event=json.dumps({"id": "block-v1:Org+NOISY+2026+type@sequential+block@s1", "new": 2}),
+            )
+        else:
+            rec.update(event_type="/courses/course-v1:Org+NOISY+2026/xblock/handler", event={"GET": {}})
+        out.append(json.dumps(rec))
+    return out

@@ -25,7 +25,7 @@ if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"
 from lake_noisy import generate as generate_noisy  # noqa: E402
 
 from learnalytics_desktop.cli import main  # noqa: E402
-from learnalytics_desktop.core.courses import find_course, set_course_dates  # noqa: E402
+from learnalytics_desktop.core.courses import find_course, list_courses, set_course_dates  # noqa: E402
 from learnalytics_desktop.core.demo import generate as generate_demo  # noqa: E402
 from learnalytics_desktop.core.features import compute_features  # noqa: E402
 from learnalytics_desktop.core.features.catalog import FEATURE_COLUMNS, PERCENTILE_OF  # noqa: E402
@@ -39,7 +39,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-COUNTS = ("read", "stored", "duplicates", "conflicts", "rejected", "voided")
+COUNTS = ("read", "stored", "duplicates", "conflicts", "rejected", "skipped", "voided")
 
 
 @pytest.fixture(scope="module")
@@ -71,25 +71,37 @@ def spark():
         socket.socket.connect, socket.getaddrinfo = guarded_connect, guarded_lookup
 
 
-def _desktop(tmp_path, source, fallback=None):
+def _desktop(tmp_path, source, fallback=None, options=None):
     conn = open_db(tmp_path / "desktop.db")
-    report = import_paths(conn, [source], course_fallback=fallback, workers=0)
+    report = import_paths(conn, [source], course_fallback=fallback, workers=0, format_options=options)
     return conn, report
 
 
-def _lake(spark, source, fallback=None):
+def _lake(spark, source, fallback=None, options=None):
     from learnalytics_desktop.lake.ingest import classify, load_records, outcomes
 
-    records, files = load_records(spark, [str(source)], course_fallback=fallback)
+    records, files = load_records(spark, [str(source)], course_fallback=fallback, format_options=options)
     classified = classify(records).cache()
     return classified, outcomes(classified, files)
 
 
 def _same_counts(report, result):
     assert {k: getattr(result, k) for k in COUNTS} == {k: getattr(report, k) for k in COUNTS}
-    assert result.read == result.stored + result.duplicates + result.conflicts + result.rejected
+    assert (
+        result.read == result.stored + result.duplicates + result.conflicts + result.rejected + result.skipped
+    )
     assert result.rejects_by_rule == report.rejects_by_rule
-    per_file = ("read", "stored", "duplicates", "conflicts", "rejected", "rejects_by_rule")
+    assert result.skips_by_reason == report.skips_by_reason
+    per_file = (
+        "read",
+        "stored",
+        "duplicates",
+        "conflicts",
+        "rejected",
+        "skipped",
+        "rejects_by_rule",
+        "format",
+    )
     assert [[getattr(f, k) for k in per_file] for f in result.files] == [
         [getattr(f, k) for k in per_file] for f in report.files
     ]
@@ -143,12 +155,14 @@ def test_demo_counts_and_features_equal_the_desktop(spark, demo, tmp_path):
 
 def test_noisy_course_counts_and_features_equal_the_desktop(spark, noisy, tmp_path):
     folder, info = noisy
-    conn, report = _desktop(tmp_path, folder, fallback=info["fallback"])
-    classified, result = _lake(spark, folder, fallback=info["fallback"])
+    conn, report = _desktop(tmp_path, folder, fallback=info["fallback"], options=info["format_options"])
+    classified, result = _lake(spark, folder, fallback=info["fallback"], options=info["format_options"])
     _same_counts(report, result)
     assert result.conflicts > 0 and result.voided > 0 and result.rejected >= 6
-    assert result.duplicates > 0
-    for iri in info["courses"]:
+    assert result.duplicates > 0 and result.skipped > 0  # the edX log's server events
+    courses = [c.iri for c in list_courses(conn)]
+    assert set(info["courses"]) < set(courses)  # and the edX course
+    for iri in courses:
         set_course_dates(conn, find_course(conn, iri).id, info["start"], 14)
         for week in (1, 5):
             _compare(conn, classified, iri, week, start=info["start"])
@@ -158,10 +172,10 @@ def test_all_courses_use_the_data_start_as_the_desktop_does(spark, noisy, tmp_pa
     from learnalytics_desktop.lake.features import feature_tables, offerings
 
     folder, info = noisy
-    conn, _report = _desktop(tmp_path, folder, fallback=info["fallback"])
-    classified, _result = _lake(spark, folder, fallback=info["fallback"])
+    conn, _report = _desktop(tmp_path, folder, fallback=info["fallback"], options=info["format_options"])
+    classified, _result = _lake(spark, folder, fallback=info["fallback"], options=info["format_options"])
     chosen = offerings(classified, course=None, start=None, week=2, all_courses=True)
-    assert sorted(o.iri for o in chosen) == sorted(info["courses"])
+    assert sorted(o.iri for o in chosen) == sorted(c.iri for c in list_courses(conn))
     tables = feature_tables(classified, chosen)
     for o in chosen:
         course = find_course(conn, o.iri)
@@ -196,8 +210,16 @@ def test_cli_files_equal_the_desktop_cli(spark, demo, tmp_path, capsys):
 
 def test_cli_import_stats_validate_and_rejects(spark, noisy, tmp_path, capsys):
     folder, info = noisy
-    _conn, report = _desktop(tmp_path, folder, fallback=info["fallback"])
-    base = ["--source", str(folder), "--course-fallback", info["fallback"], "--json"]
+    _conn, report = _desktop(tmp_path, folder, fallback=info["fallback"], options=info["format_options"])
+    base = [
+        "--source",
+        str(folder),
+        "--course-fallback",
+        info["fallback"],
+        "--home-page",
+        info["format_options"]["home_page"],
+        "--json",
+    ]
     assert main(["lake", "import-stats", *base, "--rejects", str(tmp_path / "rejects")]) == 0
     got = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {k: got[k] for k in COUNTS} == {k: getattr(report, k) for k in COUNTS}
@@ -205,9 +227,15 @@ def test_cli_import_stats_validate_and_rejects(spark, noisy, tmp_path, capsys):
     assert len(written) == report.rejected
     assert set(written.columns) == {"source", "location", "statement_id", "rule", "reason"}
     assert "line" in " ".join(written["location"].astype(str))
-    assert main(["lake", "validate", "--source", str(folder)]) == 1
+    assert main(["lake", "validate", "--source", str(folder), "--home-page", "https://lms.example.edu"]) == 1
     out = capsys.readouterr().out
-    assert "INVALID [json.malformed]" in out and f"{report.rejected:,} invalid" in out
+    from learnalytics_desktop.core.ingest.importer import validate_paths
+
+    verdicts = list(validate_paths([folder], workers=0, format_options=info["format_options"]))
+    invalid = sum(1 for v in verdicts if not v.ok and not v.skipped)
+    assert (
+        "INVALID [json.malformed]" in out and f"{invalid:,} invalid" in out and invalid == report.rejected + 1
+    )
 
 
 def test_cli_clear_errors(spark, tmp_path, capsys):
@@ -234,7 +262,18 @@ def test_cli_clear_errors(spark, tmp_path, capsys):
 def test_start_option_and_unknown_course(spark, noisy, tmp_path, capsys):
     folder, info = noisy
     out = tmp_path / "f.csv"
-    args = ["lake", "features", "--source", str(folder), "--week", "1", "--out", str(out)]
+    args = [
+        "lake",
+        "features",
+        "--source",
+        str(folder),
+        "--week",
+        "1",
+        "--out",
+        str(out),
+        "--home-page",
+        "https://x.example",
+    ]
     assert main([*args, "--course", "https://nowhere.example/c"]) == 2
     assert "no stored statement belongs" in capsys.readouterr().err
     assert main([*args, "--course", info["courses"][0], "--start", "7 Sept"]) == 2
