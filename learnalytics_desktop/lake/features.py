@@ -94,15 +94,30 @@ def offerings(
 
 
 def _events_of(pdf: Any, start: date | None, as_of_ms: int) -> tuple[Any, Any]:
-    """``(Events, student ifis)`` of a pandas group of event rows (one offering)."""
+    """``(Events, student ifis)`` of a pandas group of event rows (one offering): as the
+    desktop's ``load_events``, statements whose verb means joining or leaving the course
+    (the default verbs of ``core.outcomes.status``) are not events, the first joining one
+    gives the registration time."""
     import numpy as np
     import pandas as pd
 
     from learnalytics_desktop.core.features.events import Events
     from learnalytics_desktop.core.ingest.categories import CATEGORIES, load_mapping
+    from learnalytics_desktop.core.outcomes.status import EnrolmentVerbs
 
     pdf = pdf.sort_values(["ifi", "ts", "order"], kind="stable")
     sidx, students = pd.factorize(pdf["ifi"], sort=True)
+    sidx = np.asarray(sidx, dtype=np.int64)
+    ts = pdf["ts"].to_numpy(dtype=np.int64)
+    enrolment = EnrolmentVerbs()
+    joins = pdf["verb"].isin(enrolment.join).to_numpy()
+    reg_ms = np.full(len(students), np.nan)
+    if joins.any():
+        first = np.full(len(students), np.inf)
+        np.minimum.at(first, sidx[joins], ts[joins].astype(np.float64))
+        reg_ms = np.where(np.isfinite(first), first, np.nan)
+    keep = ~(joins | pdf["verb"].isin(enrolment.leave).to_numpy())
+    pdf, sidx, ts = pdf[keep], sidx[keep], ts[keep]
     verb_code, verbs = pd.factorize(pdf["verb"], sort=True)
     obj_code, _objs = pd.factorize(pdf["object"], sort=True, use_na_sentinel=True)
     cats = load_mapping(None).categorize(
@@ -114,8 +129,8 @@ def _events_of(pdf: Any, start: date | None, as_of_ms: int) -> tuple[Any, Any]:
 
     ev = Events(
         students=np.arange(len(students), dtype=np.int64),
-        sidx=np.asarray(sidx, dtype=np.int64),
-        ts=pdf["ts"].to_numpy(dtype=np.int64),
+        sidx=sidx,
+        ts=ts,
         dur=floats("dur_ms") / 1000.0,
         cat=np.asarray(cats.cat.codes, dtype=np.int8),
         verb=np.asarray(verb_code, dtype=np.int64) + 1,
@@ -126,6 +141,7 @@ def _events_of(pdf: Any, start: date | None, as_of_ms: int) -> tuple[Any, Any]:
         verb_iris={i + 1: iri for i, iri in enumerate(verbs)},
         start=start,
         as_of_ms=as_of_ms,
+        reg_ms=reg_ms,
     )
     return ev, np.asarray(students, dtype=object)
 

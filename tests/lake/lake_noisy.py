@@ -115,6 +115,18 @@ def generate(folder: Path, *, students: int = 40, seed: int = 11) -> dict[str, A
             statements.append(_statement(rng, actor, where, t))
             if rng.random() < 0.05:  # two statements at the same millisecond
                 statements.append(_statement(rng, actor, where, t))
+    for i in range(0, students, 5):  # some join the course by a statement, one leaves
+        s = _statement(rng, _actor(i, rng), COURSE_A if i % 3 else COURSE_B, START + timedelta(hours=i))
+        s["verb"] = {"id": ADL + "registered"}
+        statements.append(s)
+        if i == 10:
+            statements.append(
+                {
+                    **s,
+                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "verb": {"id": "http://id.tincanapi.com/verb/unregistered"},
+                }
+            )
     group = {"objectType": "Group", "name": "Team 1", "member": [_actor(0, rng), _actor(1, rng)]}
     statements.extend(_statement(rng, group, COURSE_A, START + timedelta(days=d)) for d in range(3))
     rng.shuffle(statements)
