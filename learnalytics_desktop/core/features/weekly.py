@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from learnalytics_desktop.core.courses import course_calendar, to_ms
 from learnalytics_desktop.core.features.events import Events, load_events
+from learnalytics_desktop.core.ingest.xapi.timestamps import MAX_TS_MS, MIN_TS_MS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -108,7 +109,10 @@ def student_events(
     )
     out = pd.DataFrame(
         {
-            "time": pd.to_datetime(df["ts"].astype("int64"), unit="ms", utc=True),
+            # clipped: a database imported before the range check may hold year 1 or 9999
+            "time": pd.to_datetime(
+                df["ts"].astype("int64").clip(MIN_TS_MS, MAX_TS_MS - 1), unit="ms", utc=True
+            ),
             "verb": df["verb_display"].where(df["verb_display"].notna(), df["verb_iri"]),
             "verb_iri": df["verb_iri"],
             "activity": df["activity_name"].where(df["activity_name"].notna(), df["activity_iri"]),
