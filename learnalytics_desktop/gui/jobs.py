@@ -28,7 +28,6 @@ def load_info(conn: Any) -> DatabaseInfo:
     (``core.clock.fixed_today``: the demo's), if any."""
     from learnalytics_desktop.core.clock import fixed_today
     from learnalytics_desktop.core.courses import list_courses
-
     from learnalytics_desktop.core.store.db import get_setting
 
     today = fixed_today(conn)

@@ -168,6 +168,7 @@ def test_build_demo_database_default_size(tmp_path):
         conn.close()
 
 
+@pytest.mark.slow
 def test_the_demo_is_built_ready_trained_scored_and_with_a_past_outreach_batch(tmp_path):
     """The advisor's demo needs no data-officer steps: a model, scored weeks and an outreach
     batch with a randomised hold-out in the finished offering (so Impact has something)."""
@@ -183,7 +184,10 @@ def test_the_demo_is_built_ready_trained_scored_and_with_a_past_outreach_batch(t
         assert "not_ready" not in ready and active_model_id(conn) == ready["model_id"]
         current = "https://lms.example.edu/course/ida101/2026-autumn"
         week = info["open_week"]
-        assert week == ready["week"] == 6 and week in ready["scored"][current]
+        assert week == ready["week"] == 6
+        assert ready["scored"][current] == list(range(1, 7)) and not ready["unscored"]  # every complete week
+        past = "https://lms.example.edu/course/ida101/2025-autumn"
+        assert ready["scored"][past] == list(range(1, 14))
         cid = conn.execute("SELECT id FROM courses WHERE iri = ?", (current,)).fetchone()[0]
         table = risk_table(conn, cid, week)
         assert len(table) > 0 and table["first_name"].notna().mean() > 0.9

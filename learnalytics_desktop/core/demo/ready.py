@@ -4,15 +4,15 @@ An advisor opening the demo should see the loop working at once (risk list, a st
 draft, an export, and on the Impact page a comparison), not the data officer's set-up
 steps. :func:`make_ready` runs once, at the end of :func:`core.demo.build_demo_database`:
 
-1. **Train** an at-risk model (``core.model.train_model``, kind "auto") on the finished
-   offering, for the week the running offering has just completed (the demo's "today" is two
-   days into the next week), and make it the active model.
+1. **Train** an at-risk model for every week (``core.model.train_model`` with ``week=None``,
+   kind "auto", as the Model page does) on the finished offering and make it the active model.
 2. **Score** every complete week of both offerings with it (``core.model.score_course``).
    A week the model refuses (``ScoringError``: a model built for one week only) is left
    unscored and listed in the summary; it is not an error. The finished offering is scored
    by a model trained on its own outcomes: in the demo this shows how the list looked week
    by week, it is not a validation (the model card reports the honest figures).
-3. **A past outreach batch** in the finished offering at the same week: every High student
+3. **A past outreach batch** in the finished offering at the week the running offering has
+   just completed (the demo's "today" is two days into the next week): every High student
    gets a draft (``draft_interventions``) with a randomised 30 % hold-out (a fixed seed, so
    the demo is reproducible), the treated drafts are approved, exported to a CSV in a temporary folder (the file is not kept) and confirmed as
    sent. The rules are signed with the demo advisor's name (Settings can change it). The Impact page can then compare the contacted and held-back students' final
@@ -60,9 +60,10 @@ def make_ready(
         summary["not_ready"] = "the demo needs a finished offering with outcomes and a running one"
         return summary
     week = max(1, min(running[0].weeks_complete(now) if running else past[0].weeks, past[0].weeks))
-    report.progress(0.0, f"training the at-risk model for week {week}")
+    report.progress(0.0, "training the at-risk model")
     try:
-        trained = train_model(conn, [c.id for c in past], week, report=_Scaled(report, 0.0, 0.6))
+        # week=None: one model for every week (the course week is an input), as the app trains
+        trained = train_model(conn, [c.id for c in past], None, report=_Scaled(report, 0.0, 0.6))
     except TrainingDataError as exc:
         summary["not_ready"] = str(exc)
         _remember(conn, summary)
