@@ -81,9 +81,23 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the seed's model on all students (minutes) to check the extrapolation",
     )
     parser.add_argument("--demo", action="store_true", help="print the demo-course figures (weeks 3, 6, 9)")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="AUC on a synthetic course with a known latent risk against that risk's own AUC (the ceiling)",
+    )
+    parser.add_argument(
+        "--weeks-compare",
+        action="store_true",
+        help="demo course: one model for every week vs a model per week, scored on the running offering",
+    )
     args = parser.parse_args(argv)
     if args.demo:
         return demo_figures()
+    if args.ceiling:
+        return ceiling_figures()
+    if args.weeks_compare:
+        return weeks_compare()
 
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -238,6 +252,90 @@ def demo_figures(weeks: tuple[int, ...] = (3, 6, 9)) -> int:
                     f"({m['brier_reference']:.3f})  {m['calibration_error']:.3f}    {chosen:<6}  "
                     f"{secs if chosen else 0:>6.1f}   {transfer if chosen else ''}"
                 )
+        conn.close()
+    return 0
+
+
+def ceiling_figures(n: int = 4000, seeds: tuple[int, ...] = (1, 2, 3)) -> int:
+    """Train on one synthetic course (``core.model.synthetic``: the chance of ending at risk is a
+    known function of a hidden engagement), test on another drawn the same way: each
+    candidate's ROC AUC and calibration error beside the ceiling, the AUC of the true
+    probability itself (no model can rank better on average)."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from learnalytics_desktop.core.model.data import select_features
+    from learnalytics_desktop.core.model.estimators import make_estimator, single_thread
+    from learnalytics_desktop.core.model.metrics import binary_metrics
+    from learnalytics_desktop.core.model.synthetic import synthetic_features, true_risk
+
+    print(f"synthetic courses of {n} students; train on seed s, test on seed s+100")
+    print("seed  ceiling  hgb AUC  (gap)   cal.err  logreg AUC  (gap)   cal.err")
+    gaps: dict[str, list[float]] = {"hgb": [], "logreg": []}
+    for seed in seeds:
+        tr, y_tr = synthetic_features(n, seed=seed)
+        te, y_te = synthetic_features(n, seed=seed + 100, first_actor=n + 1)
+        cols, _ = select_features(tr)
+        ceiling = roc_auc_score(y_te, true_risk(n, seed=seed + 100))
+        line = f"{seed:>4}  {ceiling:.3f}  "
+        with single_thread():
+            for kind in ("hgb", "logreg"):
+                est = make_estimator(kind, n, columns=cols).fit(tr[cols].astype(float), y_tr.to_numpy())
+                p = est.predict_proba(te[cols].astype(float))[:, 1]
+                m = binary_metrics(y_te.to_numpy(), p, curves=False)
+                gaps[kind].append(ceiling - m["roc_auc"])
+                line += (
+                    f"  {m['roc_auc']:.3f}  ({ceiling - m['roc_auc']:+.3f})  {m['calibration_error']:.3f}  "
+                )
+        print(line)
+    for kind, g in gaps.items():
+        print(f"{kind}: mean gap to the ceiling {np.mean(g):.3f} (goal <= 0.03)")
+    return 0
+
+
+def weeks_compare(weeks: tuple[int, ...] = (2, 4, 6)) -> int:
+    """On the demo course: a model per week vs one model for every week, each trained on the
+    finished offering, scored on the running offering at each week, ROC AUC against the
+    generator's truth (who has faded out or never started by then) and training time."""
+    from sklearn.metrics import roc_auc_score
+
+    from learnalytics_desktop.core.courses import find_course
+    from learnalytics_desktop.core.demo import generate, load_demo_files
+    from learnalytics_desktop.core.model import score_course, train_model
+    from learnalytics_desktop.core.store import open_db
+
+    with tempfile.TemporaryDirectory(prefix="learnalytics-bench-weeks-") as tmp:
+        os.environ["LEARNALYTICS_HOME"] = tmp
+        files = generate(Path(tmp) / "files")
+        conn = open_db(Path(tmp) / "demo.db")
+        load_demo_files(conn, files)
+        past = find_course(conn, files.offering("2025-autumn").iri)
+        current = find_course(conn, files.offering("2026-autumn").iri)
+        ids = dict(conn.execute("SELECT ifi, id FROM actors").fetchall())
+        labels = dict(conn.execute("SELECT label, id FROM actors WHERE kind = 'account'").fetchall())
+        truth = {}
+        for st in files.students_of("2026-autumn"):
+            actor = ids.get(st.ifi, labels.get(st.student_id))
+            if actor is not None:
+                truth[actor] = st
+
+        def auc(out, k):
+            known = out[out["actor"].isin(list(truth))]
+            gone = known["actor"].map(lambda a: truth[a].never_started or (truth[a].fade_week or 99) <= k)
+            return roc_auc_score(gone, known["risk_score"])
+
+        t = time.perf_counter()
+        every = train_model(conn, [past.id])
+        every_s = time.perf_counter() - t
+        print(f"one model for every week ({every.kind}), trained in {every_s:.0f} s")
+        print("week  per-week model AUC (kind, train s)   every-week model AUC")
+        for k in weeks:
+            t = time.perf_counter()
+            one = train_model(conn, [past.id], k)
+            secs = time.perf_counter() - t
+            a_one = auc(score_course(conn, current.id, k, model_id=one.model_id), k)
+            a_every = auc(score_course(conn, current.id, k, model_id=every.model_id), k)
+            print(f"{k:>4}  {a_one:.3f} ({one.kind}, {secs:.0f} s)              {a_every:.3f}")
         conn.close()
     return 0
 

@@ -19,7 +19,8 @@ Decisions (the model card repeats them, so every trained model says how it was m
   **isotonic** when every calibration fold has at least 1,000 students (isotonic regression
   is flexible and overfits small sets), **sigmoid** (Platt) below that.
 * **Baseline**: median imputation with missing-value indicators, standardisation, then
-  ``LogisticRegression`` (L2, C=1). **No class weighting**: re-weighting classes shifts the
+  ``LogisticRegression`` (L2, C=1); for a model of every week the imputation and scaling are
+  done within each course week (``core.model.hgb.PerWeekStandardizer``). **No class weighting**: re-weighting classes shifts the
   predicted probabilities away from the true rate, and the risk levels read the output as
   a probability; logistic regression fitted by likelihood is already close to calibrated.
 * **Splits**: stratified K-fold, shuffled with a fixed seed (:data:`SEED`); grouped by
@@ -175,6 +176,14 @@ def make_estimator(
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        from learnalytics_desktop.core.model.bundle import WEEK_COLUMN
+
+        if columns is not None and WEEK_COLUMN in columns:
+            from learnalytics_desktop.core.model.hgb import PerWeekStandardizer
+
+            return make_pipeline(
+                PerWeekStandardizer(WEEK_COLUMN), LogisticRegression(random_state=seed, **LOGREG_PARAMS)
+            )
         return make_pipeline(
             SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
             StandardScaler(),

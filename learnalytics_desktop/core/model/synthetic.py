@@ -16,10 +16,22 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
+def true_risk(n: int, seed: int = 0, *, week: int = 6) -> pd.Series:
+    """The true chance of ending at risk of each student of ``synthetic_features(n, seed)``
+    (same draws): the latent-risk ceiling a model is measured against."""
+    _, _, p = _draw(n, seed, week=week, first_actor=1)
+    return p
+
+
 def synthetic_features(
     n: int, seed: int = 0, *, week: int = 6, first_actor: int = 1
 ) -> tuple[pd.DataFrame, pd.Series]:
     """``(features, labels)`` for ``n`` students at the end of week ``week``; index ``actor``."""
+    frame, labels, _ = _draw(n, seed, week=week, first_actor=first_actor)
+    return frame, labels
+
+
+def _draw(n: int, seed: int, *, week: int, first_actor: int) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     import numpy as np
     import pandas as pd
 
@@ -77,10 +89,9 @@ def synthetic_features(
     for col in ("total_events", "active_days", "days_since_last_activity"):
         frame[f"pct_{col}"] = frame[col].rank(pct=True)
     logit = -1.5 - 1.3 * z + 2.0 * stopped
-    labels = pd.Series(
-        (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int), index=frame.index, name="at_risk"
-    )
-    return frame, labels
+    prob = 1 / (1 + np.exp(-logit))
+    labels = pd.Series((rng.random(n) < prob).astype(int), index=frame.index, name="at_risk")
+    return frame, labels, pd.Series(prob, index=frame.index, name="true_risk")
 
 
-__all__ = ["synthetic_features"]
+__all__ = ["synthetic_features", "true_risk"]
