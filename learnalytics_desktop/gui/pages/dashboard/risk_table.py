@@ -26,12 +26,6 @@ COLUMNS = [
         "lower engagement, then longer inactivity",
     ),
     Column("name", "Name", tooltip="First and last name, from the class list or the data"),
-    Column(
-        "student",
-        "Student ID",
-        tooltip="The student as the data identifies them (account, address or pseudonym)",
-    ),
-    Column("email", "E-mail", tooltip="The address drafts are written to, when known"),
     Column("risk_score", "Risk", "risk", tooltip="Estimated chance of failing or withdrawing (calibrated)"),
     Column("level", "Level", tooltip="Low, Moderate or High, from the risk thresholds in Settings"),
     Column(
@@ -47,16 +41,22 @@ COLUMNS = [
         "or held back (the randomised comparison group: do not write to them)",
     ),
     Column(
+        "top_reasons",
+        "Top reasons",
+        tooltip="What raises (or lowers) this student's risk most, in plain words",
+    ),
+    Column(
         "status",
         "Status",
         tooltip="Enrolment status at the scoring date: active, not started (enrolled, no activity yet) "
         "or withdrawn (class list or a leaving statement)",
     ),
     Column(
-        "top_reasons",
-        "Top reasons",
-        tooltip="What raises (or lowers) this student's risk most, in plain words",
+        "student",
+        "Student ID",
+        tooltip="The student as the data identifies them (account, address or pseudonym)",
     ),
+    Column("email", "E-mail", tooltip="The address drafts are written to, when known"),
     Column("engagement", "Engagement", "float", 2, tooltip="Engagement score, 0 to 1"),
     Column(
         "days_since_last_activity",
