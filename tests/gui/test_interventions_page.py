@@ -509,3 +509,17 @@ def test_the_splitter_stays_put_whatever_is_selected(qtbot, page, demo, monkeypa
     page.editor.details.setText("A very long rule name " * 20)
     QApplication.processEvents()
     assert page.splitter.sizes() == sizes
+
+
+def test_drafts_show_the_name_and_the_to_line(qtbot, page, demo, monkeypatch):
+    from learnalytics_desktop.core.people import people
+
+    draft_with_holdout(qtbot, page, demo, monkeypatch)
+    page.view.selectRow(0)
+    qtbot.waitUntil(lambda: len(page.editor.rows) == 1, timeout=5000)
+    row = page.editor.rows[0]
+    person = read(demo, people, [int(row["actor"])])[int(row["actor"])]
+    header = page.editor.header.text()
+    assert person.full_name and person.full_name in header
+    if row["channel"] != "instructor_alert":
+        assert f"To: {person.full_name} &lt;{person.email}&gt;" in header

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
 TABLE_COLUMNS = [
     "id",
     "student",
+    "name",
+    "to",
     "actor",
     "rule",
     "rule_label",
@@ -50,9 +52,25 @@ def _rule_labels(conn: sqlite3.Connection) -> dict[str, str]:
     return labels
 
 
+def _name(person: object, label: object) -> str:
+    full = getattr(person, "full_name", None)
+    return str(full) if full else str(label)
+
+
+def _to(person: object) -> str:
+    """The To: line of a student's message ("Ana Silva <ana@uni.example>"), "" without an address."""
+    email = getattr(person, "email", None)
+    if not email:
+        return ""
+    full = getattr(person, "full_name", None)
+    return f"{full} <{email}>" if full else str(email)
+
+
 def interventions_table(conn: sqlite3.Connection, course_id: int) -> pd.DataFrame:
     """Every intervention of the course (oldest first) with the columns :data:`TABLE_COLUMNS`.
 
+    ``name`` is the student's name (``core.people``; the label when none is known) and ``to``
+    the address a student's message goes to ("" when unknown, and for instructor alerts).
     ``date`` is the day of the data the draft was made from (the as-of date); ``created_at``
     when it was actually drafted (UTC, ISO). ``placeholders`` lists the ``{names}`` still in the text of draft and approved rows
     (empty for the others); ``risk`` is the risk score stored when the row was drafted.
@@ -60,13 +78,22 @@ def interventions_table(conn: sqlite3.Connection, course_id: int) -> pd.DataFram
     import pandas as pd
 
     from learnalytics_desktop.core.interventions.review import list_interventions
+    from learnalytics_desktop.core.people import people
 
     frame = list_interventions(conn, int(course_id))
     labels = _rule_labels(conn)
+    who = people(conn, [int(a) for a in frame["actor"]])
     out = pd.DataFrame(
         {
             "id": frame["id"].astype("int64"),
             "student": frame["student"].astype(str),
+            "name": [
+                _name(who.get(int(a)), lab) for a, lab in zip(frame["actor"], frame["student"], strict=True)
+            ],
+            "to": [
+                "" if ch == "instructor_alert" else _to(who.get(int(a)))
+                for a, ch in zip(frame["actor"], frame["channel"], strict=True)
+            ],
             "actor": frame["actor"].astype("int64"),
             "rule": frame["rule"].astype(str),
             "rule_label": [labels.get(r, r) for r in frame["rule"]],

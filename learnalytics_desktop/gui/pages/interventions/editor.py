@@ -120,8 +120,15 @@ class DraftEditor(QWidget):
         if row is not None:
             risk = row.get("risk")
             risk_part = "" if risk is None or risk != risk else f" · risk {escape(risk_text(float(risk)))}"
+            to = str(row.get("to") or "")
+            to_part = (
+                f"<br>To: {escape(to)}"
+                if to
+                else ("" if row.get("channel") == "instructor_alert" else "<br>To: (no e-mail address known)")
+            )
             self.header.setText(
-                f"<b>{escape(str(row['student']))}</b> · {escape(str(row['status_text']))}{risk_part}"
+                f"<b>{escape(str(row.get('name') or row['student']))}</b> ({escape(str(row['student']))}) · "
+                f"{escape(str(row['status_text']))}{risk_part}{to_part}"
             )
             self.details.setText(
                 f"{escape(str(row['rule_label']))} ({escape(str(row['channel_text']))}), drafted "

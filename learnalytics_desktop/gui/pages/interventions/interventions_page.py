@@ -54,7 +54,7 @@ from learnalytics_desktop.gui.pages.interventions.transfer import TransferMixin
 from learnalytics_desktop.gui.workers import Task, db_job
 
 REVIEW_COLUMNS = [
-    Column("student", "Student"),
+    Column("name", "Student", tooltip="The student's name (their id when no name is known)"),
     Column("risk", "Risk", "risk", tooltip="Risk score when the draft was made"),
     Column("rule_label", "Rule"),
     Column("channel_text", "Channel"),

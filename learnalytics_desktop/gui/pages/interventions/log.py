@@ -32,7 +32,7 @@ from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute
 
 LOG_COLUMNS = [
     Column("date", "Data up to", tooltip="The day of the data the draft was made from (its as-of date)"),
-    Column("student", "Student"),
+    Column("name", "Student", tooltip="The student's name (their id when no name is known)"),
     Column("rule_label", "Rule"),
     Column("channel_text", "Channel"),
     Column(
@@ -44,7 +44,7 @@ LOG_COLUMNS = [
     Column("subject", "Subject"),
 ]
 LOG_WIDTHS = [85, 110, 150, 120, 110, 120, 50, 60]  # the subject takes the rest
-SEARCH_COLUMNS = ["student", "rule_label", "subject", "body", "batch"]
+SEARCH_COLUMNS = ["name", "student", "to", "rule_label", "subject", "body", "batch"]
 
 
 def set_table_look(view: QTableView, widths: list[int]) -> None:
