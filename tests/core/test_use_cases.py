@@ -83,3 +83,55 @@ def test_outcome_counts_per_offering(db):
         )
         db.execute("INSERT INTO outcomes(course, actor, final_grade) VALUES (1, ?, 50)", (a,))
     assert outcome_counts(db) == {1: 3}
+
+
+def test_cli_outcomes_in_a_pseudonymised_database_use_the_home_page(tmp_path, capsys):
+    """``outcomes --key-file K --home-page URL`` (the dialog's import_file underneath): bare
+    account names in the gradebook are hashed with the home page and matched."""
+    import uuid
+
+    lms, course = "https://lms.example.org", "https://x.example/courses/c1"
+    names = ["ann.lee", "bob.stone", "cy.park"]
+    src = tmp_path / "s.jsonl"
+    src.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": str(uuid.uuid4()),
+                    "actor": {"account": {"homePage": lms, "name": n}},
+                    "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                    "object": {"id": "https://x.example/a/1"},
+                    "timestamp": "2026-01-05T10:00:00Z",
+                }
+            )
+            for n in names
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    key, db = tmp_path / "k.key", tmp_path / "p.db"
+    assert main(["keygen", "--key-file", str(key)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "--db",
+                str(db),
+                "--pseudonymize",
+                "--key-file",
+                str(key),
+                "--course-fallback",
+                course,
+                str(src),
+            ]
+        )
+        == 0
+    )
+    grades = tmp_path / "grades.csv"
+    grades.write_text(
+        "Student ID,Final grade\n" + "".join(f"{n},{60 + i}\n" for i, n in enumerate(names)), encoding="utf-8"
+    )
+    capsys.readouterr()
+    args = ["outcomes", "--db", str(db), "--course", course, str(grades), "--key-file", str(key), "--json"]
+    assert main([*args, "--home-page", lms]) == 0
+    assert json.loads(capsys.readouterr().out)["matched"] == 3

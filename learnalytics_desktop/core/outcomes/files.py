@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,7 @@ def read_preview(path: str | os.PathLike[str], *, report: Reporter = NullReporte
 
     report.progress(0.0, Path(path).name)
     try:
-        table = read_csv(path)
+        table = read_csv(Path(path))
     except CsvError as exc:
         raise OutcomesError(str(exc)) from None
     report.check()
@@ -133,7 +133,7 @@ def import_file(
     kind: str,
     course_id: int,
     csv_path: str | os.PathLike[str],
-    mapping: dict[str, str],
+    mapping: Mapping[str, str | None],
     attributes: Sequence[str] = (),
     *,
     key_file: str | os.PathLike[str] | None = None,
@@ -155,11 +155,17 @@ def import_file(
         from learnalytics_desktop.core.ingest.pseudonym import load_key
 
         key = load_key(key_file)
-    columns = {f"{role}_column": mapping.get(role, "") for role, _ in ROLES[kind]}
+    columns: dict[str, Any] = {f"{role}_column": mapping.get(role, "") for role, _ in ROLES[kind]}
     report.progress(0.0, Path(csv_path).name)
     run = import_outcomes if kind == "outcomes" else import_roster
     result = run(
-        conn, int(course_id), csv_path, attribute_columns=list(attributes), pseudonymize_key=key, **columns
+        conn,
+        int(course_id),
+        Path(csv_path),
+        attribute_columns=list(attributes),
+        pseudonymize_key=key,
+        home_pages=home_pages,
+        **columns,
     )
     report.progress(1.0, "done")
     return result
