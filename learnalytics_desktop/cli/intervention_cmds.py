@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from learnalytics_desktop.cli import UserError
+from learnalytics_desktop.core.text import plural
 
 IMPACT_EPILOG = """\
 The groups CSV needs a `student` column (the label `score` shows; account names and
@@ -249,8 +250,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
         _print_json(batch.to_dict())
         return 0
     print(
-        f"Batch {batch.batch}: {len(batch.treated_ids)} draft(s) for {len(batch.treated_actors)} student(s); "
-        f"{len(batch.held_out_actors)} student(s) held out"
+        f"Batch {batch.batch}: {plural(len(batch.treated_ids), 'draft')} for {plural(len(batch.treated_actors), 'student')}; "
+        f"{plural(len(batch.held_out_actors), 'student')} held out"
         + (f" (seed {batch.seed})" if batch.seed is not None else "")
     )
     for s in batch.skipped:
@@ -276,7 +277,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(
             f"{r.id:>6}  {r.status:<10} {r.arm:<8} {r.date}  {r.student:<24} {r.rule:<22} {(r.subject or '')[:50]}"
         )
-    print(f"{len(frame)} intervention(s)")
+    print(plural(len(frame), "intervention"))
     return 0
 
 
@@ -290,7 +291,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         n = _run(actions[args.action], conn, _ids(args.ids), **kwargs)
     finally:
         conn.close()
-    print(f"{args.action}: {n} intervention(s)")
+    print(f"{args.action}: {plural(n, 'intervention')}")
     return 0
 
 
@@ -304,7 +305,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
         n = _run(fill_placeholder, conn, ids, args.placeholder, args.value)
     finally:
         conn.close()
-    print(f"filled {{{args.placeholder}}} in {n} draft(s)")
+    print(f"filled {{{args.placeholder}}} in {plural(n, 'draft')}")
     return 0
 
 
@@ -339,8 +340,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     for r in results:
         print(
-            f"{r.what}: {r.rows} row(s) -> {r.path}"
-            + (f" ({len(r.files)} file(s))" if len(r.files) > 1 else "")
+            f"{r.what}: {plural(r.rows, 'row')} -> {r.path}"
+            + (f" ({plural(len(r.files), 'file')})" if len(r.files) > 1 else "")
         )
         for w in r.warnings:
             print(f"Warning: {w}")
@@ -360,7 +361,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_json(rep.to_dict())
     else:
         print(
-            f"Read {rep.rows_read} row(s); matched by {rep.matched_by or 'nothing'}; groups {rep.groups or '-'}; "
+            f"Read {plural(rep.rows_read, 'row')}; matched by {rep.matched_by or 'nothing'}; groups {rep.groups or '-'}; "
             f"written {rep.written}" + (" (dry run)" if rep.dry_run else "")
         )
         for e in rep.errors:

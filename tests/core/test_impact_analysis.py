@@ -120,7 +120,7 @@ def test_missing_outcomes_are_counted_not_silently_dropped():
     df.loc[:4, "final_grade"] = np.nan
     r = analyze_impact(df, outcome="final_grade", randomised=True)
     assert r.n["treated"] + r.n["control"] == 95
-    assert any("5 student(s) have no final grade" in w for w in r.warnings)
+    assert any("5 students have no final grade" in w for w in r.warnings)
 
 
 def test_input_errors_are_clear():

@@ -109,7 +109,7 @@ def test_groups_table_with_dates_and_eligibility(db, monkeypatch, tmp_path):
     groups = read_groups_csv(path)
     frame, meta = impact_frame(db, s.course_id, groups, "final_grade")
     assert len(frame) == 58 and not meta["randomised"]
-    assert any("2 row(s) were not eligible" in w for w in meta["warnings"])
+    assert any("2 rows were not eligible" in w for w in meta["warnings"])
     assert any("compared as of 2024-03-12" in w for w in meta["warnings"])
     assert {a.isoformat() for a in seen} == {"2024-03-12T00:00:00+00:00"}  # start of the intervention day
     # the stored score run (2024-03-11) is the latest before that day
@@ -296,7 +296,8 @@ def test_cli_interventions_round_trip(db, tmp_path, monkeypatch, capsys):
         == 0
     )
     assert (
-        f"in {len(batch['treated_ids'])} draft(s)" in capsys.readouterr().out
+        f"in {len(batch['treated_ids'])} draft{'s' if len(batch['treated_ids']) != 1 else ''}"
+        in capsys.readouterr().out
     )  # held-out rows stay untouched
     assert main(["interventions", "approve", "--db", dbf, ids]) == 0
     out_dir = tmp_path / "eml"

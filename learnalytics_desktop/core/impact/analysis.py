@@ -22,6 +22,7 @@ from learnalytics_desktop.core.impact.adjust import balance_table
 from learnalytics_desktop.core.impact.estimates import Estimate, ImpactError, clean
 from learnalytics_desktop.core.impact.verdict import verdict_text
 from learnalytics_desktop.core.impact.wording import outcome_unit, variable_label
+from learnalytics_desktop.core.text import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -142,7 +143,7 @@ def _covariates(frame: pd.DataFrame, covariates: list[str], warnings: list[str])
             continue
         if missing:
             warnings.append(
-                f"The covariate {c} is missing for {missing} student(s); the median was used for them."
+                f"The covariate {c} is missing for {plural(missing, 'student')}; the median was used for them."
             )
             x = x.fillna(x.median())
         if x.std() == 0:
@@ -169,7 +170,7 @@ def _missing_outcomes(frame: pd.DataFrame, outcome: str, warnings: list[str]) ->
         return headline
     nt = int(dropped["_t"].sum())
     warnings.append(
-        f"{len(dropped)} student(s) have no {variable_label(outcome).lower()} and were left out "
+        f"{plural(len(dropped), 'student')} {'has' if len(dropped) == 1 else 'have'} no {variable_label(outcome).lower()} and were left out "
         f"({nt} treated, {len(dropped) - nt} control)."
     )
     miss_t = nt / max(int((frame["_t"] == 1).sum()), 1)

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from learnalytics_desktop.core.impact.estimates import Estimate
 from learnalytics_desktop.core.impact.wording import variable_label
+from learnalytics_desktop.core.text import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -196,7 +197,7 @@ def threshold(w: Work, x: np.ndarray | None, cutoff: float, running: str) -> Non
         if not known.all():
             diag["without_running"] = int((~known).sum())
             w.warnings.append(
-                f"{int((~known).sum())} student(s) have no {label} and are left out of the regression discontinuity."
+                f"{plural(int((~known).sum()), 'student')} {'has' if int((~known).sum()) == 1 else 'have'} no {label} and are left out of the regression discontinuity."
             )
         w.estimates["rd"] = est or withheld(
             "rd", "Jump at the risk cut-off (regression discontinuity)", diag["withheld"], w.unit

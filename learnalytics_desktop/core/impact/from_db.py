@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnalytics_desktop.core.impact.estimates import ImpactError
+from learnalytics_desktop.core.text import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -172,7 +173,9 @@ def _groups_from_table(
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
         raise ImpactError("The groups table has problems: " + "; ".join(problems[:10]) + more + ".")
     if excluded:
-        warnings.append(f"{excluded} row(s) were not eligible and were left out.")
+        warnings.append(
+            f"{plural(excluded, 'row')} {'was' if excluded == 1 else 'were'} not eligible and {'was' if excluded == 1 else 'were'} left out."
+        )
     return out
 
 
@@ -213,7 +216,7 @@ def _groups_from_log(
             )
         if crossed:
             warnings.append(
-                f"{len(crossed)} student(s) were in more than one randomised batch with different arms; "
+                f"{plural(len(crossed), 'student')} {'was' if len(crossed) == 1 else 'were'} in more than one randomised batch with different arms; "
                 "each keeps the arm of their first batch."
             )
         return out
@@ -278,7 +281,7 @@ def _recompute_covariates(
             filled += 1
     if filled:
         warnings.append(
-            f"{filled} student(s) without a date were compared as of {median_day.isoformat()} "
+            f"{plural(filled, 'student')} without a date {'was' if filled == 1 else 'were'} compared as of {median_day.isoformat()} "
             "(the median intervention date)."
         )
     days = sorted({p["date"] for p in people.values()})
@@ -368,7 +371,7 @@ def impact_frame(
     no_outcome_row = sum(1 for a in people if a not in values)
     if no_outcome_row:
         warnings.append(
-            f"{no_outcome_row} student(s) are not in the outcomes table (no gradebook row), so they have "
+            f"{plural(no_outcome_row, 'student')} {'is' if no_outcome_row == 1 else 'are'} not in the outcomes table (no gradebook row), so they have "
             "no outcome."
         )
     return frame, {

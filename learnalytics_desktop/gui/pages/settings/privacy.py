@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from learnalytics_desktop.core.text import plural
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.icons import icon
@@ -331,7 +332,7 @@ class PrivacySection(SettingsSection):
         self.learner_edit.clear()
         self._learner_done(
             f"Erased: {total:,} rows in {len(rows)} tables. The database was rebuilt, so no trace remains in "
-            f"the database file. Not reached: {len(summary.outside)} file(s) outside it that the database "
+            f"the database file. Not reached: {plural(len(summary.outside), 'file')} outside it that the database "
             "records (backups, exports, imported files); delete or correct them separately."
         )
         self.page.shell.notify_data_changed()
