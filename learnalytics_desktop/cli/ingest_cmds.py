@@ -229,9 +229,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the validate, import, rejects and keygen commands."""
     p = subparsers.add_parser(
         "validate",
-        help="check xAPI files without storing anything",
-        description="Check every statement in files and folders against xAPI "
-        "1.0.3 / 2.0. Exit 0 if all are valid, 1 if any is not.",
+        help="check xAPI, Caliper or Open edX files without storing anything",
+        description="Check every record in files and folders: xAPI statements against xAPI "
+        "1.0.3 / 2.0, other sources against their spec and as the statements made from them. "
+        "Exit 0 if all are valid (skipped records are valid), 1 if any is not.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.json, .jsonl, .gz, .zip)")
     p.add_argument("--json", action="store_true", help="one JSON object with a result per record")
@@ -242,9 +243,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "import",
-        help="import xAPI files into a database",
+        help="import xAPI, Caliper or Open edX files into a database",
         description="Import statements (JSON, JSON Lines, LRS pages, .gz, .zip, "
-        "folders). Rejected records are kept for review (see 'rejects').",
+        "folders), IMS Caliper 1.2 events and Open edX tracking logs; each file's format is "
+        "found from its content unless --format says. Rejected records are kept for review "
+        "(see 'rejects').",
     )
     p.add_argument("--db", required=True, help="database file (created if missing)")
     p.add_argument("paths", nargs="+", metavar="PATH")
