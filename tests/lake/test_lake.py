@@ -13,6 +13,7 @@ import json
 import shutil
 import socket
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,13 +43,23 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 COUNTS = ("read", "stored", "duplicates", "conflicts", "rejected", "skipped", "voided")
 
 
+def _root_conftest(config: pytest.Config):
+    """tests/conftest.py as pytest loaded it (``import conftest`` would find whichever
+    conftest module was imported last: tests/gui's in a whole-suite run)."""
+    wanted = Path(__file__).resolve().parents[1] / "conftest.py"
+    for plugin in config.pluginmanager.get_plugins():
+        if Path(getattr(plugin, "__file__", "") or "/").resolve() == wanted:
+            return plugin
+    raise LookupError(f"{wanted} is not loaded")
+
+
 @pytest.fixture(scope="module")
-def spark():
+def spark(pytestconfig):
     """One local[2] session for the module. Spark's driver talks to its own JVM over the
     loopback interface: the suite's network guard lets exactly that through while the
     session lives (any other address still fails) and is restored afterwards."""
     guarded_connect, guarded_lookup = socket.socket.connect, socket.getaddrinfo
-    import conftest
+    conftest = _root_conftest(pytestconfig)
 
     def connect(sock, address, *a, **k):
         if sock.family in (socket.AF_INET, socket.AF_INET6) and address[0] in LOOPBACK:
