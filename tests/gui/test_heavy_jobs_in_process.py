@@ -7,7 +7,7 @@ import os
 
 import pytest
 from factories import make_demo_db
-from gui_helpers import DATASIM, FALLBACK, open_in
+from gui_helpers import ARRAY_STATEMENTS, FALLBACK, open_in, xapi_array
 
 from learnalytics_desktop.core.store.db import open_db
 from learnalytics_desktop.gui.main_window import MainWindow
@@ -35,12 +35,13 @@ def test_the_import_page_imports_in_a_child_process(qtbot, tmp_path):
     window.show()
     open_in(window, qtbot, tmp_path / "import.db", create=True)
     page = window.navigate("import")
-    page.add_paths([DATASIM / "tccc_dev-array.json"])
+    page.add_paths([xapi_array(tmp_path / "sim-array.json")])
     page.fallback_edit.setText(FALLBACK)
+    assert page.problems() == []  # otherwise start() runs nothing and the wait below times out
     with qtbot.waitSignal(page.runner.finished, timeout=WAIT, check_params_cb=lambda t: t is page.task):
         task = page.start()
     assert task.state == "ok" and task.where == "process" and task.pid not in (None, os.getpid())
-    assert page.last_outcome.counts()["stored"] == 2814
+    assert page.last_outcome.counts()["stored"] == ARRAY_STATEMENTS
     assert list(page.last_outcome.frames) == ["rejects", "conflicts"]  # the tables' frames came back
     assert live_processes() == []
     window.close()

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from gui_helpers import DATASIM, FALLBACK, open_in
+from gui_helpers import ARRAY_STATEMENTS, FALLBACK, open_in, xapi_array, xapi_single
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -23,8 +23,6 @@ from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.main_window import MainWindow
 from learnalytics_desktop.gui.pages.ingest.import_page import ImportPage
 from learnalytics_desktop.gui.pages.ingest.sources import looks_like_iri
-
-ARRAY = DATASIM / "tccc_dev-array.json"
 
 
 @pytest.fixture
@@ -40,6 +38,17 @@ def window(qtbot, tmp_path):
 @pytest.fixture
 def page(window) -> ImportPage:
     return window.navigate("import")
+
+
+@pytest.fixture
+def array(tmp_path) -> Path:
+    """A generated JSON array of statements without a course (the tests never read ../shared)."""
+    return xapi_array(tmp_path / "sim-array.json")
+
+
+@pytest.fixture
+def single(tmp_path) -> Path:
+    return xapi_single(tmp_path / "simple.json")
 
 
 def statement(sid: str, verb: str = "http://adlnet.gov/expapi/verbs/experienced", **extra) -> dict:
@@ -65,8 +74,8 @@ def run_import(qtbot, page: ImportPage, timeout: int = 30000):
     return task
 
 
-def test_import_a_datasim_file_end_to_end(qtbot, window, page):
-    page.add_paths([ARRAY])
+def test_import_a_simulated_array_end_to_end(qtbot, window, page, array):
+    page.add_paths([array])
     page.fallback_edit.setText(FALLBACK)
     gaps, last = [], [time.perf_counter()]
 
@@ -82,7 +91,7 @@ def test_import_a_datasim_file_end_to_end(qtbot, window, page):
     heartbeat.stop()
     assert task.state == "ok"
     cards = page.report_view.counts_text()
-    assert cards["read"] == cards["stored"] == "2,814"
+    assert cards["read"] == cards["stored"] == f"{ARRAY_STATEMENTS:,}"
     assert cards["duplicates"] == cards["conflicts"] == cards["rejected"] == cards["voided"] == "0"
     assert "every record accounted for" in page.report_view.banner.text()
     assert page.progress.value() == page.progress.maximum()
@@ -97,7 +106,7 @@ def test_import_a_datasim_file_end_to_end(qtbot, window, page):
     assert window.shell.context.course_id == window.context_bar.course.id
     # importing the same file again adds nothing
     task = run_import(qtbot, page)
-    assert page.report_view.counts_text()["duplicates"] == "2,814"
+    assert page.report_view.counts_text()["duplicates"] == f"{ARRAY_STATEMENTS:,}"
 
 
 def test_rejects_and_conflicts_are_reported_and_quarantined(qtbot, window, page, tmp_path):
@@ -181,11 +190,11 @@ def test_report_and_quarantine_export_to_csv(qtbot, window, page, tmp_path, monk
     conn.close()
 
 
-def test_pseudonymised_import_uses_the_key_file(qtbot, window, page, tmp_path):
+def test_pseudonymised_import_uses_the_key_file(qtbot, window, page, tmp_path, single):
     from learnalytics_desktop.core.ingest.pseudonym import create_key
 
     key = create_key(tmp_path / "officer.key")
-    page.add_paths([DATASIM / "simple.json"])
+    page.add_paths([single])
     page.pseudonymize.setChecked(True)
     assert page.key_edit.isEnabled() and page.key_button.isEnabled()
     page.key_edit.setText(str(key))
@@ -199,12 +208,12 @@ def test_pseudonymised_import_uses_the_key_file(qtbot, window, page, tmp_path):
     assert kinds == {"pseudo"} and names == 0
 
 
-def test_a_bad_key_file_is_an_error_with_a_clear_message(qtbot, window, page, tmp_path):
+def test_a_bad_key_file_is_an_error_with_a_clear_message(qtbot, window, page, tmp_path, single):
     from learnalytics_desktop.gui.dialogs.error_dialog import ErrorDialog
 
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
-    page.add_paths([DATASIM / "simple.json"])
+    page.add_paths([single])
     page.pseudonymize.setChecked(True)
     page.key_edit.setText(str(bad))
     task = run_import(qtbot, page)
@@ -216,10 +225,10 @@ def test_a_bad_key_file_is_an_error_with_a_clear_message(qtbot, window, page, tm
     dialog.reject()
 
 
-def test_what_is_missing_is_said_before_starting(window, page, tmp_path):
+def test_what_is_missing_is_said_before_starting(window, page, tmp_path, single):
     assert page.start() is None
     assert "Add at least one file or folder." in page.report_view.banner.text()
-    page.add_paths([DATASIM / "simple.json"])
+    page.add_paths([single])
     page.fallback_edit.setText("course 101")
     page.pseudonymize.setChecked(True)
     page.key_edit.setText(str(tmp_path / "missing.key"))
@@ -228,12 +237,12 @@ def test_what_is_missing_is_said_before_starting(window, page, tmp_path):
     assert looks_like_iri("urn:uuid:1234") and looks_like_iri(FALLBACK) and not looks_like_iri("https://a b")
 
 
-def test_drop_files_and_folders_on_the_page(qtbot, page, tmp_path):
+def test_drop_files_and_folders_on_the_page(qtbot, page, tmp_path, array):
     folder = tmp_path / "exports"
     folder.mkdir()
     data = QMimeData()
     data.setUrls(
-        [QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(ARRAY)), QUrl("https://example.org/x.json")]
+        [QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(array)), QUrl("https://example.org/x.json")]
     )
     enter = QDragEnterEvent(
         QPoint(20, 20),
@@ -252,7 +261,7 @@ def test_drop_files_and_folders_on_the_page(qtbot, page, tmp_path):
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(page, drop)
-    assert page.sources.paths() == [folder, ARRAY]  # the web URL is not a local file
+    assert page.sources.paths() == [folder, array]  # the web URL is not a local file
     QApplication.sendEvent(
         page,
         QDropEvent(
@@ -266,15 +275,15 @@ def test_drop_files_and_folders_on_the_page(qtbot, page, tmp_path):
     assert len(page.sources.paths()) == 2  # no duplicates
     page.sources.setCurrentRow(0)
     page.remove_button.click()
-    assert page.sources.paths() == [ARRAY]
+    assert page.sources.paths() == [array]
 
 
-def test_files_and_folders_from_the_buttons(page, tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "ask_import_files", lambda parent: [ARRAY, tmp_path / "gone.json"])
+def test_files_and_folders_from_the_buttons(page, tmp_path, monkeypatch, array):
+    monkeypatch.setattr(files, "ask_import_files", lambda parent: [array, tmp_path / "gone.json"])
     monkeypatch.setattr(files, "ask_folder", lambda parent, *a: tmp_path)
     page.add_files_button.click()
     page.add_folder_button.click()
-    assert page.sources.paths() == [ARRAY, tmp_path]
+    assert page.sources.paths() == [array, tmp_path]
     assert "gone.json" in page.window().statusBar().currentMessage()
 
 
@@ -296,10 +305,10 @@ def fake_importer(started: threading.Event):
     return importer
 
 
-def test_progress_and_cancel_with_a_fake_importer(qtbot, window, page, monkeypatch):
+def test_progress_and_cancel_with_a_fake_importer(qtbot, window, page, monkeypatch, array):
     started = threading.Event()
     monkeypatch.setattr(ImportPage, "importer", staticmethod(fake_importer(started)))
-    page.add_paths([ARRAY])
+    page.add_paths([array])
     task = page.start()
     assert started.wait(5)
     qtbot.waitUntil(lambda: "records, 50,000/s" in page.rate_label.text(), timeout=5000)
@@ -316,24 +325,24 @@ def test_progress_and_cancel_with_a_fake_importer(qtbot, window, page, monkeypat
     assert page.start_button.isEnabled() and not page.cancel_button.isEnabled()
 
 
-def test_a_job_that_raises_cancelled_is_not_an_error(qtbot, window, page, monkeypatch):
+def test_a_job_that_raises_cancelled_is_not_an_error(qtbot, window, page, monkeypatch, array):
     def raising(db, paths, *, report, **kw):
         raise Cancelled("cancelled by the user")
 
     monkeypatch.setattr(ImportPage, "importer", staticmethod(raising))
     window.runner.failure_handler = lambda task, exc: pytest.fail(f"reported as an error: {exc}")
-    page.add_paths([ARRAY])
+    page.add_paths([array])
     with qtbot.waitSignal(page.runner.cancelled, timeout=5000):
         page.start()
     assert page.rate_label.text().startswith("Cancelled")
 
 
-def test_screenshot_of_the_import_page(qtbot, window, page, tmp_path):
+def test_screenshot_of_the_import_page(qtbot, window, page, tmp_path, array):
     src = tmp_path / "lms-export.jsonl"
     good = [statement(str(uuid.uuid4())) for _ in range(3)]
     bad = [{"id": str(uuid.uuid4()), "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}}]
     src.write_text("\n".join(json.dumps(x) for x in good + bad + [good[0]]) + "\n", encoding="utf-8")
-    page.add_paths([ARRAY, src])
+    page.add_paths([array, src])
     page.fallback_edit.setText(FALLBACK)
     window.resize(1280, 800)
     run_import(qtbot, page)
