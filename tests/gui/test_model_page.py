@@ -413,3 +413,20 @@ def test_screenshots(qtbot, tmp_path):
     assert dialog.grab().save(str(out / "settings_erase_dialog.png"))
     dialog.close()
     window.close()
+
+
+def test_card_shows_an_every_week_model_week_by_week():
+    from learnalytics_desktop.gui.pages.model.card import by_week_html
+
+    week = lambda w, auc: {"week": w, "roc_auc": auc, "calibration_error": 0.04}  # noqa: E731
+    card = {
+        "kind": "hgb",
+        "chosen": {"kind": "hgb"},
+        "validation": {
+            "hgb": {"by_week": [week(1, 0.61), week(2, 0.72)]},
+            "later_offering": {"hgb": {"by_week": [week(1, 0.58), week(2, 0.69)]}},
+        },
+    }
+    html = by_week_html(card)
+    assert "0.610" in html and "0.690" in html and "On a new offering" in html
+    assert by_week_html({"validation": {"hgb": {}}, "kind": "hgb"}) == ""

@@ -168,6 +168,33 @@ def later_offering_html(later: Any) -> str:
     )
 
 
+def by_week_html(card: Mapping[str, Any]) -> str:
+    """For a model of every week: the chosen model's ROC AUC and calibration error per week
+    (cross-validated, and on the latest offering when it was validated there)."""
+    v = card.get("validation") or {}
+    chosen = (card.get("chosen") or {}).get("kind", card.get("kind"))
+    cv = {w["week"]: w for w in (v.get(chosen) or {}).get("by_week") or []}
+    if not cv:
+        return ""
+    later = v.get("later_offering") or {}
+    new = (
+        {w["week"]: w for w in (later.get(chosen) or {}).get("by_week") or []}
+        if "skipped" not in later
+        else {}
+    )
+    headers = ["Week", "ROC AUC", "Calibration error"] + (
+        ["On a new offering: ROC AUC", "Calibration error"] if new else []
+    )
+    rows = []
+    for week, m in cv.items():
+        row = [str(week), num(m.get("roc_auc")), num(m.get("calibration_error"))]
+        if new:
+            n = new.get(week) or {}
+            row += [num(n.get("roc_auc")), num(n.get("calibration_error"))]
+        rows.append(row)
+    return "<p>The chosen model week by week (one model scores every week):</p>" + _table(headers, rows)
+
+
 def recalibration_html(recal: Any) -> str:
     """The recalibration section: on which offering, and the calibration before and after."""
     if not recal:
@@ -249,6 +276,7 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
         later_offering_html(v.get("later_offering")),
         f"<p>Within the training data: {escape(str(v.get('method', '')))}.</p>",
         metrics_table(card),
+        by_week_html(card),
         recalibration_html(card.get("recalibration")),
     ]
     for note in v.get("notes") or []:
