@@ -9,7 +9,7 @@
    then ``compute_features`` of every offering as of week K: what the laptop does to have the
    feature tables.
 3. **Lake**: ``learnalytics lake features --all-courses --week K`` on ``local[2]`` and on
-   ``local[1]``, each in its own process (a fresh JVM: the times include Spark's start-up,
+   ``local[1]`` (``--masters``), each in its own process (a fresh JVM: the times include Spark's start-up,
    which a cluster job pays too), writing Parquet.
 4. Prints the times, the ratio lake/desktop, and local[2] against local[1]: the speed-up one
    more executor core gives, which is what each added executor of a cluster gives while the
@@ -81,6 +81,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="statements to generate")
     parser.add_argument("--week", type=int, default=7, help="as of the end of week K")
+    parser.add_argument("--masters", default="local[2],local[1]", help="Spark masters to time, in order")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lake-bench-") as tmp:
@@ -90,32 +91,37 @@ def main() -> int:
         xapi = folder / "xapi"
         files = sorted(xapi.glob("*"))
         desk = desktop(xapi, Path(tmp) / "bench.db", args.week)
-        two = lake(xapi, Path(tmp) / "features-2.parquet", args.week, "local[2]")
-        one = lake(xapi, Path(tmp) / "features-1.parquet", args.week, "local[1]")
+        runs = [
+            lake(xapi, Path(tmp) / f"features-{i}.parquet", args.week, m)
+            for i, m in enumerate(args.masters.split(","))
+        ]
+    first = runs[0]
     result = {
         "statements": args.n,
         "files": len(files),
         "cores": os.cpu_count(),
-        "load_average": os.getloadavg()[0],
+        "load_average": round(os.getloadavg()[0], 1),
         "desktop": desk,
-        "lake_local2": two,
-        "lake_local1": one,
-        "lake_over_desktop": round(two["total_s"] / desk["total_s"], 2),
-        "local1_over_local2": round(one["total_s"] / two["total_s"], 2),
+        "lake": runs,
+        "lake_over_desktop": round(first["total_s"] / desk["total_s"], 2),
     }
+    if len(runs) > 1:
+        result["speedup_first_over_second"] = round(runs[1]["total_s"] / first["total_s"], 2)
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{args.n:,} statements in {len(files)} files, {os.cpu_count()} cores")
+    print(
+        f"{args.n:,} statements in {len(files)} files, {os.cpu_count()} cores, load {result['load_average']}"
+    )
     print(
         f"desktop: import {desk['import_s']} s + features {desk['features_s']} s = {desk['total_s']} s "
         f"({desk['students']:,} student rows)"
     )
-    print(f"lake local[2]: {two['total_s']} s ({two['rows']:,} rows); local[1]: {one['total_s']} s")
-    print(
-        f"lake/desktop: {result['lake_over_desktop']}x the time; local[1]/local[2]: "
-        f"{result['local1_over_local2']}x (the speed-up of a second executor core)"
-    )
+    for r in runs:
+        print(f"lake {r['master']}: {r['total_s']} s ({r['rows']:,} rows)")
+    print(f"lake ({first['master']}) / desktop: {result['lake_over_desktop']}x the time")
+    if len(runs) > 1:
+        print(f"{runs[1]['master']} / {first['master']}: {result['speedup_first_over_second']}x")
     return 0
 
 
