@@ -21,6 +21,9 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QWidget
 
 MAX_RECENT = 8
+# Where the pseudonymisation key file is (Settings > Privacy remembers it, Import pre-fills it):
+# only the path, on this computer; the key itself stays in its file.
+KEY_FILE_SETTING = "privacy/keyFile"
 
 
 def configure_settings() -> None:
@@ -132,3 +135,8 @@ def remove_recent_file(path: str | os.PathLike[str]) -> None:
     """Drop ``path`` from the recent list."""
     p = Path(path).resolve()
     set_value("recentFiles", [str(x) for x in recent_files() if x.resolve() != p])
+
+
+def remembered_key_file() -> str:
+    """The key file path remembered on this computer ("" when none)."""
+    return str(get_value(KEY_FILE_SETTING, "", str) or "")

@@ -38,7 +38,7 @@ from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 from learnalytics_desktop.gui.pages.base import Page, Shell
 from learnalytics_desktop.gui.pages.impact.tables import fmt_p, fmt_value
 from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
-from learnalytics_desktop.gui.pages.interventions.log import set_table_look
+from learnalytics_desktop.gui.widgets.table_look import set_table_look
 from learnalytics_desktop.gui.workers import Task, db_job
 
 COLUMNS = [

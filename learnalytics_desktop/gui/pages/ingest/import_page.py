@@ -11,7 +11,7 @@ from the database thread; ``TaskRunner`` ``.in_process()``): the window never fr
 cancelled import can be run again to complete it.
 
 The options start from what Settings saved: the key-file field from the location
-remembered on this computer (QSettings ``privacy/keyFile``, ``settings_privacy``), the
+remembered on this computer (QSettings ``privacy/keyFile``, ``qsettings.remembered_key_file``), the
 course-fallback field from the open database's ``course_fallback`` setting (read on the
 worker). Both are filled again whenever the page is shown or the database changes, but
 never over something the user typed here (only an empty field, or one still holding the
@@ -58,7 +58,6 @@ from learnalytics_desktop.gui.pages.ingest.sources import (
     local_paths,
     looks_like_iri,
 )
-from learnalytics_desktop.gui.pages.settings.privacy import remembered_key_file
 from learnalytics_desktop.gui.workers import Task, db_job
 
 STEPS = 1000
@@ -242,7 +241,7 @@ class ImportPage(Page):
     def load_defaults(self) -> Task | None:
         """Pre-fill the key file (QSettings, now) and the course fallback (the database's
         setting, read on the worker); see the module docstring."""
-        self._prefill(self.key_edit, "key", remembered_key_file())
+        self._prefill(self.key_edit, "key", qsettings.remembered_key_file())
         db = self.ctx.db_path
         if db is None:
             return None

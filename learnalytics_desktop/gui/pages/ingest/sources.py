@@ -1,7 +1,7 @@
 """The Import page's list of files and folders to import (drop target hint, no duplicates),
 and what the page's options start from: the database's saved course fallback
 (:func:`load_course_fallback`, read on the worker). The pseudonymisation key file's location
-comes from QSettings (``settings_privacy.remembered_key_file``) on the GUI thread.
+comes from QSettings (``qsettings.remembered_key_file``) on the GUI thread.
 """
 
 from __future__ import annotations

@@ -48,9 +48,10 @@ from learnalytics_desktop.gui.pages.interventions import jobs
 from learnalytics_desktop.gui.pages.interventions.dialogs import FillDialog
 from learnalytics_desktop.gui.pages.interventions.draft_dialog import DraftDialog
 from learnalytics_desktop.gui.pages.interventions.editor import DraftEditor
-from learnalytics_desktop.gui.pages.interventions.log import LogPanel, set_table_look
+from learnalytics_desktop.gui.pages.interventions.log import LogPanel
 from learnalytics_desktop.gui.pages.interventions.rules_dialog import RulesDialog
 from learnalytics_desktop.gui.pages.interventions.transfer import TransferMixin
+from learnalytics_desktop.gui.widgets.table_look import set_table_look
 from learnalytics_desktop.gui.workers import Task, db_job
 
 REVIEW_COLUMNS = [

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,6 +28,7 @@ from learnalytics_desktop.core.interventions.words import ARM_TEXT, STATUS_TEXT
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.models.columns import Column
 from learnalytics_desktop.gui.models.frame_table import FrameTableModel, compute_filter
+from learnalytics_desktop.gui.widgets.table_look import set_table_look
 
 LOG_COLUMNS = [
     Column("date", "Data up to", tooltip="The day of the data the draft was made from (its as-of date)"),
@@ -45,20 +45,6 @@ LOG_COLUMNS = [
 ]
 LOG_WIDTHS = [85, 110, 150, 120, 110, 120, 50, 60]  # the subject takes the rest
 SEARCH_COLUMNS = ["name", "student", "to", "rule_label", "subject", "body", "batch"]
-
-
-def set_table_look(view: QTableView, widths: list[int]) -> None:
-    """One line per row (long text is elided, the full text is in the tooltip), no row
-    numbers, the given column widths, the last column stretching."""
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for i, w in enumerate(widths):
-        header.resizeSection(i, w)
 
 
 def history_html(entries: list[dict[str, Any]]) -> str:
@@ -217,4 +203,4 @@ class LogPanel(QWidget):
         qsettings.save_splitter(self.splitter, "interventions/log")
 
 
-__all__ = ["LOG_COLUMNS", "LogPanel", "history_html", "set_table_look"]
+__all__ = ["LOG_COLUMNS", "LogPanel", "history_html"]

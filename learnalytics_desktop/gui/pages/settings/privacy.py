@@ -2,7 +2,7 @@
 
 * The small-cell threshold is a database setting (``core.privacy.suppress``): Save/Revert.
 * The pseudonymisation key file's *location* is remembered in QSettings
-  (:data:`KEY_FILE_SETTING`) on this computer, never in the database; the key itself stays
+  (``qsettings.KEY_FILE_SETTING``) on this computer, never in the database; the key itself stays
   in its file. "Create key file…" writes a new random key (``core.ingest.pseudonym``).
 * One learner: subject access export (JSON) and erasure, found by label, e-mail or account
   name exactly (``core.learners``, the lookup the CLI uses; with the key file in the field
@@ -41,9 +41,9 @@ from learnalytics_desktop.gui.pages.settings import privacy_jobs as jobs
 from learnalytics_desktop.gui.pages.settings.base import SettingsSection, show_error
 from learnalytics_desktop.gui.pages.settings.erase_dialog import EraseDialog
 from learnalytics_desktop.gui.pages.settings.records import RecordsBox
+from learnalytics_desktop.gui.qsettings import KEY_FILE_SETTING, remembered_key_file
 from learnalytics_desktop.gui.workers import Task, db_job
 
-KEY_FILE_SETTING = "privacy/keyFile"
 KEY_FILTER = "Key files (*.key);;All files (*)"
 JSON_FILTER = "JSON files (*.json)"
 
@@ -55,11 +55,6 @@ def what_we_store_html() -> str:
         .joinpath("assets", "what_we_store.html")
         .read_text(encoding="utf-8")
     )
-
-
-def remembered_key_file() -> str:
-    """The key file path remembered on this computer ("" when none)."""
-    return str(qsettings.get_value(KEY_FILE_SETTING, "", str) or "")
 
 
 class PrivacySection(SettingsSection):
