@@ -4,6 +4,9 @@
 * Every test gets its own data folder (LEARNALYTICS_HOME) so nothing touches the user's files.
 * The network is blocked for the whole suite: the app must never open a connection
   (a test that tries fails with NetworkBlocked). Unix-domain sockets stay allowed.
+* The core tests run without Qt: when pytest-qt is not installed (or is blocked, see
+  tests/without_qt.py), its ini keys in pyproject are declared here so ``--strict-config``
+  accepts them; ``tests/gui`` needs pytest-qt and is not run then.
 """
 
 from __future__ import annotations
@@ -53,6 +56,13 @@ def _guard_getaddrinfo(host, *args, **kwargs):
 socket.socket.connect = _guard_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guard_connect_ex  # type: ignore[method-assign]
 socket.getaddrinfo = _guard_getaddrinfo
+
+
+def pytest_addoption(parser, pluginmanager):
+    """Declare pytest-qt's ini keys when the plugin is absent (core-only runs without Qt)."""
+    if not pluginmanager.has_plugin("pytest-qt"):
+        for key in ("qt_api", "qt_default_raising", "qt_log_level_fail"):
+            parser.addini(key, "pytest-qt is not installed: ignored")
 
 
 @pytest.fixture(autouse=True)
