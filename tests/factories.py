@@ -251,3 +251,37 @@ def at(start: str, days: float = 0, hours: float = 0, minutes: float = 0) -> dat
     if base.tzinfo is None:
         base = base.replace(tzinfo=UTC)
     return base + timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def risk_table_frame(n: int = 100_000):
+    """A seeded "Students at risk" frame of ``n`` rows as the dashboard query returns it
+    (before the GUI model's ``prepare``): the 100,000-row test and bench/table_speed.py."""
+    import numpy as np
+    import pandas as pd
+
+    from learnalytics_desktop.core import dashboard
+    from learnalytics_desktop.core.model.levels import risk_level
+
+    rng = np.random.default_rng(1)
+    risk = rng.random(n).round(4)
+    reasons = [
+        ["no activity for 12 days", "quiz average 41%", "3 late submissions"],
+        ["regular study pattern"],
+    ]
+    return pd.DataFrame(
+        {
+            "actor": np.arange(n, dtype=np.int64),
+            "student": [f"s{i:06d}@uni.example" for i in range(n)],
+            "risk_score": risk,
+            "risk_level": pd.Categorical(
+                risk_level(risk), categories=["low", "moderate", "high"], ordered=True
+            ),
+            "status": np.where(rng.random(n) < 0.05, "withdrawn (2026-01-20)", "active"),
+            "top_reasons": np.where(
+                risk > 0.5, "no activity for 12 days; quiz average 41%", "regular study pattern"
+            ),
+            "engagement": rng.random(n),
+            **{c: rng.random(n) * 20 for c in dashboard.TABLE_FEATURES},
+            "reasons": [reasons[int(r <= 0.5)] for r in risk],
+        }
+    )

@@ -1,6 +1,9 @@
 """Jobs for the child-process tests (tests/gui/test_process_jobs.py).
 
-Module-level and Qt-free: a spawned child imports this module to unpickle them.
+Module-level and Qt-free: a spawned child imports this module to unpickle them. A job
+tells the test it runs by writing a flag file; it is written whole (a temporary file, then a
+rename), because a test that saw it exist while still empty read no pid at all: under load
+that failed one test and let another pass without checking anything.
 """
 
 from __future__ import annotations
@@ -8,6 +11,13 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+
+
+def announce(flag: str, text: str) -> None:
+    """Create ``flag`` holding ``text`` in one step: it never exists empty or half written."""
+    tmp = Path(flag + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, flag)
 
 
 def add(a, b):
@@ -36,7 +46,7 @@ def counts(n, *, report):
 
 def until_cancelled(flag: str, *, report):
     """Write ``flag`` once running, then loop until cancelled (checks every 2 ms)."""
-    Path(flag).write_text(str(os.getpid()), encoding="utf-8")
+    announce(flag, str(os.getpid()))
     done = 0
     while True:
         done += 1
@@ -47,14 +57,14 @@ def until_cancelled(flag: str, *, report):
 
 def ignores_cancel(flag: str, *, report):
     """Write ``flag``, then sleep without ever checking (the runner must stop it hard)."""
-    Path(flag).write_text(str(os.getpid()), encoding="utf-8")
+    announce(flag, str(os.getpid()))
     time.sleep(600)
     return "never"
 
 
 def chatters_and_ignores_cancel(flag: str, *, report):
     """Write ``flag``, then report progress forever without ever checking for cancellation."""
-    Path(flag).write_text(str(os.getpid()), encoding="utf-8")
+    announce(flag, str(os.getpid()))
     i = 0
     while True:
         i += 1
@@ -97,6 +107,6 @@ def spawns_and_ignores(flag: str, *, report):
 
     child = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(600,))
     child.start()
-    Path(flag).write_text(f"{os.getpid()} {child.pid}", encoding="utf-8")
+    announce(flag, f"{os.getpid()} {child.pid}")
     time.sleep(600)
     return "never"

@@ -13,13 +13,12 @@ import csv
 import json
 import math
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from factories import make_demo_db
+from factories import make_demo_db, risk_table_frame
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -296,7 +295,6 @@ def test_export_writes_the_rows_shown_and_logs_it(qtbot, at_risk, tmp_path, monk
     page, _shell, path = at_risk
     page.level.setCurrentText("Moderate and High")
     qtbot.waitUntil(lambda: page.model.shown_rows < 44, timeout=5000)
-    from learnalytics_desktop.gui.pages.dashboard.risk_table import COLUMNS
 
     page.view.sortByColumn([c.name for c in COLUMNS].index("student"), Qt.SortOrder.AscendingOrder)
     target = tmp_path / "out.csv"
@@ -325,62 +323,25 @@ def test_header_state_is_saved_and_restored(qtbot, runner, at_risk):
 
 
 def big_frame(n: int = 100_000) -> pd.DataFrame:
-    rng = np.random.default_rng(1)
-    risk = rng.random(n).round(4)
-    reasons = [
-        ["no activity for 12 days", "quiz average 41%", "3 late submissions"],
-        ["regular study pattern"],
-    ]
-    frame = pd.DataFrame(
-        {
-            "actor": np.arange(n, dtype=np.int64),
-            "student": [f"s{i:06d}@uni.example" for i in range(n)],
-            "risk_score": risk,
-            "risk_level": pd.Categorical(
-                risk_level(risk), categories=["low", "moderate", "high"], ordered=True
-            ),
-            "status": np.where(rng.random(n) < 0.05, "withdrawn (2026-01-20)", "active"),
-            "top_reasons": np.where(
-                risk > 0.5, "no activity for 12 days; quiz average 41%", "regular study pattern"
-            ),
-            "engagement": rng.random(n),
-            **{c: rng.random(n) * 20 for c in dashboard.TABLE_FEATURES},
-            "reasons": [reasons[int(r <= 0.5)] for r in risk],
-        }
-    )
-    return prepare(frame)
+    return prepare(risk_table_frame(n))
 
 
-def test_a_100k_row_table_sorts_filters_and_scrolls_fast(qtbot):
+def test_a_100k_row_table_sorts_filters_and_scrolls(qtbot):
+    """What 100,000 rows must do; how fast is bench/table_speed.py's (tests assert behaviour)."""
     frame = big_frame()
     model = RiskTableModel()
     model.set_frame(frame)
     assert model.rowCount() == model.shown_rows == 100_000  # FrameTableModel pages only above 100,000
     col = {c.name: i for i, c in enumerate(model.columns)}
-    timings = {}
     for name in ("risk_score", "student", "level"):
-        t = time.perf_counter()
         model.sort(col[name], Qt.SortOrder.DescendingOrder)
-        timings[name] = time.perf_counter() - t
     assert model.value(0, "level") == "High"
-    t = time.perf_counter()
     positions = filter_positions(frame, "quiz 41", ("high",))
-    timings["filter"] = time.perf_counter() - t
     assert len(positions) == int(((frame["risk_score"] > 0.5) & (frame["risk_level"] == "high")).sum())
     enrolled = filter_positions(frame, "quiz 41", ("high",), include_withdrawn=False)
     assert len(enrolled) == int(
         ((frame["risk_score"] > 0.5) & (frame["risk_level"] == "high") & (frame["status"] == "active")).sum()
     )
-    t = time.perf_counter()
-    for r in range(400):  # what a screenful of repaints asks, many times over
-        for c in range(len(COLUMNS)):
-            idx = model.index(r, c)
-            model.data(idx)
-            model.data(idx, Qt.ItemDataRole.BackgroundRole)
-    timings["5600 cells"] = time.perf_counter() - t
-    print({k: f"{v * 1000:.0f} ms" for k, v in timings.items()})
-    assert timings["risk_score"] < 0.5 and timings["level"] < 0.5 and timings["student"] < 1.5
-    assert timings["filter"] < 1.5 and timings["5600 cells"] < 0.5
 
     from PySide6.QtWidgets import QTableView
 
@@ -391,14 +352,9 @@ def test_a_100k_row_table_sorts_filters_and_scrolls_fast(qtbot):
     view.show()
     qtbot.waitExposed(view)
     bar = view.verticalScrollBar()
-    stalls = []
-    for step in range(41):  # scroll through the whole table, repainting at each stop
-        t = time.perf_counter()
-        bar.setValue(bar.maximum() * step // 40)
-        view.viewport().grab()  # renders every visible cell through data()
-        stalls.append(time.perf_counter() - t)
-    print(f"scroll repaint: max {max(stalls) * 1000:.0f} ms")
-    assert view.rowAt(view.viewport().height() - 2) >= 99_990 - 40 and max(stalls) < 0.25
+    bar.setValue(bar.maximum())
+    view.viewport().grab()  # renders every visible cell through data()
+    assert view.rowAt(view.viewport().height() - 2) >= 99_990 - 40
 
 
 def test_risk_model_passes_the_qt_model_tester(qtmodeltester):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -137,7 +136,8 @@ def test_sort_emits_layout_signals_and_persistent_indexes_follow(qtbot):
     assert keep.row() == 1 and keep.data() == "s00"
 
 
-def test_sorting_100k_rows_is_fast_and_correct():
+def test_sorting_100k_rows_is_correct_and_stable():
+    """Speed: bench/table_speed.py."""
     rng = np.random.default_rng(1)
     n = 100_000
     frame = pd.DataFrame(
@@ -151,16 +151,13 @@ def test_sorting_100k_rows_is_fast_and_correct():
         frame, [Column("name"), Column("risk", fmt="percent"), Column("events", fmt="int")]
     )
     assert model.rowCount() == n  # at the threshold: everything loaded
-    t0 = time.perf_counter()
     model.sort(1, Qt.SortOrder.DescendingOrder)
-    elapsed = time.perf_counter() - t0
     order = model.order
     risk = frame["risk"].to_numpy()[order]
     assert np.all(np.diff(risk) <= 0)
     ties = order[risk == risk[0]]
     assert np.all(np.diff(ties) > 0)  # equal keys keep their frame order
     assert model.data(model.index(0, 0), DISPLAY) == frame["name"].iloc[order[0]]
-    assert elapsed < 1.0, f"sorting 100,000 rows took {elapsed:.2f} s"
 
 
 def test_big_frames_are_paged_500_rows_at_a_time(qtbot):
