@@ -37,6 +37,7 @@ from learnalytics_desktop.gui.widgets.banner import Banner
 from learnalytics_desktop.gui.widgets.context_bar import ContextBar
 from learnalytics_desktop.gui.widgets.page_area import PageArea
 from learnalytics_desktop.gui.widgets.progress import ProgressDialogs, StatusProgress
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 from learnalytics_desktop.gui.workers import Task, TaskRunner
 
 APP_TITLE = "Learnalytics Desktop"
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         self.shell.data_changed.connect(self.reload_courses)
         self.shell.navigate_requested.connect(lambda key, params: self.navigate(key, **params))
         self.shell.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
-        self.resize(1200, 780)
+        fit_to_screen(self, 1200, 780, min_width=800, min_height=500)
         qsettings.restore_geometry(self, "main")
         qsettings.restore_state(self, "main")
         self._update_title()

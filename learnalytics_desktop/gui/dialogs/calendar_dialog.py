@@ -36,6 +36,7 @@ from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.dialogs.outcomes_preview import PreviewTable
 from learnalytics_desktop.gui.icons import icon
 from learnalytics_desktop.gui.widgets.context_bar import course_label
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 from learnalytics_desktop.gui.workers import db_job
 
 NOT_USED = "(not used)"
@@ -111,7 +112,7 @@ class CalendarDialog(QDialog):
         layout.addWidget(self.preview_table, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(820, 720)
+        fit_to_screen(self, 820, 720)
         if path:
             self.load_file(path)
 

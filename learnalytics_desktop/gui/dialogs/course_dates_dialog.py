@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.core.courses import MAX_WEEKS, CourseDates, course_dates, save_course_dates
 from learnalytics_desktop.core.store.db import DatabaseError
 from learnalytics_desktop.gui.widgets.context_bar import course_label
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen, grow_to_contents
 from learnalytics_desktop.gui.workers import db_job
 
 HINT_STYLE = "color: palette(placeholder-text);"
@@ -128,7 +129,9 @@ class CourseDatesDialog(QDialog):
         layout.addWidget(self.buttons)
         self.start_edit.dateChanged.connect(self._update_meaning)
         self.weeks_spin.valueChanged.connect(self._update_meaning)
-        self.setMinimumWidth(520)
+        # opens at a size that holds the loaded text; grows (never past the screen) when the
+        # word-wrapped labels need more lines, so the date and length fields are never crushed
+        fit_to_screen(self, 560, 380, min_width=520, min_height=300)
         self._set_enabled(False)
         if self.db_path is None or self.course_id is None:
             self.title.setText("Open a database and choose a course first.")
@@ -189,6 +192,7 @@ class CourseDatesDialog(QDialog):
         self.weeks_source.setText(f"Now used: {SOURCE_TEXT.get(c.weeks_source, c.weeks_source)}")
         self._set_enabled(True)
         self._update_meaning()
+        grow_to_contents(self)
 
     def chosen(self) -> tuple[date, int]:
         """The start date and number of weeks the fields show."""
@@ -259,6 +263,7 @@ class CourseDatesDialog(QDialog):
             ErrorDialog.report(self, exc, title="The course dates could not be saved")
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setText(str(exc) or type(exc).__name__)
+        grow_to_contents(self)
         self._set_enabled(self.dates is not None)
 
     def done(self, code: int) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from learnalytics_desktop.core.model.feature_file import describe_file, score_job, train_job
 from learnalytics_desktop.gui.dialogs import files
 from learnalytics_desktop.gui.icons import icon
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 from learnalytics_desktop.gui.workers import db_job
 
 ERROR_STYLE = "QLabel { color: #b00020; }"
@@ -86,7 +87,7 @@ class FeatureTableDialog(QDialog):
         layout.addWidget(self.about)
         layout.addWidget(self.message, 1)
         layout.addWidget(self.buttons)
-        self.resize(680, 360)
+        fit_to_screen(self, 680, 360)
         self._enable()
         if path:
             self.load_file(path)

@@ -53,6 +53,7 @@ from learnalytics_desktop.gui.dialogs.outcomes_preview import PreviewTable
 from learnalytics_desktop.gui.dialogs.outcomes_report_view import ReportPage
 from learnalytics_desktop.gui.icons import icon
 from learnalytics_desktop.gui.widgets.context_bar import course_label
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 from learnalytics_desktop.gui.workers import db_job
 
 ERROR_STYLE = "QLabel { color: #b00020; }"
@@ -195,7 +196,7 @@ class OutcomesDialog(QDialog):
         self.kind_buttons.idToggled.connect(lambda _i, on: self._kind_changed() if on else None)
         self.kind_buttons.button(list(ROLES).index(kind if kind in ROLES else "outcomes")).setChecked(True)
         self._kind_changed()
-        self.resize(900, 680)
+        fit_to_screen(self, 900, 680)
         if self.ctx.db_path is not None:
             self.runner.submit(db_job(is_pseudonymised), self.ctx.db_path).keyed("outcomes.db").on_success(
                 self._guard(self._set_pseudonymised)

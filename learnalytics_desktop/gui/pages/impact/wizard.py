@@ -39,6 +39,7 @@ from learnalytics_desktop.gui.pages.impact.choose import ChoosePage
 from learnalytics_desktop.gui.pages.impact.results import ResultsPage
 from learnalytics_desktop.gui.pages.impact.tables import group_names
 from learnalytics_desktop.gui.pages.impact.wizard_pages import DesignPage, EstimatePage
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 from learnalytics_desktop.gui.workers import Task, TaskRunner, db_job
 
 FILTERS = {"pdf": "PDF files (*.pdf)", "html": "Web pages (*.html *.htm)"}
@@ -111,7 +112,7 @@ class ImpactWizard(QWizard):
             if preset.cutoff is not None:
                 self.choose.threshold.setChecked(True)
                 self.choose.cutoff.setValue(preset.cutoff)
-        self.resize(1040, 720)
+        fit_to_screen(self, 1040, 720, min_width=720, min_height=480)
         qsettings.restore_geometry(self, "impact/wizard")
 
     # -- the analysis ----------------------------------------------------------------------------

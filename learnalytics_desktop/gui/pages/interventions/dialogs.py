@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from learnalytics_desktop.core.interventions import PLACEHOLDERS
 from learnalytics_desktop.core.interventions.summaries import import_summary
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 
 
 class FillDialog(QDialog):
@@ -122,7 +123,7 @@ class ImportDialog(QDialog):
             layout.addWidget(warnings)
         layout.addWidget(self.skip_bad)
         layout.addWidget(buttons)
-        self.resize(640, 420 if report.errors else 220)
+        fit_to_screen(self, 640, 420 if report.errors else 220)
 
     @classmethod
     def ask(cls, parent: QWidget | None, report: Any) -> bool | None:

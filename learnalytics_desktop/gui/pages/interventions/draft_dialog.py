@@ -31,6 +31,7 @@ from learnalytics_desktop.core.interventions import HOLDOUT_EXPLANATION, RuleSet
 from learnalytics_desktop.gui import qsettings
 from learnalytics_desktop.gui.pages.interventions.jobs import DraftRequest
 from learnalytics_desktop.gui.pages.interventions.rules_dialog import RulesDialog, rules_summary_html
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 
 
 def explanation_html() -> str:
@@ -118,7 +119,7 @@ class DraftDialog(QDialog):
         layout.addWidget(rules_box)
         layout.addWidget(hold_box, 1)
         layout.addWidget(buttons)
-        self.resize(680, 640)
+        fit_to_screen(self, 680, 640)
         qsettings.restore_geometry(self, "interventions/draft")
         self._show_rules()
 

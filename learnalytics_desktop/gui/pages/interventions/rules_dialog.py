@@ -44,6 +44,7 @@ from learnalytics_desktop.core.interventions.rules import (
 from learnalytics_desktop.core.interventions.templates import PLACEHOLDERS
 from learnalytics_desktop.core.interventions.words import CHANNEL_TEXT, rule_in_words
 from learnalytics_desktop.gui import qsettings
+from learnalytics_desktop.gui.widgets.screen_fit import fit_to_screen
 
 OP_TEXT = {">": "is more than", ">=": "is at least", "<": "is less than", "<=": "is at most"}
 
@@ -155,7 +156,7 @@ class RulesDialog(QDialog):
         layout.addWidget(self.help)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(860, 600)
+        fit_to_screen(self, 860, 600)
         qsettings.restore_geometry(self, "interventions/rules")
         self._load(rules)
 
