@@ -29,6 +29,7 @@ from pathlib import Path
 MAX_BYTES = 200 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+DELIMITER_NAMES = _NAMES
 
 
 class CsvError(ValueError):
@@ -116,6 +117,12 @@ def _sniff(text: str) -> str:
         if not too_wide and (not body or exact >= len(body) / 2) and width > best_cols:
             best, best_cols = delim, width
     return best
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a table whose first lines are ``text`` (see the module docstring); the
+    streaming event-table reader (``core.ingest.tables``) decides with this too."""
+    return _sniff(text)
 
 
 @dataclass

@@ -68,6 +68,8 @@ def _json_family(text: bytes) -> bool:
 def detect_format(source: SourceFile, limits: ReadLimits | None = None) -> Detection:
     """The format of ``source`` (see the module docstring)."""
     head = _head(source)
+    if head.startswith(b"PAR1"):
+        return _detect_parquet(source)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _detect_json(source, limits)
     text = head[3:] if head.startswith(_BOM) else head
@@ -115,6 +117,22 @@ def _detect_json(source: SourceFile, limits: ReadLimits | None) -> Detection:
     return Detection("xapi")
 
 
+def _detect_parquet(source: SourceFile) -> Detection:
+    try:
+        import pyarrow.parquet as pq
+
+        names = pq.ParquetFile(source.path).schema_arrow.names
+    except ImportError:
+        return Detection(None, "is a Parquet table; reading Parquet needs pyarrow (the 'tables' extra)")
+    except Exception as exc:  # pyarrow's own errors for a broken file
+        return Detection(None, f"is a Parquet file that cannot be read ({type(exc).__name__})")
+    columns = [str(c).strip().lower() for c in names]
+    for f in FORMATS:
+        if f.sniff_table and load(f.sniff_table)(columns):
+            return Detection(f.name)
+    return _unknown_table("Parquet", columns)
+
+
 def _detect_table(text: bytes) -> Detection:
     first = text.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
     delim = max((",", "\t", ";"), key=first.count)
@@ -124,11 +142,14 @@ def _detect_table(text: bytes) -> Detection:
     for f in FORMATS:
         if f.sniff_table and load(f.sniff_table)(columns):
             return Detection(f.name)
-    kind = {",": "comma", "\t": "tab", ";": "semicolon"}[delim]
+    return _unknown_table({",": "comma", "\t": "tab", ";": "semicolon"}[delim] + "-separated", columns)
+
+
+def _unknown_table(kind: str, columns: list[str]) -> Detection:
     shown = ", ".join(c for c in columns[:10] if c) + (", ..." if len(columns) > 10 else "")
     return Detection(
         None,
-        f"looks like a table ({kind}-separated) with the columns {shown}, but not a known log "
+        f"looks like a table ({kind}) with the columns {shown}, but not a known log "
         "format; import it with --format events-csv and a column mapping (or the matching "
         "format on the Import page)",
     )

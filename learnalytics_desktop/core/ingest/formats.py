@@ -61,6 +61,16 @@ FORMATS: tuple[SourceFormat, ...] = (
         converter="learnalytics_desktop.core.ingest.edx.convert:make",
         sniff_json="learnalytics_desktop.core.ingest.edx.convert:looks_like",
     ),
+    SourceFormat(
+        "moodle",
+        "Moodle standard log (logstore_standard_log)",
+        converter="learnalytics_desktop.core.ingest.tables.moodle:make",
+        opener="learnalytics_desktop.core.ingest.tables.reader:open_source",
+        sniff_table="learnalytics_desktop.core.ingest.tables.moodle:looks_like",
+        required={
+            "home_page": "Moodle user ids are only unique within one site: give the site URL with --home-page URL (e.g. https://moodle.example.edu)"
+        },
+    ),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)

@@ -93,6 +93,15 @@ class SourceFile:
         return f"{self.size}:{self.mtime_ns}:{h.hexdigest()[:32]}"
 
 
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+
+
+def _wanted_in_folder(name: str) -> bool:
+    """Files a folder search reads: statement files and tables (Moodle logs, event tables).
+    Tables inside zip archives are not read (``_wanted`` decides there)."""
+    return _wanted(name) or name.lower().endswith(TABLE_SUFFIXES)
+
+
 def _wanted(name: str) -> bool:
     low = name.lower()
     # Open edX names its rotated logs tracking.log, tracking.log.1, tracking.log-20240301-....gz
@@ -108,7 +117,7 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
 
     Files named directly are always read (the format is found from their content).  Folders
     are searched recursively for ``.json``, ``.jsonl``, ``.ndjson`` (optionally ``.gz``) and
-    ``.zip`` files and Open edX logs (``tracking.log*``, rotated and gzipped ones too), in path order; hidden files and folders (``.*``, ``__MACOSX``) and other
+    ``.zip`` files, tables (``.csv``, ``.tsv``, ``.parquet``) and Open edX logs (``tracking.log*``, rotated and gzipped ones too), in path order; hidden files and folders (``.*``, ``__MACOSX``) and other
     files are skipped and listed.  Raises ``FileNotFoundError`` for a path that does not exist.
 
     Symbolic links found *inside* a folder (to files or folders) are not followed but skipped
@@ -151,12 +160,12 @@ def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
                     skipped.append((str(full), "symbolic link, not followed"))
                 elif _hidden(name):
                     skipped.append((str(full), "hidden file"))
-                elif not _wanted(name):
+                elif not _wanted_in_folder(name):
                     skipped.append(
                         (
                             str(full),
-                            "not a statement file (.json, .jsonl, .ndjson, their .gz, .zip, or an "
-                            "Open edX tracking.log*)",
+                            "not a statement file (.json, .jsonl, .ndjson, their .gz, .zip, an "
+                            "Open edX tracking.log*) or a table (.csv, .tsv, .parquet)",
                         )
                     )
                 elif full.is_file():

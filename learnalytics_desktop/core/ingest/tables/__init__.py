@@ -1,0 +1,1 @@
+"""Table sources (Moodle logs, plain event tables): a streaming reader and their converters."""
