@@ -137,6 +137,7 @@ def _file_records(
     from learnalytics_desktop.core.ingest.readers import ReadLimits, SourceFile, format_location
     from learnalytics_desktop.core.ingest.sourcing import FormatError, open_records, plan_files
     from learnalytics_desktop.core.ingest.xapi.fields import Extractor
+    from learnalytics_desktop.core.labels import MAX_LABEL, clean_label
 
     ex = Extractor(config)
     blank = [None] * 14
@@ -163,7 +164,10 @@ def _file_records(
                 yield (file_no, rec, where, out[0], out[1], out[2], *blank[:13], None, digest, fmt)
                 continue
             ifi, obj = out[2], out[4]
-            kind, label = actors[ifi][0], actors[ifi][1]
+            kind, label = (
+                actors[ifi][0],
+                clean_label(actors[ifi][1], ifi[:MAX_LABEL]),
+            )  # as the store keeps it
             otype = acts.get(obj, (None, None))[0] if obj is not None else None
             dur = out[9]
             dur_ms = None if dur is None else min(sqlite_round(float(dur) * 1000.0), MAX_DURATION_MS)

@@ -40,8 +40,9 @@ def _actor(i: int, rng: random.Random) -> dict[str, Any]:
     kind = i % 4
     if kind == 0:
         return {"mbox": f"mailto:Student{i}@Example.edu", "name": f"Student {i}"}
-    if kind == 1:
-        return {"account": {"homePage": "https://lms.example.edu", "name": f"s{i:04d}"}}
+    if kind == 1:  # one account name with a bidi override and an edge space: stored clean
+        name = f"s{i:04d}" if i != 5 else f" s{i:04d}\u202e"
+        return {"account": {"homePage": "https://lms.example.edu", "name": name}}
     if kind == 2:
         return {"mbox_sha1sum": f"{i:040x}"}
     return {"openid": f"https://id.example.edu/{i}"}
