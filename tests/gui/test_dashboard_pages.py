@@ -169,28 +169,37 @@ def test_overview_without_a_model_says_train_first(qtbot, runner, plain):
 
 
 def test_score_now_runs_on_the_worker_and_the_page_follows(qtbot, runner, plain, monkeypatch):
+    """The page first asks for the week to be scored by itself (``ensure_scored``, once); when
+    that scores nothing (e.g. the week is not over), "Score now" is offered and works."""
     read(plain, add_model)
-    calls = []
+    calls, auto = [], []
 
     def fake_score_now(conn, course_id, week, *, report=None):
         calls.append((course_id, week))
         add_run(conn, course_id, week=week)
         return dashboard.scoring_status(conn, course_id, week)
 
+    def fake_ensure_scored(conn, course_id, week, *, report=None):
+        auto.append((course_id, week))
+        return dashboard.scoring_status(conn, course_id, week)  # nothing scored
+
     monkeypatch.setattr(dashboard, "score_now", fake_score_now)
+    monkeypatch.setattr(dashboard, "ensure_scored", fake_ensure_scored)
     shell = Shell(runner)
     page = OverviewPage(shell)
     ctx = context_for(plain)
     show(qtbot, page, ctx, lambda: page.overview is not None)
-    assert (
-        page.banner.button.isVisible()
-        and page.banner.button.isEnabled()
-        and page.risk_card.value.text() == "—"
-    )
+    qtbot.waitUntil(lambda: auto and not runner.is_busy(), timeout=10000)
+    assert auto == [(ctx.course_id, WEEK)]
+    qtbot.waitUntil(lambda: page.banner.button.isEnabled(), timeout=10000)
+    assert page.banner.button.isVisible() and page.risk_card.value.text() == "—"
     with qtbot.waitSignal(shell.data_changed, timeout=10000):
         QTest.mouseClick(page.banner.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.overview.at_risk is not None and not runner.is_busy(), timeout=10000)
     assert calls == [(ctx.course_id, WEEK)]
+    # asked once for the unscored week; the fixture's run predates the import, so it is stale
+    # and checked once more (never a loop)
+    assert auto[0] == (ctx.course_id, WEEK) and len(auto) <= 2
     assert page.risk_card.value.text() == page.overview.count_text(page.overview.at_risk)
     assert not page.banner.button.isVisible()
 
@@ -477,14 +486,12 @@ def test_score_now_with_a_really_trained_model(qtbot, runner, plain, monkeypatch
     finally:
         conn.close()
     page = AtRiskPage(Shell(runner))
+    # the week has no run yet: the page scores it by itself (the list follows the week picker)
     show(qtbot, page, context_for(plain), lambda: page.frame is not None)
-    assert (
-        len(page.frame) == 0 and page.banner.button.isVisible() and page.count.text() == "No students scored"
-    )
-    QTest.mouseClick(page.banner.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: page.frame is not None and len(page.frame) == 44 and not runner.is_busy(), timeout=60000
     )
+    assert not page.banner.button.isVisible()
     stored = read(plain, lambda c: c.execute("SELECT count(*) FROM scores").fetchone()[0])
     assert stored == 44 and not math.isnan(page.frame["engagement"].mean())
 

@@ -124,7 +124,7 @@ def ensure_scored(
     every week scores the week picked the first time it is shown, and re-scores it after an
     import. A week that is not over yet, a model of another week, or no model: the status
     says so and nothing is scored."""
-    from learnalytics_desktop.core.model.scoring import ScoringError
+    from learnalytics_desktop.core.model.signing import ModelFileError
 
     status = scoring_status(conn, course_id, week)
     if not status.can_score or week < 1:
@@ -133,8 +133,10 @@ def ensure_scored(
         return status
     try:
         return score_now(conn, course_id, week, report=report)
-    except ScoringError as exc:  # e.g. the week is not over yet
-        return replace(status, message=f"{status.message} Not scored: {exc}.")
+    except (ValueError, LookupError, ModelFileError) as exc:
+        # e.g. the week is not over yet, or the model file is gone: this runs by itself when a
+        # page is shown, so it says why in the status instead of raising an error dialog
+        return replace(status, message=f"{status.message} Not scored: {str(exc).rstrip('.')}.")
 
 
 def score_now(
