@@ -1,7 +1,9 @@
 """Shared pyqtgraph helpers: one look for every chart of the app.
 
 Every chart has a title and labelled axes (:func:`make_plot` insists on them), a white
-background that prints and screenshots well, and colours from the Okabe-Ito palette, which
+background that prints and screenshots well (in a dark desktop theme the charts follow the
+palette instead: its base colour behind, its text colour for titles, axes and labels, so a
+chart is never a white block in a dark window), and colours from the Okabe-Ito palette, which
 stays distinguishable for the common forms of colour blindness. Series also differ by line
 style or symbol, so no chart relies on colour alone.
 
@@ -20,7 +22,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
 # Okabe & Ito (2008), "Color Universal Design": colour-blind safe qualitative palette.
@@ -36,19 +38,32 @@ PALETTE: dict[str, str] = {
 }
 SERIES = ("blue", "vermillion", "green", "orange", "purple", "sky")
 GREY = "#8a8a8a"
-AXIS_TEXT = "#222222"
+AXIS_TEXT = "#222222"  # the text colour of charts; configure() sets it from a dark palette
+BACKGROUND = "#ffffff"  # the chart background; configure() sets it from a dark palette
 TITLE_SIZE = "10pt"
 KEEP_TOGETHER = 40  # legend entries up to this length do not wrap inside
 
 _configured = False
 
 
-def configure() -> None:
-    """Global pyqtgraph options (white background, antialiasing); idempotent."""
-    global _configured
-    if _configured:
+def palette_colours(palette: QPalette | None = None) -> tuple[str, str]:
+    """(background, text) for charts: white and near-black under a light palette, the
+    palette's base and text colours under a dark one (base lightness below half)."""
+    pal = palette if palette is not None else QGuiApplication.palette()
+    base = pal.color(QPalette.ColorRole.Base)
+    if base.lightness() >= 128:
+        return "#ffffff", "#222222"
+    return base.name(), pal.color(QPalette.ColorRole.Text).name()
+
+
+def configure(force: bool = False) -> None:
+    """Global pyqtgraph options (background and text from :func:`palette_colours`,
+    antialiasing); idempotent unless ``force`` (after the palette changed)."""
+    global _configured, AXIS_TEXT, BACKGROUND
+    if _configured and not force:
         return
-    pg.setConfigOptions(background="w", foreground=AXIS_TEXT, antialias=True)
+    BACKGROUND, AXIS_TEXT = palette_colours()
+    pg.setConfigOptions(background=BACKGROUND, foreground=AXIS_TEXT, antialias=True)
     _configured = True
 
 
@@ -106,7 +121,9 @@ def make_plot(
             offset=offsets[corner],
             labelTextColor=AXIS_TEXT,
             labelTextSize="8pt",
-            brush=pg.mkBrush(255, 255, 255, 225),
+            brush=pg.mkBrush(
+                QColor(BACKGROUND).red(), QColor(BACKGROUND).green(), QColor(BACKGROUND).blue(), 225
+            ),
             pen=pg.mkPen("#cccccc"),
         )
     plot.setAccessibleName(accessible_name or title)

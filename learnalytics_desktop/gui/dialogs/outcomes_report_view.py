@@ -42,7 +42,7 @@ ROLE_CAPTIONS = {
     "withdrew": "withdrew",
 }
 WARN_STYLE = "QLabel { background: #fff4e5; border: 1px solid #e0a040; padding: 6px; color: #5a3000; }"
-GOOD_STYLE = "QLabel { background: #eef7ee; border: 1px solid #8c8; padding: 8px; }"
+GOOD_STYLE = "QLabel { background: palette(alternate-base); color: palette(text); border: 1px solid #8c8; padding: 8px; }"
 
 
 def _table(name: str, headers: tuple[str, ...]) -> QTableWidget:

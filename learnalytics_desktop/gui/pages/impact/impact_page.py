@@ -38,6 +38,7 @@ from learnalytics_desktop.gui.models.frame_table import FrameTableModel
 from learnalytics_desktop.gui.pages.base import Page, Shell
 from learnalytics_desktop.gui.pages.impact.tables import fmt_p, fmt_value
 from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
+from learnalytics_desktop.gui.widgets.colours import header_background
 from learnalytics_desktop.gui.widgets.table_look import set_table_look
 from learnalytics_desktop.gui.workers import Task, db_job
 
@@ -240,7 +241,7 @@ class ImpactPage(Page):
         n = a.get("n") or {}
         self.detail.setHtml(
             f"<p><b>{escape(OUTCOME_TEXT.get(a['outcome'], a['outcome']))}</b> · {escape(a.get('comparison', ''))}</p>"
-            f"<p style='background:#eef5ff; padding:6px'>{escape(a.get('verdict', ''))}</p>"
+            f"<p style='background:{header_background()}; padding:6px'>{escape(a.get('verdict', ''))}</p>"
             f"<p>{escape(a.get('label', ''))}: {escape(fmt_value(key, a.get('estimate'), kind))} "
             f"(95% CI {escape(fmt_value(key, a.get('ci_low'), kind))} to {escape(fmt_value(key, a.get('ci_high'), kind))}, "
             f"p = {escape(fmt_p(a.get('p_value')))}). Students: {n.get('treated', 0)} intervention, "

@@ -40,8 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from learnalytics_desktop.gui.pages.impact.wizard import ImpactWizard
 
 WARN_STYLE = "QLabel { background: #fff4e5; border: 1px solid #e0a040; padding: 8px; color: #5a3000; }"
-GOOD_STYLE = "QLabel { background: #eef7ee; border: 1px solid #8c8; padding: 8px; }"
-INFO_STYLE = "QLabel { background: #eef5ff; border: 1px solid #9bc; padding: 8px; }"
+# palette roles, not fixed light colours: readable in a dark theme too (WARN sets both)
+GOOD_STYLE = "QLabel { background: palette(alternate-base); color: palette(text); border: 1px solid #8c8; padding: 8px; }"
+INFO_STYLE = "QLabel { background: palette(alternate-base); color: palette(text); border: 1px solid #9bc; padding: 8px; }"
 IMBALANCED = QColor("#FBE6BC")
 WHICH = {"adjusted": "adjusted estimate", "rd": "regression discontinuity", "naive": "plain comparison"}
 

@@ -116,7 +116,9 @@ class InterventionsPage(TransferMixin, Page):
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.setAccessibleName("Result of the last action")
-        self.banner.setStyleSheet("QLabel { background: #eef5ff; border: 1px solid #9bc; padding: 6px; }")
+        self.banner.setStyleSheet(
+            "QLabel { background: palette(alternate-base); color: palette(text); border: 1px solid #9bc; padding: 6px; }"
+        )
         self.banner.hide()
 
         self.model = FrameTableModel(pd.DataFrame(columns=TABLE_COLUMNS), REVIEW_COLUMNS, parent=self)

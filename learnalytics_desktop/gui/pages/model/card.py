@@ -12,6 +12,8 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from learnalytics_desktop.gui.widgets.colours import header_background
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -119,7 +121,7 @@ def auc_with_sd(metrics: Mapping[str, Any]) -> str:
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th align='left'>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table cellspacing='0' cellpadding='3' border='0'><tr style='background:#eef2f6'>{head}</tr>{body}</table>"
+    return f"<table cellspacing='0' cellpadding='3' border='0'><tr style='background:{header_background()}'>{head}</tr>{body}</table>"
 
 
 def metrics_table(card: Mapping[str, Any]) -> str:
