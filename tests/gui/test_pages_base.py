@@ -16,6 +16,8 @@ from learnalytics_desktop.gui.widgets.context_bar import (
     course_label,
     default_course,
     default_week,
+    week_has_data,
+    weeks_with_data,
 )
 
 
@@ -139,3 +141,31 @@ def test_default_course_is_the_one_running_else_the_latest():
     assert default_course([old, new, undated], today=date(2026, 10, 28)) == 1
     assert default_course([new, old], today=date(2026, 3, 1)) == 1  # between offerings: the latest started
     assert default_course([undated]) == 0
+
+
+@dataclass(frozen=True)
+class CourseWithData(FakeCourse):
+    first_statement: datetime | None = None
+    last_statement: datetime | None = None
+
+
+def test_weeks_after_the_last_statement_say_no_data(qtbot):
+    """The picker once read "Week 13 of 13, data up to 2026-12-13" for data that ended on
+    2026-10-28: "data up to" is the last statement, and a week without any is marked."""
+    bar = ContextBar()
+    qtbot.addWidget(bar)
+    c = CourseWithData(
+        1, "https://x/c", "C", date(2026, 9, 14), 13,
+        first_statement=datetime(2026, 9, 14, 9, tzinfo=UTC),
+        last_statement=datetime(2026, 10, 28, 17, tzinfo=UTC),
+    )  # fmt: skip
+    assert weeks_with_data(c) == (1, 7)
+    bar.set_courses([c], course_id=1, week=13)
+    assert bar.week_spin.text() == "Week 13 of 13 (no data)"
+    assert bar.as_of_label.text() == "data up to 2026-10-28"
+    assert "weeks 1–7" in bar.as_of_label.toolTip()
+    bar.week_spin.setValue(7)
+    assert bar.week_spin.text() == "Week 7 of 13" and bar.as_of_label.text() == "data up to 2026-10-28"
+    bar.week_spin.setValue(3)
+    assert bar.week_spin.text() == "Week 3 of 13" and bar.as_of_label.text() == "data up to 2026-10-04"
+    assert week_has_data(c, 7) and not week_has_data(c, 8)

@@ -36,6 +36,32 @@ def _start(course: Any) -> date | None:
     return None
 
 
+def _day_of(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def weeks_with_data(course: Any) -> tuple[int, int] | None:
+    """The first and last week of ``course`` that hold statements (week 1 starts on its start
+    date), or None when its start or its statements are not known."""
+    start = _start(course)
+    first, last = (
+        _day_of(getattr(course, "first_statement", None)),
+        _day_of(getattr(course, "last_statement", None)),
+    )
+    if start is None or first is None or last is None:
+        return None
+    return (first - start).days // 7 + 1, (last - start).days // 7 + 1
+
+
+def week_has_data(course: Any, week: int) -> bool:
+    """False for a week before the first or after the last statement of ``course`` (such a week
+    is "no data", never zero activity); True when unknown."""
+    span = weeks_with_data(course)
+    return span is None or span[0] <= week <= span[1]
+
+
 def default_week(course: Any, today: date | None = None) -> int:
     """The last complete week today for a course in progress, else its last week."""
     weeks = course_weeks(course)
@@ -111,7 +137,7 @@ class ContextBar(QWidget):
         self.as_of_label.setAccessibleName("As-of date")
         # fixed widths, so the toolbar keeps its layout whatever the course and week
         metrics = self.fontMetrics()
-        self.week_spin.setMinimumWidth(metrics.horizontalAdvance("Week 99 of 99") + 40)
+        self.week_spin.setMinimumWidth(metrics.horizontalAdvance("Week 99 of 99 (no data)") + 40)
         self.as_of_label.setMinimumWidth(metrics.horizontalAdvance("data up to 2099-12-31") + 8)
         course_caption = QLabel("&Course:")
         course_caption.setBuddy(self.course_combo)
@@ -206,9 +232,31 @@ class ContextBar(QWidget):
             self.as_of_label.setText("no start date set")
             self.as_of_label.setToolTip(str(exc))
             return
+        # "data up to" is the last statement the as-of date includes: the week's end only while
+        # statements run past it (a week after the data is marked "no data", not shown as zero)
+        week = self.week_spin.value()
         last_day = (as_of - timedelta(days=1)).date()
+        last_statement = _day_of(getattr(course, "last_statement", None))
+        if last_statement is not None and last_statement < last_day:
+            last_day = last_statement
+        empty = not week_has_data(course, week)
+        weeks = getattr(course, "weeks", None)
+        with QSignalBlocker(self.week_spin):
+            self.week_spin.setSuffix((f" of {weeks}" if weeks else "") + (" (no data)" if empty else ""))
         self.as_of_label.setText(f"data up to {last_day.isoformat()}")
-        self.as_of_label.setToolTip(f"Weeks 1–{self.week_spin.value()} complete; as of {as_of.isoformat()}")
+        span = weeks_with_data(course)
+        tip = f"Weeks 1–{week} complete; as of {as_of.isoformat()}"
+        if span is not None:
+            tip += f"\nStatements fall in weeks {span[0]}–{span[1]}; other weeks have no data."
+        self.as_of_label.setToolTip(tip)
+
+    def show_week(self, week: int | None) -> None:
+        """Show ``week`` (chosen elsewhere, e.g. a click on a chart) without emitting."""
+        if week is None or self.course is None or week == self.week_spin.value():
+            return
+        with QSignalBlocker(self.week_spin):
+            self.week_spin.setValue(week)
+        self._update_as_of()
 
     def _course_tooltip(self) -> None:
         course = self.course
