@@ -324,6 +324,9 @@ class MainWindow(QMainWindow):
     def _context_changed(self, ctx: PageContext) -> None:
         if ctx.db_path is not None and ctx.course is not None:
             qsettings.set_value(self._context_key(ctx.db_path), {"course": ctx.course.iri, "week": ctx.week})
+        shown = self.context_bar.course
+        if ctx.course is not None and shown is not None and ctx.course.id == shown.id:
+            self.context_bar.show_week(ctx.week)  # a page changed the week (chart drill-down)
         for page in self.pages.values():
             page.set_context(ctx)
 

@@ -615,3 +615,47 @@ def test_withdrawn_students_are_hidden_until_asked_for(qtbot, runner, scored):
     qtbot.waitUntil(lambda: page.model.shown_rows == total, timeout=5000)
     statuses = {page.model.value(r, "status") for r in range(page.model.rowCount())}
     assert any(str(s).startswith("withdrawn (") for s in statuses)
+
+
+def click_chart(qtbot, plot, x: float, y: float) -> None:
+    """A real left click on the chart point (``x``, ``y``) in data coordinates."""
+    from PySide6.QtCore import QPointF, Qt
+
+    scene = plot.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
+
+
+def test_overview_charts_drill_down_to_the_risk_table(qtbot, scored):
+    from gui_helpers import open_in
+
+    from learnalytics_desktop.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    open_in(window, qtbot, scored)
+    qtbot.waitUntil(lambda: window.shell.context.course is not None, timeout=10000)
+    if window.shell.context.course.iri != CURRENT or window.shell.context.week != WEEK:
+        window.context_bar.set_courses(window.context_bar._courses, context_for(scored).course_id, WEEK)
+        window.shell.set_context(
+            context_for(scored).with_changes(data_version=window.shell.context.data_version)
+        )
+    overview = window.navigate("overview")
+    qtbot.waitUntil(lambda: overview.overview is not None and not window.runner.is_busy(), timeout=20000)
+    bars = overview.levels
+    assert bars.level_at(2.0, 1.0) == "high" and bars.level_at(1.5, 1.0) is None
+    click_chart(qtbot, bars.plot, 2.0, 1.0)  # inside the High bar
+    page = window.pages["at_risk"]
+    assert window.current_key == "at_risk" and page.level.currentText() == "High"
+    qtbot.waitUntil(lambda: page.frame is not None and not window.runner.is_busy(), timeout=20000)
+    shown = page.shown_frame()
+    assert len(shown) > 0 and set(shown["risk_level"]) == {"high"}
+
+    window.navigate("overview")
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=20000)
+    assert overview.weekly.week_at(3.1) == 3 and overview.weekly.week_at(WEEK + 2) is None
+    click_chart(qtbot, overview.weekly.plot, 3.0, 0.5)
+    assert window.current_key == "at_risk"
+    assert window.shell.context.week == 3 and window.context_bar.week == 3
+    assert window.context_bar.week_spin.text().startswith("Week 3")
+    window.close()

@@ -180,6 +180,12 @@ class AtRiskPage(Page):
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------------------
+    def open_with(self, level: str | None = None, **params: Any) -> None:
+        """``level="high"`` (or moderate, low) shows only that level (the Overview's bars)."""
+        names = {"high": "High", "moderate": "Moderate", "low": "Low"}
+        if level in names:
+            self.level.setCurrentText(names[level])
+
     def refresh(self) -> Task | None:
         """Load the table for the context's course and week on the database thread."""
         ctx = self.ctx

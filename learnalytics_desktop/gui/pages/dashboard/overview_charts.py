@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -30,7 +30,10 @@ CATEGORY_TEXT = {"video": "Video", "reading": "Reading", "assessment": "Quizzes"
 
 
 class WeeklyChart(QWidget):
-    """Median and interquartile band of a weekly metric across the course's students."""
+    """Median and interquartile band of a weekly metric across the course's students.
+    Clicking on a drawn week emits ``week_clicked(week)``."""
+
+    week_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +71,8 @@ class WeeklyChart(QWidget):
             )
         )
         self.legend.setWordWrap(True)
+        self.plot.setToolTip("Click a week to see the students at risk as of that week")
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
         top = QHBoxLayout()
         top.addWidget(label)
         top.addWidget(self.metric)
@@ -77,6 +82,20 @@ class WeeklyChart(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
+
+    def week_at(self, x: float) -> int | None:
+        """The drawn week nearest the chart's ``x`` (within half a week), else None."""
+        weeks = self.median.getData()[0]
+        if weeks is None or len(weeks) == 0:
+            return None
+        week = round(x)
+        return week if abs(x - week) <= 0.5 and week in {int(w) for w in weeks} else None
+
+    def _clicked(self, event: Any) -> None:
+        point = self.plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
+        week = self.week_at(point.x())
+        if week is not None:
+            self.week_clicked.emit(week)
 
     def set_frame(self, frame: Any) -> None:
         """Show ``core.dashboard.weekly_engagement`` output (None clears)."""
@@ -108,7 +127,10 @@ class WeeklyChart(QWidget):
 
 
 class LevelBars(QWidget):
-    """Students per risk level: coloured bars, the level's name under each, the count above."""
+    """Students per risk level: coloured bars, the level's name under each, the count above.
+    Clicking a bar emits ``level_clicked(level)`` (the page lists those students)."""
+
+    level_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +157,21 @@ class LevelBars(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.note)
         self.texts: list[str] = ["", "", ""]
+        self.plot.setToolTip("Click a bar to list the students at that level")
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    def level_at(self, x: float, y: float) -> str | None:
+        """The level whose drawn bar holds the chart point (``x``, ``y``), else None."""
+        i = round(x)
+        if 0 <= i < len(LEVEL_COLOURS) and abs(x - i) <= 0.31 and y >= 0 and self.texts[i]:
+            return list(LEVEL_COLOURS)[i]
+        return None
+
+    def _clicked(self, event: Any) -> None:
+        point = self.plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
+        level = self.level_at(point.x(), point.y())
+        if level is not None:
+            self.level_clicked.emit(level)
 
     def set_levels(self, levels: Any, threshold: int, count_text: Any) -> None:
         """Show ``Overview.levels``; counts under ``threshold`` appear as "<N" over an outlined bar

@@ -64,6 +64,9 @@ class OverviewPage(Page):
 
         self.weekly = WeeklyChart()
         self.levels = LevelBars()
+        # drill-down: a risk bar lists its students, a week shows the risk table as of it
+        self.levels.level_clicked.connect(lambda level: self.shell.navigate("at_risk", level=level))
+        self.weekly.week_clicked.connect(self.show_week)
         self.completion = CompletionBars()
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.levels)
@@ -96,6 +99,15 @@ class OverviewPage(Page):
         self._show_placeholder("Open a database and choose a course to see its overview.")
 
     # -- loading ---------------------------------------------------------------------------------
+    def show_week(self, week: int) -> None:
+        """Make ``week`` the as-of week (the context bar follows) and open the risk table."""
+        ctx = self.shell.context
+        if ctx.course is None:
+            return
+        if week != ctx.week:
+            self.shell.set_context(ctx.with_changes(week=week))
+        self.shell.navigate("at_risk")
+
     def _show_placeholder(self, text: str) -> None:
         self.placeholder.setText(text)
         self.placeholder.setVisible(True)
