@@ -434,7 +434,8 @@ def test_student_picker_searches_and_switches(qtbot, runner, scored):
 # -- the whole window ---------------------------------------------------------------------------------
 
 
-def test_main_window_goes_from_the_table_to_the_student(qtbot, scored):
+def window_on(qtbot, scored):
+    """The main window on ``scored``, at the current course and week ``WEEK`` (context bar too)."""
     from gui_helpers import open_in
 
     from learnalytics_desktop.gui.main_window import MainWindow
@@ -445,9 +446,15 @@ def test_main_window_goes_from_the_table_to_the_student(qtbot, scored):
     open_in(window, qtbot, scored)
     qtbot.waitUntil(lambda: window.shell.context.course is not None, timeout=10000)
     if window.shell.context.course.iri != CURRENT or window.shell.context.week != WEEK:
+        window.context_bar.set_courses(window.context_bar._courses, context_for(scored).course_id, WEEK)
         window.shell.set_context(
             context_for(scored).with_changes(data_version=window.shell.context.data_version)
         )
+    return window
+
+
+def test_main_window_goes_from_the_table_to_the_student(qtbot, scored):
+    window = window_on(qtbot, scored)
     page = window.navigate("at_risk")
     qtbot.waitUntil(
         lambda: page.frame is not None and len(page.frame) == 44 and not window.runner.is_busy(),
@@ -626,20 +633,7 @@ def click_chart(qtbot, plot, x: float, y: float) -> None:
 
 
 def test_overview_charts_drill_down_to_the_risk_table(qtbot, scored):
-    from gui_helpers import open_in
-
-    from learnalytics_desktop.gui.main_window import MainWindow
-
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    open_in(window, qtbot, scored)
-    qtbot.waitUntil(lambda: window.shell.context.course is not None, timeout=10000)
-    if window.shell.context.course.iri != CURRENT or window.shell.context.week != WEEK:
-        window.context_bar.set_courses(window.context_bar._courses, context_for(scored).course_id, WEEK)
-        window.shell.set_context(
-            context_for(scored).with_changes(data_version=window.shell.context.data_version)
-        )
+    window = window_on(qtbot, scored)
     overview = window.navigate("overview")
     qtbot.waitUntil(lambda: overview.overview is not None and not window.runner.is_busy(), timeout=20000)
     bars = overview.levels
