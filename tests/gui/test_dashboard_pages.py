@@ -10,6 +10,7 @@ overview.png, at_risk.png and student.png of the main window on the full demo th
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 import os
@@ -653,3 +654,17 @@ def test_overview_charts_drill_down_to_the_risk_table(qtbot, scored):
     assert window.shell.context.week == 3 and window.context_bar.week == 3
     assert window.context_bar.week_spin.text().startswith("Week 3")
     window.close()
+
+
+def test_the_current_students_reasons_are_shown_in_full(qtbot, at_risk):
+    page, _shell, path = at_risk
+    frame = read(path, dashboard.risk_table, page.ctx.course_id, WEEK)
+    assert page.reasons.text().startswith("Select a student")
+    col = {c.name: i for i, c in enumerate(page.model.columns)}
+    page.view.setCurrentIndex(page.model.index(0, col["student"]))
+    text = page.reasons.text()
+    who = page.model.value(0, "name") or page.model.value(0, "student")
+    assert text.startswith(f"<b>Why {who}:</b>")
+    row = frame.index[frame["student"] == page.model.value(0, "student")][0]
+    for reason in frame["reasons"][row]:  # every reason, not the cut "Top reasons" cell
+        assert html.escape(str(reason)) in text

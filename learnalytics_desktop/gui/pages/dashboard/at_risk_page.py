@@ -12,6 +12,7 @@ writes the rows shown, in the order shown, and logs the export.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -144,6 +145,15 @@ class AtRiskPage(Page):
         self.view.setSortingEnabled(True)
         self.view.doubleClicked.connect(self.open_student)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        # the Top reasons column is cut at its width: the current row's reasons in full, wrapped
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.reasons.setAccessibleName("Reasons of the current student")
+        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_reasons())
+        self.model.modelReset.connect(self._show_reasons)
+        self.model.layoutChanged.connect(self._show_reasons)
+        self._show_reasons()
         QShortcut(
             QKeySequence(Qt.Key.Key_Return),
             self.view,
@@ -175,9 +185,26 @@ class AtRiskPage(Page):
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.reasons)
         layout.addLayout(buttons)
         self.view.setVisible(False)
         self._update_buttons()
+
+    def _show_reasons(self) -> None:
+        """Fill the pane under the table with the current row's name and every reason."""
+        index = self.view.currentIndex()
+        names = [c.name for c in self.model.columns]
+        if not index.isValid() or "top_reasons" not in names:
+            self.reasons.setText("Select a student to read every reason here.")
+            return
+        row = index.row()
+        cell = self.model.index(row, names.index("top_reasons"))
+        full = self.model.data(cell, Qt.ItemDataRole.ToolTipRole) or self.model.data(cell) or ""
+        who = self.model.value(row, "name") if "name" in names else None
+        who = who or self.model.value(row, "student")
+        lines = [line.lstrip("\u2022 ").strip() for line in str(full).splitlines() if line.strip()]
+        text = "; ".join(lines) if lines else "no reasons recorded"
+        self.reasons.setText(f"<b>Why {escape(str(who))}:</b> {escape(text)}")
 
     # -- loading ---------------------------------------------------------------------------------
     def open_with(self, level: str | None = None, **params: Any) -> None:
