@@ -668,3 +668,21 @@ def test_the_current_students_reasons_are_shown_in_full(qtbot, at_risk):
     row = frame.index[frame["student"] == page.model.value(0, "student")][0]
     for reason in frame["reasons"][row]:  # every reason, not the cut "Top reasons" cell
         assert html.escape(str(reason)) in text
+
+
+def test_weeks_without_statements_are_no_data_not_zero(qtbot):
+    from learnalytics_desktop.gui.pages.dashboard.overview_charts import WeeklyChart
+
+    chart = WeeklyChart()
+    qtbot.addWidget(chart)
+    cols = {
+        f"{p}_{q}": [0.2, 0.4, 0.0, 0.0] for p in ("engagement", "minutes") for q in ("q25", "median", "q75")
+    }
+    frame = pd.DataFrame({"week": [1, 2, 3, 4], "students": [10] * 4, "active": [8, 6, 0, 0], **cols})
+    chart.set_frame(frame)
+    xs, ys = chart.median.getData()
+    assert list(xs) == [1, 2, 3, 4] and list(ys[:2]) == [0.2, 0.4] and np.isnan(ys[2:]).all()
+    assert chart.empty_weeks == [3, 4] and [t.toPlainText() for t in chart.no_data] == ["no data"] * 2
+    assert "(3, 4)" in chart.plot.toolTip()
+    chart.set_frame(frame.assign(active=[8, 6, 5, 4]))
+    assert chart.empty_weeks == [] and chart.no_data == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
@@ -71,7 +72,8 @@ class WeeklyChart(QWidget):
             )
         )
         self.legend.setWordWrap(True)
-        self.plot.setToolTip("Click a week to see the students at risk as of that week")
+        self.no_data: list[pg.TextItem] = []  # "no data" labels of weeks without statements
+        self.empty_weeks: list[int] = []
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         top = QHBoxLayout()
         top.addWidget(label)
@@ -107,6 +109,9 @@ class WeeklyChart(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("left", y_label, color=charts.AXIS_TEXT)
         frame = self.frame
+        for label in self.no_data:
+            self.plot.removeItem(label)
+        self.no_data, self.empty_weeks = [], []
         if frame is None or len(frame) == 0:
             charts.set_band(self.band, [], [], [])
             self.median.setData([], [])
@@ -117,13 +122,30 @@ class WeeklyChart(QWidget):
             return
         self.empty.setText("")
         weeks = frame["week"].to_numpy(dtype=float)
-        charts.set_band(self.band, weeks, frame[f"{prefix}_q25"], frame[f"{prefix}_q75"])
-        self.median.setData(weeks, frame[f"{prefix}_median"].to_numpy(dtype=float))
+        # a week without a single statement is "no data", never a median of zero activity
+        empty = (frame["active"].to_numpy() == 0) if "active" in frame.columns else np.zeros(len(frame), bool)
+        self.empty_weeks = [int(w) for w in weeks[empty]]
+        median = frame[f"{prefix}_median"].to_numpy(dtype=float).copy()
+        median[empty] = np.nan
+        kept = frame[~empty]
+        charts.set_band(
+            self.band, kept["week"].to_numpy(dtype=float), kept[f"{prefix}_q25"], kept[f"{prefix}_q75"]
+        )
+        self.median.setData(weeks, median, connect="finite")
         charts.week_ticks(self.plot, frame["week"].tolist())
         item.setXRange(weeks.min() - 0.3, weeks.max() + 0.3, padding=0)
-        top = float(frame[f"{prefix}_q75"].max())
-        item.setYRange(0, 1.0 if prefix == "engagement" else max(top * 1.1, 1.0), padding=0.02)
-        self.plot.setToolTip(f"Each point: the median {what}; the band: the middle half of students.")
+        top = float(kept[f"{prefix}_q75"].max()) if len(kept) else 1.0
+        y_top = 1.0 if prefix == "engagement" else max(top * 1.1, 1.0)
+        item.setYRange(0, y_top, padding=0.02)
+        for week in self.empty_weeks:
+            label = pg.TextItem("no data", color=charts.GREY, anchor=(0.5, 0.5), angle=90)
+            label.setPos(float(week), y_top / 2)
+            self.plot.addItem(label)
+            self.no_data.append(label)
+        tip = f"Each point: the median {what}; the band: the middle half of students."
+        if self.empty_weeks:
+            tip += f" Weeks without any statement ({', '.join(map(str, self.empty_weeks))}) say “no data”."
+        self.plot.setToolTip(tip + " Click a week to see the students at risk as of that week.")
 
 
 class LevelBars(QWidget):
