@@ -481,10 +481,10 @@ MODELS_BAD = {
 @pytest.mark.parametrize("case", list(MODELS_BAD))
 def test_model_file_refused(env, capsys, monkeypatch, case):
     from learnalytics_desktop.core.model.registry import load_model
-    from learnalytics_desktop.core.model.signing import ModelFileError
+    from learnalytics_desktop.core.model.signing import ModelFileError, model_file
 
     make, words = MODELS_BAD[case]
-    path = env.folder / "model.joblib"
+    path = model_file("m-elsewhere")  # models load only from <models>/<id>.joblib (finding 10)
     make(env, path, monkeypatch)
     model_id = _register_model(env, path)
     conn = sqlite3.connect(env.db)
