@@ -231,7 +231,7 @@ class LevelBars(QWidget):
             self.labels[i].setPos(float(i), h + 0.02 * top + 0.01)
         self.bars.setOpts(height=heights, brushes=brushes, pens=pens)
         self.texts = texts
-        item.setYRange(0, max(top * 1.18, 1.0), padding=0)
+        item.setYRange(0, max(top * 1.3, 1.0), padding=0)  # room for the count above the tallest bar
         item.setXRange(-0.6, 2.6, padding=0)
         self.note.setText(
             f"Counts under {threshold} are shown as \u201c&lt;{threshold}\u201d (hatched bar, size hidden)."

@@ -256,7 +256,13 @@ def card_html(card: Mapping[str, Any], *, active: bool = False) -> str:
         )
         + f". At risk means: <b>{escape(label_text(card.get('label')))}</b>.<br>"
         f"Statements used: {day(dr.get('first_statement'))} to {day(dr.get('last_statement'))}, "
-        f"each offering as of the end of week {card.get('week')}.</p>",
+        + (
+            f"each offering as of the end of week {card.get('week')}.</p>"
+            if card.get("week") is not None
+            else f"each offering as of the end of every week {card['weeks'][0]}-{card['weeks'][-1]}.</p>"
+            if card.get("weeks")
+            else "each offering as of the end of every week.</p>"
+        ),
     ]
     offerings = [
         [
