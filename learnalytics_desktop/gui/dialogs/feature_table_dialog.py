@@ -54,6 +54,7 @@ class FeatureTableDialog(QDialog):
         self.setObjectName("featureTableDialog")
         self.shell, self.runner, self.ctx = shell, shell.runner, shell.context
         self.info: dict[str, Any] | None = None
+        self._loaded: str | None = None
         self.result: Any = None
         self.file_edit = QLineEdit()
         self.file_edit.setAccessibleName("Feature table")
@@ -62,8 +63,13 @@ class FeatureTableDialog(QDialog):
         self.outcomes_edit.setAccessibleName("Gradebook")
         self.outcomes_edit.setPlaceholderText("the offering's final results (CSV), to train")
         form = QFormLayout()
-        form.addRow("&Table:", self._row(self.file_edit, self.choose_file))
-        form.addRow("&Gradebook:", self._row(self.outcomes_edit, self.choose_outcomes))
+        for caption, edit, chooser in (
+            ("&Table:", self.file_edit, self.choose_file),
+            ("&Gradebook:", self.outcomes_edit, self.choose_outcomes),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(edit)  # the mnemonic focuses the field (a plain caption would show "&")
+            form.addRow(label, self._row(edit, chooser))
         hint = QLabel(
             "A feature table computed elsewhere, e.g. by <i>learnalytics lake features</i> on the "
             "institution's Spark cluster. The offering and its students are added to this database; "
@@ -85,7 +91,8 @@ class FeatureTableDialog(QDialog):
         layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.about)
-        layout.addWidget(self.message, 1)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         fit_to_screen(self, 680, 360)
         self._enable()
@@ -121,8 +128,9 @@ class FeatureTableDialog(QDialog):
 
     def load_file(self, path: str | Path) -> Any:
         """Read the table on a worker and say what it holds."""
-        if not str(path).strip():
+        if not str(path).strip() or str(path) == self._loaded:  # focus leaving an unchanged field
             return None
+        self._loaded = str(path)
         self.file_edit.setText(str(path))
         self.info = None
         self._enable()
@@ -139,9 +147,9 @@ class FeatureTableDialog(QDialog):
         self.info = info
         where = ", ".join(info["offerings"]) or "an offering the file does not name"
         made = (
-            f"computed by {info['engine']} on {info['created_at']} from {', '.join(info['sources'])}"
+            f"Computed by {info['engine']} on {info['created_at']} from {', '.join(info['sources'])}"
             if info.get("engine")
-            else "no sidecar file: what computed it is unknown"
+            else "No sidecar file: what computed it is unknown"
         )
         week = f", as of the end of week {info['week']}" if info.get("week") is not None else ""
         lines = [f"{info['students']:,} students of {where}{week}.", f"{made}."]
@@ -209,6 +217,8 @@ class FeatureTableDialog(QDialog):
     def _failed(self, exc: BaseException, prefix: str) -> None:
         if not isinstance(exc, _user_errors()):
             raise exc
+        if prefix.startswith("The table"):
+            self._loaded = None  # the same file may be fixed and chosen again
         self.about.setText(self.about.text() if self.info else "")
         self.say(prefix + str(exc), error=True)
 
