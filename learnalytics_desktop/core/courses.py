@@ -245,7 +245,7 @@ _COUNTS = f"""SELECT count(*), count(*) FILTER (WHERE {_EVENT}),
 FROM statements WHERE course = ?1"""
 
 
-def _build(conn: sqlite3.Connection, row: tuple) -> Course:
+def _build(conn: sqlite3.Connection, row: tuple[Any, ...]) -> Course:
     cid, iri, name, start_text, weeks_user = row
     # One pass over the covering index statements_course_cover, never the table's rows (see
     # the module docstring): the students are those enrolled plus the distinct actors with a
@@ -382,7 +382,7 @@ def find_course(conn: sqlite3.Connection, text: str | int) -> Course:
     if len(hits) == 1:
         return get_course(conn, hits[0][0])
 
-    def listing(rs: list) -> str:
+    def listing(rs: list[Any]) -> str:
         return "; ".join(f"{cid}: {name or iri} <{iri}>" for cid, iri, name in rs)
 
     if hits:

@@ -270,7 +270,7 @@ def _rows_from(
                 raise ExportError(f"Cannot write CSV: the table has no column(s) {missing}.")
             frame = frame[list(columns)]
         return cols, [list(r) for r in frame.itertuples(index=False, name=None)]
-    materialised = list(rows)  # type: ignore[arg-type]
+    materialised = list(rows)
     if not materialised:
         return list(columns or []), []
     if isinstance(materialised[0], Mapping):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import IO, Protocol
 
 
 class Cancelled(Exception):
@@ -41,7 +42,7 @@ class CancelToken:
     new message), so a fast loop cannot flood the GUI thread.
     """
 
-    def __init__(self, callback=None) -> None:
+    def __init__(self, callback: Callable[[float, str], object] | None = None) -> None:
         self._event = threading.Event()
         self._callback = callback
         self._last = -1.0
@@ -71,7 +72,7 @@ class CancelToken:
 class ConsoleReporter:
     """Progress on stderr for the command line, at most a few updates per second."""
 
-    def __init__(self, stream=None, enabled: bool = True) -> None:
+    def __init__(self, stream: IO[str] | None = None, enabled: bool = True) -> None:
         self._stream = stream or sys.stderr
         self._enabled = enabled and self._stream.isatty()
         self._t = 0.0

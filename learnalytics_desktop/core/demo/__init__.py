@@ -117,7 +117,7 @@ def generate(
     offerings = default_offerings(weeks, current_week)
     used: set[str] = set()
     all_students: list[DemoStudent] = []
-    by_off: dict[str, list[tuple]] = {}  # (ts, source, JSON text, id, verb key)
+    by_off: dict[str, list[tuple[Any, ...]]] = {}  # (ts, source, JSON text, id, verb key)
     for i, off in enumerate(offerings):
         report.check()
         report.progress(0.05 + 0.45 * i / len(offerings), f"simulating {off.name}")
@@ -127,7 +127,7 @@ def generate(
             prev = [s for s in all_students if s.result in ("Fail", "Withdrawn") and not s.never_started]
             repeaters = rng.sample(prev, min(len(prev), max(0, students // 30)))
         people = make_students(off, students, rng, used, repeaters)
-        events: list[tuple] = []
+        events: list[tuple[Any, ...]] = []
         sim = StudentSimulator(off, make_content(off, rng), rng, lambda *e, _ev=events: _ev.append(e))
         for st in people:
             sim.run(st)
@@ -153,7 +153,7 @@ def generate(
 # --- writers --------------------------------------------------------------------------------
 
 
-def _invalid_lines(sample: dict) -> list[str]:
+def _invalid_lines(sample: dict[str, Any]) -> list[str]:
     """Ten statements an LRS must reject, each broken in one documented way."""
 
     def variant(**changes: Any) -> str:
@@ -189,7 +189,7 @@ def _invalid_lines(sample: dict) -> list[str]:
 _DELETE = object()
 
 
-def _write_past(files: DemoFiles, off: DemoOffering, events: list, rng: random.Random) -> None:
+def _write_past(files: DemoFiles, off: DemoOffering, events: list[Any], rng: random.Random) -> None:
     lms = [e for e in events if e[1] == "lms"]
     video = [e[2] for e in events if e[1] == "video"]
     # Two statements are voided later (a deleted forum post, a quiz result entered in error);
@@ -216,7 +216,7 @@ def _write_past(files: DemoFiles, off: DemoOffering, events: list, rng: random.R
     files.counts["records_past"] = len(lines) + len(video)
 
 
-def _write_current(files: DemoFiles, off: DemoOffering, events: list, rng: random.Random) -> None:
+def _write_current(files: DemoFiles, off: DemoOffering, events: list[Any], rng: random.Random) -> None:
     """LRS export pages for weeks 1-3, then a zip with the rest; the windows overlap."""
     split = int((off.start_dt + timedelta(days=21)).timestamp() * 1000)
     early = [(e[0], e[2]) for e in events if e[0] < split]

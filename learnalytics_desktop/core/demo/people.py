@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 HOME_PAGE = "https://lms.example.edu"
 OPENID_BASE = "https://id.example.edu/openid/"
@@ -231,9 +233,9 @@ class DemoStudent:
         """SHA-1 of ``mailto:<email>`` (what ``mbox_sha1sum`` carries)."""
         return hashlib.sha1(f"mailto:{self.email}".encode()).hexdigest()
 
-    def actor(self) -> dict:
+    def actor(self) -> dict[str, Any]:
         """The xAPI Agent for this student's statements."""
-        agent: dict = {"objectType": "Agent"}
+        agent: dict[str, Any] = {"objectType": "Agent"}
         if self.named and self.kind != "mbox_sha1sum":
             agent["name"] = f"{self.first_name} {self.last_name}"
         if self.kind == "account":
@@ -247,7 +249,7 @@ class DemoStudent:
         return agent
 
 
-def _pick(rng: random.Random, shares) -> object:
+def _pick(rng: random.Random, shares: Sequence[tuple[Any, float]]) -> Any:
     x = rng.random()
     for value, share in shares:
         if x < share:
@@ -257,7 +259,11 @@ def _pick(rng: random.Random, shares) -> object:
 
 
 def make_students(
-    offering: DemoOffering, n: int, rng: random.Random, used_ids: set[str], repeaters: list[DemoStudent] = ()
+    offering: DemoOffering,
+    n: int,
+    rng: random.Random,
+    used_ids: set[str],
+    repeaters: Sequence[DemoStudent] = (),
 ) -> list[DemoStudent]:
     """``n`` roster students (some of them ``repeaters`` from an earlier offering) plus the
     auditors who show up only in the statements."""

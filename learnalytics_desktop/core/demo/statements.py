@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from learnalytics_desktop.core.demo.people import HOME_PAGE, DemoOffering, DemoStudent, sigmoid
 
@@ -116,7 +117,7 @@ def uuid4_from(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
-def _activity(iri: str, type_iri: str, name: str) -> dict:
+def _activity(iri: str, type_iri: str, name: str) -> dict[str, Any]:
     return {"objectType": "Activity", "id": iri, "definition": {"type": type_iri, "name": {"en-US": name}}}
 
 
@@ -124,12 +125,12 @@ def _activity(iri: str, type_iri: str, name: str) -> dict:
 class Content:
     """The activities of one offering, by week."""
 
-    course: dict
-    videos: dict[int, list[tuple[dict, int]]]  # week -> (activity, length in seconds)
-    readings: dict[int, list[dict]]
-    quizzes: dict[int, dict]
-    forums: dict[int, dict]
-    assignments: dict[int, tuple[dict, int]]  # week -> (activity, due ms)
+    course: dict[str, Any]
+    videos: dict[int, list[tuple[dict[str, Any], int]]]  # week -> (activity, length in seconds)
+    readings: dict[int, list[dict[str, Any]]]
+    quizzes: dict[int, dict[str, Any]]
+    forums: dict[int, dict[str, Any]]
+    assignments: dict[int, tuple[dict[str, Any], int]]  # week -> (activity, due ms)
 
 
 def make_content(off: DemoOffering, rng: random.Random) -> Content:
@@ -181,7 +182,7 @@ class StudentSimulator:
         )
         self._json: dict[str, str] = {}
 
-    def _obj(self, activity: dict) -> str:
+    def _obj(self, activity: dict[str, Any]) -> str:
         text = self._json.get(activity["id"])
         if text is None:
             text = self._json[activity["id"]] = dumps(activity)
@@ -194,9 +195,9 @@ class StudentSimulator:
         actor: str,
         ts: int,
         verb: str,
-        obj: dict,
+        obj: dict[str, Any],
         source: str = "lms",
-        result: dict | None = None,
+        result: dict[str, Any] | None = None,
         context: str | None = None,
     ) -> None:
         if ts >= self.cutoff:
@@ -214,7 +215,7 @@ class StudentSimulator:
         self.emit(ts, source, text + "}", sid, verb)
 
     # -- pieces of a session -----------------------------------------------------------
-    def _video(self, st, actor, t, video, length) -> int:
+    def _video(self, st: DemoStudent, actor: str, t: int, video: Any, length: int) -> int:
         rng = self.rng
         ctx = dumps(
             {
@@ -242,13 +243,13 @@ class StudentSimulator:
         self._stmt(st, actor, t, "completed" if complete else "paused", video, "video", res, ctx)
         return t
 
-    def _reading(self, st, actor, t, doc) -> int:
+    def _reading(self, st: DemoStudent, actor: str, t: int, doc: Any) -> int:
         secs = self.rng.randrange(120, 900)
         t += secs * 1000
         self._stmt(st, actor, t, "experienced", doc, result={"duration": f"PT{secs // 60}M{secs % 60}S"})
         return t
 
-    def _quiz(self, st, actor, t, quiz, week, factor) -> int:
+    def _quiz(self, st: DemoStudent, actor: str, t: int, quiz: Any, week: int, factor: float) -> int:
         rng = self.rng
         for attempt in (1, 2):
             self._stmt(st, actor, t, "attempted", quiz)
@@ -277,7 +278,7 @@ class StudentSimulator:
             t += rng.randrange(60, 600) * 1000
         return t
 
-    def _forum(self, st, actor, t, thread) -> int:
+    def _forum(self, st: DemoStudent, actor: str, t: int, thread: Any) -> int:
         secs = self.rng.randrange(45, 300)
         t += secs * 1000
         self._stmt(st, actor, t, "viewed", thread, result={"duration": f"PT{secs}S"})
@@ -287,7 +288,7 @@ class StudentSimulator:
             self._stmt(st, actor, t, verb, thread, result={"response": "(forum text not kept in the demo)"})
         return t
 
-    def _session(self, st, actor, day_ms: int, tasks: list) -> None:
+    def _session(self, st: DemoStudent, actor: str, day_ms: int, tasks: list[Any]) -> None:
         rng = self.rng
         hour = min(23.3, max(7.0, rng.gauss(st.pref_hour, 2.0)))
         t = day_ms + int(hour * HOUR) - st.offset_minutes * MIN + rng.randrange(0, 60_000)
@@ -306,7 +307,7 @@ class StudentSimulator:
         if rng.random() < 0.8:
             self._stmt(st, actor, t + rng.randrange(5, 120) * 1000, "terminated", self.c.course)
 
-    def _assignment(self, st, actor, act, due: int) -> None:
+    def _assignment(self, st: DemoStudent, actor: str, act: Any, due: int) -> None:
         rng = self.rng
         late = rng.random() < sigmoid(-1.7 - 0.9 * st.engagement)
         t = due + rng.randrange(1, 60) * HOUR if late else due - rng.randrange(2, 70) * HOUR
@@ -347,7 +348,7 @@ class StudentSimulator:
                 continue
             factor = 0.45 if w == fade else 1.0
             e = st.engagement - 0.04 * (w - 1)
-            tasks: list = []
+            tasks: list[Any] = []
             for video, length in self.c.videos[w]:
                 if rng.random() < factor * sigmoid(0.9 + 1.3 * e):
                     tasks.append(("video", video, length))

@@ -107,7 +107,7 @@ def engagement_score(features: pd.DataFrame, weights: Mapping[str, float] | None
     w = validate_weights(weights if weights is not None else DEFAULT_WEIGHTS)
     comp = components(features)
     score = sum(comp[name] * weight for name, weight in w.items())
-    return score.clip(0, 1).round(3).rename("engagement_score")  # type: ignore[union-attr]
+    return score.clip(0, 1).round(3).rename("engagement_score")
 
 
 def load_weights(conn: sqlite3.Connection) -> dict[str, float]:

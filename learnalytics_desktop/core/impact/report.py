@@ -72,7 +72,10 @@ def _table(
     numeric = numeric or set()
     if widths is not None and headers is not None and len(widths) != len(headers):
         raise ValueError(f"{len(widths)} column widths for {len(headers)} columns")
-    width = (lambda i: f' width="{widths[i]}%"') if widths else (lambda i: "")
+
+    def width(i: int) -> str:
+        return f' width="{widths[i]}%"' if widths else ""
+
     head = (
         "<tr>" + "".join(f"<th{width(i)}>{_e(h)}</th>" for i, h in enumerate(headers)) + "</tr>"
         if headers

@@ -92,7 +92,8 @@ def load(ref: str) -> Callable[..., Any]:
     if fn is None:
         module, _, attr = ref.partition(":")
         fn = _LOADED[ref] = getattr(importlib.import_module(module), attr)
-    return fn
+    loaded: Callable[..., Any] = fn
+    return loaded
 
 
 def missing_options(fmt: SourceFormat, options: Mapping[str, Any] | None) -> list[str]:

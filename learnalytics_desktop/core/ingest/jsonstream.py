@@ -112,7 +112,7 @@ class _Stream:
     def skip_ws(self) -> int:
         """Move past white space (reading on as needed); the next byte, or -1 at the end."""
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]  # a * pattern always matches
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if self.more(self.pos) is None:
@@ -135,7 +135,7 @@ def _scan(st: _Stream, p: int, depth: int) -> tuple[int, int, bool]:
     buf = st.buf
     n = len(buf)
     while True:
-        p = _FLAT.match(buf, p).end()
+        p = _FLAT.match(buf, p).end()  # type: ignore[union-attr]  # a * pattern always matches
         if p >= n:
             return p, depth, False
         c = buf[p]
@@ -154,7 +154,7 @@ def _skip_string(st: _Stream, p: int) -> int | None:
     """Skip the string whose opening quote is at ``p`` without keeping it: its end, or None."""
     p += 1
     while True:
-        p = _STR_BODY.match(st.buf, p).end()
+        p = _STR_BODY.match(st.buf, p).end()  # type: ignore[union-attr]  # a * pattern always matches
         if p < len(st.buf) and st.buf[p] == 0x22:
             return p + 1
         # The buffer ends inside the string (p is at the end, or at a trailing backslash).

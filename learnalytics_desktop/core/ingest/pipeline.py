@@ -35,7 +35,7 @@ from learnalytics_desktop.core.ingest.xapi.validate import InvalidStatement, val
 __all__ = ["Pipeline", "check_record", "init_worker", "process_batch"]
 
 Item = tuple[Any, bytes | None, str | None, str | None]  # location, data, rule, reason
-Entities = tuple[dict, dict, dict, dict]
+Entities = tuple[dict[str, Any], dict, dict, dict]
 # A batch's source format: None for xAPI, else (format name, sorted option items).
 Spec = tuple[str, tuple[tuple[str, Any], ...]] | None
 
@@ -256,7 +256,7 @@ class Pipeline:
         finally:
             _EXTRACTOR = saved
 
-    def _result(self, batch: Any, fut: Future) -> Any:
+    def _result(self, batch: Any, fut: Future[Any]) -> Any:
         try:
             return fut.result()
         except BrokenProcessPool as exc:
@@ -267,7 +267,7 @@ class Pipeline:
     def map(self, batches: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Yield ``(batch, process_batch(batch.items))`` in order; ``batch.items`` is the input."""
         limit = max(self.workers * 3, 1)
-        pending: deque[tuple[Any, Future | None]] = deque()
+        pending: deque[tuple[Any, Future[Any] | None]] = deque()
         for batch in batches:
             if self._pool is None:
                 while pending:

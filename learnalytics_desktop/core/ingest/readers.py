@@ -188,7 +188,7 @@ class _Hashing:
     the thread that splits records, which paces a big import, does not pay for it.
     """
 
-    def __init__(self, f) -> None:
+    def __init__(self, f: Any) -> None:
         self.f = f
         self.count = 0
         self._h = hashlib.sha256()
@@ -204,7 +204,7 @@ class _Hashing:
             self._h.update(data)
 
     def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
+        data: bytes = self.f.read(n)
         if data:
             self._q.put(data)
             self.count += len(data)
@@ -269,7 +269,7 @@ class Reader:
     def blocks(self) -> Iterator[list[Record]]:
         """The file's records in lists (as they come from each 1 MiB of text)."""
         for x in self._raw():
-            yield x if type(x) is list else [x]
+            yield x if isinstance(x, list) else [x]
 
     def _raw(self) -> Iterator[Record | list[Record]]:
         path = self.source.path
@@ -303,7 +303,8 @@ class Reader:
     def _gzip(self, read: Callable[[int], bytes], prefix: str, compressed: int) -> Iterator[Any]:
         lim = self.limits
         limit = max(lim.ratio_floor_bytes, int(compressed * lim.max_ratio))
-        gz = _GzipBlocks(gzip.GzipFile(fileobj=_Reading(read), mode="rb"))
+        # GzipFile only calls read() on its file object
+        gz = _GzipBlocks(gzip.GzipFile(fileobj=_Reading(read), mode="rb"))  # type: ignore[call-overload]
         capped = _Capped(
             gz.read,
             limit,

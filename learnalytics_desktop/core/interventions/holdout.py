@@ -111,7 +111,7 @@ def draw_holdout(
     held: set[int] = set()
     by_stratum: dict[str, tuple[int, int]] = {}
     for s, members in sorted(groups.items()):
-        ranked = sorted(members, key=lambda a, s=s: _key(seed, s, a))
+        ranked = sorted(members, key=lambda a: _key(seed, s, a))
         held.update(ranked[: quotas[s]])
         by_stratum[s] = (len(members), quotas[s])
     return HoldoutDraw(seed=seed, fraction=float(fraction), held_out=frozenset(held), by_stratum=by_stratum)

@@ -93,7 +93,8 @@ class TrainedModel:
         from learnalytics_desktop.core.model.estimators import single_thread
 
         with single_thread():
-            return self.estimator.predict_proba(X[self.columns])[:, 1]
+            proba: np.ndarray = self.estimator.predict_proba(X[self.columns])[:, 1]
+        return proba
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -109,7 +110,7 @@ class TrainedModel:
 
     @classmethod
     def from_payload(
-        cls, payload: Any, *, model_id: str | None = None, card: dict | None = None
+        cls, payload: Any, *, model_id: str | None = None, card: dict[str, Any] | None = None
     ) -> TrainedModel:
         if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
             raise ValueError("the model file does not hold a Learnalytics model in a known format")

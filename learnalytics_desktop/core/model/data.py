@@ -209,7 +209,10 @@ def build_training_data(
         if not weeks or weeks[0] < 1:
             raise ValueError(f"training weeks must be whole numbers >= 1, got {weeks!r}")
     steps = [(c, w) for c in courses for w in ([week] if week is not None else weeks or [])]
-    feats, labels, attrs, summaries = [], [], [], []
+    feats: list[Any] = []
+    labels: list[Any] = []
+    attrs: list[Any] = []
+    summaries: list[Any] = []
     columns: list[str] | None = None
     ignored: list[str] = []
     done: dict[int, dict[str, Any]] = {}

@@ -99,7 +99,8 @@ def contributions(
 
     def logit(p: np.ndarray) -> np.ndarray:
         p = np.clip(p, CLIP, 1 - CLIP)
-        return np.log(p / (1 - p))
+        out: np.ndarray = np.log(p / (1 - p))
+        return out
 
     base = logit(model.predict(X))
     out = {}
@@ -311,7 +312,8 @@ def fold_permutation_importance(
         result = permutation_importance(
             estimator, X_val, y_val, scoring="roc_auc", n_repeats=PERM_REPEATS, random_state=seed, n_jobs=1
         )
-    return result.importances
+    importances: np.ndarray = result.importances
+    return importances
 
 
 def summarise_importance(
@@ -322,7 +324,7 @@ def summarise_importance(
 
     stacked = np.concatenate(per_fold, axis=1)  # columns x (folds*repeats)
     pos = {c: i for i, c in enumerate(columns)}
-    out = []
+    out: list[dict[str, Any]] = []
     for unit, cols in units:
         values = stacked[[pos[c] for c in cols]].sum(axis=0)
         out.append(

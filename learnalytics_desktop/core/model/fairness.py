@@ -95,11 +95,11 @@ def _warnings(key: str, groups: list[dict[str, Any]]) -> list[str]:
             )
     rates = [(g["group"], g["flag_rate"], g["base_rate"]) for g in shown if g.get("flag_rate") is not None]
     if len(rates) >= 2:
-        lo, hi = min(rates, key=lambda t: t[1]), max(rates, key=lambda t: t[1])
-        if hi[1] > 0 and lo[1] < FOUR_FIFTHS * hi[1]:
+        low, high = min(rates, key=lambda t: t[1]), max(rates, key=lambda t: t[1])
+        if high[1] > 0 and low[1] < FOUR_FIFTHS * high[1]:
             out.append(
-                f"{key}: flag rates differ ({hi[0]} {hi[1]:.2f} vs {lo[0]} {lo[1]:.2f}; observed at-risk "
-                f"rates {hi[2]:.2f} vs {lo[2]:.2f})"
+                f"{key}: flag rates differ ({high[0]} {high[1]:.2f} vs {low[0]} {low[1]:.2f}; observed at-risk "
+                f"rates {high[2]:.2f} vs {low[2]:.2f})"
             )
     return out
 

@@ -72,7 +72,7 @@ def _plural(v: float, one: str, many: str) -> str:
 
 
 def _few_attempts(row: Mapping[str, Any]) -> bool:
-    count = row.get("quiz_count")
+    count: Any = row.get("quiz_count")
     return not _missing(count) and float(count) < TREND_MIN_ATTEMPTS
 
 
@@ -80,7 +80,7 @@ def _days_since(v: float, m: float, row: Mapping[str, Any]) -> str:
     if _missing(v):
         return "no activity recorded yet"
     d = float(v)
-    events = row.get("total_events")
+    events: Any = row.get("total_events")
     if not _missing(events) and float(events) == 0:
         return f"no activity at all in the {d:.0f} days since the course started"
     if d >= 7:
@@ -93,7 +93,7 @@ def _days_since(v: float, m: float, row: Mapping[str, Any]) -> str:
 def _quiz_avg(v: float, m: float, row: Mapping[str, Any]) -> str:
     if _missing(v):
         return "nothing scored yet"
-    trend = row.get("quiz_score_trend")
+    trend: Any = row.get("quiz_score_trend")
     how = ""
     if not _missing(trend) and not _few_attempts(row):
         how = ", falling" if trend < -TREND_FLAT else (", rising" if trend > TREND_FLAT else ", steady")
@@ -154,7 +154,7 @@ def _late(v: float, m: float, row: Mapping[str, Any]) -> str:
 
 
 def _due_count(v: float, row: Mapping[str, Any], some: str, zero: str) -> str:
-    due = row.get("assessments_due")
+    due: Any = row.get("assessments_due")
     if _missing(due) or float(due) == 0:
         return f"no {_word(row, 1)} due yet"
     text = some if not _missing(v) and float(v) > 0 else zero

@@ -127,6 +127,7 @@ def load_model(conn: sqlite3.Connection, model_id: str | None = None) -> Trained
     row = conn.execute("SELECT kind, week, card, file FROM models WHERE id = ?", (mid,)).fetchone()
     if row is None:
         raise ModelNotFound(f"there is no model {mid!r} in this database")
+    assert mid is not None  # a row was found for it
     kind, week, card, _stored_path = row
     file = model_file(mid)  # never the path the database names (see signing.model_file)
     payload = load_signed(file)

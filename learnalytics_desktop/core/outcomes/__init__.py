@@ -205,7 +205,11 @@ def _attribute_columns(table: CsvTable, names: Sequence[str]) -> list[tuple[str,
     return out
 
 
-def _resolve_actors(conn, m: Matched) -> list[tuple[int, int, list[str]]]:
+# matched gradebook/roster rows: (line, actor id, cells)
+Rows = list[tuple[int, int, list[str]]]
+
+
+def _resolve_actors(conn: sqlite3.Connection, m: Matched) -> list[tuple[int, int, list[str]]]:
     ids = []
     for _, (ifi, kind, label, email, sha1) in m.new_actors:
         conn.execute(
@@ -217,7 +221,9 @@ def _resolve_actors(conn, m: Matched) -> list[tuple[int, int, list[str]]]:
     return [(line, ids[-aid - 1] if aid < 0 else aid, cells) for line, aid, cells in m.rows]
 
 
-def _store_attributes(conn, course_id: int, rows, attrs: list[tuple[str, int]]) -> None:
+def _store_attributes(
+    conn: sqlite3.Connection, course_id: int, rows: Rows, attrs: list[tuple[str, int]]
+) -> None:
     for name, _ in attrs:
         conn.execute("DELETE FROM attributes WHERE course = ? AND key = ?", (course_id, name))
     conn.executemany(
@@ -230,7 +236,7 @@ def _enrolment_values(
     conn: sqlite3.Connection,
     table: CsvTable,
     cid: int,
-    rows,
+    rows: Rows,
     cols: dict[str, tuple[int | None, bool]],
     warnings: list[tuple[str, str]],
 ) -> dict[int, tuple[int | None, int | None, str | None]]:
@@ -287,14 +293,16 @@ def _enrolment_values(
     return {
         aid: (
             parsed.get("registered", {}).get(aid),  # type: ignore[misc]
-            parsed.get("withdrawn", {}).get(aid),  # type: ignore[misc]
-            parsed.get("status", {}).get(aid),  # type: ignore[misc]
+            parsed.get("withdrawn", {}).get(aid),
+            parsed.get("status", {}).get(aid),
         )
         for _, aid, _ in rows
     }
 
 
-def _store_names(conn, table: CsvTable, rows, email_col: int | None, key: bytes | None) -> int:
+def _store_names(
+    conn: sqlite3.Connection, table: CsvTable, rows: Rows, email_col: int | None, key: bytes | None
+) -> int:
     """First/last names and e-mails of the matched rows (``core.people.store_people``); never
     in a pseudonymised import."""
     from learnalytics_desktop.core.people import name_cells, store_people
@@ -399,8 +407,15 @@ GRADE_IMPLAUSIBLE = 1e6  # above this a "grade" is an error in the file, not a b
 
 
 def _outcome_values(
-    table: CsvTable, rows, grade_col, result_col, passed_col, withdrew_col, pass_mark, warnings=None
-):
+    table: CsvTable,
+    rows: Rows,
+    grade_col: int | None,
+    result_col: int | None,
+    passed_col: int | None,
+    withdrew_col: int | None,
+    pass_mark: float,
+    warnings: list[str] | None = None,
+) -> list[tuple[int, float | None, str | None, int | None, int | None]]:
     """The outcome rows of a gradebook; bad values raise one error listing every line.
 
     Decision (issue 15, finding 15): final grades are percentages. A negative grade, or one

@@ -186,9 +186,9 @@ class LearnerIndex:
             if email:
                 ifis += [f"mbox:mailto:{email}", f"mbox_sha1sum:{_sha1_mailto(email)}"]
             for ifi in ifis:
-                aid = self.by_ifi.get(self._pseudo(ifi))
-                if aid is not None:
-                    found.setdefault(aid, "pseudonym")
+                hit = self.by_ifi.get(self._pseudo(ifi))
+                if hit is not None:
+                    found.setdefault(hit, "pseudonym")
         return found
 
     def new_identity(self, sid: str, email: str) -> tuple[str, str, str, str | None, str | None]:
@@ -221,7 +221,7 @@ class Matched:
 
     report: MatchReport
     rows: list[tuple[int, int, list[str]]]  # (line, actor id, cells) of matched or created rows
-    new_actors: list[tuple[int, tuple]]  # (line, identity) to create
+    new_actors: list[tuple[int, tuple[Any, ...]]]  # (line, identity) to create
 
 
 def match_rows(

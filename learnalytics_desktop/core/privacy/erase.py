@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 # Finding the learner is core.learners' (exact, key-aware); re-exported for callers of old.
 from learnalytics_desktop.core.learners import LearnerNotFound, actor_tables, candidate_ifis, find_learner
@@ -42,7 +43,7 @@ class OutsideCopies:
     """Files outside the database that may still hold a learner (see the module docstring)."""
 
     sources: list[str] = field(default_factory=list)  # imported files with their statements
-    exports: list[dict] = field(default_factory=list)  # {at, what, path}: exports and backups
+    exports: list[dict[str, Any]] = field(default_factory=list)  # {at, what, path}: exports and backups
 
     def lines(self) -> list[str]:
         """One line per file, for a terminal or a dialog."""
@@ -50,7 +51,7 @@ class OutsideCopies:
         out += [f"{e['what']} ({e['at'][:10]}): {e['path']}" for e in self.exports]
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"sources": list(self.sources), "exports": [dict(e) for e in self.exports]}
 
 
@@ -94,7 +95,7 @@ class ErasureResult:
     def total(self) -> int:
         return sum(self.rows_deleted.values())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rows_deleted": dict(self.rows_deleted),
             "total": self.total,

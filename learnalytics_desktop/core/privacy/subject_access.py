@@ -18,7 +18,7 @@ from typing import Any
 from learnalytics_desktop.core.store.db import audit
 
 
-def _rows(conn: sqlite3.Connection, sql: str, args: tuple) -> list[dict[str, Any]]:
+def _rows(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
     cur = conn.execute(sql, args)
     cols = [d[0] for d in cur.description]
     out = []

@@ -8,6 +8,8 @@ group are hidden. A count of zero is shown: it reveals no one.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+from typing import Any
 
 from learnalytics_desktop.core.store.settings import Setting, register
 
@@ -57,7 +59,12 @@ def format_count(count: int, threshold: int = DEFAULT_THRESHOLD) -> str:
     return value if isinstance(value, str) else f"{value:,}"
 
 
-def suppress_frame(frame, count_columns, threshold: int = DEFAULT_THRESHOLD, rate_columns=()):
+def suppress_frame(
+    frame: Any,
+    count_columns: Iterable[str],
+    threshold: int = DEFAULT_THRESHOLD,
+    rate_columns: Iterable[str] = (),
+) -> Any:
     """A copy of a DataFrame with small counts replaced by ``"<t"`` and rates of those rows blanked.
 
     ``count_columns`` are people counts; ``rate_columns`` are numbers derived from the same rows

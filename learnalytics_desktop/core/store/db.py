@@ -179,7 +179,7 @@ class _Connection(sqlite3.Connection):
     """A connection that holds its database's shared "in use" lock (``core.store.inuse``)
     until it is closed or garbage-collected."""
 
-    _release: weakref.finalize | None = None
+    _release: weakref.finalize[Any, Any] | None = None
 
     def close(self) -> None:
         super().close()

@@ -14,6 +14,7 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 
 class DatabaseLocked(Exception):
@@ -26,10 +27,11 @@ def _pid_alive(pid: int) -> bool:
     if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
         import ctypes
 
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]  # Windows only
+        handle = kernel32.OpenProcess(0x1000, False, pid)
         if not handle:
             return False
-        ctypes.windll.kernel32.CloseHandle(handle)
+        kernel32.CloseHandle(handle)
         return True
     try:
         os.kill(pid, 0)
@@ -49,13 +51,14 @@ class DatabaseLock:
         self._held = False
         self.recovered_stale = False
 
-    def _owner(self) -> dict | None:
+    def _owner(self) -> dict[str, Any] | None:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            owner: dict[str, Any] | None = json.loads(self.path.read_text(encoding="utf-8"))
+            return owner
         except (OSError, ValueError):
             return None
 
-    def _is_stale(self, owner: dict | None) -> bool:
+    def _is_stale(self, owner: dict[str, Any] | None) -> bool:
         if owner is None:
             # Unreadable or half-written: the writer died between create and write.
             try:
@@ -92,7 +95,7 @@ class DatabaseLock:
             return
         raise DatabaseLocked(f"Could not take the lock on {self.db_path.name}; try again.")
 
-    def describe(self, owner: dict | None) -> str:
+    def describe(self, owner: dict[str, Any] | None) -> str:
         if not owner:
             return f"{self.db_path.name} is being opened by another Learnalytics right now."
         minutes = max(0, int((time.time() - float(owner.get("since", time.time()))) // 60))

@@ -308,7 +308,8 @@ def _generated(gen: Any, action: str, result: dict[str, Any]) -> None:
     kind = _kind(gen)
     if kind is None:
         return
-    raw = top = None
+    raw: Any = None
+    top: Any = None
     if is_subtype(kind, "Score"):
         raw, top = gen.get("scoreGiven"), gen.get("maxScore")
     elif is_subtype(kind, "Result"):

@@ -432,7 +432,7 @@ def props_of(etype: str) -> dict[str, str]:
     if out is None:
         parent, spec = ENTITY_TYPES[etype]
         out = dict(props_of(parent)) if parent else {}
-        out.update(item.split(":", 1) for item in spec.split())
+        out.update(item.split(":", 1) for item in spec.split())  # type: ignore[misc]  # "name:kind" pairs
         _PROPS[etype] = out
     return out
 

@@ -169,7 +169,7 @@ class _Converter:
     def _object(
         self, kind: str, event: dict[str, Any], ctx: dict[str, Any], course_id: str | None, atype: str
     ) -> dict[str, Any] | Reject:
-        module = ctx.get("module") if type(ctx.get("module")) is dict else {}
+        module: dict[str, Any] = ctx["module"] if type(ctx.get("module")) is dict else {}
         name = module.get("display_name")
         if kind == "problem":
             iri = self._block(

@@ -115,7 +115,7 @@ class Extractor:
         self._strings: dict[str, str] = {}
         self._late_keys: dict[str, bool] = {}
 
-    def take_entities(self) -> tuple[dict, dict, dict, dict]:
+    def take_entities(self) -> tuple[dict[str, Any], dict, dict, dict]:
         """The entities collected since the last call (and forget them)."""
         out = (self.actors, self.verbs, self.activities, self.courses)
         self.actors, self.verbs, self.activities, self.courses = {}, {}, {}, {}
@@ -149,7 +149,7 @@ class Extractor:
         if agent.get("objectType") == "Group":
             if _has_ifi(agent):
                 ifi, _kind, label, _n, _e, _s = self._ifi(agent, None)
-                ident = ("group:" + ifi, "group", name or label, name, None, None)
+                ident: Identity = ("group:" + ifi, "group", name or label, name, None, None)
             else:
                 members = sorted(
                     self._plain_identity(m)[0] for m in agent.get("member") or [] if type(m) is dict
@@ -313,7 +313,7 @@ class Extractor:
                     for a in acts:
                         d = a.get("definition") if type(a) is dict else None
                         if type(d) is dict and d.get("type") in types:
-                            iri = a["id"]
+                            iri: str = a["id"]
                             if self.courses.get(iri) is None:
                                 self.courses[iri] = pick_name(d.get("name"))
                             return iri
