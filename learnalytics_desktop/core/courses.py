@@ -256,6 +256,8 @@ def _build(conn: sqlite3.Connection, row: tuple[Any, ...]) -> Course:
         (cid,),
     ).fetchone()[0]
     students = int(enrolled) + int(unenrolled)
+    start: date | None
+    weeks: int | None
     if start_text:
         start, start_source = date.fromisoformat(start_text), "user"
     elif n:

@@ -262,7 +262,7 @@ def _rows_from(
     columns: Sequence[str] | None,
 ) -> tuple[list[str], list[list[Any]]]:
     if hasattr(rows, "columns") and hasattr(rows, "itertuples"):
-        frame = rows
+        frame: Any = rows
         cols = [str(c) for c in frame.columns] if columns is None else list(columns)
         if columns is not None:
             missing = [c for c in columns if c not in frame.columns]
@@ -270,7 +270,7 @@ def _rows_from(
                 raise ExportError(f"Cannot write CSV: the table has no column(s) {missing}.")
             frame = frame[list(columns)]
         return cols, [list(r) for r in frame.itertuples(index=False, name=None)]
-    materialised = list(rows)
+    materialised: list[Any] = list(rows)
     if not materialised:
         return list(columns or []), []
     if isinstance(materialised[0], Mapping):

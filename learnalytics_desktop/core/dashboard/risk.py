@@ -130,8 +130,8 @@ def risk_table(
         "; ".join(x.removesuffix(RAISES) for x in r[:TOP_REASONS]) for r in frame["reasons"]
     ]
     frame["risk_level"] = pd.Categorical(frame["risk_level"], categories=list(LEVELS), ordered=True)
-    run_as_of = datetime.fromisoformat(status.run_as_of) if status.run_as_of else None
-    frame = add_caseload_columns(conn, frame, course_id, week, run_as_of)
+    scored_as_of = datetime.fromisoformat(status.run_as_of) if status.run_as_of else None
+    frame = add_caseload_columns(conn, frame, course_id, week, scored_as_of)
     cols = [
         "actor",
         "rank",

@@ -56,10 +56,11 @@ def make_ready(
     past = [c for c in courses if _has_outcomes(conn, c.id)]
     running = [c for c in courses if c not in past]
     summary: dict[str, Any] = {"scored": {}, "unscored": {}}
-    if not past or now is None:
+    past_weeks = past[0].weeks if past else None
+    if past_weeks is None or now is None:
         summary["not_ready"] = "the demo needs a finished offering with outcomes and a running one"
         return summary
-    week = max(1, min(running[0].weeks_complete(now) if running else past[0].weeks, past[0].weeks))
+    week = max(1, min(running[0].weeks_complete(now) if running else past_weeks, past_weeks))
     report.progress(0.0, "training the at-risk model")
     try:
         # week=None: one model for every week (the course week is an input), as the app trains
@@ -109,7 +110,7 @@ def _has_outcomes(conn: Any, course_id: int) -> bool:
 
 
 def _complete_weeks(course: Any, now: Any) -> int:
-    return max(0, min(int(course.weeks), course.weeks_complete(now)))
+    return max(0, min(int(course.weeks), int(course.weeks_complete(now))))
 
 
 def _remember(conn: Any, summary: dict[str, Any]) -> None:

@@ -237,7 +237,7 @@ class StudentSimulator:
             VIDEO_EXT + "progress": round(frac, 3),
             VIDEO_EXT + "played-segments": f"0[.]{length * frac:.2f}",
         }
-        res = {"duration": f"PT{watched:.2f}S", "extensions": ext}
+        res: dict[str, Any] = {"duration": f"PT{watched:.2f}S", "extensions": ext}
         if complete:
             res["completion"] = True
         self._stmt(st, actor, t, "completed" if complete else "paused", video, "video", res, ctx)

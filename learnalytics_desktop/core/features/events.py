@@ -178,7 +178,7 @@ def _fetch(conn: sqlite3.Connection, course_id: int, as_of_ms: int) -> tuple[Any
     parts = []
     while rows := cur.fetchmany(_CHUNK):
         parts.append(np.array(rows, dtype=np.int64))
-    data = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)  # all voided
+    packed = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)  # all voided
     base = int(lo)
 
     def decode(rows: Any) -> tuple[Any, ...]:
@@ -197,7 +197,7 @@ def _fetch(conn: sqlite3.Connection, course_id: int, as_of_ms: int) -> tuple[Any
         ts = (a & ((1 << _TS_BITS) - 1)) + base
         return ts, ov & ((1 << verb_bits) - 1), ov >> verb_bits, dur, score, late
 
-    return data[:, 0] >> _TS_BITS, data, decode
+    return packed[:, 0] >> _TS_BITS, packed, decode
 
 
 def distinct(values: Any) -> tuple[Any, Any]:

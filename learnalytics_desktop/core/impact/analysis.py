@@ -98,7 +98,8 @@ class ImpactResult:
         }
         if include_values:
             d["values"] = self.values
-        return clean(d)
+        out: dict[str, Any] = clean(d)
+        return out
 
 
 def _group_codes(series: pd.Series, col: str) -> Any:

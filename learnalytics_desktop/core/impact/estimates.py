@@ -51,7 +51,7 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict with ``estimate, ci_low, ci_high, p_value, method`` first."""
-        return clean(
+        out: dict[str, Any] = clean(
             {
                 "name": self.name,
                 "label": self.label,
@@ -63,6 +63,7 @@ class Estimate:
                 **self.extra,
             }
         )
+        return out
 
 
 __all__ = ["Estimate", "ImpactError", "clean"]

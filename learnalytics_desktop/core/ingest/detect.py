@@ -90,7 +90,7 @@ def _detect_json(source: SourceFile, limits: ReadLimits | None) -> Detection:
     try:
         for _loc, data, _rule, _reason in islice((r for r in records if r[1] is not None), SAMPLE):
             try:
-                obj = orjson.loads(data)
+                obj = orjson.loads(data)  # type: ignore[arg-type]  # records without data are filtered out above
             except orjson.JSONDecodeError:
                 continue
             if type(obj) is not dict:

@@ -26,7 +26,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -214,7 +214,7 @@ def _rules_of(conn: sqlite3.Connection, import_id: int) -> Counter[str]:
 
 def import_paths(
     db: str | os.PathLike[str] | sqlite3.Connection,
-    paths: list[str | os.PathLike[str]],
+    paths: Sequence[str | os.PathLike[str]],
     *,
     pseudonymize_key: bytes | None = None,
     course_fallback: str | None = None,
@@ -248,7 +248,7 @@ def import_paths(
     sources, skipped = discover(paths)
     plans = plan_files(sources, source_format, format_options, limits or ReadLimits())
     own = not isinstance(db, sqlite3.Connection)
-    conn = open_db(db) if own else db
+    conn = db if isinstance(db, sqlite3.Connection) else open_db(db)
     try:
         if own:
             conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: keeps the id index hot
@@ -267,7 +267,7 @@ def import_paths(
             dict(format_options or {}),
         )
     except sqlite3.Error as exc:
-        problem = storage_problem(exc, db if own else _db_file(conn))
+        problem = storage_problem(exc, _db_file(conn) if isinstance(db, sqlite3.Connection) else db)
         if problem is None:
             raise
         raise DatabaseError(

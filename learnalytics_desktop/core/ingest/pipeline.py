@@ -35,7 +35,7 @@ from learnalytics_desktop.core.ingest.xapi.validate import InvalidStatement, val
 __all__ = ["Pipeline", "check_record", "init_worker", "process_batch"]
 
 Item = tuple[Any, bytes | None, str | None, str | None]  # location, data, rule, reason
-Entities = tuple[dict[str, Any], dict, dict, dict]
+Entities = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
 # A batch's source format: None for xAPI, else (format name, sorted option items).
 Spec = tuple[str, tuple[tuple[str, Any], ...]] | None
 

@@ -29,7 +29,7 @@ import queue
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ def _hidden(name: str) -> bool:
     return name.startswith(".") or name == "__MACOSX"
 
 
-def discover(paths: list[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """The files to import from files and folders given by the user, and what was skipped.
 
     Files named directly are always read (the format is found from their content).  Folders
@@ -261,7 +261,7 @@ class Reader:
     def bytes_done(self) -> int:
         return self._hashing.count if self._hashing is not None else self._zip_done
 
-    def records(self) -> Iterator[Record]:
+    def records(self) -> Generator[Record, None, None]:
         """The file's records, one at a time."""
         for block in self.blocks():
             yield from block

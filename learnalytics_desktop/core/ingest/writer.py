@@ -95,7 +95,7 @@ class Writer:
         self._batches: list[tuple[list[Any], list[int]]] = []
         self._rejects: list[tuple[Any, ...]] = []
         self._skips: Counter[str] = Counter()
-        self._ent: tuple[dict[str, Any], dict, dict, dict] = ({}, {}, {}, {})
+        self._ent: tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]] = ({}, {}, {}, {})
         self.pending = 0
 
     # -- collecting -----------------------------------------------------------------------
@@ -105,7 +105,7 @@ class Writer:
         items: list[tuple[Any, ...]],
         rows: list[tuple[Any, ...]],
         rejects: list[tuple[int, str, str, str | None]],
-        entities: tuple[dict[str, Any], dict, dict, dict],
+        entities: tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]],
         skips: Sequence[tuple[int, str]] = (),
     ) -> None:
         """Queue one processed batch: the reader's ``items`` and what ``process_batch`` made of them."""

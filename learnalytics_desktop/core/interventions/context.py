@@ -64,7 +64,8 @@ def course_name(conn: sqlite3.Connection, course_id: int) -> str:
     row = conn.execute("SELECT name, iri FROM courses WHERE id = ?", (int(course_id),)).fetchone()
     if row is None:
         raise InterventionError(f"There is no course with id {course_id} in this database.")
-    return row[0] or row[1]
+    name: str = row[0] or row[1]
+    return name
 
 
 def stored_risk(

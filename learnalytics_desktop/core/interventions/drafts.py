@@ -24,7 +24,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from learnalytics_desktop.core.interventions.context import (
     InterventionError,
@@ -201,7 +201,7 @@ def draft_interventions(
         holdout_fraction=float(holdout_fraction),
         seed=draw.seed if draw else None,
         skipped=skipped,
-        by_stratum=draw.to_dict()["by_stratum"] if draw else {},
+        by_stratum=cast(dict[str, Any], draw.to_dict()["by_stratum"]) if draw else {},
     )
     if draw and eligible and not held:
         out.warnings.append(
@@ -216,7 +216,7 @@ def draft_interventions(
             s = facts[a]
             values = template_values(s, course=course, advisor=rules.advisor, when=day)
             arm, status = ("holdout", "held_out") if a in held else ("treated", "draft")
-            snapshot = {k: v for k, v in s.features.items()}
+            snapshot: dict[str, Any] = {k: v for k, v in s.features.items()}
             snapshot["_as_of"] = when.isoformat()
             snapshot["_risk_level"] = s.risk_level
             for rule in hits:
@@ -244,7 +244,9 @@ def draft_interventions(
                         json.dumps(snapshot, sort_keys=True),
                     ),
                 )
-                (out.held_out_ids if arm == "holdout" else out.treated_ids).append(int(cur.lastrowid))
+                rowid = cur.lastrowid
+                assert rowid is not None  # set by the INSERT just run
+                (out.held_out_ids if arm == "holdout" else out.treated_ids).append(int(rowid))
             (out.held_out_actors if arm == "holdout" else out.treated_actors).append(a)
             if i % 200 == 0:
                 report.check()

@@ -257,13 +257,13 @@ def export_csv(
         rec["to"] = rec["email"] if rec["channel"] != "instructor_alert" else None
         rec["course"] = names.get(rec["course"], rec["course"])
         rows.append({c: rec.get(c) for c in CSV_COLUMNS})
-    who = _user(user)
+    by = _user(user)
     n = write_csv_atomic(path, rows, CSV_COLUMNS)
     marked = [int(r["id"]) for r in rows if r["status"] == "approved"] if mark_exported else []
     again = sum(1 for r in rows if r["status"] == "exported") if mark_exported else 0
     with transaction(conn):
         for iid in marked:
-            transition(conn, iid, "exported", who, via="csv")
+            transition(conn, iid, "exported", by, via="csv")
         record_export(conn, "interventions csv", path, n, exported=len(marked), exported_again=again)
     return ExportResult(
         what="interventions csv", path=str(path), rows=n, files=[str(path)], ids=[int(r["id"]) for r in rows]

@@ -97,7 +97,7 @@ def get_intervention(conn: sqlite3.Connection, intervention_id: int) -> Interven
     ).fetchone()
     if row is None:
         raise InterventionError(f"There is no intervention with id {intervention_id}.")
-    return Intervention(*row[:-1], student=row[-1])
+    return Intervention(*row[:-1], student=row[-1])  # type: ignore[misc]  # row: COLUMNS, then the label
 
 
 def list_interventions(
@@ -111,7 +111,8 @@ def list_interventions(
     """The interventions log as a DataFrame (columns of the table plus ``student``), by id."""
     import pandas as pd
 
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if course_id is not None:
         where.append("i.course = ?")
         params.append(int(course_id))

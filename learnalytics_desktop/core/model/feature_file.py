@@ -150,7 +150,7 @@ def _actor_for(conn: sqlite3.Connection, label: str) -> int:
     low = label.lower()
     if "@" in label:
         sha1 = hashlib.sha1(f"mailto:{low}".encode()).hexdigest()
-        ident = (f"mbox:mailto:{low}", "mbox", low, low, sha1)
+        ident: tuple[str, str, str, str | None, str | None] = (f"mbox:mailto:{low}", "mbox", low, low, sha1)
     elif _SHA1.match(low):
         ident = (f"mbox_sha1sum:{low}", "mbox_sha1sum", low, None, low)
     else:

@@ -22,7 +22,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
 
-class GuardedHistGradientBoosting(HistGradientBoostingClassifier):
+class GuardedHistGradientBoosting(HistGradientBoostingClassifier):  # type: ignore[misc]  # scikit-learn is untyped
     """``HistGradientBoostingClassifier`` whose ``fit`` sets all-missing columns to 0."""
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -37,7 +37,7 @@ class GuardedHistGradientBoosting(HistGradientBoostingClassifier):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-class GroupCalibrated(ClassifierMixin, BaseEstimator):
+class GroupCalibrated(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """A calibrated classifier whose calibration folds keep each group on one side.
 
     An any-week model has one row per student and week; an ungrouped calibration split
@@ -77,7 +77,7 @@ class GroupCalibrated(ClassifierMixin, BaseEstimator):
         return self.model_.calibrated_classifiers_
 
 
-class Recalibrated(ClassifierMixin, BaseEstimator):
+class Recalibrated(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """A fitted model whose probabilities go through a Platt map fitted on a later offering:
     ``p' = sigmoid(a * logit(p) + b)`` (increasing for ``a > 0``, so rankings, monotonic
     constraints and explanations keep their direction)."""
@@ -107,7 +107,7 @@ SCALE_FLOOR = 0.5
 Z_CLIP = 4.0
 
 
-class PerWeekStandardizer(TransformerMixin, BaseEstimator):
+class PerWeekStandardizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """The logistic baseline's input for a model of every week: each feature median-imputed
     and standardised **within its course week** (the week column read from ``week_column``),
     plus a missing-value indicator per feature that had gaps, plus the week itself.

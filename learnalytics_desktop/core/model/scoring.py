@@ -86,7 +86,8 @@ def _pick_as_of(
                 raise ScoringError("this model scores any week: give the week (or an as-of date) to score")
             if isinstance(week, bool) or not isinstance(week, int) or week < 1:
                 raise ScoringError(f"the week must be a whole number of at least 1, got {week!r}")
-            return course.as_of_week(week)
+            end_of_week: datetime = course.as_of_week(week)
+            return end_of_week
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise ScoringError(f"the as-of date {as_of.isoformat()} has no time zone; give it in UTC")
         if as_of < course.as_of_week(1):
@@ -102,7 +103,8 @@ def _pick_as_of(
                 f"the model was trained on students as of week {model_week}; scoring at week {wk} would "
                 f"apply it at a different point in the course. Train a model for week {wk}, or score at week {model_week}"
             )
-        return course.as_of_week(wk)
+        end_of_model_week: datetime = course.as_of_week(wk)
+        return end_of_model_week
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ScoringError(f"the as-of date {as_of.isoformat()} has no time zone; give it in UTC")
     lo = course.as_of_week(model_week)
@@ -226,7 +228,7 @@ def score_features(
         probs = model.predict(X)
         expl = explain_students(model, features, attributes)
     thresholds = get_thresholds(conn)
-    levels = risk_level(probs, thresholds)
+    levels: list[str] | np.ndarray = risk_level(probs, thresholds)
     if capacity is not None:
         # the advisor's capacity goes to students still enrolled: withdrawn ones keep the
         # threshold level and are off the advisor's list by default (core.outcomes.status)

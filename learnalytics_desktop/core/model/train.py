@@ -244,16 +244,16 @@ def _fit(
         f"risk level high (predicted risk >= {thresholds['high']})",
     )
     notes = []
-    k = n_folds(y)
+    n_fold = n_folds(y)
     if pooled:
         notes.append(
             f"one model for every week: each student appears once per trained week ({len(data.weeks)} "
             f"weeks, {data.weeks[0]} to {data.weeks[-1]}) with the week as an input; folds keep a "
             f"student's weeks together; fairness is reported at week {fair_week}"
         )
-    if k < 5:
+    if n_fold < 5:
         notes.append(
-            f"only {min(pos, neg)} students in the smaller outcome class, so {k} folds were used instead of 5"
+            f"only {min(pos, neg)} students in the smaller outcome class, so {n_fold} folds were used instead of 5"
         )
     if data.attributes.shape[1] and not use_attributes:
         notes.append("demographic attributes were used for the fairness report only, not as features")
@@ -285,10 +285,10 @@ def _fit(
             "use_attributes": use_attributes,
             "attribute_features": encoding,
             "validation": {
-                "method": f"{k}-fold stratified cross-validation (seed {SEED})"
+                "method": f"{n_fold}-fold stratified cross-validation (seed {SEED})"
                 + (", grouped by student" if len(set(data.groups.tolist())) < len(y) else "")
                 + "; metrics on pooled out-of-fold predictions",
-                "folds": k,
+                "folds": n_fold,
                 "notes": notes,
                 "hgb": cv_metrics["hgb"],
                 "logreg": cv_metrics["logreg"],

@@ -201,7 +201,8 @@ def _attribute_columns(table: CsvTable, names: Sequence[str]) -> list[tuple[str,
         if not str(name).strip():
             raise OutcomesError(f"{table.path.name}: an attribute column was given without a name.")
         i = _column(table, name, (), "attribute")
-        out.append((table.header[i], i))  # type: ignore[index]
+        assert i is not None  # a column named by the user is found, or _column raised
+        out.append((table.header[i], i))
     return out
 
 
@@ -425,18 +426,17 @@ def _outcome_values(
     values, errors = [], []
     above: list[str] = []
     for line, aid, cells in rows:
+        grade_text = cells[grade_col] if grade_col is not None else ""
         try:
-            grade = parse_number(cells[grade_col]) if grade_col is not None else None
+            grade = parse_number(grade_text) if grade_col is not None else None
         except ValueError:
-            errors.append(f"line {line}: grade {cells[grade_col]!r} is not a number")
+            errors.append(f"line {line}: grade {grade_text!r} is not a number")
             continue
         if grade is not None and grade < 0:
-            errors.append(f"line {line}: grade {cells[grade_col].strip()!r} is below 0")
+            errors.append(f"line {line}: grade {grade_text.strip()!r} is below 0")
             continue
         if grade is not None and grade > GRADE_IMPLAUSIBLE:
-            errors.append(
-                f"line {line}: grade {cells[grade_col].strip()[:30]!r} is not a plausible final grade"
-            )
+            errors.append(f"line {line}: grade {grade_text.strip()[:30]!r} is not a plausible final grade")
             continue
         if grade is not None and grade > GRADE_SCALE_MAX:
             above.append(f"{line} ({grade:g})")

@@ -288,7 +288,7 @@ def check_event(ev: dict[str, Any], *, top: bool = True) -> str:
     data, where the envelope's context may stand for the event's."""
     if top or "@context" in ev:
         check_context(ev.get("@context"))
-    etype = ev["type"]
+    etype: str = ev["type"]
     actions = EVENT_TYPES[etype][0]
     for prop in ("id", "actor", "action", "object", "eventTime", *EVENT_REQUIRED.get(etype, ())):
         if ev.get(prop) is None:

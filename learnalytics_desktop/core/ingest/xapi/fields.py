@@ -115,7 +115,7 @@ class Extractor:
         self._strings: dict[str, str] = {}
         self._late_keys: dict[str, bool] = {}
 
-    def take_entities(self) -> tuple[dict[str, Any], dict, dict, dict]:
+    def take_entities(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
         """The entities collected since the last call (and forget them)."""
         out = (self.actors, self.verbs, self.activities, self.courses)
         self.actors, self.verbs, self.activities, self.courses = {}, {}, {}, {}
