@@ -165,7 +165,7 @@ class _Converter:
                 "timecreated",
             )
         who = _learner(rec)
-        if type(who) is not tuple:
+        if not isinstance(who, tuple):
             return who
         uid, course = who
         if event in _ECHOES:

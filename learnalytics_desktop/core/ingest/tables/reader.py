@@ -234,7 +234,7 @@ def _text(v: Any) -> str:
     if v is None:
         return ""
     if hasattr(v, "isoformat"):
-        return v.isoformat()
+        return str(v.isoformat())
     return str(v)
 
 
