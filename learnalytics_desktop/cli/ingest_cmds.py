@@ -205,8 +205,32 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def format_options(args: argparse.Namespace) -> dict[str, object]:
-    """The reader options given on the command line (``core.ingest.formats``)."""
-    return {k: v for k in ("home_page",) if (v := getattr(args, k, None)) not in (None, "")}
+    """The reader options given on the command line (``core.ingest.formats``): ``--map
+    ROLE=COLUMN`` (repeated) becomes ``columns``, ``--course-start`` a date or, given as
+    ``COURSE=DATE`` (repeated), one date per course."""
+    out: dict[str, object] = {
+        k: v
+        for k in ("home_page", "timezone", "course", "activities_file")
+        if (v := getattr(args, k, None)) not in (None, "")
+    }
+    if out.get("activities_file"):
+        out["activities_file"] = str(Path(str(out["activities_file"])).absolute())
+    columns = {}
+    for item in getattr(args, "map", None) or []:
+        role, sep, column = item.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise SystemExit(f"--map takes ROLE=COLUMN (e.g. --map student=user_id), not {item!r}")
+        columns[role.strip()] = column.strip()
+    if columns:
+        out["columns"] = columns
+    starts = getattr(args, "course_start", None) or []
+    per_course = dict(s.rsplit("=", 1) for s in starts if "=" in s)
+    plain = [s for s in starts if "=" not in s]
+    if per_course:
+        out["course_start"] = per_course
+    elif plain:
+        out["course_start"] = plain[-1]
+    return out
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
@@ -222,6 +246,32 @@ def _add_format(p: argparse.ArgumentParser) -> None:
         "--home-page",
         metavar="URL",
         help="the site URL learner accounts belong to (Open edX, Moodle), e.g. https://lms.example.edu",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="ROLE=COLUMN",
+        help="event tables: which column holds each role (student, time, course, activity, kind, "
+        "verb, score, max_score, duration, count); repeat it, e.g. --map student=user --map time=ts",
+    )
+    p.add_argument("--timezone", metavar="ZONE", help="event tables: time zone of times without an offset")
+    p.add_argument(
+        "--course-start",
+        action="append",
+        metavar="[COURSE=]DATE",
+        help="event tables / OULAD: the course start that day-offset times count from (repeat per course)",
+    )
+    p.add_argument(
+        "--course-name",
+        dest="course",
+        metavar="NAME",
+        help="event tables: the course when no column names it",
+    )
+    p.add_argument(
+        "--activities",
+        dest="activities_file",
+        metavar="FILE",
+        help="event tables / OULAD: a table of activity ids and their kinds (OULAD's vle.csv)",
     )
 
 

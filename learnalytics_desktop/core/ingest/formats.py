@@ -71,6 +71,23 @@ FORMATS: tuple[SourceFormat, ...] = (
             "home_page": "Moodle user ids are only unique within one site: give the site URL with --home-page URL (e.g. https://moodle.example.edu)"
         },
     ),
+    SourceFormat(
+        "events-csv",
+        "Event table (CSV, TSV or Parquet) with a column mapping",
+        converter="learnalytics_desktop.core.ingest.tables.events:make",
+        opener="learnalytics_desktop.core.ingest.tables.events:open_source",
+    ),
+    SourceFormat(
+        "oulad-vle",
+        "OULAD studentVle daily clicks",
+        converter="learnalytics_desktop.core.ingest.tables.events:make_oulad",
+        opener="learnalytics_desktop.core.ingest.tables.events:open_oulad",
+        sniff_table="learnalytics_desktop.core.ingest.tables.events:looks_like_oulad",
+        required={
+            "course_start": "OULAD dates count days from each presentation's start: give it with "
+            "--course-start YYYY-MM-DD (or COURSE=YYYY-MM-DD per presentation, e.g. AAA-2013J=2013-10-05)"
+        },
+    ),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)

@@ -73,8 +73,22 @@ def plan_files(
             missing = missing_options(get_format(name), options)
             if missing:
                 raise FormatError(f"{s.display} is read as {get_format(name).title}: {'; '.join(missing)}")
+            _check_options(name, options, s)
         plans[s.display] = Plan(name, spec_of(name, options), note)
     return plans
+
+
+def _check_options(name: str, options: Mapping[str, Any] | None, source: SourceFile) -> None:
+    """Build the format's converter once, so that unusable options (a column mapping without
+    the student, an unknown time zone) stop the import before anything is written: a
+    converter's ``make`` raises ``ValueError`` with the message for them."""
+    fmt = get_format(name)
+    if fmt.converter is None:
+        return
+    try:
+        load(fmt.converter)(dict(options or {}))
+    except ValueError as exc:
+        raise FormatError(f"{source.display} is read as {fmt.title}: {exc}") from None
 
 
 class _Unknown:

@@ -104,8 +104,11 @@ def read_header(path: Any) -> tuple[list[str], str, str]:
 class TableReader:
     """Reads one table file; ``blocks()`` streams its rows as records (see the module docstring)."""
 
-    def __init__(self, source: SourceFile, limits: ReadLimits | None = None) -> None:
+    def __init__(
+        self, source: SourceFile, limits: ReadLimits | None = None, need: list[str] | None = None
+    ) -> None:
         self.source = source
+        self.need = list(need or [])
         self.limits = limits or ReadLimits()
         self.notes: list[str] = []
         self.sha256: str | None = None
@@ -161,6 +164,10 @@ class TableReader:
                 if header is None:
                     header = _names([c.strip().lstrip("\ufeff") for c in cells])
                     width = len(header)
+                    missing = self._missing(header)
+                    if missing:
+                        yield [missing]
+                        return
                     continue
                 n = len(cells)
                 if n > width:
@@ -193,6 +200,19 @@ class TableReader:
         if header is None:
             self.notes.append("the file has no header row: it holds no rows")
 
+    def _missing(self, header: list[str]) -> Record | None:
+        """One rejected record for the file when the mapping names columns it does not have."""
+        absent = [c for c in self.need if c not in header]
+        if not absent:
+            return None
+        return (
+            "file",
+            None,
+            "table.column",
+            f"the column mapping names {', '.join(repr(c) for c in absent)}, which the table does not "
+            f"have; its columns are: {', '.join(header[:30])}",
+        )
+
     def _parquet(self) -> Iterator[list[Record]]:
         try:
             import pyarrow.parquet as pq
@@ -217,6 +237,10 @@ class TableReader:
             yield [("file", None, "table.parquet", f"the Parquet file cannot be read: {exc}")]
             return
         names = _names(list(pf.schema_arrow.names))
+        missing = self._missing(names)
+        if missing:
+            yield [missing]
+            return
         row = 0
         total = max(pf.metadata.num_rows, 1)
         for batch in pf.iter_batches(batch_size=BLOCK_ROWS):
