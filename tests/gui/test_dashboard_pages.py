@@ -190,7 +190,7 @@ def test_score_now_runs_on_the_worker_and_the_page_follows(qtbot, runner, plain,
     page = OverviewPage(shell)
     ctx = context_for(plain)
     show(qtbot, page, ctx, lambda: page.overview is not None)
-    qtbot.waitUntil(lambda: auto and not runner.is_busy(), timeout=10000)
+    qtbot.waitUntil(lambda: bool(auto) and not runner.is_busy(), timeout=10000)
     assert auto == [(ctx.course_id, WEEK)]
     qtbot.waitUntil(lambda: page.banner.button.isEnabled(), timeout=10000)
     assert page.banner.button.isVisible() and page.risk_card.value.text() == "—"
