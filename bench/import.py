@@ -41,7 +41,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.source_events import GENERATORS, write_jsonl  # noqa: E402
+from bench.source_events import GENERATORS, OPTIONS, write_jsonl  # noqa: E402
 from learnalytics_desktop.core.ingest.importer import CHUNK_RECORDS  # noqa: E402
 from learnalytics_desktop.core.store.db import open_db  # noqa: E402
 
@@ -268,8 +268,9 @@ import json, resource, sys, time
 from learnalytics_desktop.core.ingest.importer import import_paths
 workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
 fmt = sys.argv[4] if len(sys.argv) > 4 else None
+opts = json.loads(sys.argv[5]) if len(sys.argv) > 5 else None
 t0 = time.perf_counter()
-rep = import_paths(sys.argv[1], [sys.argv[2]], workers=workers, source_format=fmt)
+rep = import_paths(sys.argv[1], [sys.argv[2]], workers=workers, source_format=fmt, format_options=opts)
 elapsed = time.perf_counter() - t0
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -282,7 +283,16 @@ print(json.dumps({"elapsed": elapsed, "report": {k: getattr(rep, k) for k in
 
 def real_import(src: Path, db_path: Path, workers: str, fmt: str = "xapi") -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(db_path), str(src), workers, fmt],
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            str(db_path),
+            str(src),
+            workers,
+            fmt,
+            json.dumps(OPTIONS.get(fmt, {})),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -320,7 +330,7 @@ def main() -> int:
         for fmt in (
             list(GENERATORS) if args.format == "all" else [args.format] if args.format != "xapi" else []
         ):
-            path = tmpdir / f"{fmt}.jsonl"
+            path = tmpdir / (f"{fmt}.csv" if fmt in ("moodle", "oulad-vle") else f"{fmt}.jsonl")
             fsize = GENERATORS[fmt](path, args.n)
             got = real_import(path, tmpdir / f"{fmt}.db", args.workers, fmt)
             sources[fmt] = {

@@ -217,4 +217,57 @@ def edx(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
     return write_jsonl(path, events())
 
 
-GENERATORS = {"caliper": caliper, "edx": edx}
+_MOODLE_COLS = (
+    "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,"
+    "contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid"
+)
+_MOODLE_EVENTS = (
+    ("\\core\\event\\course_viewed", "core", "r", 2, 0),
+    ("\\mod_quiz\\event\\attempt_started", "mod_quiz", "c", 2, 11),
+    ("\\mod_quiz\\event\\attempt_submitted", "mod_quiz", "u", 2, 11),
+    ("\\mod_resource\\event\\course_module_viewed", "mod_resource", "r", 2, 14),
+    ("\\mod_forum\\event\\post_created", "mod_forum", "c", 2, 13),
+    ("\\mod_assign\\event\\submission_graded", "mod_assign", "u", 1, 12),  # teacher: skipped
+)
+
+
+def moodle(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
+    """Write ``n`` rows of a Moodle logstore_standard_log CSV export; returns the file size."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(_MOODLE_COLS + "\n")
+        lines = []
+        for i in range(1, n + 1):
+            ev, comp, crud, level, cm = _MOODLE_EVENTS[rng.randrange(len(_MOODLE_EVENTS))]
+            lines.append(
+                f'{i},"{ev}",{comp},x,y,,,{crud},{level},{cm + 100},{70 if cm else 50},{cm + rng.randrange(40)},'
+                f'{rng.randrange(2, students)},{2 + rng.randrange(3)},NULL,0,"{{}}",{1_770_000_000 + i * 7},web,10.0.0.1,NULL\n'
+            )
+            if len(lines) >= 10_000:
+                f.writelines(lines)
+                lines = []
+        f.writelines(lines)
+    return path.stat().st_size
+
+
+def events(path: Path, n: int, *, students: int = 600, seed: int = 1) -> int:
+    """Write ``n`` rows of an OULAD-shaped studentVle table; returns the file size."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("code_module,code_presentation,id_student,id_site,date,sum_click\n")
+        lines = []
+        for i in range(n):
+            lines.append(
+                f"AAA,2013J,{rng.randrange(students)},{546000 + rng.randrange(300)},{i * 250 // n - 10},"
+                f"{1 + rng.randrange(9)}\n"
+            )
+            if len(lines) >= 10_000:
+                f.writelines(lines)
+                lines = []
+        f.writelines(lines)
+    return path.stat().st_size
+
+
+GENERATORS = {"caliper": caliper, "edx": edx, "moodle": moodle, "oulad-vle": events}
+# the options each generated source is imported with (format_options)
+OPTIONS = {"moodle": {"home_page": "https://moodle.example.edu"}, "oulad-vle": {"course_start": "2013-10-05"}}
