@@ -232,6 +232,10 @@ def test_last_stop_says_done_and_mentions_the_data_folder(qtbot, window):
 
 
 def test_overlay_follows_the_window_when_resized(qtbot, window):
+    # room to shrink above the window's minimum size (800x500): the offscreen screen is
+    # 800x600, so the window opened clamped to it
+    window.resize(1200, 780)
+    qtbot.waitUntil(lambda: window.width() == 1200, timeout=2000)
     tour = GuidedTour(window, remember=False)
     tour.start()
     tour.next()  # the context bar: its width follows the window
