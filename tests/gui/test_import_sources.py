@@ -86,3 +86,15 @@ def test_a_site_url_that_is_not_a_web_address_stops_the_import(qtbot, page, tmp_
     page.home_edit.setText("courses.example.edu")
     assert page.start() is None
     assert "site URL must start with http" in page.report_view.banner.text()
+
+
+def test_course_start_reaches_the_oulad_reader(qtbot, page, tmp_path):
+    assert page.format_combo.findData("oulad-vle") >= 0 and page.format_combo.findData("moodle") >= 0
+    page.home_edit.setText("https://lms.example.edu")
+    page.start_edit.setText("AAA-2013J=2013-10-05, BBB-2014B=2014-02-01")
+    assert page.format_options() == {
+        "home_page": "https://lms.example.edu",
+        "course_start": {"AAA-2013J": "2013-10-05", "BBB-2014B": "2014-02-01"},
+    }
+    page.start_edit.setText("2013-10-05")
+    assert page.format_options()["course_start"] == "2013-10-05"

@@ -139,6 +139,13 @@ class ImportPage(Page):
             "The site learner accounts belong to, for logs that name learners by a local id "
             "(Open edX user ids, Moodle user ids)"
         )
+        self.start_edit = QLineEdit()
+        self.start_edit.setPlaceholderText("optional, YYYY-MM-DD")
+        self.start_edit.setAccessibleName("Course start date for day-offset times")
+        self.start_edit.setToolTip(
+            "For tables whose times count days from the course start (OULAD's studentVle): "
+            "the start date, or COURSE=DATE entries separated by commas (AAA-2013J=2013-10-05)"
+        )
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.key_button)
@@ -157,6 +164,9 @@ class ImportPage(Page):
         home_caption = QLabel("&Site URL:")
         home_caption.setBuddy(self.home_edit)
         form.addRow(home_caption, self.home_edit)
+        start_caption = QLabel("Course s&tart:")
+        start_caption.setBuddy(self.start_edit)
+        form.addRow(start_caption, self.start_edit)
         note = QLabel("Same key, same pseudonyms: keep the key file safe.")
         note.setToolTip(
             "Without the key, new data cannot be matched to the same learners, and "
@@ -353,10 +363,23 @@ class ImportPage(Page):
             )
         return out
 
-    def format_options(self) -> dict[str, str]:
-        """The reader options typed on the page (``core.ingest.formats``)."""
+    def format_options(self) -> dict[str, object]:
+        """The reader options typed on the page (``core.ingest.formats``): the site URL and the
+        course start (one date, or ``COURSE=DATE`` entries separated by commas)."""
+        out: dict[str, object] = {}
         home = self.home_edit.text().strip()
-        return {"home_page": home} if home else {}
+        if home:
+            out["home_page"] = home
+        start = self.start_edit.text().strip()
+        if "=" in start:
+            out["course_start"] = dict(
+                (k.strip(), v.strip())
+                for k, _, v in (e.partition("=") for e in start.split(","))
+                if k.strip()
+            )
+        elif start:
+            out["course_start"] = start
+        return out
 
     def start(self) -> Task | None:
         """Start the import on the worker (shows what is missing instead when it cannot start)."""
