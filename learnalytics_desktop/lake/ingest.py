@@ -54,7 +54,7 @@ def _schema() -> str:
 
 def _wanted(uri: str, root: str) -> bool:
     from learnalytics_desktop.core.ingest.readers import _hidden
-    from learnalytics_desktop.core.ingest.readers import _wanted as desktop_wants
+    from learnalytics_desktop.core.ingest.readers import _wanted_in_folder as desktop_wants
 
     rel = uri[len(root) :].strip("/").split("/") if uri.startswith(root) else [uri.rsplit("/", 1)[-1]]
     return not any(_hidden(part) for part in rel) and desktop_wants(rel[-1])

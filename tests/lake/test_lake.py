@@ -164,7 +164,9 @@ def test_demo_counts_and_features_equal_the_desktop(spark, demo, tmp_path):
     conn, report = _desktop(tmp_path, demo)
     classified, result = _lake(spark, demo)
     _same_counts(report, result)
-    assert result.voided == 2 and result.duplicates > 0 and result.rejected == 10
+    assert (
+        result.voided == 2 and result.duplicates > 0 and result.rejected >= 10
+    )  # + tables of no known format
     iris = [f"https://lms.example.edu/course/ida101/{t}" for t in ("2025-autumn", "2026-autumn")]
     compared = _compare(conn, classified, iris, 5)
     assert compared >= 60
