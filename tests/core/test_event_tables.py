@@ -161,7 +161,7 @@ def test_parquet_table(db, tmp_path):
     )
     pq.write_table(t, tmp_path / "e.parquet")
     opts = {"columns": {"student": "user", "time": "when", "activity": "item", "duration": "secs"}}
-    rep = import_paths(db, [tmp_path], source_format="events-csv", format_options=opts)
+    rep = import_paths(db, [tmp_path / "e.parquet"], source_format="events-csv", format_options=opts)
     assert rep.stored == 2 and rep.files[0].format == "events-csv"
 
 

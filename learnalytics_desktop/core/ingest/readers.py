@@ -102,6 +102,16 @@ def _wanted_in_folder(name: str) -> bool:
     return _wanted(name) or name.lower().endswith(TABLE_SUFFIXES)
 
 
+def _known_table(path: Path) -> bool:
+    """Whether a table found in a folder is in a format its columns reveal.  Other tables in
+    folders (manifests, notes beside the logs) are skipped and listed, not rejected; a table
+    the user names directly is always read."""
+    from learnalytics_desktop.core.ingest.detect import detect_format
+
+    st = path.stat()
+    return detect_format(SourceFile(path, st.st_size, st.st_mtime_ns)).format is not None
+
+
 def _wanted(name: str) -> bool:
     low = name.lower()
     # Open edX names its rotated logs tracking.log, tracking.log.1, tracking.log-20240301-....gz
@@ -166,6 +176,14 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[SourceFile],
                             str(full),
                             "not a statement file (.json, .jsonl, .ndjson, their .gz, .zip, an "
                             "Open edX tracking.log*) or a table (.csv, .tsv, .parquet)",
+                        )
+                    )
+                elif full.is_file() and name.lower().endswith(TABLE_SUFFIXES) and not _known_table(full):
+                    skipped.append(
+                        (
+                            str(full),
+                            "a table in no format found from its columns (Moodle log, OULAD "
+                            "studentVle); name the file itself, with --format events-csv and a column mapping",
                         )
                     )
                 elif full.is_file():
