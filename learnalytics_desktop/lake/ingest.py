@@ -53,8 +53,11 @@ def _schema() -> str:
 
 
 def _wanted(uri: str, root: str) -> bool:
+    # Statement files only: the desktop reads a table found in a folder only when its columns
+    # name a known format (readers._known_table) and skips other tables (manifests, gradebooks);
+    # the lake reads neither kind from folders, so the two engines count the same files.
     from learnalytics_desktop.core.ingest.readers import _hidden
-    from learnalytics_desktop.core.ingest.readers import _wanted_in_folder as desktop_wants
+    from learnalytics_desktop.core.ingest.readers import _wanted as desktop_wants
 
     rel = uri[len(root) :].strip("/").split("/") if uri.startswith(root) else [uri.rsplit("/", 1)[-1]]
     return not any(_hidden(part) for part in rel) and desktop_wants(rel[-1])
